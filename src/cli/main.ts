@@ -1,0 +1,37 @@
+/**
+ * The `nodefinder` program. Each command lives in its own file and registers itself here.
+ */
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor, oneLine } from './errors.js';
+import { VERSION } from '../version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('nodefinder')
+    .description("Crawler and measurement tool for Ethereum's devp2p network (discv4 + RLPx + eth)")
+    .version(VERSION)
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (help, version, or a usage error)
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`nodefinder: ${oneLine(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+// Run when executed (bin/nodefinder.js imports this module).
+const code = await main(process.argv);
+process.exitCode = code;

@@ -1,0 +1,147 @@
+/**
+ * The typed event union the crawler yields. The batched writer (src/store), the CLI status line and
+ * the metrics endpoint consume it; nothing else flows from the crawler to storage.
+ *
+ * Conventions: times are ms since the Unix epoch (from the injected Clock); node IDs and public keys
+ * are lowercase hex without 0x (node ID = keccak256(pubkey), 32 bytes; pubkey 64 bytes);
+ * `instance` is the instance's node ID (hex) — stable across restarts because keys are persisted.
+ */
+import type { ErrorKind } from '../errors.js';
+import type { DisconnectReasonName } from '../devp2p/disconnect-reasons.js';
+
+export type AddressSource = 'neighbors' | 'inbound' | 'bootnode' | 'ping' | 'static';
+export type DialKind = 'dynamic' | 'static' | 'inbound';
+export type DialOutcome =
+  | 'status' // HELLO and STATUS exchanged (the goal)
+  | 'hello' // HELLO exchanged, no STATUS (no eth capability, or peer left first)
+  | 'disconnect' // peer disconnected before HELLO completed (e.g. too_many_peers)
+  | 'error'; // failed: see errorKind
+export type ForkVerdict = 'compatible' | 'incompatible' | 'remote_stale' | 'local_stale' | 'unchecked';
+
+export interface InstanceStartedEvent {
+  type: 'instance_started';
+  instance: string;
+  publicKey: string;
+  host: string;
+  udpPort: number;
+  tcpPort: number;
+  network: string;
+  codeVersion: string;
+  at: number;
+}
+
+export interface InstanceStoppedEvent {
+  type: 'instance_stopped';
+  instance: string;
+  at: number;
+}
+
+/** A node address learned or confirmed. */
+export interface NodeSeenEvent {
+  type: 'node_seen';
+  instance: string;
+  nodeId: string;
+  publicKey: string;
+  ip: string;
+  udpPort: number;
+  tcpPort: number;
+  source: AddressSource;
+  at: number;
+}
+
+/** Per-instance discovery counters for one minute bucket (deltas, summed by the store). */
+export interface DiscoveryCountersEvent {
+  type: 'discovery_counters';
+  instance: string;
+  minute: number; // start of the minute, ms
+  findnodeSent: number;
+  neighborsReceived: number;
+  nodesLearned: number; // node entries received in NEIGHBORS (with repeats)
+  newNodes: number; // nodes this instance had never seen before
+  pingsSent: number;
+  pongsReceived: number;
+  pingsReceived: number;
+  findnodeReceived: number;
+  tableSize: number; // gauge at the end of the minute
+}
+
+export interface HelloInfo {
+  p2pVersion: number;
+  clientId: string;
+  /** Parsed from clientId, e.g. Geth/v1.14.0-stable-abcdef/linux-amd64/go1.22.1 */
+  clientName: string;
+  clientVersion: string | null;
+  os: string | null;
+  arch: string | null;
+  runtime: string | null;
+  caps: string[]; // "eth/68"
+  listenPort: number;
+}
+
+export interface StatusInfo {
+  ethVersion: number;
+  networkId: bigint;
+  totalDifficulty: bigint | null; // absent from eth/69+
+  bestHash: string;
+  genesisHash: string;
+  forkHash: string; // 4 bytes hex
+  forkNext: bigint;
+  forkVerdict: ForkVerdict;
+  /** eth/69+ carries latest block number; otherwise learned from a header request (or null). */
+  bestBlock: bigint | null;
+  earliestBlock: bigint | null;
+}
+
+export interface RttInfo {
+  srttMs: number; // RFC 6298 smoothed RTT, α = 1/8
+  minMs: number;
+  samples: number;
+  tcpConnectMs: number | null;
+  discPingMs: number | null; // discv4 PING→PONG
+}
+
+/** One connection attempt (outbound dial or inbound accept), with all it learned. */
+export interface DialEvent {
+  type: 'dial';
+  instance: string;
+  kind: DialKind;
+  nodeId: string | null; // inbound peers are known only after the handshake
+  ip: string;
+  tcpPort: number;
+  startedAt: number;
+  endedAt: number;
+  connectMs: number | null;
+  outcome: DialOutcome;
+  errorKind: ErrorKind | null;
+  errorMessage: string | null;
+  hello: HelloInfo | null;
+  status: StatusInfo | null;
+  /** DISCONNECT messages on this connection: sent by us and/or received. */
+  disconnects: { direction: 'sent' | 'received'; reason: DisconnectReasonName; at: number }[];
+  rtt: RttInfo | null;
+}
+
+export interface EnrEvent {
+  type: 'enr';
+  instance: string;
+  nodeId: string;
+  seq: bigint;
+  raw: string; // hex of the RLP record
+  at: number;
+}
+
+/** A node dropped from the static set after --expire-after without being seen. */
+export interface NodeExpiredEvent {
+  type: 'node_expired';
+  nodeId: string;
+  at: number;
+}
+
+export type CrawlerEvent =
+  | InstanceStartedEvent
+  | InstanceStoppedEvent
+  | NodeSeenEvent
+  | DiscoveryCountersEvent
+  | DialEvent
+  | EnrEvent
+  | NodeExpiredEvent;

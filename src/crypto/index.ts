@@ -1,0 +1,200 @@
+/**
+ * The one small crypto surface every protocol module uses. Two secp256k1 backends sit behind it:
+ * `native` (libsecp256k1 through the `secp256k1` package, prebuilt binaries inside the package) and
+ * `noble` (@noble/secp256k1, pure JS). `npm run bench` measures both; native is ~20–30× faster for
+ * recover/ECDH (see README), so it is the default, and noble is the fallback when the addon cannot
+ * load (or NODEFINDER_CRYPTO=noble is set).
+ *
+ * Public keys are always 64 bytes (uncompressed, without the 0x04 prefix) — the devp2p node-key form.
+ */
+import { createRequire } from 'node:module';
+import { createCipheriv, createHash, createHmac, randomBytes as nodeRandomBytes } from 'node:crypto';
+import * as noble from '@noble/secp256k1';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { InvalidKeyError } from './errors.js';
+
+export { InvalidKeyError } from './errors.js';
+
+noble.hashes.sha256 = nobleSha256;
+noble.hashes.hmacSha256 = (key: Uint8Array, msg: Uint8Array) => hmac(nobleSha256, key, msg);
+
+export interface Secp256k1Backend {
+  readonly name: 'native' | 'noble';
+  publicKey(privateKey: Uint8Array): Uint8Array;
+  /** Recoverable ECDSA over a 32-byte digest. */
+  sign(digest: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recovery: number };
+  /** Returns the 64-byte public key; throws InvalidKeyError when the signature does not recover. */
+  recover(digest: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array;
+  /** Raw ECDH: the x coordinate of privateKey·publicKey (RLPx uses it un-hashed). */
+  ecdhX(publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
+  isValidPublicKey(publicKey: Uint8Array): boolean;
+  isValidPrivateKey(privateKey: Uint8Array): boolean;
+}
+
+function with04(pub64: Uint8Array): Uint8Array {
+  if (pub64.length !== 64) throw new InvalidKeyError(`public key must be 64 bytes, got ${pub64.length}`);
+  const out = new Uint8Array(65);
+  out[0] = 4;
+  out.set(pub64, 1);
+  return out;
+}
+
+const nobleBackend: Secp256k1Backend = {
+  name: 'noble',
+  publicKey: (priv) => noble.getPublicKey(priv, false).subarray(1),
+  sign(digest, priv) {
+    const sig = noble.sign(digest, priv, { prehash: false, format: 'recovered' });
+    return { signature: sig.subarray(1), recovery: sig[0]! };
+  },
+  recover(digest, signature, recovery) {
+    if (signature.length !== 64 || recovery < 0 || recovery > 3) throw new InvalidKeyError('malformed signature');
+    const sig = new Uint8Array(65);
+    sig[0] = recovery;
+    sig.set(signature, 1);
+    try {
+      return noble.recoverPublicKey(sig, digest, { prehash: false, isCompressed: false } as never).subarray(1);
+    } catch (err) {
+      throw new InvalidKeyError(`signature does not recover: ${(err as Error).message}`);
+    }
+  },
+  ecdhX(pub, priv) {
+    try {
+      return noble.getSharedSecret(priv, with04(pub), true).subarray(1);
+    } catch (err) {
+      if (err instanceof InvalidKeyError) throw err;
+      throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
+    }
+  },
+  isValidPublicKey(pub) {
+    if (pub.length !== 64) return false;
+    try {
+      noble.Point.fromBytes(with04(pub));
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  isValidPrivateKey: (priv) => noble.utils.isValidSecretKey(priv),
+};
+
+interface NativeSecp {
+  publicKeyCreate(priv: Uint8Array, compressed: boolean): Uint8Array;
+  publicKeyVerify(pub: Uint8Array): boolean;
+  privateKeyVerify(priv: Uint8Array): boolean;
+  ecdsaSign(msg: Uint8Array, priv: Uint8Array): { signature: Uint8Array; recid: number };
+  ecdsaRecover(sig: Uint8Array, recid: number, msg: Uint8Array, compressed: boolean): Uint8Array;
+  ecdh(
+    pub: Uint8Array,
+    priv: Uint8Array,
+    opts: { hashfn: (x: Uint8Array, y: Uint8Array, data?: unknown) => Uint8Array },
+    output: Uint8Array,
+  ): Uint8Array;
+}
+
+function loadNative(): Secp256k1Backend | undefined {
+  let lib: NativeSecp;
+  try {
+    const require = createRequire(import.meta.url);
+    // Load the addon entry directly: the package's index silently falls back to elliptic.js.
+    lib = require('secp256k1/bindings.js') as NativeSecp;
+  } catch {
+    return undefined;
+  }
+  const xOnly = (x: Uint8Array) => Uint8Array.from(x);
+  return {
+    name: 'native',
+    publicKey: (priv) => lib.publicKeyCreate(priv, false).subarray(1),
+    sign(digest, priv) {
+      const { signature, recid } = lib.ecdsaSign(digest, priv);
+      return { signature, recovery: recid };
+    },
+    recover(digest, signature, recovery) {
+      if (signature.length !== 64 || recovery < 0 || recovery > 3) throw new InvalidKeyError('malformed signature');
+      try {
+        return lib.ecdsaRecover(signature, recovery, digest, false).subarray(1);
+      } catch (err) {
+        throw new InvalidKeyError(`signature does not recover: ${(err as Error).message}`);
+      }
+    },
+    ecdhX(pub, priv) {
+      try {
+        return lib.ecdh(with04(pub), priv, { hashfn: xOnly }, new Uint8Array(32));
+      } catch (err) {
+        if (err instanceof InvalidKeyError) throw err;
+        throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
+      }
+    },
+    isValidPublicKey: (pub) => pub.length === 64 && lib.publicKeyVerify(with04(pub)),
+    isValidPrivateKey: (priv) => priv.length === 32 && lib.privateKeyVerify(priv),
+  };
+}
+
+const nativeBackend = loadNative();
+
+export const backends: { native?: Secp256k1Backend; noble: Secp256k1Backend } = {
+  ...(nativeBackend ? { native: nativeBackend } : {}),
+  noble: nobleBackend,
+};
+
+let active: Secp256k1Backend =
+  process.env.NODEFINDER_CRYPTO === 'noble' || !nativeBackend ? nobleBackend : nativeBackend;
+
+/** The backend in use; `setBackend` exists for benchmarks and cross-backend tests. */
+export function secp256k1(): Secp256k1Backend {
+  return active;
+}
+
+export function setBackend(name: 'native' | 'noble'): void {
+  const b = backends[name];
+  if (!b) throw new Error(`secp256k1 backend ${name} is not available`);
+  active = b;
+}
+
+export const publicKeyFromPrivate = (priv: Uint8Array) => active.publicKey(priv);
+export const signDigest = (digest: Uint8Array, priv: Uint8Array) => active.sign(digest, priv);
+export const recoverPublicKey = (digest: Uint8Array, sig: Uint8Array, recovery: number) =>
+  active.recover(digest, sig, recovery);
+export const ecdhX = (pub: Uint8Array, priv: Uint8Array) => active.ecdhX(pub, priv);
+export const isValidPublicKey = (pub: Uint8Array) => active.isValidPublicKey(pub);
+
+export function generatePrivateKey(): Uint8Array {
+  for (;;) {
+    const k = randomBytes(32);
+    if (active.isValidPrivateKey(k)) return k;
+  }
+}
+
+export function randomBytes(n: number): Uint8Array {
+  return new Uint8Array(nodeRandomBytes(n));
+}
+
+/** keccak256 of one buffer (one-shot, @noble/hashes). */
+export function keccak256(data: Uint8Array): Uint8Array {
+  return keccak_256(data);
+}
+
+/** Incremental keccak256 with clone(): the RLPx MAC states need a digest without finalizing. */
+export function createKeccak256() {
+  return keccak_256.create();
+}
+export type Keccak256State = ReturnType<typeof keccak_256.create>;
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+export function hmacSha256(key: Uint8Array, ...data: Uint8Array[]): Uint8Array {
+  const h = createHmac('sha256', key);
+  for (const d of data) h.update(d);
+  return new Uint8Array(h.digest());
+}
+
+/** AES-CTR with a 16-byte IV (ECIES uses AES-128-CTR; the RLPx frame cipher AES-256-CTR). */
+export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  const algo = key.length === 16 ? 'aes-128-ctr' : key.length === 32 ? 'aes-256-ctr' : undefined;
+  if (!algo) throw new RangeError(`AES key must be 16 or 32 bytes, got ${key.length}`);
+  const c = createCipheriv(algo, key, iv);
+  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+}
