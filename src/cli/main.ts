@@ -1,5 +1,6 @@
 /**
- * The `nodefinder` program. Each command lives in its own file and registers itself here.
+ * The `nodefinder` program. Each command lives in its own file (src/cli/<command>.ts) exporting
+ * `register<Command>(program)`, called from buildProgram(). src/cli/run.ts executes it.
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, oneLine } from './errors.js';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Commands register themselves here, one line each (src/cli/<command>.ts).
   return program;
 }
 
@@ -31,7 +33,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeFor(err);
   }
 }
-
-// Run when executed (bin/nodefinder.js imports this module).
-const code = await main(process.argv);
-process.exitCode = code;
