@@ -31,6 +31,10 @@ export interface Secp256k1Backend {
   ecdhX(publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
   isValidPublicKey(publicKey: Uint8Array): boolean;
   isValidPrivateKey(privateKey: Uint8Array): boolean;
+  /** 64-byte key → 33-byte SEC1 compressed form (ENR "secp256k1" entry); throws InvalidKeyError. */
+  compressPublicKey(publicKey: Uint8Array): Uint8Array;
+  /** 33-byte compressed key → 64-byte form; throws InvalidKeyError when not on the curve. */
+  decompressPublicKey(compressed: Uint8Array): Uint8Array;
 }
 
 function with04(pub64: Uint8Array): Uint8Array {
@@ -77,6 +81,22 @@ const nobleBackend: Secp256k1Backend = {
     }
   },
   isValidPrivateKey: (priv) => noble.utils.isValidSecretKey(priv),
+  compressPublicKey(pub) {
+    const full = with04(pub);
+    try {
+      return noble.Point.fromBytes(full).toBytes(true);
+    } catch (err) {
+      throw new InvalidKeyError(`invalid public key: ${(err as Error).message}`);
+    }
+  },
+  decompressPublicKey(compressed) {
+    if (compressed.length !== 33) throw new InvalidKeyError(`compressed key must be 33 bytes, got ${compressed.length}`);
+    try {
+      return noble.Point.fromBytes(compressed).toBytes(false).subarray(1);
+    } catch (err) {
+      throw new InvalidKeyError(`invalid compressed key: ${(err as Error).message}`);
+    }
+  },
 };
 
 interface NativeSecp {
@@ -85,6 +105,7 @@ interface NativeSecp {
   privateKeyVerify(priv: Uint8Array): boolean;
   ecdsaSign(msg: Uint8Array, priv: Uint8Array): { signature: Uint8Array; recid: number };
   ecdsaRecover(sig: Uint8Array, recid: number, msg: Uint8Array, compressed: boolean): Uint8Array;
+  publicKeyConvert(pub: Uint8Array, compressed: boolean): Uint8Array;
   ecdh(
     pub: Uint8Array,
     priv: Uint8Array,
@@ -128,6 +149,22 @@ function loadNative(): Secp256k1Backend | undefined {
     },
     isValidPublicKey: (pub) => pub.length === 64 && lib.publicKeyVerify(with04(pub)),
     isValidPrivateKey: (priv) => priv.length === 32 && lib.privateKeyVerify(priv),
+    compressPublicKey(pub) {
+      const full = with04(pub);
+      try {
+        return lib.publicKeyConvert(full, true);
+      } catch (err) {
+        throw new InvalidKeyError(`invalid public key: ${(err as Error).message}`);
+      }
+    },
+    decompressPublicKey(compressed) {
+      if (compressed.length !== 33) throw new InvalidKeyError(`compressed key must be 33 bytes, got ${compressed.length}`);
+      try {
+        return lib.publicKeyConvert(compressed, false).subarray(1);
+      } catch (err) {
+        throw new InvalidKeyError(`invalid compressed key: ${(err as Error).message}`);
+      }
+    },
   };
 }
 
@@ -158,6 +195,8 @@ export const recoverPublicKey = (digest: Uint8Array, sig: Uint8Array, recovery: 
   active.recover(digest, sig, recovery);
 export const ecdhX = (pub: Uint8Array, priv: Uint8Array) => active.ecdhX(pub, priv);
 export const isValidPublicKey = (pub: Uint8Array) => active.isValidPublicKey(pub);
+export const compressPublicKey = (pub: Uint8Array) => active.compressPublicKey(pub);
+export const decompressPublicKey = (compressed: Uint8Array) => active.decompressPublicKey(compressed);
 
 export function generatePrivateKey(): Uint8Array {
   for (;;) {
