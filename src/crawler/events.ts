@@ -103,9 +103,12 @@ export interface RttInfo {
 /** One connection attempt (outbound dial or inbound accept), with all it learned. */
 export interface DialEvent {
   type: 'dial';
+  /** Client-generated UUID (crypto.randomUUID()): the store's key, makes journal replay idempotent. */
+  dialId: string;
   instance: string;
   kind: DialKind;
   nodeId: string | null; // inbound peers are known only after the handshake
+  publicKey: string | null; // the remote key from the RLPx handshake, when it got that far
   ip: string;
   tcpPort: number;
   startedAt: number;
