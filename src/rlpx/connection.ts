@@ -1,0 +1,305 @@
+/**
+ * An RLPx connection over a ByteStream — the only RLPx code that touches a stream. `openRlpx` runs
+ * the handshake as initiator (when the remote public key is given) or recipient, bounded by a timeout
+ * on the injected Clock and an optional AbortSignal, and resolves to an established RlpxSession that
+ * sends and receives framed messages. Every failure is a typed NodeFinderError.
+ */
+import { NodeFinderError, toNodeFinderError } from '../errors.js';
+import type { Clock, TimerHandle } from '../net/clock.js';
+import type { ByteStream } from '../net/transport.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './constants.js';
+import { AbortedError, ConnectionClosedError, HandshakeTimeoutError } from './errors.js';
+import { FrameReader, FrameWriter, type RlpxMessage } from './frame.js';
+import {
+  HandshakeMessageReader,
+  createAck,
+  createAuth,
+  deriveSecrets,
+  randomHandshakeRandomness,
+  type AckMessage,
+  type AuthMessage,
+  type HandshakeFormat,
+  type HandshakeRandomness,
+  type SessionSecrets,
+} from './handshake.js';
+
+export type RlpxRole = 'initiator' | 'recipient';
+
+export interface RlpxOpenOptions {
+  stream: ByteStream;
+  clock: Clock;
+  /** Our static (node) private key. */
+  privateKey: Uint8Array;
+  /** The remote's 64-byte public key: given → we dial (initiator); absent → we accept (recipient). */
+  remotePublicKey?: Uint8Array;
+  /** Whole auth/ack exchange; default DEFAULT_HANDSHAKE_TIMEOUT_MS. */
+  handshakeTimeoutMs?: number;
+  /** Cap on received frames; default DEFAULT_MAX_FRAME_SIZE. */
+  maxFrameSize?: number;
+  /** Aborts the handshake (not an established session: use close()). */
+  signal?: AbortSignal;
+  /** Injected randomness for reproducible tests. */
+  random?: HandshakeRandomness;
+}
+
+export interface RlpxTiming {
+  /** Clock time when the handshake began (initiator: just before the auth was written). */
+  handshakeStartedAt: number;
+  /** Clock time when the secrets were derived (initiator: ack received; recipient: ack written). */
+  handshakeEndedAt: number;
+}
+
+/**
+ * An established RLPx session. Messages that arrive before `onMessage` is set are queued, so a HELLO
+ * coalesced with the ack is never lost. `onClose` fires exactly once: with no error after a local
+ * `close()`/`destroy()` without error, otherwise with a typed error — `closed` when the remote ended the
+ * stream (`midFrame` tells whether it cut a frame), `bad_mac`/`too_large`/`protocol_breach` on bad
+ * frames, socket kinds on socket failures.
+ */
+export class RlpxSession {
+  readonly timing: RlpxTiming;
+  /** Format of the remote's handshake message ('legacy' = pre-EIP-8 peer). */
+  readonly remoteHandshakeFormat: HandshakeFormat;
+  readonly remoteHandshakeVersion: number;
+
+  private readonly writer: FrameWriter;
+  private readonly reader: FrameReader;
+  private messageHandler: ((message: RlpxMessage) => void) | undefined;
+  private readonly queued: RlpxMessage[] = [];
+  private readonly closeHandlers: ((error?: NodeFinderError) => void)[] = [];
+  private closedWith: { error: NodeFinderError | undefined } | undefined;
+
+  /** @internal built by openRlpx */
+  constructor(
+    private readonly stream: ByteStream,
+    readonly role: RlpxRole,
+    readonly remotePublicKey: Uint8Array,
+    secrets: SessionSecrets,
+    meta: { timing: RlpxTiming; format: HandshakeFormat; version: number; maxFrameSize?: number },
+  ) {
+    this.timing = meta.timing;
+    this.remoteHandshakeFormat = meta.format;
+    this.remoteHandshakeVersion = meta.version;
+    this.writer = new FrameWriter(secrets);
+    this.reader = new FrameReader(secrets, { maxFrameSize: meta.maxFrameSize });
+  }
+
+  get remoteAddress(): string {
+    return this.stream.remoteAddress;
+  }
+
+  get remotePort(): number {
+    return this.stream.remotePort;
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Send one message (msg-data already snappy-compressed by the caller if negotiated). */
+  send(code: number, data: Uint8Array): void {
+    if (this.closedWith) throw new ConnectionClosedError('send on a closed RLPx session', { cause: this.closedWith.error });
+    this.stream.write(this.writer.encode(code, data));
+  }
+
+  onMessage(handler: (message: RlpxMessage) => void): void {
+    this.messageHandler = handler;
+    while (this.queued.length > 0 && this.messageHandler === handler && !this.closedWith) {
+      this.dispatch(this.queued.shift()!);
+    }
+  }
+
+  onClose(handler: (error?: NodeFinderError) => void): void {
+    if (this.closedWith) {
+      const { error } = this.closedWith;
+      queueMicrotask(() => handler(error));
+    } else {
+      this.closeHandlers.push(handler);
+    }
+  }
+
+  /** Flush what was sent (e.g. a DISCONNECT), then close. */
+  close(): void {
+    if (this.closedWith) return;
+    this.finish(undefined);
+    this.stream.end();
+  }
+
+  /** Tear down at once; `error` is what onClose handlers receive. */
+  destroy(error?: NodeFinderError): void {
+    if (this.closedWith) return;
+    this.finish(error);
+    this.stream.destroy(error);
+  }
+
+  /** @internal bytes from the stream after the handshake (including any leftover from the ack read). */
+  receive(chunk: Uint8Array): void {
+    if (this.closedWith) return;
+    this.reader.push(chunk);
+    for (;;) {
+      let message: RlpxMessage | undefined;
+      try {
+        message = this.reader.read();
+      } catch (err) {
+        this.destroy(toNodeFinderError(err));
+        return;
+      }
+      if (!message) return;
+      if (this.messageHandler && this.queued.length === 0) this.dispatch(message);
+      else this.queued.push(message);
+      if (this.closedWith) return;
+    }
+  }
+
+  /** @internal the stream ended. */
+  streamClosed(error: Error | undefined): void {
+    if (this.closedWith) return;
+    if (error) this.finish(toNodeFinderError(error));
+    else if (this.reader.midFrame) this.finish(new ConnectionClosedError('remote closed the connection mid-frame'));
+    else this.finish(new ConnectionClosedError('remote closed the connection'));
+  }
+
+  private dispatch(message: RlpxMessage): void {
+    try {
+      this.messageHandler!(message);
+    } catch (err) {
+      // A throwing handler is our bug: record it instead of letting it unwind the socket callback.
+      this.destroy(toNodeFinderError(err));
+    }
+  }
+
+  private finish(error: NodeFinderError | undefined): void {
+    this.closedWith = { error };
+    this.queued.length = 0;
+    for (const h of this.closeHandlers.splice(0)) h(error);
+  }
+}
+
+/**
+ * Run the RLPx handshake on `stream` and resolve to the established session. On any failure (timeout,
+ * abort, remote close, bad auth/ack) the stream is destroyed and the promise rejects with a typed error.
+ */
+export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
+  const { stream, clock, privateKey, remotePublicKey, signal } = options;
+  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const random = options.random ?? randomHandshakeRandomness();
+  const role: RlpxRole = remotePublicKey ? 'initiator' : 'recipient';
+
+  return new Promise<RlpxSession>((resolve, reject) => {
+    let session: RlpxSession | undefined;
+    let failed = false;
+    let timer: TimerHandle | undefined;
+    const startedAt = clock.now();
+
+    const cleanup = () => {
+      if (timer !== undefined) clock.clearTimer(timer);
+      timer = undefined;
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (err: NodeFinderError) => {
+      if (session || failed) return;
+      failed = true;
+      cleanup();
+      stream.destroy(err);
+      reject(err);
+    };
+    const onAbort = () => fail(new AbortedError('RLPx handshake aborted', { cause: signal?.reason }));
+
+    if (signal?.aborted) {
+      fail(new AbortedError('RLPx handshake aborted', { cause: signal.reason }));
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    timer = clock.setTimer(timeoutMs, () => fail(new HandshakeTimeoutError(timeoutMs)));
+
+    const established = (
+      remoteKey: Uint8Array,
+      secrets: SessionSecrets,
+      format: HandshakeFormat,
+      version: number,
+      rest: Uint8Array,
+    ) => {
+      cleanup();
+      session = new RlpxSession(stream, role, remoteKey, secrets, {
+        timing: { handshakeStartedAt: startedAt, handshakeEndedAt: clock.now() },
+        format,
+        version,
+        maxFrameSize: options.maxFrameSize,
+      });
+      resolve(session);
+      if (rest.length > 0) session.receive(rest);
+    };
+
+    let onHandshakeData: (chunk: Uint8Array) => void;
+    if (remotePublicKey) {
+      let auth: Uint8Array;
+      try {
+        auth = createAuth({ staticPrivateKey: privateKey, remotePublicKey, random });
+      } catch (err) {
+        fail(toNodeFinderError(err));
+        return;
+      }
+      const ackReader = HandshakeMessageReader.forAck(privateKey);
+      onHandshakeData = (chunk) => {
+        const got = ackReader.push(chunk);
+        if (!got) return;
+        const ack: AckMessage = got.message;
+        const secrets = deriveSecrets({
+          initiator: true,
+          ephemeralPrivateKey: random.ephemeralPrivateKey,
+          remoteEphemeralPublicKey: ack.recipientEphemeralPublicKey,
+          initiatorNonce: random.nonce,
+          recipientNonce: ack.recipientNonce,
+          authWire: auth,
+          ackWire: got.wire,
+        });
+        established(remotePublicKey, secrets, ack.format, ack.version, got.rest);
+      };
+      stream.write(auth);
+    } else {
+      const authReader = HandshakeMessageReader.forAuth(privateKey);
+      onHandshakeData = (chunk) => {
+        const got = authReader.push(chunk);
+        if (!got) return;
+        const auth: AuthMessage = got.message;
+        // EIP-8: answer a pre-EIP-8 auth in the pre-EIP-8 format.
+        const ack = createAck({ remotePublicKey: auth.initiatorPublicKey, random, format: auth.format });
+        const secrets = deriveSecrets({
+          initiator: false,
+          ephemeralPrivateKey: random.ephemeralPrivateKey,
+          remoteEphemeralPublicKey: auth.initiatorEphemeralPublicKey,
+          initiatorNonce: auth.initiatorNonce,
+          recipientNonce: random.nonce,
+          authWire: got.wire,
+          ackWire: ack,
+        });
+        stream.write(ack);
+        established(auth.initiatorPublicKey, secrets, auth.format, auth.version, got.rest);
+      };
+    }
+
+    stream.onData((chunk) => {
+      if (session) {
+        session.receive(chunk);
+        return;
+      }
+      if (failed) return;
+      try {
+        onHandshakeData(chunk);
+      } catch (err) {
+        fail(toNodeFinderError(err));
+      }
+    });
+    stream.onClose((error) => {
+      if (session) {
+        session.streamClosed(error);
+        return;
+      }
+      fail(
+        error
+          ? toNodeFinderError(error)
+          : new ConnectionClosedError(`remote closed the connection during the RLPx handshake (${role})`),
+      );
+    });
+  });
+}
