@@ -1,9 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { backends, randomBytes } from '../../src/crypto/index.js';
+import { backends, keccak256, randomBytes, secp256k1, setBackend } from '../../src/crypto/index.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
 import vectors from '../vectors/devp2p-test-vectors.json' with { type: 'json' };
 
 const all = [backends.noble, ...(backends.native ? [backends.native] : [])];
+
+describe('crypto: keccak256 follows the backend', () => {
+  it('native and noble keccak256 agree on views of random data around the 136-byte rate', () => {
+    const prev = secp256k1().name;
+    try {
+      const big = randomBytes(1200);
+      for (const len of [0, 1, 31, 32, 64, 135, 136, 137, 271, 272, 273, 1000]) {
+        for (const off of [0, 1, 7]) {
+          const view = big.subarray(off, off + len);
+          setBackend('noble');
+          const a = keccak256(view);
+          if (backends.native) setBackend('native');
+          expect(bytesToHex(keccak256(view))).toBe(bytesToHex(a));
+        }
+      }
+      setBackend('noble');
+      expect(bytesToHex(keccak256(new Uint8Array()))).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
+    } finally {
+      setBackend(prev);
+    }
+  });
+});
 
 describe('crypto: public key compression', () => {
   for (const b of all) {
