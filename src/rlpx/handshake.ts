@@ -352,7 +352,8 @@ export function respondToHandshake(p: {
 // ---------------------------------------------------------------------------------------------
 // streaming: where does one handshake message end?
 
-export type HandshakeMessageKind = 'auth' | 'ack';
+/** A plain Uint8Array copy (chunks may be Buffers, whose slice() is a view). */
+const copy = (b: Uint8Array, start: number, end: number) => new Uint8Array(b.subarray(start, end));
 
 /**
  * Accumulates stream chunks until one complete auth or ack is present, without trusting the size
@@ -391,7 +392,7 @@ export class HandshakeMessageReader<T> {
     if (buf.length < EIP8_SIZE_PREFIX) return undefined;
     if (buf[0] === 0x04 && !this.legacyRejected) {
       if (buf.length < this.legacySize) return undefined;
-      const wire = buf.slice(0, this.legacySize);
+      const wire = copy(buf, 0, this.legacySize);
       try {
         const message = this.decode(wire);
         return this.finish(message, wire);
@@ -407,14 +408,14 @@ export class HandshakeMessageReader<T> {
     if (size < ECIES_OVERHEAD) throw new HandshakeError(`handshake size prefix ${size} is below the ECIES overhead`);
     const total = EIP8_SIZE_PREFIX + size;
     if (buf.length < total) return undefined;
-    const wire = buf.slice(0, total);
+    const wire = copy(buf, 0, total);
     const message = this.decode(wire);
     return this.finish(message, wire);
   }
 
   private finish(message: T, wire: Uint8Array): { message: T; wire: Uint8Array; rest: Uint8Array } {
     this.done = true;
-    const rest = this.buffer.slice(wire.length);
+    const rest = copy(this.buffer, wire.length, this.buffer.length);
     this.buffer = new Uint8Array(0);
     return { message, wire, rest };
   }
