@@ -77,7 +77,7 @@ export function mutate(rng: Rng, input: Uint8Array): Uint8Array {
     const at = rng.int(b.length + 1);
     switch (rng.int(7)) {
       case 0:
-        if (b.length) b[at % b.length] ^= 1 << rng.int(8);
+        if (b.length) b[at % b.length] = b[at % b.length]! ^ (1 << rng.int(8));
         break;
       case 1:
         if (b.length) b[at % b.length] = rng.pick([0x00, 0x7f, 0x80, 0x81, 0xb7, 0xb8, 0xbf, 0xc0, 0xf7, 0xf8, 0xff]);
