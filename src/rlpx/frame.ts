@@ -47,6 +47,11 @@ function newCtr(aesSecret: Uint8Array): Cipher {
 /** One direction's MAC: rlpx.md header-mac / frame-mac updates. */
 class FrameMac {
   private readonly ecb: Cipher;
+  /**
+   * digest[:16] of the current state, kept until the next update: the frame-mac of one frame is also
+   * the first digest the next header needs, which saves one keccak finalization in four.
+   */
+  private current: Uint8Array | undefined;
 
   constructor(
     macSecret: Uint8Array,
@@ -57,24 +62,29 @@ class FrameMac {
   }
 
   private digest16(): Uint8Array {
-    return this.hash.clone().digest().subarray(0, 16);
+    return (this.current ??= this.hash.clone().digest().subarray(0, 16));
+  }
+
+  private update(data: Uint8Array): void {
+    this.hash.update(data);
+    this.current = undefined;
   }
 
   /** header-mac-seed = aes(mac-secret, digest[:16]) ^ header-ciphertext; update; digest[:16]. */
   header(headerCiphertext: Uint8Array): Uint8Array {
     const seed = this.ecb.update(this.digest16());
     for (let i = 0; i < 16; i++) seed[i]! ^= headerCiphertext[i]!;
-    this.hash.update(seed);
+    this.update(seed);
     return this.digest16();
   }
 
   /** update(frame-ciphertext); frame-mac-seed = aes(mac-secret, digest[:16]) ^ digest[:16]; update; digest[:16]. */
   body(frameCiphertext: Uint8Array): Uint8Array {
-    this.hash.update(frameCiphertext);
+    this.update(frameCiphertext);
     const prev = this.digest16();
     const seed = this.ecb.update(prev);
     for (let i = 0; i < 16; i++) seed[i]! ^= prev[i]!;
-    this.hash.update(seed);
+    this.update(seed);
     return this.digest16();
   }
 }

@@ -14,6 +14,7 @@ import {
   publicKeyFromPrivate,
   randomBytes,
   recoverPublicKey,
+  secp256k1,
   signDigest,
   generatePrivateKey,
   type Keccak256State,
@@ -21,6 +22,7 @@ import {
 import { concatBytes, equalBytes, xorBytes } from '../util/bytes.js';
 import { asBytes, asList, asSafeNumber, rlpDecodePrefix, rlpEncode, type RlpItem } from '../util/rlp.js';
 import {
+  ECIES_IV_SIZE,
   ECIES_OVERHEAD,
   EIP8_PADDING_MAX,
   EIP8_PADDING_MIN,
@@ -50,8 +52,33 @@ export interface HandshakeRandomness {
   ecies?: EciesRandomness;
 }
 
+/**
+ * Fresh randomness for one side: ephemeral key, nonce, padding and ECIES key/IV, drawn in one call to
+ * the CSPRNG (per-call overhead was a visible share of a native-backend handshake).
+ */
 export function randomHandshakeRandomness(): HandshakeRandomness {
-  return { ephemeralPrivateKey: generatePrivateKey(), nonce: randomBytes(NONCE_SIZE) };
+  const span = EIP8_PADDING_MAX - EIP8_PADDING_MIN + 1;
+  const r = randomBytes(32 + NONCE_SIZE + 32 + ECIES_IV_SIZE + 2 + EIP8_PADDING_MAX);
+  const key = (k: Uint8Array) => (secp256k1().isValidPrivateKey(k) ? k : generatePrivateKey());
+  let o = 0;
+  const take = (n: number) => r.subarray(o, (o += n));
+  const ephemeralPrivateKey = key(take(32));
+  const nonce = take(NONCE_SIZE);
+  const ecies = { ephemeralPrivateKey: key(take(32)), iv: take(ECIES_IV_SIZE) };
+  const lengthBytes = take(2);
+  const padding = take(EIP8_PADDING_MIN + (((lengthBytes[0]! << 8) | lengthBytes[1]!) % span));
+  return { ephemeralPrivateKey, nonce, padding, ecies };
+}
+
+/** Our static public key, derived once per private key object (one EC multiplication saved per dial). */
+const staticPublicKeys = new WeakMap<Uint8Array, Uint8Array>();
+function staticPublicKey(privateKey: Uint8Array): Uint8Array {
+  let pub = staticPublicKeys.get(privateKey);
+  if (!pub) {
+    pub = publicKeyFromPrivate(privateKey);
+    staticPublicKeys.set(privateKey, pub);
+  }
+  return pub;
 }
 
 export interface AuthMessage {
@@ -125,7 +152,7 @@ export function createAuth(p: CreateAuthParams): Uint8Array {
   const staticShared = ecdhX(p.remotePublicKey, p.staticPrivateKey);
   const { signature, recovery } = signDigest(xorBytes(staticShared, nonce), ephemeralPrivateKey);
   const sig = concatBytes(signature, Uint8Array.of(recovery));
-  const ourPublicKey = publicKeyFromPrivate(p.staticPrivateKey);
+  const ourPublicKey = staticPublicKey(p.staticPrivateKey);
   if (p.format === 'legacy') {
     const ephemeralPublicKey = publicKeyFromPrivate(ephemeralPrivateKey);
     const plain = concatBytes(sig, keccak256(ephemeralPublicKey), ourPublicKey, nonce, Uint8Array.of(0));
