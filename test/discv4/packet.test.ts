@@ -96,7 +96,7 @@ describe('discv4 packet codec: official vectors (EIP-8 + geth)', () => {
     expectSigner(p, byName.findnode_extra_elements_trailing_data!.hex);
     expect(p.type).toBe(PacketType.FindNode);
     const d = p.data as PacketDataMap[3];
-    expect(bytesToHex(d.target)).toBe(byName.findnode_extra_elements_trailing_data!.expected_decoded_geth_current!.target);
+    expect(bytesToHex(d.target)).toBe((byName.findnode_extra_elements_trailing_data!.expected_decoded_geth_current as { target: string }).target);
     expect(d.expiration).toBe(1136239445);
   });
 
