@@ -1,0 +1,172 @@
+/**
+ * The embedded engine: PGlite (Postgres compiled to WebAssembly) in a directory, no server. One
+ * connection per process; PGlite serialises queries itself. `memory://` keeps everything in RAM
+ * (tests). A lock file stops two processes from opening the same directory (that would corrupt it).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { NodeFinderError } from '../errors.js';
+import { DatabaseUnavailableError } from './errors.js';
+import {
+  checkSchemaName,
+  normalizeParams,
+  toDatabaseError,
+  type Database,
+  type OpenOptions,
+  type Queryable,
+  type Row,
+} from './database.js';
+
+const INT8_OID = 20;
+
+/** PGlite's own data lives in <dir>/pgdata; the directory also holds the lock (and may hold journals). */
+export const PGDATA_SUBDIR = 'pgdata';
+const LOCK_FILE = 'nodefinder.lock';
+
+const parsers = { [INT8_OID]: (v: string) => BigInt(v) };
+
+export async function openPglite(location: string, opts: OpenOptions = {}): Promise<Database> {
+  if (location === 'memory://') {
+    const pg = await createPglite('memory://');
+    return wrapPglite(pg, { schema: opts.schema, owns: true, description: 'memory://' });
+  }
+  const dir = resolve(location);
+  const dataDir = join(dir, PGDATA_SUBDIR);
+  if (opts.mustExist && !existsSync(dataDir)) {
+    throw new DatabaseUnavailableError(`no embedded database in ${dir}`);
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new DatabaseUnavailableError(`cannot create database directory ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const release = acquireLock(dir);
+  try {
+    const pg = await createPglite(dataDir);
+    return wrapPglite(pg, { schema: opts.schema, owns: true, description: dir, onClose: release });
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function createPglite(dataDir: string): Promise<PGlite> {
+  try {
+    return await PGlite.create({ dataDir, parsers });
+  } catch (err) {
+    throw toDatabaseError(err, `cannot open embedded database ${dataDir}`);
+  }
+}
+
+/**
+ * Wrap an existing PGlite instance. `owns: false` leaves it open on close(): tests share one
+ * instance per file (start-up costs seconds) and give each test its own schema.
+ */
+export async function wrapPglite(
+  pg: PGlite,
+  opts: { schema?: string; owns: boolean; description?: string; onClose?: () => void },
+): Promise<Database> {
+  const db = new PgliteDatabase(pg, opts.owns, opts.description ?? 'pglite', opts.onClose);
+  if (opts.schema !== undefined) {
+    const schema = checkSchemaName(opts.schema);
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
+  }
+  return db;
+}
+
+function wrapQueryable(q: PGlite | Transaction): Queryable {
+  return {
+    async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+      try {
+        return (await q.query<R>(sql, normalizeParams(params))).rows;
+      } catch (err) {
+        throw toDatabaseError(err, 'embedded database query failed');
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      try {
+        await q.exec(sql);
+      } catch (err) {
+        throw toDatabaseError(err, 'embedded database statement failed');
+      }
+    },
+  };
+}
+
+class PgliteDatabase implements Database {
+  readonly engine = 'pglite' as const;
+  private readonly q: Queryable;
+  private closed = false;
+
+  constructor(
+    private readonly pg: PGlite,
+    private readonly owns: boolean,
+    readonly description: string,
+    private readonly onClose?: () => void,
+  ) {
+    this.q = wrapQueryable(pg);
+  }
+
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    return this.q.query<R>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.q.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.pg.transaction((tx) => fn(wrapQueryable(tx)));
+    } catch (err) {
+      throw err instanceof NodeFinderError ? err : toDatabaseError(err, 'embedded database transaction failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.owns) await this.pg.close();
+    } catch {
+      // closing twice or after a failure: nothing left to release
+    } finally {
+      this.onClose?.();
+    }
+  }
+}
+
+/** One process per directory: PGlite has no multi-process locking of its own. */
+const openDirs = new Set<string>();
+
+function acquireLock(dir: string): () => void {
+  if (openDirs.has(dir)) throw new DatabaseUnavailableError(`embedded database ${dir} is already open in this process`);
+  const path = join(dir, LOCK_FILE);
+  if (existsSync(path)) {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
+      throw new DatabaseUnavailableError(`embedded database ${dir} is in use by process ${pid}`);
+    }
+    // A stale lock from a crashed (kill -9) process: take it over.
+  }
+  writeFileSync(path, String(process.pid));
+  openDirs.add(dir);
+  return () => {
+    openDirs.delete(dir);
+    try {
+      if (readFileSync(path, 'utf8') === String(process.pid)) rmSync(path);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Checks a CrawlerEvent before it enters the writer's queue, so one malformed event (a bug upstream,
+ * or peer-supplied text Postgres cannot store) can never poison a batch: a batch that fails on data
+ * would otherwise be retried forever. Returns the event to store (text fields sanitised) or throws
+ * InvalidEventError.
+ */
+import { isIP } from 'node:net';
+import { ERROR_KINDS, type ErrorKind } from '../errors.js';
+import { DISCONNECT_REASON_NAMES } from '../devp2p/disconnect-reasons.js';
+import type {
+  AddressSource,
+  CrawlerEvent,
+  DialEvent,
+  DialKind,
+  DialOutcome,
+  ForkVerdict,
+  HelloInfo,
+  RttInfo,
+  StatusInfo,
+} from '../crawler/events.js';
+import { InvalidEventError } from './errors.js';
+
+// Runtime lists of the event unions; `satisfies` + the Exact check keep them equal to the types.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const ADDRESS_SOURCES = ['neighbors', 'inbound', 'bootnode', 'ping', 'static'] as const satisfies readonly AddressSource[];
+export const DIAL_KINDS = ['dynamic', 'static', 'inbound'] as const satisfies readonly DialKind[];
+export const DIAL_OUTCOMES = ['status', 'hello', 'disconnect', 'error'] as const satisfies readonly DialOutcome[];
+export const FORK_VERDICTS = ['compatible', 'incompatible', 'remote_stale', 'local_stale', 'unchecked'] as const satisfies readonly ForkVerdict[];
+const exhaustive: [
+  Exact<(typeof ADDRESS_SOURCES)[number], AddressSource>,
+  Exact<(typeof DIAL_KINDS)[number], DialKind>,
+  Exact<(typeof DIAL_OUTCOMES)[number], DialOutcome>,
+  Exact<(typeof FORK_VERDICTS)[number], ForkVerdict>,
+] = [true, true, true, true];
+void exhaustive;
+
+/** EIP-778: "The maximum encoded size of a node record is 300 bytes." */
+export const MAX_ENR_BYTES = 300;
+/** Longest free text we keep (client IDs are bounded by HELLO ≤ 2 KiB anyway); longer is cut. */
+export const MAX_TEXT_CHARS = 2048;
+/** More DISCONNECT messages than this on one connection is a bug, not a peer. */
+export const MAX_DISCONNECTS_PER_DIAL = 64;
+const MAX_CAPS = 256;
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT32_MAX = 2 ** 31 - 1;
+/** JavaScript Date range; beyond it timestamps are nonsense. */
+const MAX_TIME_MS = 8.64e15;
+
+const HEX32 = /^[0-9a-f]{64}$/;
+const HEX64 = /^[0-9a-f]{128}$/;
+const HEX4 = /^[0-9a-f]{8}$/;
+const HEX_ANY = /^(?:[0-9a-f]{2})*$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const errorKinds = new Set<string>(ERROR_KINDS);
+const reasons = new Set<string>(DISCONNECT_REASON_NAMES);
+
+function fail(ev: { type?: unknown }, what: string): never {
+  throw new InvalidEventError(`invalid ${String(ev.type)} event: ${what}`);
+}
+
+function hex(ev: CrawlerEvent, v: unknown, re: RegExp, what: string): string {
+  if (typeof v !== 'string' || !re.test(v)) fail(ev, `${what} must be lowercase hex of the right length`);
+  return v;
+}
+
+/** Times are stored with ms precision: fractions (performance.now()-derived clocks) are rounded. */
+function time(ev: CrawlerEvent, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_TIME_MS) fail(ev, `${what} is not a time in ms`);
+  return Math.round(v);
+}
+
+function port(ev: CrawlerEvent, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) fail(ev, `${what} is not a port`);
+  return v;
+}
+
+function int32(ev: CrawlerEvent, v: unknown, what: string, min = 0): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > INT32_MAX) fail(ev, `${what} is not an integer in range`);
+  return v;
+}
+
+function msValue(ev: CrawlerEvent, v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(ev, `${what} is not a duration in ms`);
+  return v;
+}
+
+function uint64(ev: CrawlerEvent, v: unknown, what: string): bigint {
+  if (typeof v !== 'bigint' || v < 0n || v > UINT64_MAX) fail(ev, `${what} is not a uint64 bigint`);
+  return v;
+}
+
+function ip(ev: CrawlerEvent, v: unknown): string {
+  if (typeof v !== 'string' || isIP(v) === 0) fail(ev, 'ip is not an IPv4/IPv6 literal');
+  return v;
+}
+
+function oneOf<T extends string>(ev: CrawlerEvent, v: unknown, allowed: ReadonlySet<string> | readonly T[], what: string): T {
+  const ok = allowed instanceof Set ? allowed.has(v as string) : (allowed as readonly string[]).includes(v as string);
+  if (typeof v !== 'string' || !ok) fail(ev, `${what} ${JSON.stringify(v)} is not one of the known values`);
+  return v as T;
+}
+
+/** Text Postgres can store: no NUL (Postgres text cannot hold U+0000), bounded length. */
+export function cleanText(v: string, max = MAX_TEXT_CHARS): string {
+  const cut = v.length > max ? v.slice(0, max) : v;
+  return cut.includes('\0') ? cut.replace(/\0/g, '\uFFFD') : cut;
+}
+
+function text(ev: CrawlerEvent, v: unknown, what: string, max = MAX_TEXT_CHARS): string {
+  if (typeof v !== 'string') fail(ev, `${what} is not a string`);
+  return cleanText(v, max);
+}
+
+function textOrNull(ev: CrawlerEvent, v: unknown, what: string): string | null {
+  return v === null ? null : text(ev, v, what);
+}
+
+function checkHello(ev: DialEvent, h: HelloInfo): HelloInfo {
+  if (!Array.isArray(h.caps) || h.caps.length > MAX_CAPS) fail(ev, 'hello.caps is not a short array');
+  return {
+    p2pVersion: int32(ev, h.p2pVersion, 'hello.p2pVersion'),
+    clientId: text(ev, h.clientId, 'hello.clientId'),
+    clientName: text(ev, h.clientName, 'hello.clientName'),
+    clientVersion: textOrNull(ev, h.clientVersion, 'hello.clientVersion'),
+    os: textOrNull(ev, h.os, 'hello.os'),
+    arch: textOrNull(ev, h.arch, 'hello.arch'),
+    runtime: textOrNull(ev, h.runtime, 'hello.runtime'),
+    caps: h.caps.map((c) => text(ev, c, 'hello.caps[]', 64)),
+    listenPort: port(ev, h.listenPort, 'hello.listenPort'),
+  };
+}
+
+function checkStatus(ev: DialEvent, s: StatusInfo): StatusInfo {
+  if (s.totalDifficulty !== null && (typeof s.totalDifficulty !== 'bigint' || s.totalDifficulty < 0n || s.totalDifficulty >= 1n << 256n)) {
+    fail(ev, 'status.totalDifficulty is not a uint256 bigint');
+  }
+  return {
+    ethVersion: int32(ev, s.ethVersion, 'status.ethVersion'),
+    networkId: uint64(ev, s.networkId, 'status.networkId'),
+    totalDifficulty: s.totalDifficulty,
+    bestHash: hex(ev, s.bestHash, HEX32, 'status.bestHash'),
+    genesisHash: hex(ev, s.genesisHash, HEX32, 'status.genesisHash'),
+    forkHash: hex(ev, s.forkHash, HEX4, 'status.forkHash'),
+    forkNext: uint64(ev, s.forkNext, 'status.forkNext'),
+    forkVerdict: oneOf(ev, s.forkVerdict, FORK_VERDICTS, 'status.forkVerdict'),
+    bestBlock: s.bestBlock === null ? null : uint64(ev, s.bestBlock, 'status.bestBlock'),
+    earliestBlock: s.earliestBlock === null ? null : uint64(ev, s.earliestBlock, 'status.earliestBlock'),
+  };
+}
+
+function checkRtt(ev: DialEvent, r: RttInfo): RttInfo {
+  return {
+    srttMs: msValue(ev, r.srttMs, 'rtt.srttMs'),
+    minMs: msValue(ev, r.minMs, 'rtt.minMs'),
+    samples: int32(ev, r.samples, 'rtt.samples'),
+    tcpConnectMs: r.tcpConnectMs === null ? null : msValue(ev, r.tcpConnectMs, 'rtt.tcpConnectMs'),
+    discPingMs: r.discPingMs === null ? null : msValue(ev, r.discPingMs, 'rtt.discPingMs'),
+  };
+}
+
+function checkDial(ev: DialEvent): DialEvent {
+  if (typeof ev.dialId !== 'string' || !UUID.test(ev.dialId.toLowerCase())) fail(ev, 'dialId is not a UUID');
+  if (!Array.isArray(ev.disconnects) || ev.disconnects.length > MAX_DISCONNECTS_PER_DIAL) fail(ev, 'disconnects is not a short array');
+  const outcome = oneOf<DialOutcome>(ev, ev.outcome, DIAL_OUTCOMES, 'outcome');
+  return {
+    type: 'dial',
+    dialId: ev.dialId.toLowerCase(),
+    instance: hex(ev, ev.instance, HEX32, 'instance'),
+    kind: oneOf(ev, ev.kind, DIAL_KINDS, 'kind'),
+    nodeId: ev.nodeId === null ? null : hex(ev, ev.nodeId, HEX32, 'nodeId'),
+    publicKey: ev.publicKey === null || ev.publicKey === undefined ? null : hex(ev, ev.publicKey, HEX64, 'publicKey'),
+    ip: ip(ev, ev.ip),
+    tcpPort: port(ev, ev.tcpPort, 'tcpPort'),
+    startedAt: time(ev, ev.startedAt, 'startedAt'),
+    endedAt: time(ev, ev.endedAt, 'endedAt'),
+    connectMs: ev.connectMs === null ? null : msValue(ev, ev.connectMs, 'connectMs'),
+    outcome,
+    errorKind: ev.errorKind === null ? null : oneOf<ErrorKind>(ev, ev.errorKind, errorKinds, 'errorKind'),
+    errorMessage: ev.errorMessage === null ? null : text(ev, ev.errorMessage, 'errorMessage', 1000),
+    hello: ev.hello === null ? null : checkHello(ev, ev.hello),
+    status: ev.status === null ? null : checkStatus(ev, ev.status),
+    disconnects: ev.disconnects.map((d) => {
+      if (d.direction !== 'sent' && d.direction !== 'received') fail(ev, 'disconnect direction must be sent or received');
+      return { direction: d.direction, reason: oneOf(ev, d.reason, reasons, 'disconnect reason'), at: time(ev, d.at, 'disconnect at') };
+    }),
+    rtt: ev.rtt === null ? null : checkRtt(ev, ev.rtt),
+  };
+}
+
+export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
+  if (ev === null || typeof ev !== 'object') throw new InvalidEventError('event is not an object');
+  switch (ev.type) {
+    case 'instance_started':
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        publicKey: hex(ev, ev.publicKey, HEX64, 'publicKey'),
+        host: text(ev, ev.host, 'host', 255),
+        udpPort: port(ev, ev.udpPort, 'udpPort'),
+        tcpPort: port(ev, ev.tcpPort, 'tcpPort'),
+        network: text(ev, ev.network, 'network', 64),
+        codeVersion: text(ev, ev.codeVersion, 'codeVersion', 64),
+        at: time(ev, ev.at, 'at'),
+      };
+    case 'instance_stopped':
+      return { type: ev.type, instance: hex(ev, ev.instance, HEX32, 'instance'), at: time(ev, ev.at, 'at') };
+    case 'node_seen':
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'),
+        publicKey: hex(ev, ev.publicKey, HEX64, 'publicKey'),
+        ip: ip(ev, ev.ip),
+        udpPort: port(ev, ev.udpPort, 'udpPort'),
+        tcpPort: port(ev, ev.tcpPort, 'tcpPort'),
+        source: oneOf(ev, ev.source, ADDRESS_SOURCES, 'source'),
+        at: time(ev, ev.at, 'at'),
+      };
+    case 'discovery_counters':
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        minute: time(ev, ev.minute, 'minute'),
+        findnodeSent: int32(ev, ev.findnodeSent, 'findnodeSent'),
+        neighborsReceived: int32(ev, ev.neighborsReceived, 'neighborsReceived'),
+        nodesLearned: int32(ev, ev.nodesLearned, 'nodesLearned'),
+        newNodes: int32(ev, ev.newNodes, 'newNodes'),
+        pingsSent: int32(ev, ev.pingsSent, 'pingsSent'),
+        pongsReceived: int32(ev, ev.pongsReceived, 'pongsReceived'),
+        pingsReceived: int32(ev, ev.pingsReceived, 'pingsReceived'),
+        findnodeReceived: int32(ev, ev.findnodeReceived, 'findnodeReceived'),
+        tableSize: int32(ev, ev.tableSize, 'tableSize'),
+      };
+    case 'dial':
+      return checkDial(ev);
+    case 'enr': {
+      const raw = hex(ev, ev.raw, HEX_ANY, 'raw');
+      if (raw.length === 0 || raw.length / 2 > MAX_ENR_BYTES) fail(ev, `raw is not 1..${MAX_ENR_BYTES} bytes`);
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'),
+        seq: uint64(ev, ev.seq, 'seq'),
+        raw,
+        at: time(ev, ev.at, 'at'),
+      };
+    }
+    case 'node_expired':
+      return { type: ev.type, nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'), at: time(ev, ev.at, 'at') };
+    default:
+      throw new InvalidEventError(`unknown event type ${JSON.stringify((ev as { type?: unknown }).type)}`);
+  }
+}

@@ -1,0 +1,495 @@
+/**
+ * The one batched writer all instances feed: `write(event)` never blocks and never throws; batches
+ * are committed at least every `flushIntervalMs` (and as soon as `batchSize` events wait), each in
+ * one transaction of multi-row statements (src/store/batch.ts).
+ *
+ * When the database fails the crawler keeps crawling: the failed batch is retried with exponential
+ * backoff; new events wait in memory up to `maxBufferedEvents`; beyond that they are spilled to an
+ * fsynced journal (src/store/journal.ts). Once anything is in the journal, newer events go there too,
+ * so memory always holds the oldest events and the journal the newer ones: recovery writes memory
+ * first, then replays the journal in order, then returns to memory. At start-up a journal left by a
+ * previous run (crash, kill -9, outage at shutdown) is replayed before anything newer.
+ *
+ * No event disappears silently: every accepted event ends up written, in the journal, `dropped`
+ * (journal disabled, full or unwritable) or `rejected` (data Postgres refuses, isolated by splitting
+ * the batch, saved to rejected.jsonl) — all counted in stats().
+ */
+import { NodeFinderError, toNodeFinderError } from '../errors.js';
+import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
+import { randomBytes } from '../crypto/index.js';
+import { bytesToHex } from '../util/bytes.js';
+import type { CrawlerEvent } from '../crawler/events.js';
+import type { Database } from './database.js';
+import { DatabaseError, InvalidEventError } from './errors.js';
+import { buildStatements, partitionsFor } from './batch.js';
+import { Journal, type JournalBatch } from './journal.js';
+import { validateEvent } from './validate.js';
+
+export interface WriterOptions {
+  clock?: Clock;
+  /** Events per transaction. */
+  batchSize?: number;
+  /** Longest time an event waits in memory before a flush starts. */
+  flushIntervalMs?: number;
+  /** Memory bound (events) before spilling to the journal. */
+  maxBufferedEvents?: number;
+  /** Journal directory; null disables spilling (events past the memory bound are then dropped). */
+  journalDir?: string | null;
+  maxJournalBytes?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** How long close() tries to commit before it spills what is left to the journal. */
+  closeTimeoutMs?: number;
+  /** Called for every failed attempt and set-aside event (for logs; the writer handles them). */
+  onError?: (err: NodeFinderError) => void;
+}
+
+export const WRITER_DEFAULTS = {
+  batchSize: 2000,
+  flushIntervalMs: 1000,
+  maxBufferedEvents: 100_000,
+  maxJournalBytes: 1 << 30,
+  retryInitialMs: 250,
+  retryMaxMs: 30_000,
+  closeTimeoutMs: 10_000,
+} as const;
+
+export type WriterState = 'ok' | 'retrying' | 'closed';
+
+export interface WriterStats {
+  /** Valid events handed to write(). */
+  accepted: number;
+  /** Events committed by this writer (live and replayed). */
+  written: number;
+  /** Of `written`, those that came back from the journal. */
+  replayed: number;
+  /** Journal events found already committed (a replay repeated after a crash): skipped. */
+  duplicates: number;
+  /** Events appended to the journal. */
+  spilled: number;
+  /** Events lost: journal disabled/full/unwritable, torn journal lines, write() after close(). */
+  dropped: number;
+  /** Events refused: invalid on write(), or data Postgres rejects (saved to rejected.jsonl). */
+  rejected: number;
+  /** Events in memory now (queue + batch in flight + waiting for the journal). */
+  buffered: number;
+  journalBytes: number;
+  /** Committed transactions. */
+  batches: number;
+  /** Failed attempts (total) and the current streak. */
+  failures: number;
+  consecutiveFailures: number;
+  lastFlushMs: number;
+  maxFlushMs: number;
+  state: WriterState;
+  lastError: string | null;
+}
+
+interface Batch {
+  id: string;
+  events: CrawlerEvent[];
+}
+
+/** RFC 4122 version-4 UUID from our CSPRNG (also handy for DialEvent.dialId). */
+export function uuidV4(): string {
+  const b = randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = bytesToHex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export class EventWriter {
+  private readonly clock: Clock;
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxBuffered: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly onError: (err: NodeFinderError) => void;
+
+  private queue: CrawlerEvent[] = [];
+  private inflight: Batch | null = null;
+  /** Events bound for the journal, not yet on disk. */
+  private spillBuf: CrawlerEvent[] = [];
+  private spillTask: Promise<void> | null = null;
+  private rejectedBuf: { reason: string; event: unknown }[] = [];
+  private rejectTask: Promise<void> | null = null;
+
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private retryTimer: TimerHandle | null = null;
+  private flushTimer: TimerHandle | null = null;
+  private closing = false;
+  /** After close() gave up on the database: nothing may be written or retried any more. */
+  private halted = false;
+  private readonly partitions = new Set<string>();
+
+  private readonly s: Omit<WriterStats, 'buffered' | 'journalBytes' | 'state'> = {
+    accepted: 0,
+    written: 0,
+    replayed: 0,
+    duplicates: 0,
+    spilled: 0,
+    dropped: 0,
+    rejected: 0,
+    batches: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    lastFlushMs: 0,
+    maxFlushMs: 0,
+    lastError: null,
+  };
+
+  private constructor(
+    private readonly db: Database,
+    private readonly journal: Journal | null,
+    opts: WriterOptions,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.batchSize = opts.batchSize ?? WRITER_DEFAULTS.batchSize;
+    this.flushIntervalMs = opts.flushIntervalMs ?? WRITER_DEFAULTS.flushIntervalMs;
+    this.maxBuffered = Math.max(opts.maxBufferedEvents ?? WRITER_DEFAULTS.maxBufferedEvents, 2 * this.batchSize);
+    this.retryInitialMs = opts.retryInitialMs ?? WRITER_DEFAULTS.retryInitialMs;
+    this.retryMaxMs = opts.retryMaxMs ?? WRITER_DEFAULTS.retryMaxMs;
+    this.closeTimeoutMs = opts.closeTimeoutMs ?? WRITER_DEFAULTS.closeTimeoutMs;
+    this.onError = opts.onError ?? (() => {});
+  }
+
+  /** Open the journal (replaying what a previous run left, in the background) and start flushing. */
+  static async open(db: Database, opts: WriterOptions = {}): Promise<EventWriter> {
+    const journal =
+      opts.journalDir === undefined || opts.journalDir === null
+        ? null
+        : await Journal.open(opts.journalDir, opts.maxJournalBytes ?? WRITER_DEFAULTS.maxJournalBytes);
+    const w = new EventWriter(db, journal, opts);
+    // Idempotency records older than any plausible replay are not needed (best effort).
+    await db.query(`DELETE FROM applied_batches WHERE applied_at < now() - interval '30 days'`).catch(() => {});
+    w.armFlushTimer();
+    w.kick();
+    return w;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Intake
+  // ---------------------------------------------------------------------------------------------
+
+  write(event: CrawlerEvent): void {
+    if (this.closing) {
+      this.s.dropped++;
+      return;
+    }
+    let ev: CrawlerEvent;
+    try {
+      ev = validateEvent(event);
+    } catch (err) {
+      this.reject(event, toNodeFinderError(err));
+      return;
+    }
+    this.s.accepted++;
+    if (this.journalActive() || this.bufferedCount() >= this.maxBuffered) {
+      if (!this.journal) {
+        this.s.dropped++;
+        return;
+      }
+      this.spillBuf.push(ev);
+      if (this.spillBuf.length >= this.batchSize || !this.spillTask) this.scheduleSpill();
+      return;
+    }
+    this.queue.push(ev);
+    if (this.queue.length >= this.batchSize && !this.retryTimer) this.kick();
+  }
+
+  writeMany(events: Iterable<CrawlerEvent>): void {
+    for (const ev of events) this.write(ev);
+  }
+
+  stats(): WriterStats {
+    return {
+      ...this.s,
+      buffered: this.bufferedCount(),
+      journalBytes: this.journal?.bytes ?? 0,
+      state: this.halted || this.closing ? 'closed' : this.retryTimer ? 'retrying' : 'ok',
+    };
+  }
+
+  /**
+   * Commit everything buffered now (retrying at once if a backoff was pending). Resolves true when
+   * memory and journal are empty, false when the database failed (the writer keeps retrying).
+   */
+  async flush(): Promise<boolean> {
+    for (let round = 0; round < 1_000; round++) {
+      if (this.halted) return false;
+      if (this.retryTimer) {
+        this.clock.clearTimer(this.retryTimer);
+        this.retryTimer = null;
+      }
+      const failuresBefore = this.s.failures;
+      this.kick();
+      await this.pumping;
+      await this.spillIdle();
+      if (this.s.failures > failuresBefore) return false;
+      if (this.drained()) return true;
+    }
+    return this.drained();
+  }
+
+  /**
+   * Stop accepting events, commit what is left; if the database does not take it within
+   * closeTimeoutMs, put it in the journal (replayed by the next run). Does not close the database.
+   */
+  async close(): Promise<WriterStats> {
+    if (this.closing) return this.stats();
+    this.closing = true;
+    if (this.flushTimer) this.clock.clearTimer(this.flushTimer);
+    this.flushTimer = null;
+    let timer: TimerHandle | null = null;
+    const deadline = new Promise<false>((resolve) => {
+      timer = this.clock.setTimer(this.closeTimeoutMs, () => resolve(false));
+    });
+    const drained = await Promise.race([this.flush(), deadline]);
+    if (timer) this.clock.clearTimer(timer);
+    if (!drained) {
+      this.halted = true;
+      if (this.retryTimer) this.clock.clearTimer(this.retryTimer);
+      this.retryTimer = null;
+      await this.spillIdle();
+      // Memory holds the oldest events: they go in front of anything already spilled.
+      const memory: JournalBatch[] = [];
+      if (this.inflight) memory.push(this.inflight);
+      memory.push(...this.toBatches(this.queue));
+      const n = memory.reduce((sum, b) => sum + b.events.length, 0);
+      this.inflight = null;
+      this.queue = [];
+      if (n > 0) {
+        if (!this.journal) this.s.dropped += n;
+        else {
+          try {
+            await this.journal.append(memory, 'head');
+            this.s.spilled += n;
+          } catch (err) {
+            this.s.dropped += n;
+            this.noteError(toNodeFinderError(err));
+          }
+        }
+      }
+    }
+    await this.rejectTask;
+    return this.stats();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pump: memory first, then the journal
+  // ---------------------------------------------------------------------------------------------
+
+  private kick(): void {
+    if (this.halted) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumpAgain = false;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      if (this.pumpAgain && !this.retryTimer && !this.halted) this.kick();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.halted) return;
+        if (!this.inflight) {
+          if (this.queue.length > 0) this.inflight = this.takeBatch();
+          else if (this.journalActive()) {
+            await this.replayJournal();
+            continue;
+          } else return;
+        }
+        await this.writeBatch(this.inflight, false);
+        this.inflight = null;
+      }
+    } catch (err) {
+      this.failed(toNodeFinderError(err));
+    }
+  }
+
+  private async replayJournal(): Promise<void> {
+    const journal = this.journal!;
+    this.scheduleSpill();
+    await this.spillIdle();
+    for (const seq of journal.seal()) {
+      for await (const entry of journal.read(seq)) {
+        if (this.halted) return;
+        if ('corrupt' in entry) {
+          this.s.dropped += entry.lostEvents;
+          this.noteError(new DatabaseError(`journal segment ${seq}: a damaged line (${entry.lostEvents} events) was skipped`, { transient: false }));
+          continue;
+        }
+        const events: CrawlerEvent[] = [];
+        for (const raw of entry.batch.events) {
+          try {
+            events.push(validateEvent(raw));
+          } catch (err) {
+            this.reject(raw, toNodeFinderError(err));
+          }
+        }
+        await this.writeBatch({ id: entry.batch.id, events }, true);
+      }
+      await journal.remove(seq);
+    }
+  }
+
+  private async writeBatch(batch: Batch, fromJournal: boolean): Promise<void> {
+    if (batch.events.length === 0) return;
+    const t0 = performance.now();
+    try {
+      for (const key of partitionsFor(batch.events)) {
+        if (this.partitions.has(key)) continue;
+        const [table, day] = key.split('|') as [string, string];
+        await this.db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
+        this.partitions.add(key);
+      }
+      const statements = buildStatements(batch.events);
+      const applied = await this.db.transaction(async (tx) => {
+        const fresh = await tx.query(
+          `INSERT INTO applied_batches (batch_id, applied_at, events) VALUES ($1, now(), $2)
+           ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
+          [batch.id, batch.events.length],
+        );
+        if (fresh.length === 0) return false;
+        for (const st of statements) await tx.query(st.sql, st.params);
+        return true;
+      });
+      const ms = performance.now() - t0;
+      this.s.lastFlushMs = ms;
+      this.s.maxFlushMs = Math.max(this.s.maxFlushMs, ms);
+      this.s.consecutiveFailures = 0;
+      if (applied) {
+        this.s.batches++;
+        this.s.written += batch.events.length;
+        if (fromJournal) this.s.replayed += batch.events.length;
+      } else {
+        this.s.duplicates += batch.events.length;
+      }
+    } catch (err) {
+      if (!(err instanceof DatabaseError && err.dataError)) throw err;
+      // The server refused the data itself (e.g. a value out of range): retrying the same batch
+      // would fail forever. Split it until the offending event is alone, and set that one aside.
+      if (batch.events.length === 1) {
+        this.reject(batch.events[0], err);
+        return;
+      }
+      const half = Math.ceil(batch.events.length / 2);
+      await this.writeBatch({ id: `${batch.id}/0`, events: batch.events.slice(0, half) }, fromJournal);
+      await this.writeBatch({ id: `${batch.id}/1`, events: batch.events.slice(half) }, fromJournal);
+    }
+  }
+
+  private failed(err: NodeFinderError): void {
+    this.s.failures++;
+    this.s.consecutiveFailures++;
+    this.noteError(err);
+    if (this.halted) return;
+    const delay = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(this.s.consecutiveFailures - 1, 30));
+    if (this.retryTimer) this.clock.clearTimer(this.retryTimer);
+    this.retryTimer = this.clock.setTimer(delay, () => {
+      this.retryTimer = null;
+      this.kick();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Spill and reject
+  // ---------------------------------------------------------------------------------------------
+
+  private scheduleSpill(): void {
+    if (this.spillTask || !this.journal) return;
+    const journal = this.journal;
+    this.spillTask = (async () => {
+      while (this.spillBuf.length > 0) {
+        const events = this.spillBuf;
+        this.spillBuf = [];
+        try {
+          await journal.append(this.toBatches(events));
+          this.s.spilled += events.length;
+        } catch (err) {
+          this.s.dropped += events.length;
+          this.noteError(toNodeFinderError(err));
+        }
+      }
+    })().finally(() => {
+      this.spillTask = null;
+    });
+  }
+
+  private async spillIdle(): Promise<void> {
+    while (this.spillTask || this.spillBuf.length > 0) {
+      if (!this.spillTask) this.scheduleSpill();
+      await this.spillTask;
+    }
+  }
+
+  private reject(event: unknown, err: NodeFinderError): void {
+    this.s.rejected++;
+    this.noteError(err instanceof InvalidEventError ? err : new InvalidEventError(`event set aside: ${err.message}`));
+    if (!this.journal) return;
+    this.rejectedBuf.push({ reason: err.message, event });
+    if (this.rejectTask) return;
+    const journal = this.journal;
+    this.rejectTask = (async () => {
+      while (this.rejectedBuf.length > 0) {
+        const entries = this.rejectedBuf;
+        this.rejectedBuf = [];
+        await journal.appendRejected(entries).catch((e: unknown) => this.noteError(toNodeFinderError(e)));
+      }
+    })().finally(() => {
+      this.rejectTask = null;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+  // ---------------------------------------------------------------------------------------------
+
+  private takeBatch(): Batch {
+    return { id: uuidV4(), events: this.queue.splice(0, this.batchSize) };
+  }
+
+  private toBatches(events: CrawlerEvent[]): JournalBatch[] {
+    const out: JournalBatch[] = [];
+    for (let i = 0; i < events.length; i += this.batchSize) out.push({ id: uuidV4(), events: events.slice(i, i + this.batchSize) });
+    return out;
+  }
+
+  private journalActive(): boolean {
+    return this.journal !== null && (this.spillBuf.length > 0 || this.spillTask !== null || this.journal.hasContent);
+  }
+
+  private bufferedCount(): number {
+    return this.queue.length + (this.inflight?.events.length ?? 0) + this.spillBuf.length;
+  }
+
+  private drained(): boolean {
+    return this.queue.length === 0 && this.inflight === null && !this.journalActive();
+  }
+
+  private armFlushTimer(): void {
+    this.flushTimer = this.clock.setTimer(this.flushIntervalMs, () => {
+      this.flushTimer = null;
+      if (this.closing) return;
+      if (!this.retryTimer) this.kick();
+      this.armFlushTimer();
+    });
+  }
+
+  private noteError(err: NodeFinderError): void {
+    this.s.lastError = err.message;
+    try {
+      this.onError(err);
+    } catch {
+      // a logging callback must not break the writer
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Runs the storage suite on both engines: embedded PGlite always, real Postgres when
+ * TEST_DATABASE_URL is set and reachable (otherwise those tests are skipped with the reason in their
+ * name). Every test gets its own fresh schema, so test files running in parallel never collide.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { randomBytes } from '../../src/crypto/index.js';
+import { bytesToHex } from '../../src/util/bytes.js';
+import type { Database } from '../../src/store/database.js';
+import { openPostgres } from '../../src/store/pg-adapter.js';
+import { wrapPglite } from '../../src/store/pglite-adapter.js';
+
+export type EngineName = 'pglite' | 'postgres';
+
+export interface TestDb {
+  db: Database;
+  schema: string;
+  /** A second, independent connection to the same schema (another process or host, a restart). */
+  reopen(): Promise<Database>;
+  /** Close every handle and drop the schema. */
+  dispose(): Promise<void>;
+}
+
+export interface Engine {
+  name: EngineName;
+  /** Why the engine is unavailable (tests are then skipped), or null. */
+  skip: string | null;
+  url?: string;
+  fresh(): Promise<TestDb>;
+}
+
+let shared: Promise<PGlite> | null = null;
+function sharedPglite(): Promise<PGlite> {
+  // PGlite takes seconds to initialise: one instance per test file, a schema per test.
+  shared ??= PGlite.create({ dataDir: 'memory://', parsers: { 20: (v: string) => BigInt(v) } });
+  return shared;
+}
+
+export function uniqueSchema(prefix = 't'): string {
+  return `nf_${prefix}_${process.pid}_${bytesToHex(randomBytes(4))}`;
+}
+
+async function probePostgres(url: string | undefined): Promise<string | null> {
+  if (!url) return 'TEST_DATABASE_URL is not set';
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return `Postgres at TEST_DATABASE_URL unreachable: ${(err as Error).message}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgUrl = process.env['TEST_DATABASE_URL'];
+const pgSkip = await probePostgres(pgUrl);
+
+export const pgliteEngine: Engine = {
+  name: 'pglite',
+  skip: null,
+  async fresh() {
+    const instance = await sharedPglite();
+    const schema = uniqueSchema();
+    const handles: Database[] = [];
+    const open = async () => {
+      const db = await wrapPglite(instance, { schema, owns: false });
+      handles.push(db);
+      return db;
+    };
+    const db = await open();
+    return {
+      db,
+      schema,
+      // One PGlite instance has one session: a "reopen" is another handle on it (same search_path).
+      reopen: open,
+      async dispose() {
+        for (const h of handles) await h.close();
+        await instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      },
+    };
+  },
+};
+
+export const postgresEngine: Engine = {
+  name: 'postgres',
+  skip: pgSkip,
+  url: pgUrl,
+  async fresh() {
+    const schema = uniqueSchema();
+    const handles: Database[] = [];
+    const open = async () => {
+      const db = await openPostgres(pgUrl!, { schema, queryTimeoutMs: 20_000 });
+      handles.push(db);
+      return db;
+    };
+    const db = await open();
+    return {
+      db,
+      schema,
+      reopen: open,
+      async dispose() {
+        await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+        for (const h of handles) await h.close();
+      },
+    };
+  },
+};
+
+export const ENGINES: Engine[] = [pgliteEngine, postgresEngine];
+
+/** Test title suffix: the engine, or why it is skipped. */
+export function engineTitle(e: Engine): string {
+  return e.skip ? `${e.name} (skipped: ${e.skip})` : e.name;
+}
+
+export async function closeSharedPglite(): Promise<void> {
+  if (shared) await (await shared).close();
+  shared = null;
+}
