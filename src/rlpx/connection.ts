@@ -42,10 +42,14 @@ export interface RlpxOpenOptions {
   random?: HandshakeRandomness;
 }
 
+/**
+ * Handshake timestamps (injected Clock, ms). For the initiator, ended − started is one network round
+ * trip plus the recipient's processing: started = auth written (after our own crypto), ended = arrival
+ * of the read that completed the ack (before we decrypt it). For the recipient: started = openRlpx
+ * called, ended = ack written.
+ */
 export interface RlpxTiming {
-  /** Clock time when the handshake began (initiator: just before the auth was written). */
   handshakeStartedAt: number;
-  /** Clock time when the secrets were derived (initiator: ack received; recipient: ack written). */
   handshakeEndedAt: number;
 }
 
@@ -189,7 +193,8 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
     let session: RlpxSession | undefined;
     let failed = false;
     let timer: TimerHandle | undefined;
-    const startedAt = clock.now();
+    let startedAt = clock.now();
+    let chunkArrivedAt = startedAt;
 
     const cleanup = () => {
       if (timer !== undefined) clock.clearTimer(timer);
@@ -218,10 +223,11 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
       format: HandshakeFormat,
       version: number,
       rest: Uint8Array,
+      endedAt: number,
     ) => {
       cleanup();
       session = new RlpxSession(stream, role, remoteKey, secrets, {
-        timing: { handshakeStartedAt: startedAt, handshakeEndedAt: clock.now() },
+        timing: { handshakeStartedAt: startedAt, handshakeEndedAt: endedAt },
         format,
         version,
         maxFrameSize: options.maxFrameSize,
@@ -253,9 +259,10 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
           authWire: auth,
           ackWire: got.wire,
         });
-        established(remotePublicKey, secrets, ack.format, ack.version, got.rest);
+        established(remotePublicKey, secrets, ack.format, ack.version, got.rest, chunkArrivedAt);
       };
       stream.write(auth);
+      startedAt = clock.now();
     } else {
       const authReader = HandshakeMessageReader.forAuth(privateKey);
       onHandshakeData = (chunk) => {
@@ -274,7 +281,7 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
           ackWire: ack,
         });
         stream.write(ack);
-        established(auth.initiatorPublicKey, secrets, auth.format, auth.version, got.rest);
+        established(auth.initiatorPublicKey, secrets, auth.format, auth.version, got.rest, clock.now());
       };
     }
 
@@ -284,6 +291,7 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
         return;
       }
       if (failed) return;
+      chunkArrivedAt = clock.now();
       try {
         onHandshakeData(chunk);
       } catch (err) {

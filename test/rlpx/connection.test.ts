@@ -12,7 +12,7 @@ import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import type { ByteStream, TcpListener } from '../../src/net/transport.js';
 import { openRlpx, type RlpxSession } from '../../src/rlpx/connection.js';
 import { FrameWriter, type RlpxMessage } from '../../src/rlpx/frame.js';
-import { createAuth, deriveSecrets, HandshakeMessageReader } from '../../src/rlpx/handshake.js';
+import { createAuth, deriveSecrets, HandshakeMessageReader, respondToHandshake } from '../../src/rlpx/handshake.js';
 import { MAX_FRAME_SIZE } from '../../src/rlpx/constants.js';
 
 const keyA = generatePrivateKey();
@@ -97,6 +97,24 @@ describe('RLPx connection over memory streams', () => {
     const ra = collect(a);
     await until(() => ra.messages.length === 1);
     expect(ra.messages[0]).toEqual({ code: 0, data: Uint8Array.of(1, 2, 3) });
+  });
+
+  it('initiator timing spans auth written → ack arrived, on the injected clock', async () => {
+    const clock = new ManualClock();
+    const [sa, sb] = createMemoryStreamPair({ chunkSize: randomChunks(8, 90) });
+    const authReader = HandshakeMessageReader.forAuth(keyB);
+    const authWire = new Promise<Uint8Array>((resolve) =>
+      sb.onData((chunk) => {
+        const got = authReader.push(chunk);
+        if (got) resolve(got.wire);
+      }),
+    );
+    const p = openRlpx({ stream: sa, clock, privateKey: keyA, remotePublicKey: pubB });
+    const wire = await authWire;
+    clock.advance(37); // the "network" and the peer take 37 ms
+    sb.write(respondToHandshake({ staticPrivateKey: keyB, authWire: wire }).ack);
+    const a = await p;
+    expect(a.timing.handshakeEndedAt - a.timing.handshakeStartedAt).toBe(37);
   });
 
   it('a peer that never answers → timeout after the handshake timeout (ManualClock)', async () => {
