@@ -1,0 +1,784 @@
+/**
+ * NodeFinder's dial policy for one instance, as a clock-driven state machine (no sockets: dials,
+ * multi-host claims and the clock are injected).
+ *
+ * - Dynamic dials: a node this instance learns for the first time is queued and dialed once;
+ *   at most `maxDials` dynamic dials are in flight (the paper's and geth's 16).
+ * - Static redials: a node that ever completed HELLO or answered TOO_MANY_PEERS joins the static set
+ *   and is redialed every `redialIntervalMs` after the *start* of its last dial. Static dials have no
+ *   per-instance cap; every dial (static or dynamic) takes a slot of a process-wide SocketBudget, so
+ *   many instances together never exceed the file-descriptor budget.
+ * - Claims: when several hosts share a database, due static nodes are offered in batches to
+ *   `claim(due)`, which answers "which of these may I dial now?". A node not granted is left to the
+ *   host that holds it for this period and comes due again one interval later.
+ * - Expiry: a node whose address was not seen for `expireAfterMs` leaves the scheduler; static ones
+ *   are reported through `onExpire`. "Seen" means learned from discovery (learn), confirmed by a
+ *   successful dial (HELLO/TOO_MANY_PEERS) or by an inbound connection. A non-static node forgotten
+ *   this way counts as new if it is learned again (this bounds memory on a weeks-long crawl).
+ * - No node is ever dialed twice at once, whatever mix of discovery, static due times and claims.
+ * - Restart: `seed()` loads the static set (node, last dial, last seen) so the rhythm survives.
+ */
+import type { Clock, TimerHandle } from '../net/clock.js';
+import type { NodeRecord } from '../enode/node-record.js';
+import { NODE_ID_BYTES } from '../enode/distance.js';
+import { bytesToHex } from '../util/bytes.js';
+import { timeRequest } from './rtt.js';
+
+/** NodeFinder (IMC 2018) and geth p2p/dial.go maxActiveDialTasks: 16 dynamic dials in flight. */
+export const MAX_DIALS = 16;
+/** NodeFinder: static nodes are redialed every 30 minutes (--redial-interval). */
+export const REDIAL_INTERVAL_MS = 30 * 60_000;
+/** NodeFinder: a node unseen for 24 hours leaves the static set (--expire-after). */
+export const EXPIRE_AFTER_MS = 24 * 3_600_000;
+/** Ours: backstop for one dial (TCP + RLPx + HELLO + STATUS); the dialer applies tighter ones. */
+export const DIAL_TIMEOUT_MS = 60_000;
+/** Ours: deadline for one claim() round trip to the database. */
+export const CLAIM_TIMEOUT_MS = 30_000;
+/** Ours: most nodes offered to one claim() call. */
+export const CLAIM_BATCH = 256;
+/** Ours: when claim() fails, its nodes are offered again after this delay. */
+export const CLAIM_RETRY_MS = 60_000;
+/** Ours: a node due to expire while busy (dialing, claiming) is looked at again after this delay. */
+export const EXPIRY_RECHECK_MS = 60_000;
+
+export type ScheduledDialKind = 'dynamic' | 'static';
+
+/**
+ * What the scheduler needs to know about a finished dial:
+ * 'hello' — HELLO completed (with or without STATUS); 'too_many_peers' — the peer sent DISCONNECT
+ * TOO_MANY_PEERS (a live node that is full); 'failed' — anything else (errors, other disconnects).
+ */
+export type DialVerdict = 'hello' | 'too_many_peers' | 'failed';
+
+/** Dial once. Must honour `signal`; a rejection counts as 'failed'. */
+export type DialFn = (node: NodeRecord, kind: ScheduledDialKind, signal: AbortSignal) => Promise<DialVerdict>;
+
+/** Given static nodes due now, return those this instance may dial (matched by node ID). */
+export type ClaimFn = (due: readonly NodeRecord[], signal: AbortSignal) => Promise<readonly NodeRecord[]>;
+
+/** A static node loaded from the database at start. */
+export interface StaticSeed {
+  node: NodeRecord;
+  /** Start of its last dial, or null to dial it at once. */
+  lastDial: number | null;
+  lastSeen: number;
+  lastSuccess?: number | null;
+  consecutiveFailures?: number;
+}
+
+/** A read-only view of one node's dial state. */
+export interface DialState {
+  readonly node: NodeRecord;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly lastDial: number | null;
+  readonly lastSuccess: number | null;
+  readonly consecutiveFailures: number;
+  readonly static: boolean;
+  /** Next redial time for static nodes, null otherwise. */
+  readonly nextDial: number | null;
+  readonly dialing: ScheduledDialKind | null;
+}
+
+export interface SchedulerStats {
+  /** Nodes tracked (static or not). */
+  known: number;
+  static: number;
+  /** Dynamic dials waiting. */
+  queued: number;
+  /** Static nodes granted and waiting for a socket. */
+  ready: number;
+  /** Static nodes waiting for a claim() answer. */
+  claiming: number;
+  inFlight: { dynamic: number; static: number; total: number };
+  dialed: { dynamic: number; static: number };
+  succeeded: { dynamic: number; static: number };
+  failed: { dynamic: number; static: number };
+  /** Dials cut short by stop(). */
+  aborted: number;
+  joinedStatic: number;
+  expired: number;
+  /** Non-static nodes dropped after expireAfterMs unseen. */
+  forgotten: number;
+  claimDenied: number;
+  claimErrors: number;
+}
+
+/**
+ * A counting semaphore over sockets, shared by every scheduler (and the inbound listener) of a
+ * process. Waiters are woken in FIFO order, one freed slot at a time, so instances share fairly.
+ */
+export class SocketBudget {
+  readonly capacity: number;
+  private used = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SocketBudget: bad capacity ${capacity}`);
+    this.capacity = capacity;
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  get available(): number {
+    return this.capacity - this.used;
+  }
+
+  tryAcquire(): boolean {
+    if (this.used >= this.capacity) return false;
+    this.used++;
+    return true;
+  }
+
+  release(): void {
+    if (this.used <= 0) throw new RangeError('SocketBudget: release without acquire');
+    this.used--;
+    this.wake();
+  }
+
+  /** Call `fn` once, the next time a slot frees (it must tryAcquire itself). Returns a canceller. */
+  onAvailable(fn: () => void): () => void {
+    this.waiters.push(fn);
+    return () => {
+      const i = this.waiters.indexOf(fn);
+      if (i >= 0) this.waiters.splice(i, 1);
+    };
+  }
+
+  /** Wait for a slot (for one-off users such as inbound connections). Resolves holding it. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.tryAcquire()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const attempt = () => {
+        if (this.tryAcquire()) {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        } else {
+          cancel = this.onAvailable(attempt);
+        }
+      };
+      let cancel = this.onAvailable(attempt);
+      const onAbort = () => {
+        cancel();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private wake(): void {
+    // Only waiters present now: one that re-registers goes to the back and waits for the next slot.
+    let n = this.waiters.length;
+    while (n-- > 0 && this.available > 0 && this.waiters.length > 0) this.waiters.shift()!();
+  }
+}
+
+export interface DialSchedulerOptions {
+  clock: Clock;
+  dial: DialFn;
+  budget: SocketBudget;
+  maxDials?: number;
+  redialIntervalMs?: number;
+  expireAfterMs?: number;
+  dialTimeoutMs?: number;
+  /** Multi-host leases; without it every due static node is dialed. */
+  claim?: ClaimFn;
+  claimTimeoutMs?: number;
+  claimBatch?: number;
+  /**
+   * A static node left the set. `at` is when it expired (lastSeen + expireAfterMs), which is in the
+   * past for nodes that expired while NodeFinder was down. Must not throw.
+   */
+  onExpire?: (node: NodeRecord, at: number) => void;
+}
+
+interface State {
+  node: NodeRecord;
+  key: string;
+  firstSeen: number;
+  lastSeen: number;
+  lastDial: number | null;
+  lastSuccess: number | null;
+  consecutiveFailures: number;
+  isStatic: boolean;
+  dueAt: number;
+  expiryAt: number;
+  dialing: ScheduledDialKind | null;
+  queued: boolean;
+  phase: 'idle' | 'claiming' | 'ready';
+}
+
+interface HeapItem {
+  at: number;
+  st: State;
+}
+
+/** Binary min-heap on `at` (ties in insertion order). */
+class TimeHeap {
+  private items: (HeapItem & { seq: number })[] = [];
+  private seq = 0;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): HeapItem | undefined {
+    return this.items[0];
+  }
+
+  push(at: number, st: State): void {
+    const a = this.items;
+    a.push({ at, st, seq: this.seq++ });
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+
+  pop(): HeapItem | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(l, m)) m = l;
+        if (r < a.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.items[i]!;
+    const b = this.items[j]!;
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+}
+
+/** FIFO of states with O(1) amortised shift. */
+class Fifo {
+  private items: State[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(st: State): void {
+    this.items.push(st);
+  }
+
+  shift(): State | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const st = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return st;
+  }
+
+  unshift(st: State): void {
+    if (this.head > 0) this.items[--this.head] = st;
+    else this.items.unshift(st);
+  }
+}
+
+function validDialTarget(node: NodeRecord): boolean {
+  return (
+    node.id instanceof Uint8Array &&
+    node.id.length === NODE_ID_BYTES &&
+    Number.isInteger(node.tcpPort) &&
+    node.tcpPort >= 1 &&
+    node.tcpPort <= 65535 &&
+    typeof node.ip === 'string' &&
+    node.ip.length > 0
+  );
+}
+
+export class DialScheduler {
+  private readonly clock: Clock;
+  private readonly dialFn: DialFn;
+  private readonly budget: SocketBudget;
+  private readonly maxDials: number;
+  private readonly redialMs: number;
+  private readonly expireMs: number;
+  private readonly dialTimeoutMs: number;
+  private readonly claimFn: ClaimFn | undefined;
+  private readonly claimTimeoutMs: number;
+  private readonly claimBatch: number;
+  private readonly onExpire: ((node: NodeRecord, at: number) => void) | undefined;
+
+  private readonly states = new Map<string, State>();
+  private readonly dynamicQueue = new Fifo();
+  private readonly readyQueue = new Fifo();
+  private readonly dueHeap = new TimeHeap();
+  private readonly expiryHeap = new TimeHeap();
+  private readonly inflight = new Set<Promise<void>>();
+  private running = false;
+  private pumping = false;
+  private abort = new AbortController();
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private cancelBudgetWait: (() => void) | null = null;
+
+  private staticCount = 0;
+  private queuedCount = 0;
+  private readyCount = 0;
+  private claimingCount = 0;
+  private inFlightDyn = 0;
+  private inFlightStatic = 0;
+  private readonly counters = {
+    dialed: { dynamic: 0, static: 0 },
+    succeeded: { dynamic: 0, static: 0 },
+    failed: { dynamic: 0, static: 0 },
+    aborted: 0,
+    joinedStatic: 0,
+    expired: 0,
+    forgotten: 0,
+    claimDenied: 0,
+    claimErrors: 0,
+  };
+
+  constructor(options: DialSchedulerOptions) {
+    this.clock = options.clock;
+    this.dialFn = options.dial;
+    this.budget = options.budget;
+    this.maxDials = options.maxDials ?? MAX_DIALS;
+    this.redialMs = options.redialIntervalMs ?? REDIAL_INTERVAL_MS;
+    this.expireMs = options.expireAfterMs ?? EXPIRE_AFTER_MS;
+    this.dialTimeoutMs = options.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
+    this.claimFn = options.claim;
+    this.claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
+    this.claimBatch = options.claimBatch ?? CLAIM_BATCH;
+    this.onExpire = options.onExpire;
+    if (!Number.isInteger(this.maxDials) || this.maxDials < 1) throw new RangeError(`maxDials must be ≥ 1, got ${this.maxDials}`);
+    if (!(this.redialMs > 0) || !(this.expireMs > 0)) throw new RangeError('redialIntervalMs and expireAfterMs must be > 0');
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------
+
+  /**
+   * Discovery saw `node` at its current address. Returns true when the node is new to this
+   * instance (it is then queued for one dynamic dial). Known nodes get lastSeen and the address
+   * refreshed. Nodes without a usable TCP endpoint are ignored.
+   */
+  learn(node: NodeRecord): boolean {
+    if (!validDialTarget(node)) return false;
+    const now = this.clock.now();
+    const key = bytesToHex(node.id);
+    const known = this.states.get(key);
+    if (known) {
+      this.touch(known, node, now);
+      return false;
+    }
+    const st = this.create(node, key, now, now);
+    st.queued = true;
+    this.queuedCount++;
+    this.dynamicQueue.push(st);
+    this.pump();
+    return true;
+  }
+
+  /**
+   * A connection we did not start (inbound) finished with `verdict`: it confirms the address and,
+   * on HELLO or TOO_MANY_PEERS, puts the node in the static set (first redial one interval later).
+   * `node.tcpPort` must be the node's listening port (from HELLO), not the ephemeral source port.
+   */
+  recordInbound(node: NodeRecord, verdict: DialVerdict): void {
+    if (!validDialTarget(node)) return;
+    const now = this.clock.now();
+    const key = bytesToHex(node.id);
+    let st = this.states.get(key);
+    if (st) this.touch(st, node, now);
+    else st = this.create(node, key, now, now);
+    if (verdict === 'failed') return;
+    st.lastSuccess = now;
+    st.consecutiveFailures = 0;
+    if (!st.isStatic) this.joinStatic(st, now + this.redialMs);
+    this.pump();
+  }
+
+  /** Load the static set saved by a previous run; each node is due at lastDial + redialInterval. */
+  seed(entries: readonly StaticSeed[]): void {
+    const now = this.clock.now();
+    for (const e of entries) {
+      if (!validDialTarget(e.node)) continue;
+      const key = bytesToHex(e.node.id);
+      let st = this.states.get(key);
+      if (!st) {
+        st = this.create(e.node, key, Math.min(now, e.lastSeen), e.lastSeen);
+      } else if (e.lastSeen > st.lastSeen) {
+        st.lastSeen = e.lastSeen;
+      }
+      if (e.lastDial !== null && (st.lastDial === null || e.lastDial > st.lastDial)) st.lastDial = e.lastDial;
+      if (e.lastSuccess != null && (st.lastSuccess === null || e.lastSuccess > st.lastSuccess)) st.lastSuccess = e.lastSuccess;
+      if (e.consecutiveFailures !== undefined) st.consecutiveFailures = e.consecutiveFailures;
+      const due = st.lastDial === null ? now : st.lastDial + this.redialMs;
+      if (st.isStatic) {
+        st.dueAt = due;
+        if (st.phase === 'idle') this.dueHeap.push(due, st);
+      } else {
+        this.staticCount++;
+        st.isStatic = true;
+        st.dueAt = due;
+        this.dueHeap.push(due, st);
+      }
+    }
+    this.pump();
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.pump();
+  }
+
+  /** Stop dialing: timers cleared, in-flight dials and claims aborted and awaited. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) this.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+    this.cancelBudgetWait?.();
+    this.cancelBudgetWait = null;
+    this.abort.abort();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  // ---- queries ----------------------------------------------------------------------------
+
+  stats(): SchedulerStats {
+    const c = this.counters;
+    return {
+      known: this.states.size,
+      static: this.staticCount,
+      queued: this.queuedCount,
+      ready: this.readyCount,
+      claiming: this.claimingCount,
+      inFlight: { dynamic: this.inFlightDyn, static: this.inFlightStatic, total: this.inFlightDyn + this.inFlightStatic },
+      dialed: { ...c.dialed },
+      succeeded: { ...c.succeeded },
+      failed: { ...c.failed },
+      aborted: c.aborted,
+      joinedStatic: c.joinedStatic,
+      expired: c.expired,
+      forgotten: c.forgotten,
+      claimDenied: c.claimDenied,
+      claimErrors: c.claimErrors,
+    };
+  }
+
+  state(id: Uint8Array): DialState | undefined {
+    const st = this.states.get(bytesToHex(id));
+    return st ? view(st) : undefined;
+  }
+
+  /** The static set, e.g. to persist it for the next run's seed(). */
+  staticNodes(): DialState[] {
+    const out: DialState[] = [];
+    for (const st of this.states.values()) if (st.isStatic) out.push(view(st));
+    return out;
+  }
+
+  // ---- the engine -------------------------------------------------------------------------
+
+  private create(node: NodeRecord, key: string, firstSeen: number, lastSeen: number): State {
+    const st: State = {
+      node,
+      key,
+      firstSeen,
+      lastSeen,
+      lastDial: null,
+      lastSuccess: null,
+      consecutiveFailures: 0,
+      isStatic: false,
+      dueAt: Infinity,
+      expiryAt: lastSeen + this.expireMs,
+      dialing: null,
+      queued: false,
+      phase: 'idle',
+    };
+    this.states.set(key, st);
+    this.expiryHeap.push(st.expiryAt, st);
+    return st;
+  }
+
+  private touch(st: State, node: NodeRecord, now: number): void {
+    if (now > st.lastSeen) st.lastSeen = now;
+    // The latest address wins; a dial in flight keeps the record it started with.
+    if (node.ip !== st.node.ip || node.tcpPort !== st.node.tcpPort || node.udpPort !== st.node.udpPort) st.node = node;
+  }
+
+  private joinStatic(st: State, dueAt: number): void {
+    st.isStatic = true;
+    st.dueAt = dueAt;
+    this.staticCount++;
+    this.counters.joinedStatic++;
+    this.dueHeap.push(dueAt, st);
+  }
+
+  private live(st: State): boolean {
+    return this.states.get(st.key) === st;
+  }
+
+  /** Run everything that is due, start what the caps allow, and arm the next wake-up. */
+  private pump(): void {
+    if (!this.running || this.pumping) return;
+    this.pumping = true;
+    try {
+      const now = this.clock.now();
+      this.expire(now);
+      this.collectDue(now);
+      this.dispatch();
+      this.arm(now);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private expire(now: number): void {
+    for (let top = this.expiryHeap.peek(); top && top.at <= now; top = this.expiryHeap.peek()) {
+      const { at, st } = this.expiryHeap.pop()!;
+      if (!this.live(st) || st.expiryAt !== at) continue;
+      const due = st.lastSeen + this.expireMs;
+      if (due > now || st.dialing !== null || st.phase !== 'idle') {
+        st.expiryAt = due > now ? due : now + EXPIRY_RECHECK_MS;
+        this.expiryHeap.push(st.expiryAt, st);
+        continue;
+      }
+      this.states.delete(st.key);
+      if (st.queued) {
+        st.queued = false;
+        this.queuedCount--;
+      }
+      if (st.isStatic) {
+        this.staticCount--;
+        this.counters.expired++;
+        this.onExpire?.(st.node, st.lastSeen + this.expireMs);
+      } else {
+        this.counters.forgotten++;
+      }
+    }
+  }
+
+  private collectDue(now: number): void {
+    const due: State[] = [];
+    for (let top = this.dueHeap.peek(); top && top.at <= now; top = this.dueHeap.peek()) {
+      const { at, st } = this.dueHeap.pop()!;
+      // Stale heap items: the node was redialed, rescheduled, expired, or is busy (its dial's
+      // completion schedules the next redial).
+      if (!this.live(st) || !st.isStatic || st.dueAt !== at || st.phase !== 'idle' || st.dialing !== null) continue;
+      due.push(st);
+    }
+    if (due.length === 0) return;
+    if (!this.claimFn) {
+      for (const st of due) this.makeReady(st);
+      return;
+    }
+    for (let i = 0; i < due.length; i += this.claimBatch) this.startClaim(due.slice(i, i + this.claimBatch));
+  }
+
+  private makeReady(st: State): void {
+    st.phase = 'ready';
+    this.readyCount++;
+    this.readyQueue.push(st);
+  }
+
+  private startClaim(batch: State[]): void {
+    const claim = this.claimFn!;
+    for (const st of batch) st.phase = 'claiming';
+    this.claimingCount += batch.length;
+    const nodes = batch.map((st) => st.node);
+    const p = timeRequest(this.clock, (signal) => claim(nodes, signal), {
+      timeoutMs: this.claimTimeoutMs,
+      signal: this.abort.signal,
+      what: 'static dial claim',
+    }).then(
+      ({ value }) => this.finishClaim(batch, value),
+      () => this.finishClaim(batch, null),
+    );
+    this.track(p);
+  }
+
+  private finishClaim(batch: State[], granted: readonly NodeRecord[] | null): void {
+    this.claimingCount -= batch.length;
+    const now = this.clock.now();
+    const ok = new Set<string>();
+    if (granted) {
+      for (const n of Array.isArray(granted) ? granted : []) {
+        if (n && n.id instanceof Uint8Array) ok.add(bytesToHex(n.id));
+      }
+    } else if (this.running) {
+      this.counters.claimErrors++;
+    }
+    for (const st of batch) {
+      if (st.phase !== 'claiming') continue;
+      st.phase = 'idle';
+      if (!this.live(st)) continue;
+      if (ok.has(st.key)) {
+        this.makeReady(st);
+        continue;
+      }
+      // Denied: another host dials it this period. Failed claim: ask again soon.
+      if (granted) this.counters.claimDenied++;
+      st.dueAt = now + (granted ? this.redialMs : CLAIM_RETRY_MS);
+      this.dueHeap.push(st.dueAt, st);
+    }
+    this.pump();
+  }
+
+  private nextJob(): { st: State; kind: ScheduledDialKind } | undefined {
+    for (let st = this.readyQueue.shift(); st; st = this.readyQueue.shift()) {
+      if (st.phase !== 'ready') continue;
+      this.readyCount--;
+      st.phase = 'idle';
+      if (!this.live(st) || st.dialing !== null) continue;
+      return { st, kind: 'static' };
+    }
+    if (this.inFlightDyn >= this.maxDials) return undefined;
+    for (let st = this.dynamicQueue.shift(); st; st = this.dynamicQueue.shift()) {
+      if (!st.queued) continue;
+      st.queued = false;
+      this.queuedCount--;
+      if (!this.live(st) || st.dialing !== null || st.lastDial !== null) continue;
+      return { st, kind: 'dynamic' };
+    }
+    return undefined;
+  }
+
+  private hasWork(): boolean {
+    return this.readyCount > 0 || (this.queuedCount > 0 && this.inFlightDyn < this.maxDials);
+  }
+
+  private dispatch(): void {
+    while (this.hasWork()) {
+      if (this.budget.available <= 0) {
+        if (!this.cancelBudgetWait) {
+          this.cancelBudgetWait = this.budget.onAvailable(() => {
+            this.cancelBudgetWait = null;
+            this.pump();
+          });
+        }
+        return;
+      }
+      const job = this.nextJob();
+      if (!job) return;
+      if (!this.budget.tryAcquire()) {
+        // Unreachable while single-threaded (available was > 0); keep the job anyway.
+        if (job.kind === 'static') this.makeReady(job.st);
+        else {
+          job.st.queued = true;
+          this.queuedCount++;
+          this.dynamicQueue.unshift(job.st);
+        }
+        return;
+      }
+      this.startDial(job.st, job.kind);
+    }
+  }
+
+  private startDial(st: State, kind: ScheduledDialKind): void {
+    const now = this.clock.now();
+    st.dialing = kind;
+    st.lastDial = now;
+    this.counters.dialed[kind]++;
+    if (kind === 'dynamic') this.inFlightDyn++;
+    else this.inFlightStatic++;
+    const node = st.node;
+    const p = timeRequest(this.clock, (signal) => this.dialFn(node, kind, signal), {
+      timeoutMs: this.dialTimeoutMs,
+      signal: this.abort.signal,
+      what: `dial ${node.ip}:${node.tcpPort}`,
+    }).then(
+      ({ value }) => this.finishDial(st, kind, value === 'hello' || value === 'too_many_peers' ? value : 'failed'),
+      (err: { kind?: string }) => this.finishDial(st, kind, err?.kind === 'aborted' && !this.running ? 'aborted' : 'failed'),
+    );
+    this.track(p);
+  }
+
+  private finishDial(st: State, kind: ScheduledDialKind, verdict: DialVerdict | 'aborted'): void {
+    if (kind === 'dynamic') this.inFlightDyn--;
+    else this.inFlightStatic--;
+    st.dialing = null;
+    this.budget.release();
+    const now = this.clock.now();
+    if (verdict === 'aborted') {
+      this.counters.aborted++;
+    } else if (verdict === 'failed') {
+      st.consecutiveFailures++;
+      this.counters.failed[kind]++;
+    } else {
+      st.consecutiveFailures = 0;
+      st.lastSuccess = now;
+      if (now > st.lastSeen) st.lastSeen = now;
+      this.counters.succeeded[kind]++;
+    }
+    if (this.live(st)) {
+      // Expiry waits while a node is busy: look again as soon as the dial is over.
+      if (now >= st.lastSeen + this.expireMs) {
+        st.expiryAt = now;
+        this.expiryHeap.push(now, st);
+      }
+      const next = st.lastDial! + this.redialMs;
+      if (st.isStatic) {
+        st.dueAt = next;
+        this.dueHeap.push(next, st);
+      } else if (verdict === 'hello' || verdict === 'too_many_peers') {
+        this.joinStatic(st, next);
+      }
+    }
+    this.pump();
+  }
+
+  private track(p: Promise<void>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private arm(now: number): void {
+    const next = Math.min(this.dueHeap.peek()?.at ?? Infinity, this.expiryHeap.peek()?.at ?? Infinity);
+    if (next === this.timerAt && this.timer) return;
+    if (this.timer) this.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.timerAt = next;
+    if (next === Infinity) return;
+    this.timer = this.clock.setTimer(Math.max(0, next - now), () => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    });
+  }
+}
+
+function view(st: State): DialState {
+  return {
+    node: st.node,
+    firstSeen: st.firstSeen,
+    lastSeen: st.lastSeen,
+    lastDial: st.lastDial,
+    lastSuccess: st.lastSuccess,
+    consecutiveFailures: st.consecutiveFailures,
+    static: st.isStatic,
+    nextDial: st.isStatic ? st.dueAt : null,
+    dialing: st.dialing,
+  };
+}
