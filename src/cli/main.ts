@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, oneLine } from './errors.js';
 import { VERSION } from '../version.js';
+import { registerDistance } from './distance.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Commands register themselves here, one line each (src/cli/<command>.ts).
+  registerDistance(program);
   return program;
 }
 
