@@ -13,7 +13,6 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 import { rlpEncode } from '../util/rlp.js';
 import { DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_DATA, FRAME_HEADER_SIZE, FRAME_MAC_SIZE, MAX_FRAME_SIZE } from './constants.js';
 import { BadMacError, ProtocolBreachError, RlpxTooLargeError } from './errors.js';
-import type { SessionSecrets } from './handshake.js';
 
 /** A decoded RLPx message: the msg-id and msg-data (still snappy-compressed if the session compresses). */
 export interface RlpxMessage {
