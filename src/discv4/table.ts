@@ -21,8 +21,7 @@
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { compareDistance, logDistance, NODE_ID_BYTES } from '../enode/distance.js';
-import { Netrestrict } from '../net/netrestrict.js';
-import { ipFromBytes, ipToBytes } from '../enode/ip.js';
+import { ipToBytes } from '../enode/ip.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { timeRequest } from '../crawler/rtt.js';
 
@@ -52,18 +51,20 @@ export const LIVENESS_FAILURE_DIVISOR = 5;
 /** Ours: backstop deadline for a revalidation ping (the discv4 client applies its own, shorter one). */
 export const REVALIDATION_TIMEOUT_MS = 10_000;
 
-/** geth netutil.IsLAN: loopback, private and link-local ranges (exempt from IP limits by default). */
-const LAN = new Netrestrict([
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '::1/128',
-  'fe80::/10',
-  'fc00::/7',
-]);
+/**
+ * geth netutil.IsLAN: loopback, private and link-local ranges (exempt from IP limits by default):
+ * 0/8, 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16, ::1, fe80::/10, fc00::/7.
+ */
+function isLan(b: Uint8Array): boolean {
+  if (b.length === 4) {
+    const [x, y] = [b[0]!, b[1]!];
+    return x === 0 || x === 10 || x === 127 || (x === 169 && y === 254) || (x === 172 && (y & 0xf0) === 16) || (x === 192 && y === 168);
+  }
+  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return true;
+  if ((b[0]! & 0xfe) === 0xfc) return true;
+  for (let i = 0; i < 15; i++) if (b[i] !== 0) return false;
+  return b[15] === 1;
+}
 
 /** Resolves when the node answered our PING with a matching PONG; rejects otherwise. */
 export type PingFn = (node: NodeRecord, signal: AbortSignal) => Promise<unknown>;
@@ -157,7 +158,7 @@ function subnetOf(ip: string): { key: string; lan: boolean } | undefined {
     return undefined; // ff00::/8 multicast
   }
   const bits = b.length === 4 ? IPV4_SUBNET_BITS : IPV6_SUBNET_BITS;
-  return { key: `${b.length === 4 ? 4 : 6}:${bytesToHex(b.subarray(0, bits / 8))}`, lan: LAN.allows(ipFromBytes(b)!) };
+  return { key: `${b.length === 4 ? 4 : 6}:${bytesToHex(b.subarray(0, bits / 8))}`, lan: isLan(b) };
 }
 
 function validPort(p: number): boolean {
@@ -285,15 +286,16 @@ export class Table {
   // ---- insertion --------------------------------------------------------------------------
 
   addSeen(node: NodeRecord): AddOutcome {
+    // Known nodes first: hearsay never changes their endpoint, so it needs no validation.
+    const known = node.id instanceof Uint8Array && node.id.length === NODE_ID_BYTES ? this.byId.get(bytesToHex(node.id)) : undefined;
+    if (known) {
+      known.lastSeen = this.clock.now();
+      if (known.place === 'replacement') moveToFront(this.buckets[known.bucket]!.replacements, known);
+      return 'known';
+    }
     const checked = this.check(node);
     if (typeof checked === 'string') return checked;
     const now = this.clock.now();
-    const existing = this.byId.get(checked.key);
-    if (existing) {
-      existing.lastSeen = now;
-      if (existing.place === 'replacement') moveToFront(this.buckets[existing.bucket]!.replacements, existing);
-      return 'known';
-    }
     const b = this.buckets[checked.bucket]!;
     if (b.entries.length >= BUCKET_SIZE) return this.addReplacement(b, node, checked, now, false);
     if (!this.claimIp(b, checked.subnet)) return 'ip_limit';
@@ -395,9 +397,14 @@ export class Table {
       if (now < list.nextTime || list.nodes.length === 0) continue;
       const e = this.pickForRevalidation(list);
       if (e) this.startPing(e);
-      list.nextTime = now + Math.floor(this.random() * list.interval);
+      list.nextTime = now + this.jitter(list.interval);
     }
     this.reschedule();
+  }
+
+  /** A uniform delay in [1, interval] ms (never 0: no zero-delay timer loops). */
+  private jitter(interval: number): number {
+    return Math.max(1, Math.ceil(this.random() * interval));
   }
 
   private pickForRevalidation(list: RevalidationList): Entry | undefined {
@@ -449,7 +456,7 @@ export class Table {
   private pushToList(list: RevalidationList, e: Entry, now: number): void {
     list.nodes.push(e);
     e.list = list;
-    if (list.nextTime === Infinity) list.nextTime = now + Math.floor(this.random() * list.interval);
+    if (list.nextTime === Infinity) list.nextTime = now + this.jitter(list.interval);
     this.reschedule();
   }
 

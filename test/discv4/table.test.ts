@@ -208,6 +208,21 @@ describe('Table: IP limits', () => {
     expect(out).toEqual(['added', 'added', 'ip_limit', 'ip_limit']);
   });
 
+  it('knows the LAN ranges geth exempts, and nothing more', () => {
+    const three = (base: string) => {
+      const { table } = newTable();
+      return [1, 2, 3].map((i) => table.addSeen(nodeAt(256, base.replace('*', String(i)))));
+    };
+    for (const lan of ['10.1.1.*', '127.0.0.*', '169.254.3.*', '172.16.0.*', '172.31.9.*', '192.168.7.*', 'fe80::*', 'fd00:1::*', 'fc00::*']) {
+      expect(three(lan), lan).toEqual(['added', 'added', 'added']);
+    }
+    const { table } = newTable();
+    expect([1, 2, 3].map(() => table.addSeen(nodeAt(256, '::1')))).toEqual(['added', 'added', 'added']);
+    for (const wan of ['172.15.0.*', '172.32.0.*', '169.253.0.*', '192.169.0.*', '11.0.0.*', 'fec0::*', '2001:db8::*']) {
+      expect(three(wan), wan).toEqual(['added', 'added', 'ip_limit']);
+    }
+  });
+
   it('refuses an endpoint change that would break the limit', () => {
     const { table } = newTable();
     table.addSeen(nodeAt(256, '71.0.0.1'));
