@@ -133,10 +133,13 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
   }
   out[op++] = n;
 
-  const table = new Int32Array(1 << HASH_BITS);
+  // Small inputs get a small hash table: clearing 64 KiB per 100-byte message would dominate.
+  let bits = 8;
+  while (bits < HASH_BITS && 1 << bits < input.length) bits++;
+  const table = new Int32Array(1 << bits);
   for (let start = 0; start < input.length; start += FRAGMENT_SIZE) {
     const fragEnd = Math.min(start + FRAGMENT_SIZE, input.length);
-    op = compressFragment(input, start, fragEnd, out, op, table);
+    op = compressFragment(input, start, fragEnd, out, op, table, bits);
   }
   return out.slice(0, op);
 }
@@ -145,8 +148,8 @@ function load32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
-function hash32(v: number): number {
-  return Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
+function hash32(v: number, bits: number): number {
+  return Math.imul(v, 0x1e35a7bd) >>> (32 - bits);
 }
 
 function compressFragment(
@@ -156,6 +159,7 @@ function compressFragment(
   out: Uint8Array,
   op: number,
   table: Int32Array,
+  bits: number,
 ): number {
   table.fill(-1);
   let literalStart = start;
@@ -164,7 +168,7 @@ function compressFragment(
   const matchLimit = end - MIN_MATCH;
   while (ip <= matchLimit) {
     const v = load32(input, ip);
-    const h = hash32(v);
+    const h = hash32(v, bits);
     const candidate = table[h]!;
     table[h] = ip;
     if (candidate < 0 || load32(input, candidate) !== v) {
