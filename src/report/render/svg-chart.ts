@@ -353,7 +353,9 @@ export function timeTicks(lo: number, hi: number): { value: number; label: strin
   const out: { value: number; label: string }[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) {
     const iso = isoTimestamp(t);
-    const label = step >= DAY ? iso.slice(0, 10) : step >= MINUTE ? iso.slice(11, 16) : iso.slice(11, 19);
+    // Within a day, midnight shows the date (MM-DD) so day changes stay visible.
+    const label =
+      step >= DAY ? iso.slice(0, 10) : t % DAY === 0 ? iso.slice(5, 10) : step >= MINUTE ? iso.slice(11, 16) : iso.slice(11, 19);
     out.push({ value: t, label });
   }
   return out;
