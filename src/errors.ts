@@ -28,6 +28,7 @@ export const ERROR_KINDS = [
   'address_in_use',
   'socket_error', // any other OS-level socket error
   'closed', // the remote closed the connection before we were done (EOF)
+  'disconnected', // the remote sent DISCONNECT before we were done (its reason is recorded separately)
   'netrestrict', // the destination is outside the --netrestrict allow-list
   // RLPx
   'handshake_failed', // auth/ack could not be decrypted or decoded (ECIES)
