@@ -28,7 +28,7 @@ CREATE TYPE error_kind AS ENUM (
   'bad_rlp', 'too_large', 'too_small',
   'bad_hash', 'bad_signature', 'unknown_packet', 'expired', 'bad_packet', 'bad_enr', 'bad_enode', 'unbonded',
   'timeout', 'aborted', 'connection_refused', 'connection_reset', 'host_unreachable', 'address_in_use',
-  'socket_error', 'closed', 'netrestrict',
+  'socket_error', 'closed', 'disconnected', 'netrestrict',
   'handshake_failed', 'bad_mac', 'snappy', 'protocol_breach',
   'bad_hello', 'no_shared_capability', 'bad_status', 'network_mismatch', 'fork_mismatch', 'useless_peer',
   'database', 'internal'
@@ -173,7 +173,7 @@ CREATE TABLE nodes (
   id bytea PRIMARY KEY,
   public_key bytea,
   first_seen timestamptz NOT NULL,
-  last_seen timestamptz NOT NULL,
+  last_seen timestamptz,
   last_hello_at timestamptz,
   last_status_at timestamptz,
   last_too_many_peers_at timestamptz,
@@ -183,7 +183,7 @@ COMMENT ON TABLE nodes IS 'Every node ID ever learned (discovery, inbound peers,
 COMMENT ON COLUMN nodes.id IS 'Node ID = keccak256(public_key), 32 bytes.';
 COMMENT ON COLUMN nodes.public_key IS 'secp256k1 public key, 64 bytes; NULL until an event carried it.';
 COMMENT ON COLUMN nodes.first_seen IS 'First time any instance learned of or talked to the node.';
-COMMENT ON COLUMN nodes.last_seen IS 'Last sign of life: learned from discovery, ENR reply, or a connection that did not fail.';
+COMMENT ON COLUMN nodes.last_seen IS 'Last sign of life: learned from discovery, ENR reply, or a connection that did not fail; NULL = never heard from (only dialed, without answer).';
 COMMENT ON COLUMN nodes.last_hello_at IS 'Start of the latest connection that completed HELLO.';
 COMMENT ON COLUMN nodes.last_status_at IS 'Start of the latest connection that completed STATUS.';
 COMMENT ON COLUMN nodes.last_too_many_peers_at IS 'Start of the latest connection the node refused with DISCONNECT too_many_peers.';

@@ -159,15 +159,14 @@ export function buildStatements(events: readonly CrawlerEvent[]): Statement[] {
         if (ev.status) t[10]!++;
         if (ev.nodeId) {
           // Inbound peers and any connection that got an answer are alive; a failed dial is not.
-          const alive = ev.kind === 'inbound' || ev.outcome !== 'error';
+          const alive = ev.kind === 'inbound' || ev.outcome !== 'error' || ev.hello !== null || ev.disconnects.some((d) => d.direction === 'received');
           const n = touchNode(ev.nodeId, ev.publicKey, ev.startedAt, alive);
           if (ev.hello) n.hello = maxOrNull(n.hello, ev.startedAt);
           if (ev.status) n.status = maxOrNull(n.status, ev.startedAt);
-          if (ev.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers')) {
-            n.tooMany = maxOrNull(n.tooMany, ev.startedAt);
-          }
-          if (n.hello !== null || n.tooMany !== null) {
-            leases.set(ev.nodeId, Math.max(leases.get(ev.nodeId) ?? 0, ev.startedAt));
+          const tooMany = ev.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers');
+          if (tooMany) n.tooMany = maxOrNull(n.tooMany, ev.startedAt);
+          if (ev.hello || tooMany) {
+            leases.set(ev.nodeId, Math.min(leases.get(ev.nodeId) ?? Infinity, ev.startedAt));
           }
           if (ev.kind === 'inbound' && ev.hello && ev.hello.listenPort > 0) {
             // An inbound peer's source port is ephemeral; its HELLO names the port it listens on.
@@ -272,7 +271,7 @@ ON CONFLICT (id) DO UPDATE SET
       out.push({
         table: 'nodes',
         sql: `INSERT INTO nodes AS n (id, public_key, first_seen, last_seen)
-SELECT ${bytes('id')}, ${bytes('pk')}, ${ts('f')}, ${ts('f')} FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(id, pk, f)
+SELECT ${bytes('id')}, ${bytes('pk')}, ${ts('f')}, NULL FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(id, pk, f)
 ON CONFLICT (id) DO UPDATE SET public_key = COALESCE(n.public_key, excluded.public_key), first_seen = LEAST(n.first_seen, excluded.first_seen)`,
         params: [known, rows.map((r) => r.pk), rows.map((r) => r.first)],
       });
@@ -397,12 +396,13 @@ WHERE n.id = ${bytes('u.id')} AND n.expired_at IS NULL AND n.last_seen <= ${ts('
 
   if (leases.size) {
     const keys = [...leases.keys()].sort();
-    // A node joining the static set gets a lease row, due at once; claimRedials() hands it out.
+    // A node joining the static set gets a lease row, due from its first qualifying connection;
+    // claimRedials() hands it out. Once claimed, due_at belongs to the claimers.
     out.push({
       table: 'redial_leases',
-      sql: `INSERT INTO redial_leases (node_id, due_at)
+      sql: `INSERT INTO redial_leases AS r (node_id, due_at)
 SELECT ${bytes('id')}, ${ts('at')} FROM unnest($1::text[], $2::int8[]) AS u(id, at)
-ON CONFLICT (node_id) DO NOTHING`,
+ON CONFLICT (node_id) DO UPDATE SET due_at = LEAST(r.due_at, excluded.due_at) WHERE r.holder IS NULL`,
       params: [keys, keys.map((k) => leases.get(k)!)],
     });
   }

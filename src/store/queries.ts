@@ -12,7 +12,8 @@ export interface StaticNode {
   ip: string | null;
   udpPort: number;
   tcpPort: number;
-  lastSeen: number;
+  /** null only for a node never heard from (cannot happen for the static set). */
+  lastSeen: number | null;
   lastHelloAt: number | null;
   lastTooManyPeersAt: number | null;
 }
@@ -53,7 +54,7 @@ const LATEST_ADDRESS = `LEFT JOIN LATERAL (
 type NodeRow = {
   id: Uint8Array;
   public_key: Uint8Array | null;
-  last_seen: Date;
+  last_seen: Date | null;
   last_hello_at: Date | null;
   last_too_many_peers_at: Date | null;
   ip: string | null;
@@ -68,7 +69,7 @@ function toStaticNode(r: NodeRow): StaticNode {
     ip: r.ip,
     udpPort: r.udp_port ?? 0,
     tcpPort: r.tcp_port ?? 0,
-    lastSeen: ms(r.last_seen),
+    lastSeen: msOrNull(r.last_seen),
     lastHelloAt: msOrNull(r.last_hello_at),
     lastTooManyPeersAt: msOrNull(r.last_too_many_peers_at),
   };

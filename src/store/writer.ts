@@ -221,6 +221,8 @@ export class EventWriter {
   async flush(): Promise<boolean> {
     for (let round = 0; round < 1_000; round++) {
       if (this.halted) return false;
+      // A pump already under way finishes first; only a failure of the attempt we start counts.
+      if (this.pumping) await this.pumping;
       if (this.retryTimer) {
         this.clock.clearTimer(this.retryTimer);
         this.retryTimer = null;

@@ -181,3 +181,19 @@ export function* crawlStream(rng: Rng, w: World, count: number, start = T0, step
     else yield enr(rng, w, at);
   }
 }
+
+/**
+ * A crawl-like stream where every event can be counted in the database afterwards (see
+ * storedEventCount): counters carry findnodeSent = 1, ENRs a unique (node, seq).
+ */
+export function* countableStream(rng: Rng, w: World, count: number, start = T0, stepMs = 10): Generator<CrawlerEvent> {
+  let at = start;
+  for (let i = 0; i < count; i++) {
+    at += stepMs;
+    const r = rng.int(100);
+    if (r < 60) yield nodeSeen(rng, w, at);
+    else if (r < 90) yield dial(rng, w, at);
+    else if (r < 95) yield { ...counters(rng, w, Math.floor(at / 60_000) * 60_000), findnodeSent: 1 };
+    else yield { ...enr(rng, w, at), seq: BigInt(i) + (1n << 40n) };
+  }
+}
