@@ -22,6 +22,7 @@ import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NODE_ID_BYTES } from '../enode/distance.js';
 import { bytesToHex } from '../util/bytes.js';
+import { RequestAbortedError } from './errors.js';
 import { timeRequest } from './rtt.js';
 
 /** NodeFinder (IMC 2018) and geth p2p/dial.go maxActiveDialTasks: 16 dynamic dials in flight. */
@@ -147,9 +148,12 @@ export class SocketBudget {
     };
   }
 
-  /** Wait for a slot (for one-off users such as inbound connections). Resolves holding it. */
+  /**
+   * Wait for a slot (for one-off users such as inbound connections). Resolves holding it; rejects
+   * with RequestAbortedError when `signal` fires first.
+   */
   acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(new RequestAbortedError('socket budget wait', { cause: signal.reason }));
     if (this.tryAcquire()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const attempt = () => {
@@ -163,7 +167,7 @@ export class SocketBudget {
       let cancel = this.onAvailable(attempt);
       const onAbort = () => {
         cancel();
-        reject(signal?.reason);
+        reject(new RequestAbortedError('socket budget wait', { cause: signal?.reason }));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });

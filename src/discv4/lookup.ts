@@ -75,8 +75,18 @@ export interface LookupResult {
   discovered: number;
 }
 
+/** Shape check of a node from an answer: a 32-byte ID and something we could send FINDNODE to. */
 function validId(n: NodeRecord): boolean {
-  return n !== null && typeof n === 'object' && n.id instanceof Uint8Array && n.id.length === NODE_ID_BYTES;
+  return (
+    n !== null &&
+    typeof n === 'object' &&
+    n.id instanceof Uint8Array &&
+    n.id.length === NODE_ID_BYTES &&
+    typeof n.ip === 'string' &&
+    Number.isInteger(n.udpPort) &&
+    n.udpPort > 0 &&
+    n.udpPort <= 65535
+  );
 }
 
 /**

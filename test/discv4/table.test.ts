@@ -158,6 +158,32 @@ function xor(a: Uint8Array, b: Uint8Array): Buffer {
   return Buffer.from(a.map((x, i) => x ^ b[i]!));
 }
 
+describe('Table: hostile records', () => {
+  it('answers bad_address (never throws) for malformed records', () => {
+    const { table } = newTable();
+    const r = prng(77);
+    const junk: unknown[] = [undefined, null, 'x', [], {}, 1n, '30303'];
+    for (let i = 0; i < 2000; i++) {
+      const good = nodeAt(1 + Math.floor(r() * 256));
+      const field = ['id', 'ip', 'udpPort', 'tcpPort'][i % 4]!;
+      const value =
+        r() < 0.5
+          ? junk[Math.floor(r() * junk.length)]
+          : field === 'id'
+            ? randomBytesFrom(r, Math.floor(r() * 64))
+            : field === 'ip'
+              ? ['1.2.3', '1.2.3.4.5', '256.1.1.1', '::g', 'fe80::1%eth0', '', ' 1.2.3.4'][i % 7]
+              : [-1, 0, 65536, 1.5, NaN, Infinity][i % 6];
+      const bad = { ...good, [field]: value } as NodeRecord;
+      if (field === 'id' && value instanceof Uint8Array && value.length === 32) continue;
+      if (field === 'tcpPort' && value === 0) continue; // TCP port 0 is legal: discovery-only node
+      expect(table.addSeen(bad), `${field}=${String(value)}`).toBe('bad_address');
+      expect(table.addVerified(bad)).toBe('bad_address');
+    }
+    expect(table.size).toBe(0);
+  });
+});
+
 describe('Table: IP limits', () => {
   it('allows at most 2 addresses of one /24 per bucket', () => {
     const { table } = newTable();
