@@ -55,6 +55,7 @@ export function decodeMessage(
   maxSize: number = MAX_MESSAGE_SIZE,
 ): RawMessage {
   if (content.length > maxSize) throw new MessageTooLargeError('message', content.length, maxSize);
+  if (content.length === 0) throw new RlpError('message: empty, no message id');
   const { item, rest } = rlpDecodePrefix(content);
   if (!(item instanceof Uint8Array) || item.length > MAX_MESSAGE_ID_BYTES) {
     throw new RlpError('message id: expected a small integer');

@@ -130,6 +130,7 @@ describe('message id + snappy layer', () => {
 
   it('rejects a list or a huge integer as message id', () => {
     expect(() => decodeMessage(hexToBytes('c0c0'), false)).toThrow(RlpError);
+    expect(() => decodeMessage(new Uint8Array(), false)).toThrow(RlpError);
     expect(() => decodeMessage(hexToBytes('89010203040506070809'), false)).toThrow(RlpError);
     expect(() => decodeMessage(hexToBytes('88ffffffffffffffff'), false)).toThrow(RlpError);
     expect(() => decodeMessage(hexToBytes('850102030405'), false)).toThrow(RlpError);
