@@ -2,7 +2,7 @@
  * Base-protocol messages (rlpx.md "p2p Capability"): ids, DISCONNECT, PING/PONG, and the
  * message-id + optional snappy layer that sits between RLPx frames and every message codec.
  */
-import { bytesToSafeNumber, concatBytes } from '../util/bytes.js';
+import { bytesToSafeNumber } from '../util/bytes.js';
 import { RlpError, rlpDecodePrefix, rlpEncode } from '../util/rlp.js';
 import {
   DISCONNECT_REASONS,
@@ -26,49 +26,40 @@ export const P2P_MESSAGE_IDS = {
  */
 export const MAX_MESSAGE_SIZE = SNAPPY_MAX_UNCOMPRESSED;
 
-/** Message ids are small integers (a few dozen per capability); 4 bytes is already absurd. */
-const MAX_MESSAGE_ID_BYTES = 4;
 
-// ---------------------------------------------------------------- message id + snappy
+// ---------------------------------------------------------------- snappy layer
 
-export interface RawMessage {
-  /** Wire message id (base protocol 0x00–0x0f, capabilities from 0x10). */
-  id: number;
-  /** msg-data: RLP, uncompressed. */
-  payload: Uint8Array;
-}
+/*
+ * The RLPx frame carries rlp(msg-id) || msg-data and src/rlpx/frame.ts splits the two; this layer
+ * handles msg-data only: snappy-compressed for every message after HELLO when both sides speak
+ * p2p ≥ 5 (rlpx.md "Message Snappy Compression").
+ */
 
-/** Frame content for a message: rlp(id) || msg-data, msg-data snappy-compressed when `snappy`. */
-export function encodeMessage(id: number, payload: Uint8Array, snappy: boolean): Uint8Array {
-  const data = snappy ? snappyCompress(payload) : payload;
-  return concatBytes(rlpEncode(id), data);
+/** msg-data for message `id`: compressed when `snappy` (HELLO never is). */
+export function encodeMessageData(id: number, payload: Uint8Array, snappy: boolean): Uint8Array {
+  return snappy && id !== P2P_MESSAGE_IDS.hello ? snappyCompress(payload) : payload;
 }
 
 /**
- * Split frame content into id and msg-data, decompressing when `snappy`. HELLO (id 0) is never
- * compressed and is limited to 2 KiB; DISCONNECT may arrive before HELLO, uncompressed, so callers
- * pass snappy=false until both HELLOs are exchanged.
+ * Uncompressed msg-data of message `id`. HELLO (id 0) is never compressed and is limited to 2 KiB;
+ * DISCONNECT may arrive before HELLO, uncompressed, so callers pass snappy=false until both HELLOs
+ * are exchanged. The declared decompressed size is checked before anything is allocated.
  */
-export function decodeMessage(
-  content: Uint8Array,
+export function decodeMessageData(
+  id: number,
+  data: Uint8Array,
   snappy: boolean,
   maxSize: number = MAX_MESSAGE_SIZE,
-): RawMessage {
-  if (content.length > maxSize) throw new MessageTooLargeError('message', content.length, maxSize);
-  if (content.length === 0) throw new RlpError('message: empty, no message id');
-  const { item, rest } = rlpDecodePrefix(content);
-  if (!(item instanceof Uint8Array) || item.length > MAX_MESSAGE_ID_BYTES) {
-    throw new RlpError('message id: expected a small integer');
-  }
-  const id = bytesToSafeNumber(item);
+): Uint8Array {
+  if (data.length > maxSize) throw new MessageTooLargeError('message', data.length, maxSize);
   if (id === P2P_MESSAGE_IDS.hello) {
-    if (rest.length > HELLO_MAX_SIZE) throw new MessageTooLargeError('HELLO', rest.length, HELLO_MAX_SIZE);
-    return { id, payload: rest };
+    if (data.length > HELLO_MAX_SIZE) throw new MessageTooLargeError('HELLO', data.length, HELLO_MAX_SIZE);
+    return data;
   }
-  if (!snappy) return { id, payload: rest };
-  const { length } = snappyUncompressedLength(rest);
+  if (!snappy) return data;
+  const { length } = snappyUncompressedLength(data);
   if (length > maxSize) throw new MessageTooLargeError('decompressed message', length, maxSize);
-  return { id, payload: snappyDecompress(rest, maxSize) };
+  return snappyDecompress(data, maxSize);
 }
 
 // ---------------------------------------------------------------- DISCONNECT

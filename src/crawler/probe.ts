@@ -1,0 +1,348 @@
+/**
+ * The NodeFinder connection policy (IMC 2018 §3): connect, RLPx handshake, HELLO, STATUS (+ fork-ID
+ * check), learn the best block number, a few p2p PINGs for RTT, then leave with client_quitting —
+ * recording everything the peer said and every failure as one DialEvent. Used for outbound dials
+ * (crawler, `nodefinder ping`) and for inbound connections, which we always accept whatever our
+ * peer count (we keep none).
+ */
+import { randomUUID } from 'node:crypto';
+import { toNodeFinderError, type NodeFinderError } from '../errors.js';
+import { nodeIdFromPublicKey } from '../enode/distance.js';
+import type { NodeRecord } from '../enode/node-record.js';
+import type { Clock } from '../net/clock.js';
+import type { ByteStream, TcpDialer } from '../net/transport.js';
+import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
+import { ethCapabilities, type LocalCapability } from '../devp2p/capabilities.js';
+import { parseClientId } from '../devp2p/client-id.js';
+import { Devp2pPeer, RemoteDisconnectError, type CapabilityMessage } from '../devp2p/peer.js';
+import type { Hello } from '../devp2p/hello.js';
+import { ETH_MESSAGE_IDS, createStatusChecker, decodeStatus, encodeStatus, localStatus, type Status } from '../eth/status.js';
+import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders, type DaoForkVerdict } from '../eth/headers.js';
+import type { NetworkDefinition } from '../eth/networks.js';
+import { forkHashHex } from '../eth/fork-id.js';
+import { RttEstimator } from './rtt.js';
+import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from './events.js';
+import { bytesToHex } from '../util/bytes.js';
+
+export interface ProbeTimeouts {
+  /** TCP connect. */
+  connectMs: number;
+  /** RLPx auth/ack. */
+  handshakeMs: number;
+  /** Remote HELLO after the handshake. */
+  helloMs: number;
+  /** Remote STATUS after HELLO. */
+  statusMs: number;
+  /** One GetBlockHeaders round trip. */
+  headerMs: number;
+  /** One p2p PING round trip. */
+  pingMs: number;
+}
+
+/** geth: dial 15 s, handshake 5 s; peers answer STATUS within a second or two. */
+export const DEFAULT_PROBE_TIMEOUTS: ProbeTimeouts = {
+  connectMs: 10_000,
+  handshakeMs: 5_000,
+  helloMs: 5_000,
+  statusMs: 5_000,
+  headerMs: 3_000,
+  pingMs: 3_000,
+};
+
+export interface ProbeConfig {
+  clock: Clock;
+  /** Our node key. */
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  /** Instance ID (hex node ID) recorded with each dial. */
+  instance: string;
+  clientId: string;
+  /** TCP port we listen on, announced in HELLO. */
+  listenPort: number;
+  network: NetworkDefinition;
+  capabilities?: readonly LocalCapability[];
+  timeouts?: Partial<ProbeTimeouts>;
+  /** p2p PINGs sent after STATUS for RTT samples (default 2). */
+  pingSamples?: number;
+  /** Ask for the best block's header to learn its number (eth < 69; default true). */
+  learnBestBlock?: boolean;
+  /** Ask mainnet peers for block 1 920 000 and check the DAO-fork extraData (default false). */
+  checkDaoFork?: boolean;
+}
+
+export interface ProbeResult {
+  event: DialEvent;
+  daoFork: DaoForkVerdict | null;
+}
+
+/** Map a dial result to the scheduler's verdict. */
+export function dialVerdict(event: DialEvent): 'hello' | 'too_many_peers' | 'failed' {
+  if (event.hello) return 'hello';
+  if (event.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers')) return 'too_many_peers';
+  return 'failed';
+}
+
+interface Recorder {
+  event: DialEvent;
+  rtt: RttEstimator;
+  daoFork: DaoForkVerdict | null;
+}
+
+function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: number, nodeId: string | null, publicKey: string | null): Recorder {
+  const now = config.clock.now();
+  return {
+    event: {
+      type: 'dial',
+      dialId: randomUUID(),
+      instance: config.instance,
+      kind,
+      nodeId,
+      publicKey,
+      ip,
+      tcpPort,
+      startedAt: now,
+      endedAt: now,
+      connectMs: null,
+      outcome: 'error',
+      errorKind: null,
+      errorMessage: null,
+      hello: null,
+      status: null,
+      disconnects: [],
+      rtt: null,
+    },
+    rtt: new RttEstimator(),
+    daoFork: null,
+  };
+}
+
+/** Dial `node`, run the policy, and return the recorded DialEvent. Never rejects. */
+export async function probeOutbound(
+  config: ProbeConfig,
+  dialer: TcpDialer,
+  node: NodeRecord,
+  kind: Exclude<DialKind, 'inbound'>,
+  signal?: AbortSignal,
+  extra?: { discPingMs?: number | null },
+): Promise<ProbeResult> {
+  const timeouts = { ...DEFAULT_PROBE_TIMEOUTS, ...config.timeouts };
+  const rec = newRecorder(config, kind, node.ip, node.tcpPort, bytesToHex(node.id), bytesToHex(node.publicKey));
+  let stream: ByteStream | undefined;
+  try {
+    const connectStart = config.clock.now();
+    stream = await dialer.connect(node.ip, node.tcpPort, { timeoutMs: timeouts.connectMs, signal });
+    rec.event.connectMs = config.clock.now() - connectStart;
+    const session = await openRlpx({
+      stream,
+      clock: config.clock,
+      privateKey: config.privateKey,
+      remotePublicKey: node.publicKey,
+      handshakeTimeoutMs: timeouts.handshakeMs,
+      signal,
+    });
+    // auth written → ack received is one request/response round trip.
+    rec.rtt.addSample(session.timing.handshakeEndedAt - session.timing.handshakeStartedAt);
+    await runSession(config, rec, session, signal);
+  } catch (err) {
+    recordError(rec, toNodeFinderError(err));
+    stream?.destroy();
+  }
+  return finish(config, rec, extra?.discPingMs ?? null);
+}
+
+/** Run the policy on an accepted connection (we are the RLPx recipient). Never rejects. */
+export async function probeInbound(config: ProbeConfig, stream: ByteStream, signal?: AbortSignal): Promise<ProbeResult> {
+  const timeouts = { ...DEFAULT_PROBE_TIMEOUTS, ...config.timeouts };
+  const rec = newRecorder(config, 'inbound', stream.remoteAddress, stream.remotePort, null, null);
+  try {
+    const session = await openRlpx({
+      stream,
+      clock: config.clock,
+      privateKey: config.privateKey,
+      handshakeTimeoutMs: timeouts.handshakeMs,
+      signal,
+    });
+    rec.event.publicKey = bytesToHex(session.remotePublicKey);
+    rec.event.nodeId = bytesToHex(nodeIdFromPublicKey(session.remotePublicKey));
+    await runSession(config, rec, session, signal);
+  } catch (err) {
+    recordError(rec, toNodeFinderError(err));
+    stream.destroy();
+  }
+  return finish(config, rec, null);
+}
+
+async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSession, signal?: AbortSignal): Promise<void> {
+  const timeouts = { ...DEFAULT_PROBE_TIMEOUTS, ...config.timeouts };
+  const clock = config.clock;
+  const peer = new Devp2pPeer({
+    session,
+    clock,
+    clientId: config.clientId,
+    capabilities: config.capabilities ?? ethCapabilities(),
+    listenPort: config.listenPort,
+    nodeKey: config.publicKey,
+  });
+  try {
+    const hello = await peer.awaitHello({ timeoutMs: timeouts.helloMs, signal });
+    rec.event.hello = helloInfo(hello);
+    const eth = peer.negotiated.find((c) => c.name === 'eth');
+    if (!eth) {
+      // Nothing to learn beyond HELLO (a snap-only or non-Ethereum peer).
+      peer.disconnect('useless_peer');
+      return;
+    }
+    const nowSeconds = Math.floor(clock.now() / 1000);
+    peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(localStatus(config.network, eth.version, nowSeconds)));
+    const statusMessage = await peer.awaitMessage('STATUS', isEth(ETH_MESSAGE_IDS.status), {
+      timeoutMs: timeouts.statusMs,
+      signal,
+    });
+    const status = decodeStatus(statusMessage.payload, eth.version);
+    if (session.role === 'initiator') {
+      // The remote sends STATUS as soon as it has our HELLO: HELLO written → STATUS received ≈ 1 RTT.
+      rec.rtt.addSample(statusMessage.receivedAt - peer.helloSentAt);
+    }
+    const assessment = createStatusChecker(config.network)(status, nowSeconds);
+    const sameChain = assessment.networkIdMatches && assessment.genesisMatches;
+    rec.event.status = statusInfo(status, sameChain ? assessment.forkVerdict : 'unchecked');
+
+    let requestId = 1n;
+    if (sameChain && status.shape === 'td' && config.learnBestBlock !== false) {
+      const number = await requestHeaderNumber(clock, peer, rec, requestId++, status.bestHash, timeouts.headerMs, signal);
+      if (number !== null) rec.event.status.bestBlock = number;
+    }
+    if (sameChain && config.checkDaoFork) {
+      const request = daoForkRequest(config.network, requestId++);
+      if (request) {
+        const sentAt = clock.now();
+        peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders(request));
+        const reply = await awaitHeaders(peer, request.requestId, timeouts.headerMs, signal).catch(() => null);
+        if (reply) {
+          rec.rtt.addSample(reply.receivedAt - sentAt);
+          rec.daoFork = daoForkVerdict(config.network, decodeBlockHeaders(reply.payload).headers);
+        } else rec.daoFork = 'unknown';
+      }
+    }
+    for (let i = 0; i < (config.pingSamples ?? 2); i++) {
+      const ms = await peer.ping({ timeoutMs: timeouts.pingMs, signal }).catch(() => null);
+      if (ms === null) break;
+      rec.rtt.addSample(ms);
+    }
+    peer.disconnect('client_quitting');
+  } catch (err) {
+    const e = toNodeFinderError(err);
+    // A remote DISCONNECT is an answer, not a failure of ours: its reason is in `disconnects`.
+    if (!(e instanceof RemoteDisconnectError)) recordError(rec, e);
+    if (!peer.closed) peer.disconnect(e.kind === 'timeout' ? 'ping_timeout' : 'client_quitting');
+  } finally {
+    rec.event.disconnects = peer.disconnects.map((d) => ({ ...d }));
+  }
+}
+
+const isEth = (id: number) => (m: CapabilityMessage) => m.capability.name === 'eth' && m.id === id;
+
+function awaitHeaders(peer: Devp2pPeer, requestId: bigint, timeoutMs: number, signal?: AbortSignal) {
+  return peer.awaitMessage(
+    'BlockHeaders',
+    (m) => {
+      if (m.capability.name !== 'eth' || m.id !== ETH_MESSAGE_IDS.blockHeaders) return false;
+      try {
+        return decodeBlockHeaders(m.payload).requestId === requestId;
+      } catch {
+        return true; // let the caller see the decode error
+      }
+    },
+    { timeoutMs, signal },
+  );
+}
+
+/** GetBlockHeaders(hash) → the header's number, or null when the peer does not answer usefully. */
+async function requestHeaderNumber(
+  clock: Clock,
+  peer: Devp2pPeer,
+  rec: Recorder,
+  requestId: bigint,
+  hash: Uint8Array,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<bigint | null> {
+  const sentAt = clock.now();
+  peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders({ requestId, origin: { hash }, limit: 1, skip: 0, reverse: false }));
+  try {
+    const reply = await awaitHeaders(peer, requestId, timeoutMs, signal);
+    rec.rtt.addSample(reply.receivedAt - sentAt);
+    const { headers } = decodeBlockHeaders(reply.payload);
+    const header = headers[0];
+    if (!header) return null;
+    return header.number;
+  } catch (err) {
+    if (err instanceof RemoteDisconnectError) throw err;
+    return null;
+  }
+}
+
+function recordError(rec: Recorder, err: NodeFinderError): void {
+  if (rec.event.errorKind !== null) return;
+  rec.event.errorKind = err.kind;
+  rec.event.errorMessage = err.message.slice(0, 500);
+}
+
+function finish(config: ProbeConfig, rec: Recorder, discPingMs: number | null): ProbeResult {
+  const e = rec.event;
+  e.endedAt = config.clock.now();
+  const outcome: DialOutcome = e.status
+    ? 'status'
+    : e.hello
+      ? 'hello'
+      : e.disconnects.some((d) => d.direction === 'received')
+        ? 'disconnect'
+        : 'error';
+  e.outcome = outcome;
+  if (outcome === 'error' && e.errorKind === null) {
+    e.errorKind = 'internal';
+    e.errorMessage = 'dial ended without result or error';
+  }
+  const snap = rec.rtt.snapshot();
+  if (snap || e.connectMs !== null || discPingMs !== null) {
+    e.rtt = {
+      srttMs: snap?.srttMs ?? e.connectMs ?? discPingMs ?? 0,
+      minMs: snap?.minMs ?? e.connectMs ?? discPingMs ?? 0,
+      samples: snap?.samples ?? 0,
+      tcpConnectMs: e.connectMs,
+      discPingMs,
+    };
+  }
+  return { event: e, daoFork: rec.daoFork };
+}
+
+function helloInfo(hello: Hello): HelloInfo {
+  const parsed = parseClientId(hello.clientId);
+  return {
+    p2pVersion: hello.protocolVersion,
+    clientId: hello.clientId,
+    clientName: parsed.name,
+    clientVersion: parsed.version,
+    os: parsed.os,
+    arch: parsed.arch,
+    runtime: parsed.runtime,
+    caps: hello.capabilities.map((c) => `${c.name}/${c.version}`),
+    listenPort: hello.listenPort,
+  };
+}
+
+function statusInfo(status: Status, verdict: ForkVerdict): StatusInfo {
+  const td = status.shape === 'td';
+  return {
+    ethVersion: status.version,
+    networkId: status.networkId,
+    totalDifficulty: td ? status.td : null,
+    bestHash: bytesToHex(td ? status.bestHash : status.latestBlockHash),
+    genesisHash: bytesToHex(status.genesisHash),
+    forkHash: forkHashHex(status.forkId.hash),
+    forkNext: status.forkId.next,
+    forkVerdict: verdict,
+    bestBlock: td ? null : status.latestBlock,
+    earliestBlock: td ? null : status.earliestBlock,
+  };
+}
