@@ -20,7 +20,7 @@
  */
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
-import { compareDistance, logDistance, NODE_ID_BYTES } from '../enode/distance.js';
+import { compareDistance, logDistance, NODE_ID_BYTES, parityDistance } from '../enode/distance.js';
 import { ipToBytes } from '../enode/ip.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { timeRequest } from '../crawler/rtt.js';
@@ -80,6 +80,14 @@ export type AddOutcome =
 
 export type ClosestMode = 'all' | 'live' | 'prefer-live';
 
+/**
+ * How a table measures distance: 'geth' is the log XOR distance of discv4.md; 'parity' is Parity's
+ * pre-2.0 metric (src/enode/distance.ts parityDistance), used both for bucket placement and for
+ * ranking FINDNODE answers, as Parity's nearest_node_entries did. Only emulated peers
+ * (src/testnet) use 'parity': it reproduces the broken behaviour the IMC 2018 paper measured.
+ */
+export type DistanceMetric = 'geth' | 'parity';
+
 /** A read-only view of one entry, for callers (FINDNODE answers, metrics, tests). */
 export interface TableEntry {
   readonly node: NodeRecord;
@@ -110,6 +118,8 @@ export interface TableOptions {
   tableIpLimit?: number;
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  /** Distance metric for buckets and closest(). Default 'geth'. */
+  metric?: DistanceMetric;
 }
 
 interface Entry {
@@ -171,6 +181,7 @@ function sameEndpoint(a: NodeRecord, b: NodeRecord): boolean {
 
 export class Table {
   readonly selfId: Uint8Array;
+  readonly metric: DistanceMetric;
   private readonly clock: Clock;
   private readonly ping: PingFn | undefined;
   private readonly random: () => number;
@@ -196,6 +207,8 @@ export class Table {
   constructor(options: TableOptions) {
     if (options.selfId.length !== NODE_ID_BYTES) throw new RangeError('Table: selfId must be 32 bytes');
     this.selfId = options.selfId;
+    this.metric = options.metric ?? 'geth';
+    if (this.metric !== 'geth' && this.metric !== 'parity') throw new RangeError(`Table: unknown metric ${String(this.metric)}`);
     this.clock = options.clock;
     this.ping = options.ping;
     this.random = options.random ?? Math.random;
@@ -231,9 +244,14 @@ export class Table {
     return this.buckets.map((b) => b.entries.length);
   }
 
-  /** Bucket index (0..255) for an ID: logDistance(self, id) − 1; −1 for our own ID. */
+  /** Bucket index (0..255) for an ID: distance(self, id) − 1 by the table's metric; −1 for our own ID. */
   bucketIndex(id: Uint8Array): number {
-    return logDistance(this.selfId, id) - 1;
+    return this.distance(id) - 1;
+  }
+
+  /** Both metrics range over 0..256 with 0 only for equal IDs, so 256 buckets fit either. */
+  private distance(id: Uint8Array): number {
+    return this.metric === 'parity' ? parityDistance(this.selfId, id) : logDistance(this.selfId, id);
   }
 
   bucketEntries(index: number): TableEntry[] {
@@ -262,13 +280,15 @@ export class Table {
   }
 
   /**
-   * The n bucket entries closest to `target` by XOR distance, closest first (discv4.md FINDNODE).
+   * The n bucket entries closest to `target` by XOR distance, closest first (discv4.md FINDNODE);
+   * with the 'parity' metric, by smallest parityDistance (ties broken by XOR distance).
    * 'prefer-live' returns only live entries when there are any (geth findnodeByID preferLive).
    */
   closest(target: Uint8Array, n = BUCKET_SIZE, mode: ClosestMode = 'all'): NodeRecord[] {
     if (target.length !== NODE_ID_BYTES) throw new RangeError('closest: target must be a 32-byte ID');
     if (n <= 0) return [];
     const pick = (liveOnly: boolean): NodeRecord[] => {
+      if (this.metric === 'parity') return parityClosest(this.buckets, target, n, liveOnly);
       const out: NodeRecord[] = [];
       for (const b of this.buckets) {
         for (const e of b.entries) {
@@ -501,7 +521,7 @@ export class Table {
     const net = typeof node.ip === 'string' ? subnetOf(node.ip) : undefined;
     if (!net) return 'bad_address';
     const subnet = this.exemptLan && net.lan ? null : net.key;
-    return { key: bytesToHex(node.id), bucket: logDistance(this.selfId, node.id) - 1, subnet };
+    return { key: bytesToHex(node.id), bucket: this.distance(node.id) - 1, subnet };
   }
 
   private newEntry(node: NodeRecord, c: { key: string; bucket: number; subnet: string | null }, now: number, verified: boolean): Entry {
@@ -621,6 +641,16 @@ function view(e: Entry): TableEntry {
     live: e.live,
     replacement: e.place === 'replacement',
   };
+}
+
+/** The n entries with the smallest Parity distance to target (ties: XOR order), closest first. */
+function parityClosest(buckets: readonly Bucket[], target: Uint8Array, n: number, liveOnly: boolean): NodeRecord[] {
+  const ranked: { node: NodeRecord; d: number }[] = [];
+  for (const b of buckets) {
+    for (const e of b.entries) if (!liveOnly || e.live) ranked.push({ node: e.node, d: parityDistance(target, e.node.id) });
+  }
+  ranked.sort((a, b) => a.d - b.d || compareDistance(target, a.node.id, b.node.id));
+  return ranked.slice(0, n).map((r) => r.node);
 }
 
 /** Insert into a list kept sorted by XOR distance to target, capped at n entries. */
