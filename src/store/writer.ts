@@ -71,7 +71,7 @@ export interface WriterStats {
   dropped: number;
   /** Events refused: invalid on write(), or data Postgres rejects (saved to rejected.jsonl). */
   rejected: number;
-  /** Events in memory now (queue + batch in flight + waiting for the journal). */
+  /** Events only in memory now: neither committed nor safely in the journal. */
   buffered: number;
   journalBytes: number;
   /** Committed transactions. */
@@ -114,6 +114,8 @@ export class EventWriter {
   /** Events bound for the journal, not yet on disk. */
   private spillBuf: CrawlerEvent[] = [];
   private spillTask: Promise<void> | null = null;
+  /** Events taken off spillBuf whose append has not finished yet. */
+  private spilling = 0;
   private rejectedBuf: { reason: string; event: unknown }[] = [];
   private rejectTask: Promise<void> | null = null;
 
@@ -125,6 +127,10 @@ export class EventWriter {
   /** After close() gave up on the database: nothing may be written or retried any more. */
   private halted = false;
   private readonly partitions = new Set<string>();
+  /** Batches sent whose outcome we never learned (e.g. the connection died around COMMIT). */
+  private readonly unsure = new Set<string>();
+  /** Journal batches committed by this run, until their segment is deleted (a re-read skips them). */
+  private readonly replayedIds = new Set<string>();
 
   private readonly s: Omit<WriterStats, 'buffered' | 'journalBytes' | 'state'> = {
     accepted: 0,
@@ -340,6 +346,7 @@ export class EventWriter {
         await this.writeBatch({ id: entry.batch.id, events }, true);
       }
       await journal.remove(seq);
+      this.replayedIds.clear();
     }
   }
 
@@ -354,6 +361,8 @@ export class EventWriter {
         this.partitions.add(key);
       }
       const statements = buildStatements(batch.events);
+      const triedBefore = this.unsure.has(batch.id);
+      this.unsure.add(batch.id);
       const applied = await this.db.transaction(async (tx) => {
         const fresh = await tx.query(
           `INSERT INTO applied_batches (batch_id, applied_at, events) VALUES ($1, now(), $2)
@@ -368,15 +377,22 @@ export class EventWriter {
       this.s.lastFlushMs = ms;
       this.s.maxFlushMs = Math.max(this.s.maxFlushMs, ms);
       this.s.consecutiveFailures = 0;
-      if (applied) {
-        this.s.batches++;
-        this.s.written += batch.events.length;
-        if (fromJournal) this.s.replayed += batch.events.length;
-      } else {
-        this.s.duplicates += batch.events.length;
+      const n = batch.events.length;
+      // Already applied: by one of our own attempts whose answer was lost (count it now), by this
+      // run's earlier pass over the same segment (counted then), or by a previous run (duplicate).
+      const ours = applied || (triedBefore && !this.replayedIds.has(batch.id));
+      if (applied) this.s.batches++;
+      if (ours) {
+        this.s.written += n;
+        if (fromJournal) this.s.replayed += n;
+      } else if (!this.replayedIds.has(batch.id)) {
+        this.s.duplicates += n;
       }
+      this.unsure.delete(batch.id);
+      if (fromJournal) this.replayedIds.add(batch.id);
     } catch (err) {
       if (!(err instanceof DatabaseError && err.dataError)) throw err;
+      this.unsure.delete(batch.id); // the server refused it: certainly not applied
       // The server refused the data itself (e.g. a value out of range): retrying the same batch
       // would fail forever. Split it until the offending event is alone, and set that one aside.
       if (batch.events.length === 1) {
@@ -413,12 +429,15 @@ export class EventWriter {
       while (this.spillBuf.length > 0) {
         const events = this.spillBuf;
         this.spillBuf = [];
+        this.spilling = events.length;
         try {
           await journal.append(this.toBatches(events));
           this.s.spilled += events.length;
         } catch (err) {
           this.s.dropped += events.length;
           this.noteError(toNodeFinderError(err));
+        } finally {
+          this.spilling = 0;
         }
       }
     })().finally(() => {
@@ -470,7 +489,7 @@ export class EventWriter {
   }
 
   private bufferedCount(): number {
-    return this.queue.length + (this.inflight?.events.length ?? 0) + this.spillBuf.length;
+    return this.queue.length + (this.inflight?.events.length ?? 0) + this.spillBuf.length + this.spilling;
   }
 
   private drained(): boolean {

@@ -7,8 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { randomBytes } from '../../src/crypto/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
-import type { Database, Queryable, Row } from '../../src/store/database.js';
-import { DatabaseError } from '../../src/store/errors.js';
+import type { Database, Queryable } from '../../src/store/database.js';
+export { FlakyDatabase } from './flaky.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
 import { wrapPglite } from '../../src/store/pglite-adapter.js';
 
@@ -126,60 +126,6 @@ export async function closeSharedPglite(): Promise<void> {
 /** Start the shared PGlite in beforeAll (its start-up would eat a test's timeout). */
 export async function warmUp(): Promise<void> {
   await sharedPglite();
-}
-
-/**
- * A database that can be switched off: every call fails like an unreachable server (transient), or
- * `failOn` injects a server error for chosen statements. Counts attempts.
- */
-export class FlakyDatabase implements Database {
-  down = false;
-  transactions = 0;
-  failOn: ((sql: string, params: readonly unknown[]) => DatabaseError | null) | null = null;
-  readonly engine: Database['engine'];
-  readonly description: string;
-
-  constructor(readonly inner: Database) {
-    this.engine = inner.engine;
-    this.description = `flaky(${inner.description})`;
-  }
-
-  private check(sql: string, params: readonly unknown[] = []): void {
-    if (this.down) throw new DatabaseError('connect ECONNREFUSED 127.0.0.1:5432 (simulated)', { transient: true });
-    const injected = this.failOn?.(sql, params);
-    if (injected) throw injected;
-  }
-
-  async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
-    this.check(sql, params);
-    return this.inner.query<R>(sql, params);
-  }
-
-  async exec(sql: string): Promise<void> {
-    this.check(sql);
-    return this.inner.exec(sql);
-  }
-
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    this.transactions++;
-    this.check('BEGIN');
-    return this.inner.transaction((tx) =>
-      fn({
-        query: async <R extends Row = Row>(sql: string, params?: readonly unknown[]) => {
-          this.check(sql, params);
-          return tx.query<R>(sql, params);
-        },
-        exec: async (sql: string) => {
-          this.check(sql);
-          return tx.exec(sql);
-        },
-      }),
-    );
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
 }
 
 /**

@@ -1,0 +1,222 @@
+/**
+ * The database goes away for real. On Postgres: a TCP proxy on 127.0.0.1 between the pg adapter and
+ * the server is cut and restored during a simulated crawl. On the embedded engine: a writer process is
+ * killed with SIGKILL while its database is unavailable, and the next run replays its journal.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CrawlerEvent } from '../../src/crawler/events.js';
+import { migrate } from '../../src/store/migrations.js';
+import { openPostgres } from '../../src/store/pg-adapter.js';
+import { openMigratedDatabase } from '../../src/store/open.js';
+import { EventWriter, type WriterStats } from '../../src/store/writer.js';
+import { closeSharedPglite, engineTitle, postgresEngine, storedEventCount } from './helpers.js';
+import { countableStream, makeWorld, Rng, T0 } from './fixtures.js';
+
+afterAll(closeSharedPglite);
+
+/** A TCP relay that can be cut (every connection reset, new ones refused) and restored. */
+class CuttableProxy {
+  private server!: Server;
+  private readonly sockets = new Set<Socket>();
+  private up = true;
+  port = 0;
+  connections = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (!this.up) {
+        client.destroy();
+        return;
+      }
+      this.connections++;
+      const upstream = connect(this.targetPort, this.targetHost);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => {
+          this.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  cut(): void {
+    this.up = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.up = true;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(postgresEngine.skip !== null)(`Postgres cut mid-crawl on ${engineTitle(postgresEngine)}`, () => {
+  it('keeps crawling through the outage; every event sent is stored afterwards', async () => {
+    const t = await postgresEngine.fresh();
+    const target = new URL(postgresEngine.url!);
+    const proxy = new CuttableProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(postgresEngine.url!);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const journalDir = mkdtempSync(join(tmpdir(), 'nf-outage-'));
+    const db = await openPostgres(viaProxy.toString(), { schema: t.schema, connectTimeoutMs: 1000, queryTimeoutMs: 5000 });
+    try {
+      await migrate(db);
+      const writer = await EventWriter.open(db, {
+        journalDir,
+        batchSize: 200,
+        flushIntervalMs: 50,
+        maxBufferedEvents: 1000,
+        retryInitialMs: 20,
+        retryMaxMs: 200,
+        closeTimeoutMs: 30_000,
+      });
+      const rng = new Rng(1234);
+      const world = makeWorld(rng, 4, 300);
+      const stream = countableStream(rng, world, 1_000_000, T0, 5);
+      let sent = 0;
+      // The "crawl": about 2 000 events/s from 4 instances arrive in small bursts, on real timers.
+      const crawlFor = async (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          for (let i = 0; i < 10; i++) {
+            writer.write(stream.next().value as CrawlerEvent);
+            sent++;
+          }
+          await sleep(2);
+        }
+      };
+      await crawlFor(400);
+      const beforeCut = writer.stats();
+      expect(beforeCut.written).toBeGreaterThan(0);
+
+      proxy.cut();
+      await crawlFor(1200); // the database is unreachable
+      const during = writer.stats();
+      expect(during.failures).toBeGreaterThan(0);
+      expect(during.spilled).toBeGreaterThan(0); // more than the memory bound arrived
+      expect(during.buffered).toBeLessThanOrEqual(1000 + 200);
+
+      proxy.restore();
+      await crawlFor(600); // the crawl goes on while the writer catches up
+      const end: WriterStats = await writer.close();
+      expect(end).toMatchObject({ accepted: sent, dropped: 0, rejected: 0, buffered: 0, journalBytes: 0 });
+      expect(end.written).toBe(sent);
+      expect(end.replayed).toBe(end.spilled);
+      expect(await storedEventCount(t.db)).toBe(sent);
+      expect(readdirSync(journalDir).filter((f) => f.startsWith('segment-'))).toEqual([]);
+      expect(proxy.connections).toBeGreaterThan(1); // it really reconnected
+    } finally {
+      await db.close();
+      await proxy.stop();
+      await t.dispose();
+      rmSync(journalDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a shutdown during the outage leaves the rest in the journal for the next run', async () => {
+    const t = await postgresEngine.fresh();
+    const target = new URL(postgresEngine.url!);
+    const proxy = new CuttableProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(postgresEngine.url!);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const journalDir = mkdtempSync(join(tmpdir(), 'nf-outage-'));
+    const db = await openPostgres(viaProxy.toString(), { schema: t.schema, connectTimeoutMs: 1000, queryTimeoutMs: 5000 });
+    try {
+      await migrate(db);
+      const w1 = await EventWriter.open(db, { journalDir, batchSize: 100, maxBufferedEvents: 500, retryInitialMs: 20, retryMaxMs: 100, closeTimeoutMs: 2000 });
+      const rng = new Rng(77);
+      const world = makeWorld(rng);
+      w1.writeMany(countableStream(rng, world, 300, T0));
+      await w1.flush();
+      proxy.cut();
+      w1.writeMany(countableStream(rng, world, 1500, T0 + 3_600_000));
+      const s1 = await w1.close();
+      expect(s1).toMatchObject({ accepted: 1800, written: 300, spilled: 1500, dropped: 0, buffered: 0 });
+      proxy.restore();
+      const w2 = await EventWriter.open(db, { journalDir });
+      const s2 = await w2.close();
+      expect(s2).toMatchObject({ replayed: 1500, written: 1500, dropped: 0 });
+      expect(await storedEventCount(t.db)).toBe(1800);
+    } finally {
+      await db.close();
+      await proxy.stop();
+      await t.dispose();
+      rmSync(journalDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('kill -9 of a writer process (embedded database)', () => {
+  it('after restart the data is there and the journal is replayed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nf-kill-'));
+    const journalDir = join(dir, 'journal');
+    const child = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url)), fileURLToPath(new URL('./crash-child.ts', import.meta.url)), dir, journalDir, '400', '2000'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? -1 : code)));
+    try {
+      for (let i = 0; i < 1200 && !out.includes('\n'); i++) {
+        if (child.exitCode !== null) break;
+        await sleep(100);
+      }
+      expect(out, err).toContain('\n');
+      const stats = JSON.parse(out.split('\n')[0]!) as WriterStats;
+      expect(stats).toMatchObject({ accepted: 2400, written: 400, dropped: 0 });
+      // (the first 400 arrived faster than the memory bound: some went through the journal already)
+      const journaled = stats.spilled - stats.replayed;
+      expect(journaled + stats.buffered).toBe(2000);
+      expect(journaled).toBeGreaterThan(1000);
+      child.kill('SIGKILL');
+      expect(await exited).toBe(-1);
+
+      const { db } = await openMigratedDatabase(dir); // stale lock of the killed process is taken over
+      try {
+        expect(await storedEventCount(db)).toBe(400);
+        const w = await EventWriter.open(db, { journalDir });
+        const s = await w.close();
+        expect(s).toMatchObject({ replayed: journaled, dropped: 0 });
+        // what was only in the killed process's memory is gone; everything journaled is back
+        expect(await storedEventCount(db)).toBe(400 + journaled);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
