@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeFor, oneLine } from './errors.js';
 import { VERSION } from '../version.js';
 import { registerDistance } from './distance.js';
+import { registerCrawl } from './crawl.js';
+import { registerDb } from './db.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -15,7 +17,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Commands register themselves here, one line each (src/cli/<command>.ts).
+  registerCrawl(program);
   registerDistance(program);
+  registerDb(program);
   return program;
 }
 

@@ -1,0 +1,232 @@
+/**
+ * `nodefinder crawl`: run N NodeFinder instances into the database until --duration passes or
+ * Ctrl-C, with a status line on stderr. Migrates the database on start, rebuilds the static set
+ * from it, replays the writer's journal, and flushes everything on the way out.
+ */
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { parseEnode } from '../enode/enode-url.js';
+import type { NodeRecord } from '../enode/node-record.js';
+import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
+import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
+import { systemClock } from '../net/clock.js';
+import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
+import { Crawler } from '../crawler/crawler.js';
+import { loadOrCreateKey } from '../crawler/keys.js';
+import { createCrawlMetrics } from '../crawler/metrics.js';
+import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
+import type { CrawlerEvent } from '../crawler/events.js';
+import { parseHostPort, startMetricsServer, type MetricsServer } from '../metrics/server.js';
+import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
+import { openMigratedDatabase } from '../store/open.js';
+import { EventWriter } from '../store/writer.js';
+import { VERSION } from '../version.js';
+import { parseDuration, parseIntOption } from './durations.js';
+import { UsageError } from './errors.js';
+
+export interface CrawlCliOptions {
+  network: string;
+  bootnodes?: string;
+  instances: string;
+  listen: string;
+  port: string;
+  externalIp?: string;
+  db: string;
+  duration?: string;
+  maxDials: string;
+  maxSockets: string;
+  redialInterval: string;
+  expireAfter: string;
+  netrestrict?: string;
+  keys?: string;
+  metrics?: string;
+  daoCheck?: boolean;
+  status: boolean;
+  statusInterval: string;
+}
+
+export function registerCrawl(program: Command): void {
+  program
+    .command('crawl')
+    .description('crawl the network with N NodeFinder instances, recording into the database')
+    .addOption(new Option('--network <name>', 'network whose STATUS we send and check').choices([...NETWORK_NAMES]).default('mainnet'))
+    .option('--bootnodes <enode,...>', "comma-separated enode URLs (default: the network's bootnodes)")
+    .option('--instances <n>', 'number of NodeFinder identities in this process', '1')
+    .option('--listen <host>', 'address to bind UDP and TCP on', '0.0.0.0')
+    .option('--port <port>', 'first port; instance i uses port+i (UDP and TCP)', '30303')
+    .option('--external-ip <ip>', 'IP to announce in discovery (default: the --listen address)')
+    .option('--db <url|dir>', 'postgres:// URL, or a directory for the embedded database', DEFAULT_DB)
+    .option('--duration <time>', 'stop after this long (e.g. 90s, 30m, 6h, 1d); default: until Ctrl-C')
+    .option('--max-dials <n>', 'dynamic dials in flight per instance', String(MAX_DIALS))
+    .option('--max-sockets <n>', 'process-wide cap on dial sockets (file descriptors)', '1024')
+    .option('--redial-interval <time>', 'redial every known node this often', '30m')
+    .option('--expire-after <time>', 'forget addresses not seen for this long', '24h')
+    .option('--netrestrict <cidr,...>', 'only ever contact addresses in these CIDRs (e.g. 127.0.0.0/8)')
+    .option('--keys <dir>', 'directory of instance keys (default: <db dir>/keys, or ./nodefinder-keys with postgres)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
+    .option('--dao-check', 'ask mainnet peers for block 1 920 000 and record their DAO-fork side', false)
+    .option('--no-status', 'no status line')
+    .option('--status-interval <time>', 'status line period', '5s')
+    .action(async (opts: CrawlCliOptions) => {
+      await runCrawl(opts);
+    });
+}
+
+function parseBootnodes(list: string): NodeRecord[] {
+  const out: NodeRecord[] = [];
+  for (const url of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    try {
+      out.push(parseEnode(url));
+    } catch (err) {
+      throw new UsageError(`invalid --bootnodes entry: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.WritableStream } = process): Promise<void> {
+  if (!isNetworkName(opts.network)) throw new UsageError(`unknown --network ${opts.network}`);
+  const network = getNetwork(opts.network);
+  const instances = parseIntOption(opts.instances, '--instances', 1, 1000);
+  const port = parseIntOption(opts.port, '--port', 1, 65535);
+  if (port + instances - 1 > 65535) throw new UsageError(`--port ${port} + --instances ${instances} exceeds 65535`);
+  const maxDials = parseIntOption(opts.maxDials, '--max-dials', 1, 10_000);
+  const maxSockets = parseIntOption(opts.maxSockets, '--max-sockets', 1, 1_000_000);
+  const redialIntervalMs = parseDuration(opts.redialInterval, '--redial-interval');
+  const expireAfterMs = parseDuration(opts.expireAfter, '--expire-after');
+  const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
+  const statusMs = parseDuration(opts.statusInterval, '--status-interval');
+  let netrestrict: Netrestrict;
+  try {
+    netrestrict = Netrestrict.parse(opts.netrestrict);
+  } catch (err) {
+    if (err instanceof InvalidCidrError) throw new UsageError(`invalid --netrestrict: ${err.message}`);
+    throw err;
+  }
+  const bootnodes = parseBootnodes(opts.bootnodes ?? DEFAULT_BOOTNODES[network.name].join(','));
+  const allowedBootnodes = bootnodes.filter((b) => netrestrict.allows(b.ip));
+  if (bootnodes.length > 0 && allowedBootnodes.length === 0) {
+    throw new UsageError(`no bootnode lies inside --netrestrict ${netrestrict}: nothing could be contacted`);
+  }
+  const metricsAddr = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
+  if (opts.metrics !== undefined && !metricsAddr) throw new UsageError(`invalid --metrics ${JSON.stringify(opts.metrics)}: use host:port`);
+
+  const pg = isPostgresUrl(opts.db);
+  const keysDir = resolve(opts.keys ?? (pg ? 'nodefinder-keys' : join(opts.db, 'keys')));
+  const journalDir = pg ? resolve('nodefinder-journal') : resolve(opts.db, 'journal');
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+
+  const { db, applied } = await openMigratedDatabase(opts.db);
+  let writer: EventWriter | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let crawler: Crawler | undefined;
+  try {
+    if (applied.length > 0) say(`database ${pg ? redactUrl(opts.db) : opts.db}: applied ${applied.length} migration(s)`);
+    // The writer retries and spills by itself; its state shows in the status line.
+    writer = await EventWriter.open(db, { journalDir });
+    const privateKeys: Uint8Array[] = [];
+    let created = 0;
+    for (let i = 0; i < instances; i++) {
+      const k = await loadOrCreateKey(keysDir, i);
+      if (k.created) created++;
+      privateKeys.push(k.privateKey);
+    }
+    if (created > 0) say(`keys: created ${created} new identity key(s) in ${keysDir}`);
+
+    const sinks: ((e: CrawlerEvent) => void)[] = [(e) => writer!.write(e)];
+    crawler = new Crawler({
+      clock: systemClock,
+      network,
+      bootnodes: allowedBootnodes,
+      instances,
+      listenHost: opts.listen,
+      port,
+      ...(opts.externalIp ? { externalIp: opts.externalIp } : {}),
+      netrestrict,
+      maxDials,
+      redialIntervalMs,
+      expireAfterMs,
+      maxSockets,
+      privateKeys,
+      clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
+      codeVersion: VERSION,
+      sinks,
+      db,
+      checkDaoFork: opts.daoCheck === true,
+    });
+    const c = crawler;
+    if (metricsAddr) {
+      const metrics = createCrawlMetrics({
+        knownNodes: () => c.shared.knownNodes,
+        tableSizes: () => c.instances.map((i) => ({ instance: String(i.index), size: i.tableSize })),
+        dialsInFlight: () => c.inFlight(),
+        dialsQueued: () => c.queued(),
+        staticNodes: () => c.staticNodes(),
+        socketsInUse: () => c.budget.inUse,
+        writer: () => writer?.stats(),
+      });
+      sinks.push(metrics.consume);
+      metricsServer = await startMetricsServer(metrics.registry, metricsAddr.host, metricsAddr.port);
+      say(`metrics: http://${metricsAddr.host}:${metricsServer.port}/metrics`);
+    }
+    await crawler.start();
+    say(
+      `crawling ${network.name} with ${instances} instance(s) on ${opts.listen}:${port}${instances > 1 ? `-${port + instances - 1}` : ''}` +
+        `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; ${c.restoredStatic} static node(s) restored` +
+        `${durationMs !== undefined ? `; stopping after ${opts.duration}` : '; Ctrl-C stops'}`,
+    );
+
+    const startedAt = Date.now();
+    const statusLine = () => {
+      const w = writer!.stats();
+      const s = c.stats;
+      return (
+        `[${formatElapsed(Date.now() - startedAt)}] nodes ${c.shared.knownNodes} | dials ${c.inFlight()} in flight, ${c.queued()} queued, ${s.dials} done, ${s.inbound} inbound` +
+        ` | hello ${s.distinctHello} status ${s.distinctStatus} too_many_peers ${s.tooManyPeers}` +
+        ` | errors ${s.errors}${s.errors ? ` (${s.topErrors(2)})` : ''} | writer q ${w.buffered}${w.spilled ? ` spilled ${w.spilled}` : ''}${w.state !== 'ok' ? ` ${w.state}` : ''}`
+      );
+    };
+    const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+    const statusTimer =
+      opts.status === false
+        ? undefined
+        : setInterval(() => (tty ? io.stderr.write(`\r\x1b[2K${statusLine()}`) : say(statusLine())), tty ? statusMs : Math.max(statusMs, 30_000));
+
+    await new Promise<void>((resolveStop) => {
+      const timer = durationMs !== undefined ? setTimeout(resolveStop, durationMs) : undefined;
+      const onSignal = () => {
+        if (timer) clearTimeout(timer);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        // A second Ctrl-C during shutdown exits at once (the journal keeps what was not written).
+        process.once('SIGINT', () => process.exit(130));
+        resolveStop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    if (statusTimer) clearInterval(statusTimer);
+    if (tty && opts.status !== false) io.stderr.write('\n');
+    say('stopping: closing sockets and flushing the writer…');
+  } finally {
+    await crawler?.stop();
+    await metricsServer?.close();
+    const w = writer ? await writer.close() : undefined;
+    await db.close();
+    if (crawler && w) {
+      const s = crawler.stats;
+      say(
+        `done: ${s.dials} dials, ${s.inbound} inbound, ${s.distinctHello} nodes with HELLO, ${s.distinctStatus} with STATUS, ` +
+          `${s.tooManyPeers} too_many_peers; written ${w.written} events${w.spilled ? `, ${w.spilled} in the journal` : ''}${w.dropped ? `, ${w.dropped} DROPPED` : ''}`,
+      );
+    }
+  }
+}
+
+function formatElapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h > 0 ? `${h}h` : ''}${String(m).padStart(h > 0 ? 2 : 1, '0')}m${String(s % 60).padStart(2, '0')}s`;
+}

@@ -1,0 +1,376 @@
+/**
+ * One NodeFinder instance: a node identity with its own UDP+TCP port — a discv4 node (endpoint,
+ * k-bucket table, refresh lookups), a dialer (dynamic + static redials via DialScheduler) and an
+ * RLPx listener that accepts every inbound peer. It yields CrawlerEvents through `emit` and never
+ * stores anything itself.
+ */
+import type { NodeFinderError } from '../errors.js';
+import { publicKeyFromPrivate } from '../crypto/index.js';
+import { nodeIdFromPublicKey } from '../enode/distance.js';
+import type { NodeRecord } from '../enode/node-record.js';
+import { Discv4Endpoint, type Discv4Counters } from '../discv4/endpoint.js';
+import { Table } from '../discv4/table.js';
+import { Refresher } from '../discv4/lookup.js';
+import type { Clock } from '../net/clock.js';
+import type { Netrestrict } from '../net/netrestrict.js';
+import { NodeUdpTransport } from '../net/node-udp.js';
+import { NodeTcpDialer, listenTcp } from '../net/node-tcp.js';
+import type { TcpListener } from '../net/transport.js';
+import { bytesToHex } from '../util/bytes.js';
+import { DialScheduler, type ClaimFn, type DialVerdict, type SocketBudget, type StaticSeed } from './scheduler.js';
+import { dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeTimeouts } from './probe.js';
+import type { AddressSource, CrawlerEvent, DialEvent } from './events.js';
+import type { NetworkDefinition } from '../eth/networks.js';
+
+/** Discovery counters are reported per minute (the store keeps them per instance per minute). */
+export const COUNTER_INTERVAL_MS = 60_000;
+
+/**
+ * Process-wide memory shared by instances: which nodes were dialed recently (so 30 identities that
+ * all discover the same node do not dial it 30 times per period) and when each node's address was
+ * last reported (so sightings are recorded once per window, not once per packet).
+ */
+export class SharedCrawlState {
+  private readonly recentDials = new Map<string, { at: number; verdict: DialVerdict }>();
+  private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number }>();
+  private readonly enrFetched = new Set<string>();
+
+  constructor(
+    readonly redialIntervalMs: number,
+    /** A sighting of an unchanged address is reported again after this long. */
+    readonly sightingWindowMs: number,
+  ) {}
+
+  recentDial(nodeId: string, now: number): DialVerdict | undefined {
+    const d = this.recentDials.get(nodeId);
+    if (!d) return undefined;
+    if (now - d.at >= this.redialIntervalMs) {
+      this.recentDials.delete(nodeId);
+      return undefined;
+    }
+    return d.verdict;
+  }
+
+  recordDial(nodeId: string, at: number, verdict: DialVerdict): void {
+    this.recentDials.set(nodeId, { at, verdict });
+  }
+
+  /** True when this sighting should be reported (new node, new address, or window passed). */
+  shouldReportSighting(node: NodeRecord, idHex: string, now: number): boolean {
+    const s = this.sightings.get(idHex);
+    if (s && s.ip === node.ip && s.udpPort === node.udpPort && (s.tcpPort === node.tcpPort || node.tcpPort === 0) && now - s.at < this.sightingWindowMs) {
+      return false;
+    }
+    this.sightings.set(idHex, { at: now, ip: node.ip, udpPort: node.udpPort, tcpPort: node.tcpPort || s?.tcpPort || 0 });
+    return true;
+  }
+
+  /** Claim the one ENR request this process makes for a node; false if already done. */
+  claimEnrFetch(idHex: string): boolean {
+    if (this.enrFetched.has(idHex)) return false;
+    this.enrFetched.add(idHex);
+    return true;
+  }
+
+  /** Distinct node IDs this process has seen. */
+  get knownNodes(): number {
+    return this.sightings.size;
+  }
+
+  /** Forget what is older than the expiry horizon (bounded memory over months). */
+  prune(now: number, expireAfterMs: number): void {
+    for (const [k, s] of this.sightings) if (now - s.at > expireAfterMs) this.sightings.delete(k);
+    for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
+  }
+}
+
+export interface InstanceOptions {
+  index: number;
+  privateKey: Uint8Array;
+  clock: Clock;
+  network: NetworkDefinition;
+  /** Address to bind UDP and TCP on. */
+  listenHost: string;
+  port: number;
+  /** IP announced in PING/ENR (default: listenHost unless it is a wildcard). */
+  externalIp?: string;
+  bootnodes: readonly NodeRecord[];
+  netrestrict: Netrestrict;
+  budget: SocketBudget;
+  shared: SharedCrawlState;
+  emit: (event: CrawlerEvent) => void;
+  clientId: string;
+  codeVersion: string;
+  maxDials: number;
+  redialIntervalMs: number;
+  expireAfterMs: number;
+  claim?: ClaimFn;
+  staticSeed?: readonly StaticSeed[];
+  /** Exempt loopback/LAN from the table's IP limits (local test networks). */
+  exemptLan?: boolean;
+  probeTimeouts?: Partial<ProbeTimeouts>;
+  /** discv4 reply timeout (geth 500 ms). */
+  discoveryTimeoutMs?: number;
+  /** Refresh-lookup interval (geth 30 min). */
+  refreshIntervalMs?: number;
+  checkDaoFork?: boolean;
+  onError?: (err: NodeFinderError) => void;
+}
+
+export class CrawlerInstance {
+  readonly index: number;
+  readonly publicKey: Uint8Array;
+  readonly nodeId: Uint8Array;
+  readonly idHex: string;
+  private readonly o: InstanceOptions;
+  private endpoint: Discv4Endpoint | undefined;
+  private table: Table | undefined;
+  private refresher: Refresher | undefined;
+  private scheduler: DialScheduler | undefined;
+  private listener: TcpListener | undefined;
+  private counterTimer: ReturnType<Clock['setTimer']> | undefined;
+  private lastCounters: Discv4Counters | undefined;
+  private newNodesThisMinute = 0;
+  private readonly inbound = new Set<Promise<unknown>>();
+  private readonly inboundAbort = new AbortController();
+  private probeConfig!: ProbeConfig;
+  private stopped = false;
+
+  constructor(options: InstanceOptions) {
+    this.o = options;
+    this.index = options.index;
+    this.publicKey = publicKeyFromPrivate(options.privateKey);
+    this.nodeId = nodeIdFromPublicKey(this.publicKey);
+    this.idHex = bytesToHex(this.nodeId);
+  }
+
+  get udpPort(): number {
+    return this.o.port;
+  }
+
+  get tableSize(): number {
+    return this.table?.size ?? 0;
+  }
+
+  schedulerStats() {
+    return this.scheduler?.stats();
+  }
+
+  discoveryCounters(): Discv4Counters | undefined {
+    return this.endpoint?.counters();
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    const clock = o.clock;
+    const transport = await NodeUdpTransport.bind({
+      host: o.listenHost,
+      port: o.port,
+      netrestrict: o.netrestrict,
+      onError: (err) => o.onError?.(err),
+    });
+    try {
+      this.listener = await listenTcp({ host: o.listenHost, port: o.port, netrestrict: o.netrestrict });
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+    const wildcard = o.listenHost === '0.0.0.0' || o.listenHost === '::';
+    const advertisedIp = o.externalIp ?? (wildcard ? undefined : o.listenHost);
+
+    const table = new Table({
+      selfId: this.nodeId,
+      clock,
+      exemptLan: o.exemptLan ?? true,
+      ping: (node, signal) => this.endpoint!.ping(node, { signal }),
+    });
+    this.table = table;
+    const endpoint = new Discv4Endpoint({
+      privateKey: o.privateKey,
+      transport,
+      clock,
+      tcpPort: o.port,
+      ...(advertisedIp ? { advertisedIp } : {}),
+      closest: (target, n) => table.closest(target, n),
+      onNodeSeen: (node, source) => this.onNodeSeen(node, source),
+      ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
+    });
+    this.endpoint = endpoint;
+
+    this.probeConfig = {
+      clock,
+      privateKey: o.privateKey,
+      publicKey: this.publicKey,
+      instance: this.idHex,
+      clientId: o.clientId,
+      listenPort: o.port,
+      network: o.network,
+      timeouts: o.probeTimeouts,
+      checkDaoFork: o.checkDaoFork,
+    };
+    const dialer = new NodeTcpDialer({ netrestrict: o.netrestrict, clock });
+    this.scheduler = new DialScheduler({
+      clock,
+      budget: o.budget,
+      maxDials: o.maxDials,
+      redialIntervalMs: o.redialIntervalMs,
+      expireAfterMs: o.expireAfterMs,
+      ...(o.claim ? { claim: o.claim } : {}),
+      dial: async (node, kind, signal) => {
+        const idHex = bytesToHex(node.id);
+        if (kind === 'dynamic') {
+          // Another instance of this process dialed it this period: reuse its answer.
+          const recent = o.shared.recentDial(idHex, clock.now());
+          if (recent) return recent;
+        }
+        const { event } = await probeOutbound(this.probeConfig, dialer, node, kind, signal);
+        const verdict = dialVerdict(event);
+        o.shared.recordDial(idHex, event.startedAt, verdict);
+        o.emit(event);
+        if (verdict === 'hello') this.fetchEnr(node, idHex);
+        return verdict;
+      },
+      onExpire: (node, at) => o.emit({ type: 'node_expired', nodeId: bytesToHex(node.id), at }),
+    });
+    if (o.staticSeed?.length) this.scheduler.seed(o.staticSeed);
+
+    this.listener.onConnection((stream) => {
+      const task = probeInbound(this.probeConfig, stream, this.inboundAbort.signal).then(({ event }) => this.onInbound(event));
+      this.inbound.add(task);
+      void task.finally(() => this.inbound.delete(task));
+    });
+
+    this.refresher = new Refresher({
+      table,
+      clock,
+      selfPublicKey: this.publicKey,
+      bootnodes: o.bootnodes,
+      findNode: (node, target, signal) => endpoint.findNode(node, target, { signal }),
+      ...(o.refreshIntervalMs ? { intervalMs: o.refreshIntervalMs } : {}),
+    });
+    for (const b of o.bootnodes) {
+      table.addSeen(b);
+      this.reportSighting(b, 'bootnode');
+    }
+
+    o.emit({
+      type: 'instance_started',
+      instance: this.idHex,
+      publicKey: bytesToHex(this.publicKey),
+      host: advertisedIp ?? o.listenHost,
+      udpPort: o.port,
+      tcpPort: o.port,
+      network: o.network.name,
+      codeVersion: o.codeVersion,
+      at: clock.now(),
+    });
+    this.lastCounters = endpoint.counters();
+    this.armCounters();
+    table.start();
+    this.scheduler.start();
+    this.refresher.start();
+  }
+
+  /** Stop discovery and dialing, wait for dials in flight to be cut short and recorded. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.counterTimer !== undefined) this.o.clock.clearTimer(this.counterTimer);
+    this.inboundAbort.abort();
+    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop()]);
+    await Promise.allSettled([...this.inbound]);
+    this.emitCounters();
+    await Promise.allSettled([this.endpoint?.close(), this.listener?.close()]);
+    this.o.emit({ type: 'instance_stopped', instance: this.idHex, at: this.o.clock.now() });
+  }
+
+  private onNodeSeen(node: NodeRecord, source: 'ping' | 'neighbors'): void {
+    if (this.stopped || !this.table || !this.scheduler) return;
+    // A signed packet from the node's own address verifies its endpoint; NEIGHBORS entries are hearsay.
+    if (source === 'ping') this.table.addVerified(node);
+    else this.table.addSeen(node);
+    if (node.tcpPort > 0 && this.scheduler.learn(node)) this.newNodesThisMinute++;
+    this.reportSighting(node, source);
+  }
+
+  private reportSighting(node: NodeRecord, source: AddressSource): void {
+    const idHex = bytesToHex(node.id);
+    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return;
+    this.o.emit({
+      type: 'node_seen',
+      instance: this.idHex,
+      nodeId: idHex,
+      publicKey: bytesToHex(node.publicKey),
+      ip: node.ip,
+      udpPort: node.udpPort,
+      tcpPort: node.tcpPort,
+      source,
+      at: this.o.clock.now(),
+    });
+  }
+
+  private onInbound(event: DialEvent): void {
+    this.o.emit(event);
+    if (!event.nodeId || !event.publicKey || !this.scheduler) return;
+    const verdict = dialVerdict(event);
+    if (verdict === 'failed') return;
+    // The peer dialed us: we know its key and IP; its listening port comes from HELLO.
+    const port = event.hello?.listenPort ?? 0;
+    if (port > 0) {
+      const node: NodeRecord = {
+        id: Buffer.from(event.nodeId, 'hex'),
+        publicKey: Buffer.from(event.publicKey, 'hex'),
+        ip: event.ip,
+        udpPort: port,
+        tcpPort: port,
+      };
+      this.scheduler.recordInbound(node, verdict);
+      this.reportSighting(node, 'inbound');
+    }
+  }
+
+  /** One ENR request per node per process, after it proved alive. */
+  private fetchEnr(node: NodeRecord, idHex: string): void {
+    if (!this.endpoint || !this.o.shared.claimEnrFetch(idHex)) return;
+    this.endpoint
+      .requestEnr(node)
+      .then((enr) =>
+        this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() }),
+      )
+      .catch(() => {
+        // Many nodes do not answer ENRREQUEST (pre-EIP-868): nothing to record.
+      });
+  }
+
+  private armCounters(): void {
+    const now = this.o.clock.now();
+    const next = Math.floor(now / COUNTER_INTERVAL_MS) * COUNTER_INTERVAL_MS + COUNTER_INTERVAL_MS;
+    this.counterTimer = this.o.clock.setTimer(next - now, () => {
+      this.emitCounters(next - COUNTER_INTERVAL_MS);
+      if (!this.stopped) this.armCounters();
+    });
+  }
+
+  private emitCounters(minute = Math.floor(this.o.clock.now() / COUNTER_INTERVAL_MS) * COUNTER_INTERVAL_MS): void {
+    if (!this.endpoint || !this.lastCounters) return;
+    const c = this.endpoint.counters();
+    const p = this.lastCounters;
+    this.lastCounters = c;
+    const newNodes = this.newNodesThisMinute;
+    this.newNodesThisMinute = 0;
+    this.o.emit({
+      type: 'discovery_counters',
+      instance: this.idHex,
+      minute,
+      findnodeSent: c.findnodeSent - p.findnodeSent,
+      neighborsReceived: c.neighborsReceived - p.neighborsReceived,
+      nodesLearned: c.nodesLearned - p.nodesLearned,
+      newNodes,
+      pingsSent: c.pingsSent - p.pingsSent,
+      pongsReceived: c.pongsReceived - p.pongsReceived,
+      pingsReceived: c.pingsReceived - p.pingsReceived,
+      findnodeReceived: c.findnodeReceived - p.findnodeReceived,
+      tableSize: this.table?.size ?? 0,
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Prometheus metrics of a crawl (`--metrics host:port`): an event consumer for counters and
+ * histograms, plus gauges sampled at scrape time from the crawler and the writer.
+ */
+import { Registry } from '../metrics/registry.js';
+import type { CrawlerEvent } from './events.js';
+
+export interface CrawlGauges {
+  knownNodes(): number;
+  tableSizes(): { instance: string; size: number }[];
+  dialsInFlight(): number;
+  dialsQueued(): number;
+  staticNodes(): number;
+  socketsInUse(): number;
+  writer(): { buffered: number; spilled: number; dropped: number; written: number; lastFlushMs: number; failures: number } | undefined;
+}
+
+const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+
+export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; consume: (e: CrawlerEvent) => void } {
+  const r = new Registry();
+  const dials = r.counter('nodefinder_dials_total', 'Connection attempts by kind (dynamic/static/inbound) and outcome');
+  const errors = r.counter('nodefinder_dial_errors_total', 'Failed connection attempts by error kind');
+  const disconnects = r.counter('nodefinder_disconnects_total', 'DISCONNECT messages by direction and reason');
+  const discovery = r.counter('nodefinder_discovery_total', 'discv4 activity by kind (findnode_sent, neighbors_received, nodes_learned, pings_sent, pongs_received, pings_received, findnode_received, new_nodes)');
+  const sightings = r.counter('nodefinder_node_sightings_total', 'Node addresses recorded, by source');
+  const enrs = r.counter('nodefinder_enrs_total', 'ENR records received');
+  const handshake = r.histogram('nodefinder_dial_duration_ms', 'Connection attempt duration (connect to disconnect), ms', MS_BUCKETS);
+  const connect = r.histogram('nodefinder_tcp_connect_ms', 'TCP connect time, ms', MS_BUCKETS);
+  const srtt = r.histogram('nodefinder_srtt_ms', 'Smoothed RTT per connection (RFC 6298), ms', MS_BUCKETS);
+
+  const known = r.gauge('nodefinder_known_nodes', 'Distinct node IDs seen by this process (sighting window)');
+  known.collect(() => known.set(gauges.knownNodes()));
+  const table = r.gauge('nodefinder_table_nodes', 'Nodes in each instance\'s k-bucket table');
+  table.collect(() => {
+    for (const t of gauges.tableSizes()) table.set(t.size, { instance: t.instance });
+  });
+  const inflight = r.gauge('nodefinder_dials_in_flight', 'Dials in flight across instances');
+  inflight.collect(() => inflight.set(gauges.dialsInFlight()));
+  const queued = r.gauge('nodefinder_dials_queued', 'Dials waiting for a slot');
+  queued.collect(() => queued.set(gauges.dialsQueued()));
+  const statics = r.gauge('nodefinder_static_nodes', 'Nodes in the static redial set');
+  statics.collect(() => statics.set(gauges.staticNodes()));
+  const sockets = r.gauge('nodefinder_sockets_in_use', 'Dial sockets held from the process-wide budget');
+  sockets.collect(() => sockets.set(gauges.socketsInUse()));
+  const queue = r.gauge('nodefinder_write_queue_depth', 'Events buffered in memory by the writer');
+  const spilled = r.gauge('nodefinder_writer_spilled_events', 'Events written to the local journal (database unavailable)');
+  const dropped = r.gauge('nodefinder_writer_dropped_events', 'Events that could not be kept');
+  const written = r.gauge('nodefinder_writer_written_events', 'Events committed to the database');
+  const flush = r.gauge('nodefinder_writer_last_flush_ms', 'Duration of the last committed batch, ms');
+  const failures = r.gauge('nodefinder_writer_failures', 'Failed write attempts');
+  queue.collect(() => {
+    const w = gauges.writer();
+    if (!w) return;
+    queue.set(w.buffered);
+    spilled.set(w.spilled);
+    dropped.set(w.dropped);
+    written.set(w.written);
+    flush.set(w.lastFlushMs);
+    failures.set(w.failures);
+  });
+
+  const consume = (e: CrawlerEvent): void => {
+    switch (e.type) {
+      case 'dial':
+        dials.inc({ kind: e.kind, outcome: e.outcome });
+        if (e.errorKind) errors.inc({ kind: e.errorKind });
+        for (const d of e.disconnects) disconnects.inc({ direction: d.direction, reason: d.reason });
+        handshake.observe(e.endedAt - e.startedAt);
+        if (e.connectMs !== null) connect.observe(e.connectMs);
+        if (e.rtt && e.rtt.samples > 0) srtt.observe(e.rtt.srttMs);
+        break;
+      case 'discovery_counters':
+        discovery.inc({ kind: 'findnode_sent' }, e.findnodeSent);
+        discovery.inc({ kind: 'neighbors_received' }, e.neighborsReceived);
+        discovery.inc({ kind: 'nodes_learned' }, e.nodesLearned);
+        discovery.inc({ kind: 'new_nodes' }, e.newNodes);
+        discovery.inc({ kind: 'pings_sent' }, e.pingsSent);
+        discovery.inc({ kind: 'pongs_received' }, e.pongsReceived);
+        discovery.inc({ kind: 'pings_received' }, e.pingsReceived);
+        discovery.inc({ kind: 'findnode_received' }, e.findnodeReceived);
+        break;
+      case 'node_seen':
+        sightings.inc({ source: e.source });
+        break;
+      case 'enr':
+        enrs.inc();
+        break;
+      default:
+        break;
+    }
+  };
+  return { registry: r, consume };
+}
