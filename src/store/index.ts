@@ -16,4 +16,5 @@ export {
   type InstanceInfo,
   type InstanceTotals,
 } from './queries.js';
+export { claimRedialNodes } from './leases.js';
 export * from './errors.js';

@@ -15,6 +15,7 @@ import {
   loadStaticSet,
   releaseRedial,
 } from '../../src/store/queries.js';
+import { claimRedialNodes } from '../../src/store/leases.js';
 import type { Database } from '../../src/store/database.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 import { countableStream, makeWorld, Rng, T0 } from './fixtures.js';
@@ -157,6 +158,21 @@ for (const engine of ENGINES) {
         expect((await claimRedials(t.db, 'host-c', now + period, period, 100)).map((n) => n.nodeId)).toEqual([id(3)]);
       }));
 
+    it('grants named due nodes to one holder per period (claimRedialNodes)', () =>
+      withDb(async (t) => {
+        const events: CrawlerEvent[] = [];
+        for (let n = 1; n <= 5; n++) events.push(seen(n, T0), dialTo(n, T0, 'hello'));
+        await store(t.db, events);
+        const period = 60_000;
+        const now = T0 + HOUR;
+        const a = await claimRedialNodes(t.db, 'a', [id(1), id(2), id(3), id(99)], now, period);
+        expect([...a].sort()).toEqual([id(1), id(2), id(3)]); // 99 is not a static node
+        expect([...(await claimRedialNodes(t.db, 'b', [id(1), id(2), id(4)], now, period))]).toEqual([id(4)]);
+        expect([...(await claimRedialNodes(t.db, 'b', [], now, period))]).toEqual([]);
+        const later = await claimRedialNodes(t.db, 'b', [id(1), id(2), id(3), id(4), id(5)], now + period, period);
+        expect([...later].sort()).toEqual([id(1), id(2), id(3), id(4), id(5)]); // all due again
+      }));
+
     it('rebuilds instances, counters and the static set after a restart', () =>
       withDb(async (t) => {
         const rng = new Rng(17);
@@ -203,6 +219,14 @@ for (const engine of ENGINES) {
           expect(new Set(all).size).toBe(all.length); // nobody got a node twice
           expect(all.length).toBe(300);
           expect(got.filter((g) => g.length > 0).length).toBeGreaterThan(1); // they really competed
+
+          // the same race through claimRedialNodes: everyone asks for every node at once
+          const ids = Array.from({ length: 300 }, (_, i) => id(i + 1));
+          const later = T0 + 3 * HOUR;
+          const grants = await Promise.all(claimers.map((db, i) => claimRedialNodes(db, `host-${i}`, ids, later, HOUR)));
+          const granted = grants.flatMap((g) => [...g]);
+          expect(new Set(granted).size).toBe(granted.length);
+          expect(granted.length).toBe(300);
         }));
     }
   });
