@@ -4,25 +4,33 @@
  * recording everything the peer said and every failure as one DialEvent. Used for outbound dials
  * (crawler, `nodefinder ping`) and for inbound connections, which we always accept whatever our
  * peer count (we keep none).
+ *
+ * Recording rules: `errorKind` is the first failure that cut the policy short, at any stage (so a
+ * STATUS followed by an EOF is outcome 'status' with errorKind 'closed'); it stays null when the
+ * policy ran to the end or the peer left with DISCONNECT (its reason is in `disconnects`). Optional
+ * measurements (best-block header, DAO header, PINGs) that time out are skipped, not errors. When we
+ * end a session early we say why, as geth does: ping_timeout for a read timeout, subprotocol_error
+ * for a bad eth message, useless_peer without a shared eth version, client_quitting otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { toNodeFinderError, type NodeFinderError } from '../errors.js';
+import { NodeFinderError, toNodeFinderError } from '../errors.js';
 import { nodeIdFromPublicKey } from '../enode/distance.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import type { Clock } from '../net/clock.js';
 import type { ByteStream, TcpDialer } from '../net/transport.js';
 import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
 import { ethCapabilities, type LocalCapability } from '../devp2p/capabilities.js';
+import type { DISCONNECT_REASONS } from '../devp2p/disconnect-reasons.js';
 import { parseClientId } from '../devp2p/client-id.js';
 import { Devp2pPeer, RemoteDisconnectError, type CapabilityMessage } from '../devp2p/peer.js';
 import type { Hello } from '../devp2p/hello.js';
 import { ETH_MESSAGE_IDS, createStatusChecker, decodeStatus, encodeStatus, localStatus, type Status } from '../eth/status.js';
 import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders, type DaoForkVerdict } from '../eth/headers.js';
 import type { NetworkDefinition } from '../eth/networks.js';
-import { forkHashHex } from '../eth/fork-id.js';
 import { RttEstimator } from './rtt.js';
 import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from './events.js';
-import { bytesToHex } from '../util/bytes.js';
+import { bytesToHex, equalBytes } from '../util/bytes.js';
+import { NoSharedCapabilityError } from '../devp2p/errors.js';
 
 export interface ProbeTimeouts {
   /** TCP connect. */
@@ -75,10 +83,15 @@ export interface ProbeResult {
   daoFork: DaoForkVerdict | null;
 }
 
-/** Map a dial result to the scheduler's verdict. */
+/**
+ * Map a dial result to the scheduler's verdict. A peer that said TOO_MANY_PEERS before STATUS is
+ * 'too_many_peers' even when HELLO came first (@ethereumjs/devp2p exchanges HELLO, then refuses;
+ * geth refuses before HELLO): either way it is a live node that is full.
+ */
 export function dialVerdict(event: DialEvent): 'hello' | 'too_many_peers' | 'failed' {
+  const full = event.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers');
+  if (full && !event.status) return 'too_many_peers';
   if (event.hello) return 'hello';
-  if (event.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers')) return 'too_many_peers';
   return 'failed';
 }
 
@@ -189,8 +202,7 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
     const eth = peer.negotiated.find((c) => c.name === 'eth');
     if (!eth) {
       // Nothing to learn beyond HELLO (a snap-only or non-Ethereum peer).
-      peer.disconnect('useless_peer');
-      return;
+      throw new NoSharedCapabilityError(`no eth version in common (peer offers ${rec.event.hello.caps.join(', ') || 'nothing'})`);
     }
     const nowSeconds = Math.floor(clock.now() / 1000);
     peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(localStatus(config.network, eth.version, nowSeconds)));
@@ -217,15 +229,20 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
       if (request) {
         const sentAt = clock.now();
         peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders(request));
-        const reply = await awaitHeaders(peer, request.requestId, timeouts.headerMs, signal).catch(() => null);
+        const reply = await optional(peer, signal, awaitHeaders(peer, request.requestId, timeouts.headerMs, signal));
+        rec.daoFork = 'unknown';
         if (reply) {
           rec.rtt.addSample(reply.receivedAt - sentAt);
-          rec.daoFork = daoForkVerdict(config.network, decodeBlockHeaders(reply.payload).headers);
-        } else rec.daoFork = 'unknown';
+          try {
+            rec.daoFork = daoForkVerdict(config.network, decodeBlockHeaders(reply.payload).headers);
+          } catch {
+            // an undecodable reply leaves the verdict unknown
+          }
+        }
       }
     }
     for (let i = 0; i < (config.pingSamples ?? 2); i++) {
-      const ms = await peer.ping({ timeoutMs: timeouts.pingMs, signal }).catch(() => null);
+      const ms = await optional(peer, signal, peer.ping({ timeoutMs: timeouts.pingMs, signal }));
       if (ms === null) break;
       rec.rtt.addSample(ms);
     }
@@ -234,13 +251,41 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
     const e = toNodeFinderError(err);
     // A remote DISCONNECT is an answer, not a failure of ours: its reason is in `disconnects`.
     if (!(e instanceof RemoteDisconnectError)) recordError(rec, e);
-    if (!peer.closed) peer.disconnect(e.kind === 'timeout' ? 'ping_timeout' : 'client_quitting');
+    if (!peer.closed) peer.disconnect(disconnectReasonFor(e));
   } finally {
     rec.event.disconnects = peer.disconnects.map((d) => ({ ...d }));
   }
 }
 
 const isEth = (id: number) => (m: CapabilityMessage) => m.capability.name === 'eth' && m.id === id;
+
+/** The reason we give when we end a session because of `err` (geth's choices, p2p/peer.go). */
+function disconnectReasonFor(err: NodeFinderError): keyof typeof DISCONNECT_REASONS {
+  switch (err.kind) {
+    case 'timeout':
+      return 'ping_timeout'; // DiscReadTimeout: "timeout on receiving a message"
+    case 'no_shared_capability':
+      return 'useless_peer';
+    case 'aborted':
+    case 'internal':
+      return 'client_quitting';
+    default:
+      return 'subprotocol_error'; // a bad eth message (STATUS shape, version…)
+  }
+}
+
+/**
+ * An optional measurement: its value, or null when it timed out or failed on its own. Rethrows when
+ * the session itself is over or we were aborted — then the policy stops.
+ */
+async function optional<T>(peer: Devp2pPeer, signal: AbortSignal | undefined, request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (err) {
+    if (peer.closed || signal?.aborted) throw err;
+    return null;
+  }
+}
 
 function awaitHeaders(peer: Devp2pPeer, requestId: bigint, timeoutMs: number, signal?: AbortSignal) {
   return peer.awaitMessage(
@@ -269,16 +314,15 @@ async function requestHeaderNumber(
 ): Promise<bigint | null> {
   const sentAt = clock.now();
   peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders({ requestId, origin: { hash }, limit: 1, skip: 0, reverse: false }));
+  const reply = await optional(peer, signal, awaitHeaders(peer, requestId, timeoutMs, signal));
+  if (!reply) return null;
+  rec.rtt.addSample(reply.receivedAt - sentAt);
   try {
-    const reply = await awaitHeaders(peer, requestId, timeoutMs, signal);
-    rec.rtt.addSample(reply.receivedAt - sentAt);
-    const { headers } = decodeBlockHeaders(reply.payload);
-    const header = headers[0];
-    if (!header) return null;
-    return header.number;
-  } catch (err) {
-    if (err instanceof RemoteDisconnectError) throw err;
-    return null;
+    const header = decodeBlockHeaders(reply.payload).headers[0];
+    // Only the header we asked for tells the best block's number.
+    return header && equalBytes(header.hash, hash) ? header.number : null;
+  } catch {
+    return null; // an undecodable reply: no number, but not a reason to stop
   }
 }
 
@@ -339,7 +383,7 @@ function statusInfo(status: Status, verdict: ForkVerdict): StatusInfo {
     totalDifficulty: td ? status.td : null,
     bestHash: bytesToHex(td ? status.bestHash : status.latestBlockHash),
     genesisHash: bytesToHex(status.genesisHash),
-    forkHash: forkHashHex(status.forkId.hash),
+    forkHash: bytesToHex(status.forkId.hash),
     forkNext: status.forkId.next,
     forkVerdict: verdict,
     bestBlock: td ? null : status.latestBlock,

@@ -2,14 +2,23 @@
  * A DEVp2p peer on top of an established RLPx session (rlpx.md "p2p Capability"): sends our HELLO at
  * once, awaits the remote HELLO, negotiates capabilities, switches snappy on for p2p ≥ 5, answers
  * PING with PONG, records DISCONNECT in both directions, and lets the caller exchange capability
- * messages as promises with timeouts. It never throws from a socket callback: every failure settles
- * the pending promises with a typed error.
+ * messages as promises with timeouts and AbortSignals.
+ *
+ * Hostile-peer rules: it never throws from a socket callback (every failure settles the pending
+ * promises with a typed error); base-protocol messages are limited to 2 KiB; anything but HELLO or
+ * DISCONNECT before HELLO, a second HELLO, a HELLO whose key is not the RLPx identity, bad snappy and
+ * message ids outside every negotiated capability end the session with DISCONNECT; unsolicited
+ * capability messages are kept only up to a count and byte budget; PONGs are rationed. Closing is
+ * polite (DISCONNECT, then FIN) but bounded: DISCONNECT_FLUSH_MS later the stream is torn down even
+ * if the remote never finishes its side.
  */
 import { NodeFinderError, toNodeFinderError } from '../errors.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { RlpxSession } from '../rlpx/connection.js';
+import { equalBytes } from '../util/bytes.js';
 import { negotiateCapabilities, resolveMessageId, wireMessageId, type LocalCapability, type NegotiatedCapability } from './capabilities.js';
 import type { DISCONNECT_REASONS, DisconnectReasonName } from './disconnect-reasons.js';
+import { HelloError } from './errors.js';
 import { HELLO_MAX_SIZE, P2P_VERSION, decodeHello, encodeHello, useSnappy, type Hello } from './hello.js';
 import {
   MAX_MESSAGE_SIZE,
@@ -23,10 +32,22 @@ import {
   encodePong,
 } from './messages.js';
 
-/** How long a DISCONNECT may take to flush before the socket is torn down (geth: 2 s). */
+/** How long a polite close may take before the stream is torn down (geth: 2 s for DISCONNECT). */
 export const DISCONNECT_FLUSH_MS = 2_000;
-/** Capability messages nobody waits for are kept up to this many (then the oldest are dropped). */
+/**
+ * Base-protocol messages (HELLO, DISCONNECT, PING, PONG) are capped at 2 KiB (geth p2p/peer.go
+ * baseProtocolMaxMsgSize), before and after decompression.
+ */
+export const BASE_PROTOCOL_MAX_SIZE = HELLO_MAX_SIZE;
+/**
+ * Capability messages nobody waits for are kept up to this count and byte budget; later ones are
+ * dropped (counted). The earliest are kept because what a session waits for comes first (eth
+ * STATUS, caps/eth.md); a flood can cost at most this much memory.
+ */
 export const MAX_UNCLAIMED_MESSAGES = 32;
+export const MAX_UNCLAIMED_BYTES = 1024 * 1024;
+/** PINGs answered per session (a peer pings every 15 s; a flood of PINGs is not answered). */
+export const MAX_PONGS_PER_SESSION = 32;
 
 export class RemoteDisconnectError extends NodeFinderError {
   constructor(readonly reason: DisconnectReasonName) {
@@ -66,6 +87,19 @@ export interface DisconnectRecord {
   at: number;
 }
 
+export interface Devp2pPeerStats {
+  /** Frames received after the handshake (all ids). */
+  messagesReceived: number;
+  /** Unsolicited capability messages dropped over MAX_UNCLAIMED_MESSAGES / MAX_UNCLAIMED_BYTES. */
+  unclaimedDropped: number;
+  /** Capability messages held for a later awaitMessage, and their bytes. */
+  unclaimedHeld: number;
+  unclaimedBytes: number;
+  pongsSent: number;
+  /** PINGs left unanswered over MAX_PONGS_PER_SESSION. */
+  pingsIgnored: number;
+}
+
 export interface Devp2pPeerOptions {
   session: RlpxSession;
   clock: Clock;
@@ -75,6 +109,7 @@ export interface Devp2pPeerOptions {
   listenPort: number;
   /** Our 64-byte public key. */
   nodeKey: Uint8Array;
+  /** Largest capability message accepted (default MAX_MESSAGE_SIZE, 16 MiB). */
   maxMessageSize?: number;
 }
 
@@ -83,13 +118,16 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-interface Waiter {
-  what: string;
-  match: (m: CapabilityMessage) => boolean;
-  resolve: (m: CapabilityMessage) => void;
+interface Settle<T> {
+  resolve: (v: T) => void;
   reject: (e: NodeFinderError) => void;
-  cleanup: () => void;
 }
+
+interface Waiter extends Settle<CapabilityMessage> {
+  match: (m: CapabilityMessage) => boolean;
+}
+
+type LocalReason = keyof typeof DISCONNECT_REASONS;
 
 export class Devp2pPeer {
   readonly session: RlpxSession;
@@ -103,11 +141,12 @@ export class Devp2pPeer {
   private negotiatedCaps: NegotiatedCapability[] = [];
   private snappyOn = false;
   private failure: NodeFinderError | undefined;
-  private helloWaiters: { resolve: (h: Hello) => void; reject: (e: NodeFinderError) => void }[] = [];
+  private helloWaiters: Settle<Hello>[] = [];
   private waiters: Waiter[] = [];
   private unclaimed: CapabilityMessage[] = [];
-  private pongWaiters: ((at: number) => void)[] = [];
+  private pongWaiters: Settle<number>[] = [];
   private closeTimer: TimerHandle | undefined;
+  private readonly counters = { messagesReceived: 0, unclaimedDropped: 0, unclaimedBytes: 0, pongsSent: 0, pingsIgnored: 0 };
 
   constructor(options: Devp2pPeerOptions) {
     this.session = options.session;
@@ -123,8 +162,13 @@ export class Devp2pPeer {
     });
     this.helloSentAt = this.clock.now();
     this.session.onMessage(({ code, data }) => this.onFrame(code, data));
+    // Without an error the session was closed by us, and `failure` is already set.
     this.session.onClose((err) => this.fail(err ?? new PeerAbortedError('connection')));
-    this.session.send(P2P_MESSAGE_IDS.hello, hello);
+    try {
+      this.session.send(P2P_MESSAGE_IDS.hello, hello);
+    } catch (err) {
+      this.fail(toNodeFinderError(err));
+    }
   }
 
   get remoteHello(): Hello | undefined {
@@ -143,24 +187,37 @@ export class Devp2pPeer {
     return this.snappyOn;
   }
 
+  /** True once the session is over for us (DISCONNECT either way, a failure, or a close). */
   get closed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** Why the session ended (undefined while it runs). */
+  get closeReason(): NodeFinderError | undefined {
+    return this.failure;
+  }
+
+  stats(): Devp2pPeerStats {
+    const { messagesReceived, unclaimedDropped, unclaimedBytes, pongsSent, pingsIgnored } = this.counters;
+    return { messagesReceived, unclaimedDropped, unclaimedHeld: this.unclaimed.length, unclaimedBytes, pongsSent, pingsIgnored };
   }
 
   /** The remote HELLO; rejects with RemoteDisconnectError, a decode error, a timeout or abort. */
   awaitHello(options: WaitOptions): Promise<Hello> {
     if (this.remote) return Promise.resolve(this.remote.hello);
     if (this.failure) return Promise.reject(this.failure);
-    return this.withDeadline<Hello>('HELLO', options, (resolve, reject) => {
-      const entry = { resolve, reject };
-      this.helloWaiters.push(entry);
+    return this.wait<Hello>('HELLO', options, (settle) => {
+      this.helloWaiters.push(settle);
       return () => {
-        this.helloWaiters = this.helloWaiters.filter((w) => w !== entry);
+        this.helloWaiters = this.helloWaiters.filter((w) => w !== settle);
       };
     });
   }
 
-  /** Send a capability message (id within the capability). */
+  /**
+   * Send a capability message (id within the capability). Throws the session's failure once closed,
+   * and RangeError for a capability or id that was not negotiated (a bug of the caller).
+   */
   send(capabilityName: string, id: number, payload: Uint8Array): void {
     if (this.failure) throw this.failure;
     const wireId = wireMessageId(this.negotiatedCaps, capabilityName, id);
@@ -170,10 +227,14 @@ export class Devp2pPeer {
   /** The first capability message (already received or still to come) matching `match`. */
   awaitMessage(what: string, match: (m: CapabilityMessage) => boolean, options: WaitOptions): Promise<CapabilityMessage> {
     const index = this.unclaimed.findIndex(match);
-    if (index >= 0) return Promise.resolve(this.unclaimed.splice(index, 1)[0]!);
+    if (index >= 0) {
+      const [message] = this.unclaimed.splice(index, 1);
+      this.counters.unclaimedBytes -= message!.payload.length;
+      return Promise.resolve(message!);
+    }
     if (this.failure) return Promise.reject(this.failure);
-    return this.withDeadline<CapabilityMessage>(what, options, (resolve, reject) => {
-      const waiter: Waiter = { what, match, resolve, reject, cleanup: () => {} };
+    return this.wait<CapabilityMessage>(what, options, (settle) => {
+      const waiter: Waiter = { ...settle, match };
       this.waiters.push(waiter);
       return () => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -181,24 +242,136 @@ export class Devp2pPeer {
     });
   }
 
-  /** p2p PING → PONG round trip in ms. */
+  /** p2p PING → PONG round trip in ms (PONGs answer PINGs in order). */
   ping(options: WaitOptions): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
+    if (!this.remote) return Promise.reject(new ProtocolBreachError('ping before the HELLO exchange'));
     const sentAt = this.clock.now();
-    const result = this.withDeadline<number>('PONG', options, (resolve) => {
-      const waiter = (at: number) => resolve(at - sentAt);
-      this.pongWaiters.push(waiter);
+    const result = this.wait<number>('PONG', options, (settle) => {
+      this.pongWaiters.push(settle);
       return () => {
-        this.pongWaiters = this.pongWaiters.filter((w) => w !== waiter);
+        this.pongWaiters = this.pongWaiters.filter((w) => w !== settle);
       };
     });
-    this.session.send(P2P_MESSAGE_IDS.ping, encodeMessageData(P2P_MESSAGE_IDS.ping, encodePing(), this.snappyOn));
-    return result;
+    try {
+      this.session.send(P2P_MESSAGE_IDS.ping, encodeMessageData(P2P_MESSAGE_IDS.ping, encodePing(), this.snappyOn));
+    } catch (err) {
+      this.fail(toNodeFinderError(err));
+    }
+    return result.then((at) => at - sentAt);
   }
 
-  /** Send DISCONNECT(reason), then close once it is flushed (or after DISCONNECT_FLUSH_MS). */
-  disconnect(reason: keyof typeof DISCONNECT_REASONS): void {
+  /** Send DISCONNECT(reason), then close politely (bounded by DISCONNECT_FLUSH_MS). No-op once closed. */
+  disconnect(reason: LocalReason): void {
     if (this.failure) return;
+    this.sendDisconnect(reason);
+    this.fail(new PeerAbortedError('connection (we disconnected)'));
+    this.closeSession();
+  }
+
+  /** Tear down at once (no DISCONNECT). */
+  destroy(error?: NodeFinderError): void {
+    this.fail(error ?? new PeerAbortedError('connection'));
+    this.session.destroy(error);
+  }
+
+  private onFrame(code: number, data: Uint8Array): void {
+    if (this.failure) return;
+    this.counters.messagesReceived++;
+    const at = this.clock.now();
+    try {
+      if (code === P2P_MESSAGE_IDS.disconnect) return this.onDisconnect(data, at);
+      if (code === P2P_MESSAGE_IDS.hello) return this.onHello(data, at);
+      if (!this.remote) throw new ProtocolBreachError(`message 0x${code.toString(16)} before HELLO`);
+      if (code < 0x10) {
+        const payload = decodeMessageData(code, data, this.snappyOn, BASE_PROTOCOL_MAX_SIZE);
+        if (code === P2P_MESSAGE_IDS.ping) this.onPing(payload);
+        else if (code === P2P_MESSAGE_IDS.pong) {
+          decodePingPong(payload);
+          this.pongWaiters.shift()?.resolve(at);
+        }
+        // Other base-protocol ids are reserved: ignored, as geth does.
+        return;
+      }
+      const { capability, id } = resolveMessageId(this.negotiatedCaps, code);
+      const payload = decodeMessageData(code, data, this.snappyOn, this.maxMessageSize);
+      this.onCapabilityMessage({ capability, id, payload, receivedAt: at });
+    } catch (err) {
+      this.abort(toNodeFinderError(err));
+    }
+  }
+
+  private onHello(data: Uint8Array, at: number): void {
+    if (this.remote) throw new ProtocolBreachError('second HELLO');
+    // HELLO is never compressed (rlpx.md); decodeMessageData enforces the 2 KiB limit.
+    const hello = decodeHello(decodeMessageData(P2P_MESSAGE_IDS.hello, data, false, BASE_PROTOCOL_MAX_SIZE));
+    if (!equalBytes(hello.nodeKey, this.session.remotePublicKey)) {
+      // geth: DiscUnexpectedIdentity — the HELLO must carry the key the RLPx handshake proved.
+      this.abort(new HelloError('HELLO node key differs from the RLPx identity'), 'unexpected_identity');
+      return;
+    }
+    this.remote = { hello, at };
+    this.negotiatedCaps = negotiateCapabilities(this.localCapabilities, hello.capabilities);
+    this.snappyOn = useSnappy(P2P_VERSION, hello.protocolVersion);
+    for (const w of this.helloWaiters.splice(0)) w.resolve(hello);
+  }
+
+  /**
+   * rlpx.md: DISCONNECT is snappy-compressed once both sides speak p2p ≥ 5, but it may come before
+   * HELLO (uncompressed), and some clients (e.g. @ethereumjs/devp2p) always send it uncompressed:
+   * accept either form, as ethereumjs itself does. A reason we cannot read is recorded as unknown.
+   */
+  private onDisconnect(data: Uint8Array, at: number): void {
+    let reason: DisconnectReasonName = 'unknown';
+    for (const compressed of this.snappyOn ? [true, false] : [false, true]) {
+      try {
+        const payload = decodeMessageData(P2P_MESSAGE_IDS.disconnect, data, compressed, BASE_PROTOCOL_MAX_SIZE);
+        reason = decodeDisconnect(payload).reason;
+        break;
+      } catch {
+        // try the other form
+      }
+    }
+    this.disconnects.push({ direction: 'received', reason, at });
+    this.fail(new RemoteDisconnectError(reason));
+    this.closeSession();
+  }
+
+  private onPing(payload: Uint8Array): void {
+    decodePingPong(payload);
+    if (this.counters.pongsSent >= MAX_PONGS_PER_SESSION) {
+      this.counters.pingsIgnored++;
+      return;
+    }
+    this.counters.pongsSent++;
+    this.session.send(P2P_MESSAGE_IDS.pong, encodeMessageData(P2P_MESSAGE_IDS.pong, encodePong(), this.snappyOn));
+  }
+
+  private onCapabilityMessage(message: CapabilityMessage): void {
+    const waiter = this.waiters.find((w) => w.match(message));
+    if (waiter) {
+      waiter.resolve(message);
+      return;
+    }
+    const size = message.payload.length;
+    if (this.unclaimed.length >= MAX_UNCLAIMED_MESSAGES || this.counters.unclaimedBytes + size > MAX_UNCLAIMED_BYTES) {
+      this.counters.unclaimedDropped++;
+      return;
+    }
+    // A copy: an uncompressed payload is a view into the frame buffer, which it would pin.
+    this.unclaimed.push({ ...message, payload: Uint8Array.from(message.payload) });
+    this.counters.unclaimedBytes += size;
+  }
+
+  /** A protocol failure of the remote: tell it why, and close. */
+  private abort(err: NodeFinderError, reason: LocalReason = 'breach_of_protocol'): void {
+    if (this.failure) return;
+    this.sendDisconnect(reason);
+    this.fail(err);
+    this.closeSession();
+  }
+
+  private sendDisconnect(reason: LocalReason): void {
     this.disconnects.push({ direction: 'sent', reason, at: this.clock.now() });
     try {
       this.session.send(
@@ -208,152 +381,53 @@ export class Devp2pPeer {
     } catch {
       // the session is already closed: nothing to flush
     }
-    this.fail(new PeerAbortedError('connection (we disconnected)'), true);
+  }
+
+  /** FIN after what we wrote; tear the stream down if the remote has not finished DISCONNECT_FLUSH_MS later. */
+  private closeSession(): void {
+    if (this.closeTimer === undefined && !this.session.closed) {
+      this.closeTimer = this.clock.setTimer(DISCONNECT_FLUSH_MS, () => this.session.destroy());
+    }
     this.session.close();
   }
 
-  /** Tear down at once (no DISCONNECT). */
-  destroy(error?: NodeFinderError): void {
-    this.fail(error ?? new PeerAbortedError('connection'), true);
-    this.session.destroy(error);
-  }
-
-  private onFrame(code: number, data: Uint8Array): void {
-    if (this.failure) return;
-    const at = this.clock.now();
-    let payload: Uint8Array;
-    try {
-      // HELLO is never compressed; before the HELLO exchange nothing is (a DISCONNECT may come first).
-      payload = decodeMessageData(code, data, this.snappyOn, this.maxMessageSize);
-    } catch (err) {
-      this.abort(toNodeFinderError(err));
-      return;
-    }
-    try {
-      if (code === P2P_MESSAGE_IDS.hello) this.onHello(payload, at);
-      else if (code === P2P_MESSAGE_IDS.disconnect) this.onDisconnect(payload, at);
-      else if (!this.remote) throw new ProtocolBreachError(`message 0x${code.toString(16)} before HELLO`);
-      else if (code === P2P_MESSAGE_IDS.ping) {
-        decodePingPong(payload);
-        this.session.send(P2P_MESSAGE_IDS.pong, encodeMessageData(P2P_MESSAGE_IDS.pong, encodePong(), this.snappyOn));
-      } else if (code === P2P_MESSAGE_IDS.pong) {
-        decodePingPong(payload);
-        this.pongWaiters.shift()?.(at);
-      } else if (code < 0x10) {
-        // Reserved base-protocol ids: ignore, as geth does for unknown p2p messages below 0x10.
-      } else this.onCapabilityMessage(code, payload, at);
-    } catch (err) {
-      this.abort(toNodeFinderError(err));
-    }
-  }
-
-  private onHello(payload: Uint8Array, at: number): void {
-    if (this.remote) throw new ProtocolBreachError('second HELLO');
-    if (payload.length > HELLO_MAX_SIZE) throw new ProtocolBreachError('HELLO too large');
-    const hello = decodeHello(payload);
-    this.remote = { hello, at };
-    this.negotiatedCaps = negotiateCapabilities(this.localCapabilities, hello.capabilities);
-    this.snappyOn = useSnappy(P2P_VERSION, hello.protocolVersion);
-    for (const w of this.helloWaiters.splice(0)) w.resolve(hello);
-  }
-
-  private onDisconnect(payload: Uint8Array, at: number): void {
-    let reason: DisconnectReasonName;
-    try {
-      reason = decodeDisconnect(payload).reason;
-    } catch {
-      reason = 'unknown';
-    }
-    this.disconnects.push({ direction: 'received', reason, at });
-    this.fail(new RemoteDisconnectError(reason));
-    this.session.close();
-  }
-
-  private onCapabilityMessage(code: number, payload: Uint8Array, at: number): void {
-    const { capability, id } = resolveMessageId(this.negotiatedCaps, code);
-    const message: CapabilityMessage = { capability, id, payload, receivedAt: at };
-    const waiter = this.waiters.find((w) => w.match(message));
-    if (waiter) {
-      waiter.resolve(message);
-      return;
-    }
-    this.unclaimed.push(message);
-    if (this.unclaimed.length > MAX_UNCLAIMED_MESSAGES) this.unclaimed.shift();
-  }
-
-  /** A local protocol failure: tell the peer (breach of protocol) and close. */
-  private abort(err: NodeFinderError): void {
-    if (this.failure) return;
-    this.disconnects.push({ direction: 'sent', reason: 'breach_of_protocol', at: this.clock.now() });
-    try {
-      this.session.send(
-        P2P_MESSAGE_IDS.disconnect,
-        encodeMessageData(P2P_MESSAGE_IDS.disconnect, encodeDisconnect('breach_of_protocol'), this.snappyOn),
-      );
-    } catch {
-      // already closed
-    }
-    this.fail(err);
-    this.session.close();
-  }
-
-  private fail(err: NodeFinderError, local = false): void {
+  private fail(err: NodeFinderError): void {
     if (this.failure) return;
     this.failure = err;
     for (const w of this.helloWaiters.splice(0)) w.reject(err);
     for (const w of this.waiters.splice(0)) w.reject(err);
-    this.pongWaiters = [];
+    for (const w of this.pongWaiters.splice(0)) w.reject(err);
     this.unclaimed = [];
-    if (local && !this.session.closed) {
-      // Bound how long a polite close may take.
-      this.closeTimer = this.clock.setTimer(DISCONNECT_FLUSH_MS, () => this.session.destroy());
-      this.session.onClose(() => {
-        if (this.closeTimer !== undefined) this.clock.clearTimer(this.closeTimer);
-      });
-    }
+    this.counters.unclaimedBytes = 0;
   }
 
-  /** Run `register` (which returns its unregister function) under a deadline and an AbortSignal. */
-  private withDeadline<T>(
-    what: string,
-    options: WaitOptions,
-    register: (resolve: (v: T) => void, reject: (e: NodeFinderError) => void) => () => void,
-  ): Promise<T> {
+  /**
+   * A promise settled by `register`'s callbacks (register returns its unregister function), by the
+   * deadline (PeerTimeoutError) or by the AbortSignal (PeerAbortedError), whichever comes first.
+   */
+  private wait<T>(what: string, options: WaitOptions, register: (settle: Settle<T>) => () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (options.signal?.aborted) {
+      const { signal } = options;
+      if (signal?.aborted) {
         reject(new PeerAbortedError(what));
         return;
       }
       let settled = false;
-      const done = () => {
+      let unregister: (() => void) | undefined;
+      let timer: TimerHandle | undefined;
+      const finish = (run: () => void) => {
+        if (settled) return;
         settled = true;
-        this.clock.clearTimer(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        unregister();
+        if (timer !== undefined) this.clock.clearTimer(timer);
+        signal?.removeEventListener('abort', onAbort);
+        unregister?.();
+        run();
       };
-      const onAbort = () => {
-        if (settled) return;
-        done();
-        reject(new PeerAbortedError(what));
-      };
-      const timer = this.clock.setTimer(options.timeoutMs, () => {
-        if (settled) return;
-        done();
-        reject(new PeerTimeoutError(what));
-      });
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const unregister = register(
-        (v) => {
-          if (settled) return;
-          done();
-          resolve(v);
-        },
-        (e) => {
-          if (settled) return;
-          done();
-          reject(e);
-        },
-      );
+      const onAbort = () => finish(() => reject(new PeerAbortedError(what)));
+      timer = this.clock.setTimer(options.timeoutMs, () => finish(() => reject(new PeerTimeoutError(what))));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      unregister = register({ resolve: (v) => finish(() => resolve(v)), reject: (e) => finish(() => reject(e)) });
+      if (settled) unregister();
     });
   }
 }

@@ -131,7 +131,11 @@ export class RlpxSession {
 
   /** Tear down at once; `error` is what onClose handlers receive. */
   destroy(error?: NodeFinderError): void {
-    if (this.closedWith) return;
+    if (this.closedWith) {
+      // After close(): still cut the stream (a remote that never finishes its side must not pin it).
+      this.stream.destroy();
+      return;
+    }
     this.finish(error);
     this.stream.destroy(error);
   }
