@@ -1,0 +1,413 @@
+/**
+ * One emulated devp2p peer on loopback, built from our own stack: a Discv4Endpoint answering
+ * PING/FINDNODE/ENRREQUEST from its own Table (geth or Parity metric) kept fresh by a Refresher,
+ * and — unless its profile says "discovery only" — an RLPx listener that behaves like geth:
+ *
+ *   - accept, run the handshake as recipient (openRlpx);
+ *   - at its peer limit ("full"), send DISCONNECT too_many_peers as the first frame, before HELLO:
+ *     geth checks the limit right after the encryption handshake (p2p/server.go postHandshake);
+ *   - otherwise HELLO with its client id and capabilities, STATUS for its network on the shared eth
+ *     version, GetBlockHeaders answered for its head (by hash or number) and for mainnet's DAO block,
+ *     p2p PING answered (Devp2pPeer does it);
+ *   - it never disconnects first, except a peer silent for idleTimeoutMs, a protocol breach, or shutdown.
+ *
+ * Intervals are options with lazy defaults (30 s revalidation, 10 min refresh) so hundreds of peers
+ * idle cheaply in one process.
+ */
+import { toNodeFinderError } from '../errors.js';
+import { Discv4Endpoint } from '../discv4/endpoint.js';
+import { PacketType } from '../discv4/constants.js';
+import { Table } from '../discv4/table.js';
+import { Refresher } from '../discv4/lookup.js';
+import type { NodeRecord } from '../enode/node-record.js';
+import { formatEnode } from '../enode/enode-url.js';
+import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
+import { LOOPBACK_ONLY } from '../net/netrestrict.js';
+import { NodeUdpTransport } from '../net/node-udp.js';
+import { listenTcp } from '../net/node-tcp.js';
+import type { ByteStream, TcpListener } from '../net/transport.js';
+import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
+import { protocolLength, type Capability, type LocalCapability } from '../devp2p/capabilities.js';
+import { DISCONNECT_FLUSH_MS, Devp2pPeer, type CapabilityMessage } from '../devp2p/peer.js';
+import { P2P_MESSAGE_IDS, encodeDisconnect } from '../devp2p/messages.js';
+import { ETH_MESSAGE_IDS, decodeStatus, encodeStatus } from '../eth/status.js';
+import { decodeGetBlockHeaders, encodeBlockHeaders } from '../eth/headers.js';
+import { equalBytes } from '../util/bytes.js';
+import { headerAt, statusFor } from './chain.js';
+import type { PeerProfile } from './profiles.js';
+
+export interface PeerTimings {
+  /**
+   * Table revalidation: fast-list interval (slow list 3×). geth uses 3 s; 30 s keeps 200 idle
+   * peers near 20 PINGs/s in total (each ping is a signature and a recovery on each side).
+   */
+  pingIntervalMs: number;
+  /** Periodic refresh (self + random lookups). geth: 30 min. */
+  refreshIntervalMs: number;
+  /** Random-target lookups per refresh (geth: 3). */
+  randomLookups: number;
+  /** How often to check for a near-empty table (then refresh early). */
+  lowTableCheckMs: number;
+  /** discv4 reply timeout (geth: 500 ms); a loaded 2-core machine answers later than a network. */
+  responseTimeoutMs: number;
+  /** RLPx auth/ack (geth: 5 s). */
+  handshakeTimeoutMs: number;
+  /** Remote HELLO after the handshake. */
+  helloTimeoutMs: number;
+  /** A session without any capability message for this long is closed. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_PEER_TIMINGS: PeerTimings = {
+  pingIntervalMs: 30_000,
+  refreshIntervalMs: 10 * 60_000,
+  randomLookups: 1,
+  lowTableCheckMs: 60_000,
+  responseTimeoutMs: 1_000,
+  handshakeTimeoutMs: 5_000,
+  helloTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+};
+
+/** geth's MaxPendingPeers default: handshakes in progress beyond this are dropped at once. */
+export const MAX_PENDING_HANDSHAKES = 50;
+/**
+ * Kernel receive buffer per peer socket. Far below the crawler's 4 MiB: a testnet peer gets a few
+ * datagrams at a time, and hundreds of peers share one machine.
+ */
+export const PEER_RECEIVE_BUFFER_BYTES = 256 * 1024;
+/** Ephemeral-port mode: attempts at finding a port free for both UDP and TCP. */
+const BIND_ATTEMPTS = 8;
+
+/**
+ * Message counts of eth versions before eth/66 (caps/eth.md: eth/62 had ids 0x00–0x07, eth/63
+ * added 0x0d–0x10), used only for old clients' local capability table.
+ */
+const OLD_ETH_LENGTHS: Readonly<Record<number, number>> = { 62: 8, 63: 17, 64: 17, 65: 17 };
+
+export function localCapabilities(caps: readonly Capability[]): LocalCapability[] {
+  return caps.map((c) => {
+    const length = protocolLength(c.name, c.version) ?? (c.name === 'eth' ? OLD_ETH_LENGTHS[c.version] : undefined);
+    if (length === undefined) throw new RangeError(`no message count for ${c.name}/${c.version}`);
+    return { ...c, length };
+  });
+}
+
+export interface InboundStats {
+  /** TCP connections accepted. */
+  accepted: number;
+  /** Dropped before the handshake: too many handshakes in progress. */
+  dropped: number;
+  handshakeFailed: number;
+  /** Sessions answered with DISCONNECT too_many_peers. */
+  tooManyPeers: number;
+  hello: number;
+  /** STATUS messages sent. */
+  statusSent: number;
+  headersServed: number;
+  idleDisconnects: number;
+  /** Sessions open now. */
+  active: number;
+}
+
+export interface EmulatedPeerOptions {
+  profile: PeerProfile;
+  /** Loopback address to bind (checked by startTestnet). */
+  host: string;
+  /** UDP and TCP port; 0 lets the OS choose (then TCP tries the UDP port's number first). */
+  port: number;
+  clock?: Clock;
+  timings?: Partial<PeerTimings>;
+  /** Uniform [0, 1) for the table (revalidation picks, jitter). */
+  random?: () => number;
+  /** 64-byte random lookup targets. */
+  randomTarget?: () => Uint8Array;
+}
+
+export class EmulatedPeer {
+  readonly profile: PeerProfile;
+  readonly endpoint: Discv4Endpoint;
+  readonly table: Table;
+  readonly tcpPort: number;
+  private readonly clock: Clock;
+  private readonly timings: PeerTimings;
+  private readonly listener: TcpListener | undefined;
+  private readonly localCaps: LocalCapability[];
+  private readonly randomTarget: (() => Uint8Array) | undefined;
+  private refresher: Refresher | undefined;
+  private startTimer: TimerHandle | undefined;
+  private firstRefresh: Promise<void> = Promise.resolve();
+  private resolveStarted: (() => void) | undefined;
+  private readonly peers = new Set<Devp2pPeer>();
+  /** Sessions being turned away (too_many_peers) until their DISCONNECT is flushed. */
+  private readonly leaving = new Set<RlpxSession>();
+  private pendingHandshakes = 0;
+  private closed = false;
+  private readonly stats: InboundStats = {
+    accepted: 0,
+    dropped: 0,
+    handshakeFailed: 0,
+    tooManyPeers: 0,
+    hello: 0,
+    statusSent: 0,
+    headersServed: 0,
+    idleDisconnects: 0,
+    active: 0,
+  };
+
+  private constructor(
+    options: EmulatedPeerOptions,
+    transport: NodeUdpTransport,
+    listener: TcpListener | undefined,
+  ) {
+    this.profile = options.profile;
+    this.clock = options.clock ?? systemClock;
+    this.timings = { ...DEFAULT_PEER_TIMINGS, ...options.timings };
+    this.listener = listener;
+    this.randomTarget = options.randomTarget;
+    this.localCaps = localCapabilities(this.profile.capabilities);
+    // A discovery-only node still announces its TCP port, as real ones do (nothing listens there).
+    this.tcpPort = listener?.port ?? transport.localAddress.port;
+    const table = new Table({
+      selfId: this.profile.nodeId,
+      clock: this.clock,
+      metric: this.profile.metric,
+      random: options.random,
+      pingIntervalMs: this.timings.pingIntervalMs,
+      ping: (node, signal) => this.endpoint.ping(node, { signal }),
+    });
+    this.table = table;
+    this.endpoint = new Discv4Endpoint({
+      privateKey: this.profile.privateKey,
+      transport,
+      clock: this.clock,
+      tcpPort: this.tcpPort,
+      responseTimeoutMs: this.timings.responseTimeoutMs,
+      bondWaitMs: this.timings.responseTimeoutMs,
+      // geth answers FINDNODE from live entries when it has any (findnodeByID preferLive).
+      closest: (target, count) => table.closest(target, count, 'prefer-live'),
+      onNodeSeen: (node, source, type) => {
+        // A PONG is an endpoint proof; a PING from a node we hold a proof of counts as one too
+        // (geth adds both to its table); NEIGHBORS entries are hearsay.
+        if (type === PacketType.Pong) table.addVerified(node);
+        else if (type === PacketType.Ping) {
+          if (this.endpoint.isBonded(node)) table.addVerified(node);
+        } else if (source === 'neighbors') table.addSeen(node);
+      },
+    });
+    listener?.onConnection((stream) => this.onConnection(stream));
+  }
+
+  /** Bind the peer's sockets (UDP always, TCP unless discovery-only). */
+  static async start(options: EmulatedPeerOptions): Promise<EmulatedPeer> {
+    const attempts = options.port === 0 ? BIND_ATTEMPTS : 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const transport = await NodeUdpTransport.bind({
+        host: options.host,
+        port: options.port,
+        netrestrict: LOOPBACK_ONLY,
+        receiveBufferBytes: PEER_RECEIVE_BUFFER_BYTES,
+      });
+      if (!options.profile.tcp) return new EmulatedPeer(options, transport, undefined);
+      try {
+        const listener = await listenTcp({ host: options.host, port: transport.localAddress.port, netrestrict: LOOPBACK_ONLY });
+        return new EmulatedPeer(options, transport, listener);
+      } catch (err) {
+        lastError = err;
+        await transport.close();
+        if (toNodeFinderError(err).kind !== 'address_in_use') break;
+      }
+    }
+    throw toNodeFinderError(lastError);
+  }
+
+  get record(): NodeRecord {
+    const local = this.endpoint.localAddress;
+    return { id: this.profile.nodeId, publicKey: this.profile.publicKey, ip: local.address, udpPort: local.port, tcpPort: this.tcpPort };
+  }
+
+  get enode(): string {
+    return formatEnode(this.record);
+  }
+
+  /** Inbound RLPx counters (a snapshot). */
+  inboundStats(): InboundStats {
+    return { ...this.stats, active: this.peers.size };
+  }
+
+  /**
+   * Seed the table with `bootnodes` and start revalidation and refresh lookups after `delayMs`
+   * (startTestnet staggers peers so hundreds do not all look up in the same millisecond).
+   */
+  startDiscovery(bootnodes: readonly NodeRecord[], delayMs = 0): void {
+    if (this.closed || this.refresher) return;
+    for (const b of bootnodes) this.table.addSeen(b);
+    const refresher = new Refresher({
+      table: this.table,
+      findNode: (node, target, signal) => this.endpoint.findNode(node, target, { signal }),
+      clock: this.clock,
+      selfPublicKey: this.profile.publicKey,
+      bootnodes,
+      intervalMs: this.timings.refreshIntervalMs,
+      randomLookups: this.timings.randomLookups,
+      lowTableCheckMs: this.timings.lowTableCheckMs,
+      ...(this.randomTarget ? { randomTarget: this.randomTarget } : {}),
+    });
+    this.refresher = refresher;
+    this.firstRefresh = new Promise<void>((resolve) => {
+      this.resolveStarted = resolve;
+      const go = () => {
+        this.startTimer = undefined;
+        this.resolveStarted = undefined;
+        if (this.closed) return resolve();
+        this.table.start();
+        refresher.start();
+        resolve(refresher.refresh());
+      };
+      if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
+      else go();
+    });
+  }
+
+  /** Resolves when the first refresh (self lookup + random lookups) has finished. Never rejects. */
+  bootstrapped(): Promise<void> {
+    return this.firstRefresh;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.startTimer !== undefined) this.clock.clearTimer(this.startTimer);
+    this.startTimer = undefined;
+    this.resolveStarted?.();
+    await Promise.all([this.refresher?.stop(), this.table.stop()]);
+    for (const peer of [...this.peers]) peer.disconnect('client_quitting');
+    for (const session of [...this.leaving]) session.destroy();
+    // Closing the listener destroys every accepted socket, so nothing waits on a remote.
+    await Promise.all([this.listener?.close(), this.endpoint.close()]);
+  }
+
+  // ---------------------------------------------------------------- RLPx server
+
+  private onConnection(stream: ByteStream): void {
+    if (this.closed || this.pendingHandshakes >= MAX_PENDING_HANDSHAKES) {
+      this.stats.dropped++;
+      stream.destroy();
+      return;
+    }
+    this.stats.accepted++;
+    this.pendingHandshakes++;
+    openRlpx({ stream, clock: this.clock, privateKey: this.profile.privateKey, handshakeTimeoutMs: this.timings.handshakeTimeoutMs }).then(
+      (session) => {
+        this.pendingHandshakes--;
+        this.onSession(session);
+      },
+      () => {
+        // openRlpx destroyed the stream.
+        this.pendingHandshakes--;
+        this.stats.handshakeFailed++;
+      },
+    );
+  }
+
+  private onSession(session: RlpxSession): void {
+    if (this.closed) {
+      session.destroy();
+      return;
+    }
+    if (this.profile.full || this.peers.size >= this.profile.maxPeers) {
+      this.turnAway(session);
+      return;
+    }
+    let peer: Devp2pPeer;
+    try {
+      peer = new Devp2pPeer({
+        session,
+        clock: this.clock,
+        clientId: this.profile.clientId,
+        capabilities: this.localCaps,
+        listenPort: this.tcpPort,
+        nodeKey: this.profile.publicKey,
+      });
+    } catch {
+      session.destroy();
+      return;
+    }
+    this.peers.add(peer);
+    session.onClose(() => this.peers.delete(peer));
+    void this.serve(peer);
+  }
+
+  /** DISCONNECT too_many_peers before HELLO (uncompressed: nothing is negotiated yet), then close. */
+  private turnAway(session: RlpxSession): void {
+    this.stats.tooManyPeers++;
+    try {
+      session.send(P2P_MESSAGE_IDS.disconnect, encodeDisconnect('too_many_peers'));
+    } catch {
+      // already closed by the remote
+    }
+    this.leaving.add(session);
+    const timer = this.clock.setTimer(DISCONNECT_FLUSH_MS, () => session.destroy());
+    session.onClose(() => {
+      this.clock.clearTimer(timer);
+      this.leaving.delete(session);
+    });
+    session.close();
+  }
+
+  private async serve(peer: Devp2pPeer): Promise<void> {
+    try {
+      await peer.awaitHello({ timeoutMs: this.timings.helloTimeoutMs });
+      this.stats.hello++;
+      const eth = peer.negotiated.find((c) => c.name === 'eth');
+      if (eth) {
+        peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(statusFor(this.profile.chain, eth.version)));
+        this.stats.statusSent++;
+      }
+      for (;;) {
+        const message = await peer.awaitMessage('a message', () => true, { timeoutMs: this.timings.idleTimeoutMs });
+        this.handle(peer, message);
+      }
+    } catch (err) {
+      if (peer.closed) return;
+      const e = toNodeFinderError(err);
+      if (e.kind === 'timeout') {
+        this.stats.idleDisconnects++;
+        peer.disconnect('disconnect_requested');
+      } else {
+        peer.disconnect(e.kind === 'bad_rlp' || e.kind === 'bad_status' ? 'breach_of_protocol' : 'client_quitting');
+      }
+    }
+  }
+
+  /** Answer what a geth node answers; everything else is read and ignored. Decode errors throw. */
+  private handle(peer: Devp2pPeer, message: CapabilityMessage): void {
+    if (message.capability.name !== 'eth') return;
+    switch (message.id) {
+      case ETH_MESSAGE_IDS.status:
+        // Read to reject garbage; another network is not a reason to leave first (see module comment).
+        decodeStatus(message.payload, message.capability.version);
+        return;
+      case ETH_MESSAGE_IDS.getBlockHeaders: {
+        const request = decodeGetBlockHeaders(message.payload);
+        const headers: Uint8Array[] = [];
+        const chain = this.profile.chain;
+        if (request.limit > 0) {
+          if ('hash' in request.origin) {
+            if (equalBytes(request.origin.hash, chain.head.hash)) headers.push(chain.head.headerRlp);
+          } else if (request.origin.number === chain.head.number) {
+            headers.push(chain.head.headerRlp);
+          } else if (chain.network.daoFork && request.origin.number === BigInt(chain.network.daoFork.block) && chain.earliestBlock === 0n) {
+            headers.push(headerAt(chain.network, request.origin.number).headerRlp);
+          }
+        }
+        peer.send('eth', ETH_MESSAGE_IDS.blockHeaders, encodeBlockHeaders(request.requestId, headers));
+        this.stats.headersServed++;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,409 @@
+/**
+ * Who the emulated peers are: a seeded, deterministic mix of client ids, eth versions, networks,
+ * peer-limit states, distance metrics and TCP availability. Pure: the same (options, seed,
+ * nowSeconds) always yields the same profiles, keys included.
+ *
+ * Keys are derived from the seed (keccak256 of a label, the seed and the index): they are public
+ * knowledge by design, fine for a loopback testnet and never to be used elsewhere.
+ *
+ * Assignment, in order, each step with its own seeded shuffle so that changing one fraction does
+ * not reshuffle the others:
+ *   1. metric: round(parityFraction·n) peers use Parity's pre-2.0 metric; they are Parity v1.x
+ *      clients (the metric was fixed in Parity 2.0), speaking eth/62–63 only;
+ *   2. every other peer draws a client by CLIENT_WEIGHTS and an eth-version set by ETH_MODE_WEIGHTS;
+ *   3. round(noTcpFraction·n) peers answer discovery but have no TCP listener;
+ *   4. round(fullFraction·n) of the TCP peers are at their peer limit (DISCONNECT too_many_peers
+ *      right after the RLPx handshake, before HELLO — what geth does);
+ *   5. round(otherNetworkFraction·n) peers with a modern client follow Sepolia, Holesky, Hoodi or a
+ *      made-up private network instead of mainnet;
+ *   6. staleForkPeers mainnet peers (modern, TCP, not full) become old Geth releases that missed the
+ *      latest fork: their fork ID is a past fork's checksum and their head stopped before that fork.
+ * Counts are clamped to the peers eligible at each step; the profiles record what was assigned.
+ */
+import { keccak256, publicKeyFromPrivate, secp256k1 } from '../crypto/index.js';
+import { nodeIdFromPublicKey } from '../enode/distance.js';
+import type { DistanceMetric } from '../discv4/table.js';
+import type { Capability } from '../devp2p/capabilities.js';
+import { Prng } from '../analysis/prng.js';
+import { concatBytes, fromUtf8 } from '../util/bytes.js';
+import type { ForkId } from '../eth/fork-id.js';
+import {
+  estimateHead,
+  headerAt,
+  presentForkId,
+  privateNetwork,
+  publicNetwork,
+  staleForkId,
+  type ChainClaim,
+  type ChainHead,
+  type TestnetNetwork,
+} from './chain.js';
+import { checkFraction, checkInteger } from './errors.js';
+
+export const CLIENT_KINDS = ['geth', 'nethermind', 'erigon', 'besu', 'reth', 'parity-ethereum', 'parity'] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
+/** Clients that speak eth/66+ and so exchange STATUS with a present-day crawler. */
+export const MODERN_CLIENTS: readonly ClientKind[] = ['geth', 'nethermind', 'erigon', 'besu', 'reth'];
+
+/** Rough shares of execution clients on mainnet in 2025 (ethernodes.org, clientdiversity.org). */
+export const CLIENT_WEIGHTS: Readonly<Record<Exclude<ClientKind, 'parity'>, number>> = {
+  geth: 0.45,
+  nethermind: 0.2,
+  reth: 0.1,
+  erigon: 0.1,
+  besu: 0.1,
+  'parity-ethereum': 0.05,
+};
+
+export const ETH_MODES = ['eth68', 'eth68+69', 'eth69'] as const;
+export type EthMode = (typeof ETH_MODES)[number];
+export const ETH_MODE_WEIGHTS: Readonly<Record<EthMode, number>> = { eth68: 0.45, 'eth68+69': 0.4, eth69: 0.15 };
+
+export const OTHER_NETWORKS = ['sepolia', 'holesky', 'hoodi', 'private'] as const;
+
+export const DEFAULT_MIX = {
+  fullFraction: 0.15,
+  otherNetworkFraction: 0.1,
+  parityFraction: 0.1,
+  noTcpFraction: 0.1,
+  /** geth's default --maxpeers. */
+  maxPeers: 50,
+} as const;
+
+/** A default of one stale-fork peer once the testnet has at least this many peers. */
+export const STALE_FORK_MIN_NODES = 10;
+export const MAX_NODES = 5_000;
+
+export interface MixOptions {
+  nodes: number;
+  seed: number;
+  /** Unix seconds: the present the heads and fork IDs are computed for. */
+  nowSeconds: number;
+  fullFraction?: number;
+  otherNetworkFraction?: number;
+  parityFraction?: number;
+  noTcpFraction?: number;
+  /** Default: 1 when nodes ≥ STALE_FORK_MIN_NODES, else 0. */
+  staleForkPeers?: number;
+  maxPeers?: number;
+}
+
+export interface PeerProfile {
+  index: number;
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  nodeId: Uint8Array;
+  client: ClientKind;
+  clientId: string;
+  /** HELLO capabilities, in the order sent. */
+  capabilities: Capability[];
+  chain: ChainClaim;
+  /** Set for an old client that missed a fork: the fork it does not know. */
+  staleFork: string | null;
+  metric: DistanceMetric;
+  /** false: discovery only, nothing listens on the TCP port (connection refused). */
+  tcp: boolean;
+  maxPeers: number;
+  /** At its peer limit: every inbound connection gets DISCONNECT too_many_peers. */
+  full: boolean;
+}
+
+/** The resolved options (defaults applied), as recorded in the manifest. */
+export type ResolvedMix = Required<Omit<MixOptions, 'nowSeconds'>> & { nowSeconds: number };
+
+export function resolveMix(options: MixOptions): ResolvedMix {
+  checkInteger('nodes', options.nodes, 1, MAX_NODES);
+  checkInteger('seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+  if (!Number.isFinite(options.nowSeconds) || options.nowSeconds < 0) throw new RangeError('nowSeconds must be a non-negative number');
+  const r: ResolvedMix = {
+    nodes: options.nodes,
+    seed: options.seed,
+    nowSeconds: Math.floor(options.nowSeconds),
+    fullFraction: options.fullFraction ?? DEFAULT_MIX.fullFraction,
+    otherNetworkFraction: options.otherNetworkFraction ?? DEFAULT_MIX.otherNetworkFraction,
+    parityFraction: options.parityFraction ?? DEFAULT_MIX.parityFraction,
+    noTcpFraction: options.noTcpFraction ?? DEFAULT_MIX.noTcpFraction,
+    staleForkPeers: options.staleForkPeers ?? (options.nodes >= STALE_FORK_MIN_NODES ? 1 : 0),
+    maxPeers: options.maxPeers ?? DEFAULT_MIX.maxPeers,
+  };
+  checkFraction('fullFraction', r.fullFraction);
+  checkFraction('otherNetworkFraction', r.otherNetworkFraction);
+  checkFraction('parityFraction', r.parityFraction);
+  checkFraction('noTcpFraction', r.noTcpFraction);
+  checkInteger('staleForkPeers', r.staleForkPeers, 0, r.nodes);
+  checkInteger('maxPeers', r.maxPeers, 1, 10_000);
+  return r;
+}
+
+// ---------------------------------------------------------------- keys
+
+const KEY_LABEL = fromUtf8('nodefinder-testnet-key');
+
+function u32(v: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, v >>> 0);
+  return out;
+}
+
+/** The private key of peer `index` for `seed` (retrying the ~2^-128 chance of an invalid scalar). */
+export function testnetPrivateKey(seed: number, index: number): Uint8Array {
+  const seedBytes = new Uint8Array(8);
+  new DataView(seedBytes.buffer).setBigUint64(0, BigInt(seed));
+  for (let attempt = 0; ; attempt++) {
+    const key = keccak256(concatBytes(KEY_LABEL, seedBytes, u32(index), u32(attempt)));
+    if (secp256k1().isValidPrivateKey(key)) return key;
+  }
+}
+
+// ---------------------------------------------------------------- client ids
+
+function pick<T>(prng: Prng, items: readonly T[]): T {
+  return items[prng.nextBelow(items.length)]!;
+}
+
+function weighted<K extends string>(prng: Prng, weights: Readonly<Record<K, number>>): K {
+  const entries = Object.entries(weights) as [K, number][];
+  const total = entries.reduce((s, [, w]) => s + w, 0);
+  let x = prng.nextFloat() * total;
+  for (const [k, w] of entries) {
+    x -= w;
+    if (x < 0) return k;
+  }
+  return entries[entries.length - 1]![0];
+}
+
+function hexDigits(prng: Prng, n: number): string {
+  let s = '';
+  while (s.length < n) s += prng.nextU32().toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+function range(prefix: string, from: number, to: number): string[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
+}
+
+const caps = (eth: readonly number[], extra: readonly Capability[] = []): Capability[] => [
+  ...eth.map((version) => ({ name: 'eth', version })),
+  ...extra,
+];
+const SNAP: Capability = { name: 'snap', version: 1 };
+
+function ethVersions(mode: EthMode, older: readonly number[] = []): number[] {
+  if (mode === 'eth69') return [69];
+  return mode === 'eth68' ? [...older, 68] : [...older, 68, 69];
+}
+
+/** geth's platform strings (runtime.GOOS-runtime.GOARCH), most nodes on linux-amd64. */
+const GO_PLATFORMS = ['linux-amd64', 'linux-amd64', 'linux-amd64', 'linux-amd64', 'linux-arm64', 'darwin-arm64', 'windows-amd64'];
+
+interface ClientChoice {
+  clientId: string;
+  capabilities: Capability[];
+}
+
+/**
+ * Client ids in each client's own format (the strings a crawler really sees), versions plausible
+ * for the eth versions announced: geth added eth/69 in v1.16, Nethermind in 1.33, Reth in 1.4.
+ */
+function chooseClient(kind: ClientKind, mode: EthMode, prng: Prng): ClientChoice {
+  switch (kind) {
+    case 'geth': {
+      const version =
+        mode === 'eth68'
+          ? pick(prng, [...range('1.14.', 8, 13), ...range('1.15.', 0, 11)])
+          : pick(prng, range('1.16.', 0, 7));
+      const go = version.startsWith('1.14.') ? pick(prng, ['go1.22.8', 'go1.23.2', 'go1.23.4']) : pick(prng, ['go1.23.6', 'go1.24.2', 'go1.24.4', 'go1.24.6']);
+      return {
+        clientId: `Geth/v${version}-stable-${hexDigits(prng, 8)}/${pick(prng, GO_PLATFORMS)}/${go}`,
+        capabilities: caps(ethVersions(mode), [SNAP]),
+      };
+    }
+    case 'nethermind': {
+      const version =
+        mode === 'eth68'
+          ? pick(prng, ['1.29.1', '1.30.3', '1.31.10', '1.31.11', '1.32.2', '1.32.4'])
+          : pick(prng, ['1.33.1', '1.34.0', '1.34.1', '1.35.2']);
+      const platform = pick(prng, ['linux-x64', 'linux-x64', 'linux-x64', 'linux-arm64', 'windows-x64']);
+      return {
+        clientId: `Nethermind/v${version}+${hexDigits(prng, 8)}/${platform}/dotnet${pick(prng, ['8.0.11', '9.0.2', '9.0.4'])}`,
+        capabilities: caps(ethVersions(mode, [66, 67]), [SNAP]),
+      };
+    }
+    case 'erigon': {
+      const version = mode === 'eth68' ? pick(prng, ['2.60.10', '3.0.2', '3.0.4', '3.0.12']) : pick(prng, ['3.1.0', '3.2.1', '3.2.2']);
+      const go = pick(prng, ['go1.22.12', 'go1.23.6', 'go1.24.1']);
+      return {
+        clientId: `erigon/v${version}-${hexDigits(prng, 8)}/${pick(prng, ['linux-amd64', 'linux-amd64', 'linux-arm64'])}/${go}`,
+        capabilities: caps(ethVersions(mode, [67]), [SNAP]),
+      };
+    }
+    case 'besu': {
+      const version = mode === 'eth68' ? pick(prng, ['24.12.2', '25.2.0', '25.4.1', '25.5.0']) : pick(prng, ['25.7.0', '25.9.0', '25.10.0']);
+      const java = pick(prng, ['openjdk-java-21', 'openjdk-java-21', 'openjdk-java-17']);
+      return {
+        clientId: `besu/v${version}/${pick(prng, ['linux-x86_64', 'linux-x86_64', 'linux-aarch_64'])}/${java}`,
+        capabilities: caps(ethVersions(mode, [66, 67]), [SNAP]),
+      };
+    }
+    case 'reth': {
+      const version = mode === 'eth68' ? pick(prng, ['1.1.5', '1.2.2', '1.3.12']) : pick(prng, ['1.4.8', '1.5.1', '1.6.0', '1.8.2', '1.9.0']);
+      const triple = pick(prng, ['x86_64-unknown-linux-gnu', 'x86_64-unknown-linux-gnu', 'aarch64-unknown-linux-gnu', 'aarch64-apple-darwin']);
+      return { clientId: `reth/v${version}-${hexDigits(prng, 7)}/${triple}`, capabilities: caps(ethVersions(mode, [66, 67])) };
+    }
+    case 'parity-ethereum': {
+      // Parity-Ethereum 2.x (2018–2020): eth/63, and eth/64 from 2.7. No eth/66+: never a STATUS with us.
+      const [version, date, rustc, eth] = pick(prng, [
+        ['2.5.13', '20190718', 'rustc1.36.0', [62, 63]],
+        ['2.6.8', '20191231', 'rustc1.40.0', [62, 63]],
+        ['2.7.2', '20200206', 'rustc1.41.0', [63, 64]],
+      ] as const);
+      const triple = pick(prng, ['x86_64-linux-gnu', 'x86_64-unknown-linux-gnu', 'x86_64-apple-darwin', 'x86_64-windows-msvc']);
+      return { clientId: `Parity-Ethereum/v${version}-stable-${hexDigits(prng, 7)}-${date}/${triple}/${rustc}`, capabilities: caps(eth) };
+    }
+    case 'parity': {
+      // Parity 1.x: before 2.0 fixed the distance function the IMC 2018 paper measured.
+      const [version, date, rustc] = pick(prng, [
+        ['1.9.7', '20180426', 'rustc1.25.0'],
+        ['1.10.9', '20180711', 'rustc1.27.0'],
+        ['1.11.11', '20180817', 'rustc1.28.0'],
+      ] as const);
+      const triple = pick(prng, ['x86_64-linux-gnu', 'x86_64-macos', 'x86_64-windows-msvc']);
+      return { clientId: `Parity/v${version}-stable-${hexDigits(prng, 7)}-${date}/${triple}/${rustc}`, capabilities: caps([62, 63]) };
+    }
+  }
+}
+
+/**
+ * geth releases last to lack each fork (approximate: the release before the one that scheduled it on
+ * mainnet); a stale-fork peer shows one of these.
+ */
+const GETH_BEFORE_FORK: Readonly<Record<string, string>> = {
+  shanghai: '1.11.5',
+  cancun: '1.13.11',
+  prague: '1.14.13',
+  osaka: '1.16.3',
+  bpo1: '1.16.3',
+  bpo2: '1.16.3',
+};
+
+// ---------------------------------------------------------------- heads
+
+/** How far behind the network head a peer is: mostly at the tip, some lagging, a few syncing. */
+function headLag(prng: Prng): number {
+  const x = prng.nextFloat();
+  if (x < 0.8) return prng.nextBelow(3);
+  if (x < 0.95) return 3 + prng.nextBelow(62);
+  return 1_000 + prng.nextBelow(200_000);
+}
+
+/** Pre-merge history is dropped by clients with EIP-4444 history expiry (geth v1.16 `--history.chain postmerge`). */
+const MAINNET_MERGE_BLOCK = 15_537_393n;
+
+function chainHead(network: TestnetNetwork, number: number): ChainHead {
+  return headerAt(network, BigInt(Math.max(0, number)));
+}
+
+// ---------------------------------------------------------------- the mix
+
+function shuffled(prng: Prng, n: number): number[] {
+  return prng.shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
+function countOf(fraction: number, n: number): number {
+  return Math.round(fraction * n);
+}
+
+/** A stream per concern, so one option's change leaves the other assignments as they were. */
+function stream(seed: number, concern: number): Prng {
+  return new Prng(BigInt(seed) * 16n + BigInt(concern));
+}
+
+export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles: PeerProfile[] } {
+  const mix = resolveMix(options);
+  const n = mix.nodes;
+  const now = mix.nowSeconds;
+  const mainnet = publicNetwork('mainnet');
+  const networks: Record<(typeof OTHER_NETWORKS)[number], TestnetNetwork> = {
+    sepolia: publicNetwork('sepolia'),
+    holesky: publicNetwork('holesky'),
+    hoodi: publicNetwork('hoodi'),
+    private: privateNetwork(mix.seed, now),
+  };
+
+  // 1. metric
+  const parity = new Set(shuffled(stream(mix.seed, 1), n).slice(0, countOf(mix.parityFraction, n)));
+  // 2. clients and eth versions
+  const clientPrng = stream(mix.seed, 2);
+  const kinds: ClientKind[] = [];
+  const modes: EthMode[] = [];
+  for (let i = 0; i < n; i++) {
+    kinds.push(parity.has(i) ? 'parity' : weighted(clientPrng, CLIENT_WEIGHTS));
+    modes.push(weighted(clientPrng, ETH_MODE_WEIGHTS));
+  }
+  // 3. TCP off, 4. full
+  const tcpOrder = shuffled(stream(mix.seed, 3), n);
+  const noTcp = new Set(tcpOrder.slice(0, countOf(mix.noTcpFraction, n)));
+  const full = new Set(tcpOrder.slice(noTcp.size).slice(0, countOf(mix.fullFraction, n)));
+  // 5. other networks, among modern clients
+  const netPrng = stream(mix.seed, 4);
+  const modern = shuffled(netPrng, n).filter((i) => MODERN_CLIENTS.includes(kinds[i]!));
+  const other = new Map<number, TestnetNetwork>();
+  for (const i of modern.slice(0, countOf(mix.otherNetworkFraction, n))) other.set(i, networks[pick(netPrng, OTHER_NETWORKS)]);
+  // 6. stale fork, among mainnet modern TCP peers that accept connections
+  const stalePrng = stream(mix.seed, 5);
+  const stale = mainnet.schedule.timeForks.length > 0 ? staleForkId(mainnet, now) : undefined;
+  const staleSet = new Set(
+    stale ? modern.filter((i) => !other.has(i) && !noTcp.has(i) && !full.has(i)).slice(0, mix.staleForkPeers) : [],
+  );
+
+  const idPrng = stream(mix.seed, 6);
+  const headPrng = stream(mix.seed, 7);
+  const present = new Map<TestnetNetwork, { forkId: ForkId; head: number }>();
+  const presentOf = (net: TestnetNetwork) => {
+    let p = present.get(net);
+    if (!p) present.set(net, (p = { forkId: presentForkId(net, now), head: estimateHead(net, now) }));
+    return p;
+  };
+
+  const profiles: PeerProfile[] = [];
+  for (let i = 0; i < n; i++) {
+    const privateKey = testnetPrivateKey(mix.seed, i);
+    const publicKey = publicKeyFromPrivate(privateKey);
+    const isStale = staleSet.has(i) && stale !== undefined;
+    const kind: ClientKind = isStale ? 'geth' : kinds[i]!;
+    let { clientId, capabilities } = chooseClient(kind, isStale ? 'eth68' : modes[i]!, idPrng);
+    const network = other.get(i) ?? mainnet;
+    let chain: ChainClaim;
+    const lag = headLag(headPrng);
+    const prunedHistory = headPrng.nextFloat() < 0.4;
+    if (isStale) {
+      const version = GETH_BEFORE_FORK[stale.missedFork] ?? '1.13.15';
+      clientId = clientId.replace(/^Geth\/v[^-]+/, `Geth/v${version}`);
+      capabilities = caps([68], [SNAP]);
+      // An old client cannot follow the chain past the fork it does not know: its head stops there.
+      const stuckAt = estimateHead(network, stale.missedForkTime - 1);
+      chain = { network, forkId: stale.forkId, head: chainHead(network, stuckAt - lag), earliestBlock: 0n };
+    } else {
+      const p = presentOf(network);
+      const earliestBlock = network.name === 'mainnet' && prunedHistory ? MAINNET_MERGE_BLOCK : 0n;
+      chain = { network, forkId: p.forkId, head: chainHead(network, p.head - lag), earliestBlock };
+    }
+    profiles.push({
+      index: i,
+      privateKey,
+      publicKey,
+      nodeId: nodeIdFromPublicKey(publicKey),
+      client: kind,
+      clientId,
+      capabilities,
+      chain,
+      staleFork: isStale ? stale.missedFork : null,
+      metric: parity.has(i) ? 'parity' : 'geth',
+      tcp: !noTcp.has(i),
+      maxPeers: mix.maxPeers,
+      full: full.has(i),
+    });
+  }
+  return { mix, profiles };
+}

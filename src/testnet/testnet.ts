@@ -1,0 +1,199 @@
+/**
+ * startTestnet: N emulated peers on loopback (src/testnet/peer.ts) with a seeded mix of profiles
+ * (src/testnet/profiles.ts), bootstrapped off each other, and a manifest of ground truth.
+ *
+ * Bootstrapping: peer i knows peer i−1 (a ring, so the graph is connected) and bootnodesPerPeer−1
+ * other peers drawn from the seed; self lookups and the PING-back of discv4 bonding spread the rest.
+ * Peers start their lookups spread over startSpreadMs so the first refresh is not one burst.
+ *
+ * Loopback only: a non-loopback host is refused, and every socket carries the loopback netrestrict,
+ * so a peer that learns a public address from a visiting crawler never sends there.
+ */
+import { isIP } from 'node:net';
+import { toNodeFinderError } from '../errors.js';
+import { Prng } from '../analysis/prng.js';
+import { normalizeIp } from '../enode/ip.js';
+import { systemClock, type Clock } from '../net/clock.js';
+import { buildManifest, type Manifest } from './manifest.js';
+import { EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
+import { buildProfiles, type MixOptions } from './profiles.js';
+import { NonLoopbackHostError, TestnetParameterError, checkInteger } from './errors.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_BOOTNODES_PER_PEER = 3;
+/** Sockets bound at once while starting (each peer binds one UDP and one TCP socket). */
+const BIND_BATCH = 64;
+/** Per peer, the first lookups start within this many ms × peers (capped by MAX_START_SPREAD_MS). */
+const START_SPREAD_PER_PEER_MS = 10;
+const MAX_START_SPREAD_MS = 3_000;
+
+export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
+  /** Loopback address (default 127.0.0.1). */
+  host?: string;
+  /** Peer i uses UDP and TCP port `port + i`; 0 or absent lets the OS pick each peer's port. */
+  port?: number;
+  /** Present time for heads and fork IDs (default: the clock's). */
+  nowSeconds?: number;
+  bootnodesPerPeer?: number;
+  /** Peers start looking up within this window (default 10 ms per peer, at most 3 s). */
+  startSpreadMs?: number;
+  timings?: Partial<PeerTimings>;
+  clock?: Clock;
+}
+
+export interface TestnetStats {
+  peers: number;
+  /** Table sizes across peers. */
+  table: { min: number; mean: number; max: number };
+  /** Peers whose first refresh finished. */
+  bootstrapped: number;
+  discv4: { pingsReceived: number; findnodeReceived: number; pingsSent: number; findnodeSent: number };
+  inbound: InboundStats;
+}
+
+export interface Testnet {
+  readonly peers: readonly EmulatedPeer[];
+  /** enode URL of every peer, in index order. */
+  readonly enodes: readonly string[];
+  readonly manifest: Manifest;
+  /** Resolves when every peer finished its first refresh. Never rejects. */
+  bootstrapped(): Promise<void>;
+  stats(): TestnetStats;
+  /** Stop every peer and close every socket. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** 127.0.0.0/8 or ::1 (also in IPv4-mapped form). */
+export function isLoopbackHost(host: string): boolean {
+  if (isIP(host) === 0) return false;
+  const ip = normalizeIp(host) ?? host;
+  return ip === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
+}
+
+/** Which peers each peer is bootstrapped with: its predecessor on a ring plus seeded picks. */
+export function chooseBootnodes(nodes: number, perPeer: number, seed: number): number[][] {
+  const prng = new Prng(BigInt(seed) * 16n + 8n);
+  const out: number[][] = [];
+  for (let i = 0; i < nodes; i++) {
+    const chosen = new Set<number>();
+    if (nodes > 1 && perPeer > 0) chosen.add((i + nodes - 1) % nodes);
+    const want = Math.min(perPeer, nodes - 1);
+    while (chosen.size < want) {
+      const j = prng.nextBelow(nodes);
+      if (j !== i) chosen.add(j);
+    }
+    out.push([...chosen]);
+  }
+  return out;
+}
+
+export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
+  const host = options.host ?? DEFAULT_HOST;
+  if (!isLoopbackHost(host)) throw new NonLoopbackHostError(host);
+  const clock = options.clock ?? systemClock;
+  const basePort = options.port ?? 0;
+  checkInteger('port', basePort, 0, 65535);
+  if (basePort > 0 && basePort + options.nodes - 1 > 65535) {
+    throw new TestnetParameterError(`ports ${basePort}..${basePort + options.nodes - 1} exceed 65535`);
+  }
+  const bootnodesPerPeer = options.bootnodesPerPeer ?? DEFAULT_BOOTNODES_PER_PEER;
+  checkInteger('bootnodesPerPeer', bootnodesPerPeer, 0, 64);
+  const { mix, profiles } = buildProfiles({ ...options, nowSeconds: options.nowSeconds ?? clock.now() / 1000 });
+  const spread = options.startSpreadMs ?? Math.min(MAX_START_SPREAD_MS, START_SPREAD_PER_PEER_MS * mix.nodes);
+  checkInteger('startSpreadMs', spread, 0, 3_600_000);
+
+  const tablePrng = new Prng(BigInt(mix.seed) * 16n + 9n);
+  const peers: EmulatedPeer[] = [];
+  try {
+    for (let start = 0; start < profiles.length; start += BIND_BATCH) {
+      const batch = profiles.slice(start, start + BIND_BATCH);
+      const results = await Promise.allSettled(
+        batch.map((profile) => {
+          const prng = new Prng(tablePrng.nextU32() * 65536 + profile.index);
+          return EmulatedPeer.start({
+            profile,
+            host,
+            port: basePort > 0 ? basePort + profile.index : 0,
+            clock,
+            timings: options.timings,
+            random: () => prng.nextFloat(),
+            randomTarget: () => prng.fillBytes(new Uint8Array(64)),
+          });
+        }),
+      );
+      for (const r of results) if (r.status === 'fulfilled') peers.push(r.value);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw toNodeFinderError((failed as PromiseRejectedResult).reason);
+    }
+  } catch (err) {
+    await Promise.allSettled(peers.map((p) => p.close()));
+    throw err;
+  }
+
+  const bootnodes = chooseBootnodes(mix.nodes, bootnodesPerPeer, mix.seed);
+  const records = peers.map((p) => p.record);
+  const spreadPrng = new Prng(BigInt(mix.seed) * 16n + 10n);
+  peers.forEach((peer, i) =>
+    peer.startDiscovery(
+      bootnodes[i]!.map((j) => records[j]!),
+      spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0,
+    ),
+  );
+
+  const manifest = buildManifest({
+    mix,
+    host,
+    basePort: basePort > 0 ? basePort : null,
+    profiles,
+    endpoints: records.map((r) => ({ ip: r.ip, udpPort: r.udpPort, tcpPort: r.tcpPort })),
+    bootnodes,
+  });
+
+  let closing: Promise<void> | undefined;
+  const done = new Set<number>();
+  peers.forEach((p, i) => void p.bootstrapped().then(() => done.add(i)));
+  return {
+    peers,
+    enodes: manifest.peers.map((p) => p.enode),
+    manifest,
+    bootstrapped: () => Promise.all(peers.map((p) => p.bootstrapped())).then(() => undefined),
+    stats: () => collectStats(peers, done.size),
+    close: () => (closing ??= Promise.allSettled(peers.map((p) => p.close())).then(() => undefined)),
+  };
+}
+
+function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): TestnetStats {
+  const sizes = peers.map((p) => p.table.size);
+  const discv4 = { pingsReceived: 0, findnodeReceived: 0, pingsSent: 0, findnodeSent: 0 };
+  const inbound: InboundStats = {
+    accepted: 0,
+    dropped: 0,
+    handshakeFailed: 0,
+    tooManyPeers: 0,
+    hello: 0,
+    statusSent: 0,
+    headersServed: 0,
+    idleDisconnects: 0,
+    active: 0,
+  };
+  for (const p of peers) {
+    const c = p.endpoint.counters();
+    discv4.pingsReceived += c.pingsReceived;
+    discv4.findnodeReceived += c.findnodeReceived;
+    discv4.pingsSent += c.pingsSent;
+    discv4.findnodeSent += c.findnodeSent;
+    const s = p.inboundStats();
+    for (const k of Object.keys(inbound) as (keyof InboundStats)[]) inbound[k] += s[k];
+  }
+  return {
+    peers: peers.length,
+    table: {
+      min: sizes.length ? Math.min(...sizes) : 0,
+      mean: sizes.length ? sizes.reduce((a, b) => a + b, 0) / sizes.length : 0,
+      max: sizes.length ? Math.max(...sizes) : 0,
+    },
+    bootstrapped,
+    discv4,
+    inbound,
+  };
+}
