@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { registerDistance } from './distance.js';
 import { registerCrawl } from './crawl.js';
 import { registerDb } from './db.js';
+import { registerTestnet } from './testnet.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCrawl(program);
   registerDistance(program);
   registerDb(program);
+  registerTestnet(program);
   return program;
 }
 
