@@ -146,7 +146,7 @@ function neighborsBreakdown(bytes: Uint8Array): BenchTable {
   const sig = bytes.subarray(32, 96);
   const keys = p.type === PacketType.Neighbors ? p.data.nodes.map((n) => n.publicKey) : [];
   const parts: [string, () => void, number][] = [
-    ['RLP decode of the packet data (src/util/rlp.ts → `rlp` package)', () => void rlpDecodePrefix(bytes.subarray(98)), 1],
+    ['RLP decode of the packet data (src/util/rlp.ts)', () => void rlpDecodePrefix(bytes.subarray(98)), 1],
     ['keccak256 over the packet, ×2 (hash check + signing digest)', () => void keccak256(bytes.subarray(32)), 2],
     [`keccak256 node id per entry, ×${keys.length}`, () => void keccak256(keys[0]!), keys.length],
     ['public-key recovery, ×1', () => void b.recover(digest, sig, bytes[96]!), 1],

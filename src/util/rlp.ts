@@ -167,6 +167,8 @@ function headerLength(length: number): number {
   return length < 56 ? 1 : 1 + uintLength(length);
 }
 
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
 function bigintBytes(v: bigint): Uint8Array {
   const hex = v.toString(16);
   return Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
@@ -185,7 +187,7 @@ function flatten(input: RlpInput, ops: Op[], depth: number): number {
   }
   if (typeof input === 'bigint') {
     if (input < 0n) throw new RangeError(`rlpEncode: negative bigint ${input}`);
-    if (input <= BigInt(Number.MAX_SAFE_INTEGER)) return flatten(Number(input), ops, depth);
+    if (input <= MAX_SAFE_BIGINT) return flatten(Number(input), ops, depth);
     return flatten(bigintBytes(input), ops, depth);
   }
   if (typeof input === 'string') return flatten(Buffer.from(input, 'utf8'), ops, depth);
