@@ -9,6 +9,7 @@ import { registerDistance } from './distance.js';
 import { registerCrawl } from './crawl.js';
 import { registerDb } from './db.js';
 import { registerTestnet } from './testnet.js';
+import { registerPing } from './ping.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDistance(program);
   registerDb(program);
   registerTestnet(program);
+  registerPing(program);
   return program;
 }
 
