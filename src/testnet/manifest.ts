@@ -3,8 +3,8 @@
  * capabilities, network, head, fork ID, peer-limit state, metric, TCP on/off) and what a crawler
  * should observe when it probes the peer, so tests and reports can compare a crawl with the truth.
  *
- * JSON, one object; numbers that may exceed 2^53 (total difficulty) are decimal strings, hashes
- * and keys lowercase hex without 0x (as in src/crawler/events.ts), fork hashes "0x…" (EIP-2124).
+ * JSON, one object; numbers that may exceed 2^53 (total difficulty) are decimal strings; hashes,
+ * keys and fork hashes are lowercase hex without 0x, as in src/crawler/events.ts.
  */
 import { ADVERTISED_ETH_VERSIONS, formatCapability } from '../devp2p/capabilities.js';
 import { parseClientId } from '../devp2p/client-id.js';
@@ -12,7 +12,6 @@ import type { DisconnectReasonName } from '../devp2p/disconnect-reasons.js';
 import type { DistanceMetric } from '../discv4/table.js';
 import { formatEnode } from '../enode/enode-url.js';
 import type { ErrorKind } from '../errors.js';
-import { forkHashHex } from '../eth/fork-id.js';
 import type { ForkVerdict, DialOutcome } from '../crawler/events.js';
 import { bytesToHex } from '../util/bytes.js';
 import type { TestnetNetworkName } from './chain.js';
@@ -23,7 +22,7 @@ export const MANIFEST_FORMAT = 'nodefinder-testnet/1';
 /** What a probe (src/crawler/probe.ts) by a crawler of `expectedFor` should record. */
 export interface ExpectedProbe {
   outcome: DialOutcome;
-  /** Set when outcome is 'error'. */
+  /** The probe's recorded error: set when outcome is 'error', and 'no_shared_capability' for 'hello'. */
   errorKind: ErrorKind | null;
   /** A DISCONNECT the peer sends before HELLO. */
   disconnectReason: DisconnectReasonName | null;
@@ -95,7 +94,8 @@ export function expectedProbe(profile: PeerProfile, ethVersions: readonly number
   if (!profile.tcp) return { ...none, outcome: 'error', errorKind: 'connection_refused' };
   if (profile.full) return { ...none, outcome: 'disconnect', disconnectReason: 'too_many_peers' };
   const shared = profile.capabilities.filter((c) => c.name === 'eth' && ethVersions.includes(c.version)).map((c) => c.version);
-  if (shared.length === 0) return { ...none, outcome: 'hello' };
+  // HELLO, then the crawler leaves (useless_peer) and records why.
+  if (shared.length === 0) return { ...none, outcome: 'hello', errorKind: 'no_shared_capability' };
   const onMainnet = profile.chain.network.name === 'mainnet';
   return {
     ...none,
@@ -136,7 +136,7 @@ export function buildManifest(input: {
       clientId: p.clientId,
       capabilities: p.capabilities.map(formatCapability),
       network: { name: chain.network.name, networkId: chain.network.networkId, genesisHash: bytesToHex(chain.network.genesisHash) },
-      forkId: { hash: forkHashHex(chain.forkId.hash), next: Number(chain.forkId.next) },
+      forkId: { hash: bytesToHex(chain.forkId.hash), next: Number(chain.forkId.next) },
       staleFork: p.staleFork,
       head: {
         number: Number(chain.head.number),
