@@ -205,7 +205,12 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
       throw new NoSharedCapabilityError(`no eth version in common (peer offers ${rec.event.hello.caps.join(', ') || 'nothing'})`);
     }
     const nowSeconds = Math.floor(clock.now() / 1000);
-    peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(localStatus(config.network, eth.version, nowSeconds)));
+    try {
+      peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(localStatus(config.network, eth.version, nowSeconds)));
+    } catch (err) {
+      // Already over (e.g. HELLO, STATUS, DISCONNECT in one burst): a STATUS that came is still read.
+      if (!peer.closed) throw err;
+    }
     const statusMessage = await peer.awaitMessage('STATUS', isEth(ETH_MESSAGE_IDS.status), {
       timeoutMs: timeouts.statusMs,
       signal,

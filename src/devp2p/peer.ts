@@ -224,7 +224,10 @@ export class Devp2pPeer {
     this.session.send(wireId, encodeMessageData(wireId, payload, this.snappyOn));
   }
 
-  /** The first capability message (already received or still to come) matching `match`. */
+  /**
+   * The first capability message (already received or still to come) matching `match`. Messages
+   * received before the session ended can still be read after it ended.
+   */
   awaitMessage(what: string, match: (m: CapabilityMessage) => boolean, options: WaitOptions): Promise<CapabilityMessage> {
     const index = this.unclaimed.findIndex(match);
     if (index >= 0) {
@@ -397,8 +400,7 @@ export class Devp2pPeer {
     for (const w of this.helloWaiters.splice(0)) w.reject(err);
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const w of this.pongWaiters.splice(0)) w.reject(err);
-    this.unclaimed = [];
-    this.counters.unclaimedBytes = 0;
+    // `unclaimed` stays readable: a STATUS that came just before a DISCONNECT is still an answer.
   }
 
   /**

@@ -60,9 +60,9 @@ interface Run {
 let seed = 1;
 
 /** Start an outbound probe towards a scripted peer; returns once the RLPx handshake is done. */
-async function outbound(extra: Partial<ProbeConfig> = {}, signal?: AbortSignal): Promise<Run> {
+async function outbound(extra: Partial<ProbeConfig> = {}, signal?: AbortSignal, chunkSize = randomChunks(seed++, 300)): Promise<Run> {
   const clock = new ManualClock(START);
-  const [ours, theirs] = createMemoryStreamPair({ chunkSize: randomChunks(seed++, 300) });
+  const [ours, theirs] = createMemoryStreamPair({ chunkSize });
   const me = identity();
   const them = identity();
   let done = false;
@@ -159,6 +159,30 @@ describe('probe against hostile or odd peers', () => {
     expect(received(e)).toEqual(['too_many_peers']);
     expect(sent(e)).toEqual([]);
     expect(dialVerdict(e)).toBe('too_many_peers');
+  });
+
+  it('HELLO, STATUS and DISCONNECT in one read → the STATUS is still recorded', async () => {
+    const run = await outbound({}, undefined, (n) => n); // every write arrives whole, coalesced
+    run.peer.hello();
+    run.peer.status(localStatus(NETWORKS.mainnet, 68, NOW_S));
+    run.peer.disconnect('too_many_peers');
+    const { event: e } = await run.probe;
+    expect([e.outcome, e.errorKind, received(e), sent(e)]).toEqual(['status', null, ['too_many_peers'], []]);
+    expect(e.status?.forkVerdict).toBe('compatible');
+    expect(dialVerdict(e)).toBe('hello');
+  });
+
+  it('a p2p/4 peer: nothing is compressed either way', async () => {
+    const e = await script(async (run) => {
+      run.peer.autoPong = true;
+      run.peer.hello({ protocolVersion: 4 });
+      const theirs = await run.peer.next(ETH_OFFSET, 'prober STATUS');
+      expect(decodeStatus(theirs.data, 68).networkId).toBe(1n); // plain RLP, no snappy
+      run.peer.status(localStatus(NETWORKS.mainnet, 68, NOW_S));
+    });
+    expect([e.outcome, e.errorKind, e.hello?.p2pVersion, sent(e)]).toEqual(['status', null, 4, ['client_quitting']]);
+    await until(() => e.peer.disconnectsReceived().length > 0);
+    expect(e.peer.disconnectsReceived()).toEqual(['client_quitting']);
   });
 
   it('DISCONNECT after HELLO but uncompressed (ethereumjs style) → the reason is still read', async () => {
