@@ -1,0 +1,32 @@
+-- freshness: each node's latest STATUS on one chain in a window, with the number of its best block:
+-- from the STATUS itself (eth/69) or a header request, else from any other STATUS in or just before the
+-- window that named the same best hash with a known number.
+-- $1 since (timestamptz): window start, inclusive
+-- $2 until (timestamptz): window end, exclusive
+-- $3 excluded (text[]): hex node IDs to leave out ('{}' for none)
+-- $4 genesis (text): hex genesis hash of the chain (mainnet: d4e56740…cb8fa3)
+-- Returns: node_id (hex), at_ms (float8), best_block (text, uint64, NULL if unknown), inferred (boolean:
+-- number taken from another STATUS with the same best hash), client_name (text or NULL).
+WITH excluded AS (SELECT decode(x, 'hex') AS node_id FROM unnest($3::text[]) AS x),
+latest AS (
+  SELECT DISTINCT ON (node_id) node_id, started_at, dial_id, best_hash, best_block
+  FROM statuses
+  WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL AND genesis_hash = decode($4::text, 'hex') AND node_id NOT IN (SELECT node_id FROM excluded)
+  ORDER BY node_id, started_at DESC
+),
+numbered AS (
+  SELECT l.*, CASE WHEN l.best_block IS NULL THEN (
+           SELECT max(x.best_block) FROM statuses x
+           WHERE x.best_hash = l.best_hash AND x.best_block IS NOT NULL
+             AND x.started_at >= $1::timestamptz - interval '1 day' AND x.started_at < $2::timestamptz
+         ) END AS inferred_block
+  FROM latest l
+)
+SELECT encode(n.node_id, 'hex') AS node_id,
+       (extract(epoch FROM n.started_at) * 1000)::float8 AS at_ms,
+       coalesce(n.best_block, n.inferred_block)::text AS best_block,
+       (n.best_block IS NULL AND n.inferred_block IS NOT NULL) AS inferred,
+       h.client_name
+FROM numbered n
+LEFT JOIN hellos h ON h.dial_id = n.dial_id AND h.started_at = n.started_at
+ORDER BY 1;

@@ -1,0 +1,164 @@
+/**
+ * What every report module gets: the database, the time window, options, and memoised shared
+ * results (the abusive-IP exclusion list, the geo database) so a composite report (snapshot) runs
+ * each query once.
+ */
+import { packagedGeo, type GeoLookup } from '../geo/index.js';
+import type { NetworkName } from '../eth/networks.js';
+import type { Queryable, Row } from '../store/database.js';
+import { loadReportQuery, runReportQuery } from './sql.js';
+import type { ExternalList } from './external-list.js';
+
+export const DAY_MS = 86_400_000;
+
+export interface ReportOptions {
+  /** Window [since, until) in ms since the epoch. */
+  since: number;
+  until: number;
+  /** Stamped on the report (SOURCE_DATE_EPOCH or now). */
+  generatedAt: number;
+  /** Count the node IDs of abusive IPs too (default: leave them out). */
+  includeAbusive?: boolean;
+  /** An IP with at least this many node IDs in the window is abusive (default 10). */
+  abusiveMinIds?: number;
+  /** Rows shown in ranked tables and charts before "other" (default 15). */
+  top?: number;
+  /** Longitudinal bucket (default day). */
+  bucket?: 'hour' | 'day';
+  /** Chain for freshness (default mainnet). */
+  network?: NetworkName;
+  /** `coverage --external`. */
+  external?: ExternalList;
+  /** Nodes whose pairwise latency bounds are computed (default 200: ~20 000 pairs). */
+  maxPairNodes?: number;
+  /** A release counts for client-age when at least this many nodes announced it (default 2). */
+  releaseMinNodes?: number;
+  /** Geo lookup (default: the packaged database, loaded on first use). */
+  geo?: GeoLookup;
+}
+
+export interface AbusiveIp {
+  ip: string;
+  node_ids: number;
+  new_node_ids: number;
+  hello_node_ids: number;
+  first_seen_ms: number | null;
+  last_seen_ms: number | null;
+}
+
+export interface Exclusion {
+  /** Abusive public IPs (private/reserved ones are reported but never excluded). */
+  ips: AbusiveIp[];
+  /** IPs over the threshold that are private or reserved (exempt). */
+  exempt: AbusiveIp[];
+  /** Hex node IDs left out of counts (empty with includeAbusive). */
+  nodeIds: string[];
+}
+
+export class ReportContext {
+  readonly since: number;
+  readonly until: number;
+  readonly generatedAt: number;
+  readonly includeAbusive: boolean;
+  readonly abusiveMinIds: number;
+  readonly top: number;
+  readonly bucket: 'hour' | 'day';
+  readonly network: NetworkName;
+  readonly external: ExternalList | undefined;
+  readonly maxPairNodes: number;
+  readonly releaseMinNodes: number;
+  private geoLookup: GeoLookup | undefined;
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly db: Queryable,
+    opts: ReportOptions,
+  ) {
+    this.since = opts.since;
+    this.until = opts.until;
+    this.generatedAt = opts.generatedAt;
+    this.includeAbusive = opts.includeAbusive ?? false;
+    this.abusiveMinIds = opts.abusiveMinIds ?? 10;
+    this.top = opts.top ?? 15;
+    this.bucket = opts.bucket ?? 'day';
+    this.network = opts.network ?? 'mainnet';
+    this.external = opts.external;
+    this.maxPairNodes = opts.maxPairNodes ?? 200;
+    this.releaseMinNodes = opts.releaseMinNodes ?? 2;
+    this.geoLookup = opts.geo;
+  }
+
+  get geo(): GeoLookup {
+    this.geoLookup ??= packagedGeo();
+    return this.geoLookup;
+  }
+
+  /** `since`/`until` as query arguments. */
+  get window(): { since: string; until: string } {
+    return { since: new Date(this.since).toISOString(), until: new Date(this.until).toISOString() };
+  }
+
+  /** Run `fn` once per key for this context. */
+  once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn();
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** Run sql/reports/<name>.sql; `since`/`until` are filled in from the window when the query takes them. */
+  query<R extends Row>(name: string, args: Record<string, unknown> = {}): Promise<R[]> {
+    const takes = new Set(loadReportQuery(name).params.map((p) => p.name));
+    const window = Object.fromEntries(Object.entries(this.window).filter(([k]) => takes.has(k)));
+    return runReportQuery<R>(this.db, name, { ...window, ...args });
+  }
+
+  /** A window query that takes the exclusion list as `excluded`. */
+  async queryExcluding<R extends Row>(name: string, args: Record<string, unknown> = {}): Promise<R[]> {
+    const { nodeIds } = await this.exclusion();
+    return this.query<R>(name, { ...args, excluded: nodeIds });
+  }
+
+  /** Abusive IPs in the window and the node IDs to leave out (see abusive.ts). */
+  exclusion(): Promise<Exclusion> {
+    return this.once('exclusion', async () => {
+      const rows = await this.query<AbusiveIp & Row>('abusive-ips', { min_ids: this.abusiveMinIds });
+      const ips: AbusiveIp[] = [];
+      const exempt: AbusiveIp[] = [];
+      for (const r of rows) {
+        const special = this.geo.lookup(r.ip).special;
+        (special ? exempt : ips).push(r);
+      }
+      if (this.includeAbusive || ips.length === 0) return { ips, exempt, nodeIds: [] };
+      const ids = await this.query<{ node_id: string }>('abusive-node-ids', { ips: ips.map((r) => r.ip) });
+      return { ips, exempt, nodeIds: ids.map((r) => r.node_id) };
+    });
+  }
+
+  /** Parameters every report shows. */
+  baseParameters(): Record<string, string | number | boolean | null> {
+    return {
+      since: new Date(this.since).toISOString(),
+      until: new Date(this.until).toISOString(),
+    };
+  }
+}
+
+/** Share of a total as a fraction (null when the total is 0). */
+export function share(n: number, total: number): number | null {
+  return total > 0 ? n / total : null;
+}
+
+/** Keep the first `top` items; sum the rest into one item built by `other`. */
+export function topWithOther<T>(items: readonly T[], top: number, count: (t: T) => number, other: (rest: number, n: number) => T): T[] {
+  if (items.length <= top) return [...items];
+  const rest = items.slice(top);
+  return [...items.slice(0, top), other(rest.reduce((s, t) => s + count(t), 0), rest.length)];
+}
+
+/** Short form of a hex ID for tables (first 8 + last 4 characters). */
+export function shortId(hex: string): string {
+  return hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
+}

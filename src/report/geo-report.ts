@@ -1,0 +1,122 @@
+/**
+ * `report countries` and `report asns`: where the nodes active in the window are, per stage
+ * (discovered, HELLO, STATUS, mainnet), from the offline IP database (src/geo). Each node is placed by
+ * one address: the latest it was dialed or connected from, else the latest learned in discovery.
+ * Private and reserved addresses appear as such, never as a country.
+ */
+import { countryName, GEO_ATTRIBUTION, type GeoLookup } from '../geo/index.js';
+import type { Report, Row, Section } from './render/model.js';
+import { ReportContext, share } from './context.js';
+
+export interface WindowNode {
+  node_id: string;
+  ip: string | null;
+  discovered: boolean;
+  hello: boolean;
+  status: boolean;
+  mainnet: boolean;
+  [key: string]: unknown;
+}
+
+export type GeoDimension = 'country' | 'asn';
+
+export interface GeoCount {
+  /** ISO code / "AS13335" / private / reserved / unknown (no address known: "no address"). */
+  key: string;
+  label: string;
+  nodes: number;
+  discovered: number;
+  hello: number;
+  status: number;
+  mainnet: number;
+}
+
+export function loadWindowNodes(ctx: ReportContext): Promise<WindowNode[]> {
+  return ctx.once('window-nodes', () => ctx.queryExcluding<WindowNode>('window-nodes'));
+}
+
+function keyOf(geo: GeoLookup, ip: string | null, by: GeoDimension): { key: string; label: string } {
+  if (ip === null) return { key: 'no address', label: 'no address known' };
+  const g = geo.lookup(ip);
+  if (g.special) return { key: g.special.label, label: `${g.special.label} (${g.special.name})` };
+  if (by === 'country') return { key: g.country, label: g.country === 'unknown' ? 'not in the database' : countryName(g.country) };
+  if (g.asn === null) return { key: 'unknown', label: 'not in the database' };
+  return { key: `AS${g.asn}`, label: g.org ?? '' };
+}
+
+/** Count nodes per country or AS and stage, largest (by all nodes) first. */
+export function geoCounts(nodes: readonly WindowNode[], geo: GeoLookup, by: GeoDimension): GeoCount[] {
+  const m = new Map<string, GeoCount>();
+  for (const n of nodes) {
+    const { key, label } = keyOf(geo, n.ip, by);
+    // special addresses are grouped by label; keep the first block name seen as the row's label
+    const c = m.get(key) ?? { key, label, nodes: 0, discovered: 0, hello: 0, status: 0, mainnet: 0 };
+    c.nodes++;
+    if (n.discovered) c.discovered++;
+    if (n.hello) c.hello++;
+    if (n.status) c.status++;
+    if (n.mainnet) c.mainnet++;
+    m.set(key, c);
+  }
+  return [...m.values()].sort((a, b) => b.nodes - a.nodes || b.hello - a.hello || (a.key < b.key ? -1 : 1));
+}
+
+export function geoSection(counts: readonly GeoCount[], by: GeoDimension, top: number, source: string): Section {
+  const total = counts.reduce((s, c) => s + c.nodes, 0);
+  let shown = [...counts];
+  if (shown.length > top) {
+    const rest = shown.slice(top);
+    const sum = (f: (c: GeoCount) => number) => rest.reduce((s, c) => s + f(c), 0);
+    shown = [
+      ...shown.slice(0, top),
+      { key: `other (${rest.length})`, label: '', nodes: sum((c) => c.nodes), discovered: sum((c) => c.discovered), hello: sum((c) => c.hello), status: sum((c) => c.status), mainnet: sum((c) => c.mainnet) },
+    ];
+  }
+  const rows: Row[] = shown.map((c) => ({ key: c.key, label: c.label, nodes: c.nodes, share: share(c.nodes, total), discovered: c.discovered, hello: c.hello, status: c.status, mainnet: c.mainnet }));
+  return {
+    id: by === 'country' ? 'countries' : 'asns',
+    title: by === 'country' ? 'Countries' : 'Autonomous systems',
+    columns: [
+      { key: 'key', label: by === 'country' ? 'Country' : 'AS', type: 'text' },
+      { key: 'label', label: by === 'country' ? 'Name' : 'Organisation', type: 'text' },
+      { key: 'nodes', label: 'Nodes', type: 'integer' },
+      { key: 'share', label: 'Share', type: 'percent' },
+      { key: 'discovered', label: 'Discovered', type: 'integer' },
+      { key: 'hello', label: 'HELLO', type: 'integer' },
+      { key: 'status', label: 'STATUS', type: 'integer' },
+      { key: 'mainnet', label: 'Mainnet', type: 'integer' },
+    ],
+    rows,
+    chart: { type: 'bar', x: 'key', series: ['discovered', 'hello', 'mainnet'], yLabel: 'nodes' },
+    notes: [
+      `${total} nodes active in the window, each placed by one address (latest dialed, else latest learned).`,
+      'private = RFC 1918, CGNAT (RFC 6598), unique-local IPv6; reserved = loopback, link-local, documentation, multicast and other special-purpose blocks.',
+      `Data: ${source}. ${GEO_ATTRIBUTION}`,
+    ],
+  };
+}
+
+export function geoData(counts: readonly GeoCount[], by: GeoDimension): Record<string, unknown>[] {
+  return counts.map((c) =>
+    by === 'country'
+      ? { country: c.key, count: c.nodes, discovered: c.discovered, hello: c.hello, status: c.status, mainnet: c.mainnet }
+      : { asn: c.key, org: c.label, count: c.nodes, discovered: c.discovered, hello: c.hello, status: c.status, mainnet: c.mainnet },
+  );
+}
+
+async function build(ctx: ReportContext, by: GeoDimension): Promise<Report> {
+  const nodes = await loadWindowNodes(ctx);
+  const counts = geoCounts(nodes, ctx.geo, by);
+  const { nodeIds } = await ctx.exclusion();
+  return {
+    name: by === 'country' ? 'countries' : 'asns',
+    title: by === 'country' ? 'Nodes by country' : 'Nodes by autonomous system',
+    generatedAt: ctx.generatedAt,
+    parameters: { ...ctx.baseParameters(), excluded_abusive: nodeIds.length },
+    sections: [geoSection(counts, by, ctx.top, ctx.geo.source)],
+    data: { nodes: nodes.length, [by === 'country' ? 'countries' : 'asns']: geoData(counts, by) },
+  };
+}
+
+export const buildCountriesReport = (ctx: ReportContext): Promise<Report> => build(ctx, 'country');
+export const buildAsnsReport = (ctx: ReportContext): Promise<Report> => build(ctx, 'asn');

@@ -1,0 +1,206 @@
+/**
+ * `report snapshot`: the network in the 24 hours ending --at — size at each stage (discovered, HELLO,
+ * STATUS, mainnet), clients and releases, countries and ASes, latency, freshness, disconnect reasons,
+ * and the non-productive peers (other networks, no eth, useless peers, other subprotocols).
+ *
+ * JSON contract (DESIGN.md): `nodes` {discovered, hello, status, mainnet, …}, `clients`
+ * [{client, count}], `disconnects` [{reason, count}], `latency_ms` {p50, p90}; plus more below.
+ */
+import { networkByGenesis } from '../eth/networks.js';
+import type { Report, Row, Section } from './render/model.js';
+import { clientSections, clientsData, loadClients } from './clients.js';
+import { ReportContext, share } from './context.js';
+import { disconnectsData, loadDialOutcomes, loadDisconnects, outcomeSection, reasonSection } from './disconnects.js';
+import { computeFreshness, freshnessData, freshnessSections, loadFreshness } from './freshness.js';
+import { geoCounts, geoData, geoSection, loadWindowNodes } from './geo-report.js';
+import { latencyHistogramSection, latencySummarySection, loadLatency, nodeRtts, summarize } from './latency.js';
+import { estimateSize, loadCaptures, sizeData, sizeSections } from './size.js';
+
+export interface Stages {
+  discovered: number;
+  dialed: number;
+  responded: number;
+  inbound: number;
+  hello: number;
+  status: number;
+  mainnet: number;
+  excluded: number;
+  [key: string]: unknown;
+}
+
+export const SNAPSHOT_WINDOW_MS = 86_400_000;
+
+export async function loadStages(ctx: ReportContext): Promise<Stages> {
+  const [row] = await ctx.queryExcluding<Stages>('snapshot-stages');
+  return row!;
+}
+
+const STAGE_LABELS: [keyof Stages, string][] = [
+  ['discovered', 'Discovered (discovery v4)'],
+  ['dialed', 'Dialed'],
+  ['responded', 'Responded to a dial'],
+  ['inbound', 'Dialed us (inbound)'],
+  ['hello', 'Completed HELLO'],
+  ['status', 'Completed STATUS'],
+  ['mainnet', 'Mainnet (network 1, genesis, fork ID)'],
+];
+
+function stagesSection(s: Stages, excludedNote: string): Section {
+  return {
+    id: 'stages',
+    title: 'Network size by stage',
+    columns: [
+      { key: 'stage', label: 'Stage', type: 'text' },
+      { key: 'nodes', label: 'Distinct node IDs', type: 'integer' },
+      { key: 'of_discovered', label: 'Of discovered', type: 'percent' },
+    ],
+    rows: STAGE_LABELS.map(([key, label]): Row => ({ stage: label, nodes: s[key] as number, of_discovered: share(s[key] as number, s.discovered) })),
+    chart: { type: 'bar', x: 'stage', series: ['nodes'], yLabel: 'node IDs' },
+    notes: [
+      'Distinct node IDs per stage in the window; stages are not nested (an inbound peer can complete HELLO without being discovered).',
+      'Mainnet = STATUS with network ID 1, the mainnet genesis hash and an EIP-2124 fork ID judged compatible when dialed.',
+      excludedNote,
+    ],
+  };
+}
+
+interface CategoryRow {
+  category: string;
+  nodes: number;
+  [key: string]: unknown;
+}
+
+const CATEGORY_LABELS: Record<string, string> = {
+  mainnet: 'mainnet (productive)',
+  mainnet_fork_mismatch: 'mainnet genesis, fork ID rejected (stale or other fork)',
+  other_network: 'another network',
+  no_eth: 'no eth capability',
+  useless_peer: 'eth, but useless_peer',
+  no_status: 'eth, but no STATUS (left or failed first)',
+};
+
+async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Section[]; data: Record<string, unknown> }> {
+  const cats = await ctx.queryExcluding<CategoryRow>('nonproductive');
+  const nets = await ctx.queryExcluding<{ network_id: string; genesis: string; nodes: number; compatible_nodes: number }>('networks');
+  const caps = await ctx.queryExcluding<{ capability: string; nodes: number }>('capabilities');
+  const total = cats.reduce((s, c) => s + c.nodes, 0);
+  const categories: Section = {
+    id: 'productive',
+    title: 'Productive and non-productive peers',
+    columns: [
+      { key: 'category', label: 'Category', type: 'text' },
+      { key: 'nodes', label: 'Nodes', type: 'integer' },
+      { key: 'share', label: 'Share', type: 'percent' },
+    ],
+    rows: cats.map((c): Row => ({ category: CATEGORY_LABELS[c.category] ?? c.category, nodes: c.nodes, share: share(c.nodes, total) })),
+    chart: { type: 'bar', x: 'category', series: ['nodes'], yLabel: 'nodes' },
+    notes: [`The ${total} nodes that completed HELLO, each in the first matching category.`],
+  };
+  const networks: Section = {
+    id: 'networks',
+    title: 'Networks announced in STATUS',
+    columns: [
+      { key: 'network', label: 'Network', type: 'text' },
+      { key: 'network_id', label: 'Network ID', type: 'text' },
+      { key: 'genesis', label: 'Genesis', type: 'text' },
+      { key: 'nodes', label: 'Nodes', type: 'integer' },
+      { key: 'compatible', label: 'Fork ID compatible', type: 'integer' },
+    ],
+    rows: nets.slice(0, ctx.top).map((n): Row => ({
+      network: networkByGenesis(n.genesis)?.name ?? 'unknown',
+      network_id: n.network_id,
+      genesis: `${n.genesis.slice(0, 10)}…`,
+      nodes: n.nodes,
+      compatible: n.compatible_nodes,
+    })),
+    notes: ['Fork IDs are only judged for peers on the crawled network (others are unchecked).'],
+  };
+  const byName = new Map<string, number>();
+  for (const c of caps) {
+    // one node can offer several versions: per name, keep the largest count (a lower bound of the union)
+    const name = c.capability.split('/')[0] ?? c.capability;
+    byName.set(name, Math.max(byName.get(name) ?? 0, c.nodes));
+  }
+  const capabilities: Section = {
+    id: 'capabilities',
+    title: 'Capabilities offered in HELLO',
+    columns: [
+      { key: 'capability', label: 'Capability', type: 'text' },
+      { key: 'nodes', label: 'Nodes', type: 'integer' },
+    ],
+    rows: caps.slice(0, Math.max(ctx.top, 20)).map((c): Row => ({ capability: c.capability, nodes: c.nodes })),
+    chart: { type: 'bar', x: 'capability', series: ['nodes'], yLabel: 'nodes' },
+    notes: ['Other subprotocols than eth/snap mark non-Ethereum or special-purpose peers.'],
+  };
+  return {
+    sections: [categories, networks, capabilities],
+    data: {
+      non_productive: Object.fromEntries(cats.map((c) => [c.category, c.nodes])),
+      networks: nets.map((n) => ({ network: networkByGenesis(n.genesis)?.name ?? null, network_id: n.network_id, genesis: n.genesis, nodes: n.nodes })),
+      capabilities: caps.map((c) => ({ capability: c.capability, nodes: c.nodes })),
+    },
+  };
+}
+
+export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
+  const exclusion = await ctx.exclusion();
+  const stages = await loadStages(ctx);
+  const clients = await loadClients(ctx);
+  const windowNodes = await loadWindowNodes(ctx);
+  const countries = geoCounts(windowNodes, ctx.geo, 'country');
+  const asns = geoCounts(windowNodes, ctx.geo, 'asn');
+  const rtts = nodeRtts(await loadLatency(ctx));
+  const latency = summarize(rtts.map((r) => r.rttMs));
+  const freshness = computeFreshness(await loadFreshness(ctx));
+  const disconnects = await loadDisconnects(ctx);
+  const outcomes = await loadDialOutcomes(ctx);
+  const nonProductive = await nonProductiveSections(ctx);
+  const captures = await loadCaptures(ctx);
+  const size = estimateSize(captures);
+
+  const excludedNote = ctx.includeAbusive
+    ? `Node IDs of abusive IPs are included (--include-abusive): ${exclusion.ips.length} IP(s) carry ≥ ${ctx.abusiveMinIds} node IDs.`
+    : `${exclusion.nodeIds.length} node IDs on ${exclusion.ips.length} public IP(s) carrying ≥ ${ctx.abusiveMinIds} node IDs each are left out (see report abusive; --include-abusive keeps them).`;
+  const [clientsSection, releasesSection] = clientSections(clients, ctx.top);
+  const sections: Section[] = [
+    stagesSection(stages, excludedNote),
+    ...nonProductive.sections,
+    clientsSection!,
+    releasesSection!,
+    geoSection(countries, 'country', ctx.top, ctx.geo.source),
+    geoSection(asns, 'asn', ctx.top, ctx.geo.source),
+    latencySummarySection(latency),
+    latencyHistogramSection(rtts),
+    ...freshnessSections(freshness, ctx.network, ctx.top).slice(0, 1),
+    reasonSection(disconnects, 'received'),
+    outcomeSection(outcomes),
+    ...sizeSections(size, captures).slice(0, 2),
+  ];
+  return {
+    name: 'snapshot',
+    title: `Network snapshot, 24 hours to ${new Date(ctx.until).toISOString()}`,
+    generatedAt: ctx.generatedAt,
+    parameters: { ...ctx.baseParameters(), at: new Date(ctx.until).toISOString(), include_abusive: ctx.includeAbusive, abusive_min_ids: ctx.abusiveMinIds },
+    sections,
+    data: {
+      nodes: {
+        discovered: stages.discovered,
+        dialed: stages.dialed,
+        responded: stages.responded,
+        inbound: stages.inbound,
+        hello: stages.hello,
+        status: stages.status,
+        mainnet: stages.mainnet,
+      },
+      excluded_abusive: { node_ids: exclusion.nodeIds.length, ips: exclusion.ips.map((i) => i.ip) },
+      clients: clientsData(clients),
+      countries: geoData(countries, 'country'),
+      asns: geoData(asns, 'asn'),
+      latency_ms: { p50: latency.p50, p90: latency.p90, p99: latency.p99, nodes: latency.nodes },
+      freshness: freshnessData(freshness),
+      disconnects: disconnectsData(disconnects),
+      ...nonProductive.data,
+      size_estimate: sizeData(size),
+    },
+  };
+}
