@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { registerDistance } from './distance.js';
 import { registerCrawl } from './crawl.js';
 import { registerDb } from './db.js';
+import { registerReport } from './report.js';
 import { registerTestnet } from './testnet.js';
 import { registerPing } from './ping.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerCrawl(program);
   registerDistance(program);
   registerDb(program);
+  registerReport(program);
   registerTestnet(program);
   registerPing(program);
   return program;
