@@ -282,6 +282,35 @@ describe('testnet: idle sessions and options', () => {
     }
   });
 
+  it('survives hostile bytes: garbage handshakes fail, a malformed eth request ends that session only', async () => {
+    const tn = await startTestnet({ nodes: 1, seed: 3, fullFraction: 0, noTcpFraction: 0, parityFraction: 0, otherNetworkFraction: 0, timings: { handshakeTimeoutMs: 500 } });
+    try {
+      const node = parseEnode(tn.enodes[0]!);
+      const dialer = new NodeTcpDialer();
+      for (let i = 0; i < 20; i++) {
+        const stream = await dialer.connect(node.ip, node.tcpPort);
+        stream.write(randomBytes(i === 0 ? 0 : Math.floor(Math.random() * 3000) + 1));
+        stream.end();
+      }
+      for (let i = 0; i < 300 && tn.stats().inbound.handshakeFailed < 20; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(tn.stats().inbound).toMatchObject({ accepted: 20, handshakeFailed: 20, hello: 0 });
+
+      const key = generatePrivateKey();
+      const session = await openRlpx({ stream: await dialer.connect(node.ip, node.tcpPort), clock: systemClock, privateKey: key, remotePublicKey: node.publicKey });
+      const peer = new Devp2pPeer({ session, clock: systemClock, clientId: 'hostile', capabilities: ethCapabilities(), listenPort: 0, nodeKey: publicKeyFromPrivate(key) });
+      await peer.awaitHello({ timeoutMs: 3_000 });
+      peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, Uint8Array.of(0xc3, 0x01, 0xc1)); // truncated list
+      const err = await peer.awaitMessage('nothing', () => false, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RemoteDisconnectError);
+      expect((err as RemoteDisconnectError).reason).toBe('breach_of_protocol');
+
+      const ok = await probeOutbound(probeConfig(), dialer, node, 'dynamic');
+      expect(ok.event.outcome).toBe('status');
+    } finally {
+      await tn.close();
+    }
+  });
+
   it('binds port+i when given a base port, and refuses non-loopback hosts', async () => {
     let tn: Testnet | undefined;
     for (let attempt = 0; attempt < 5 && !tn; attempt++) {
