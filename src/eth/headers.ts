@@ -113,7 +113,7 @@ export function decodeBlockHeaders(payload: Uint8Array, maxHeaders: number = MAX
 function decodeHeaderItem(item: RlpItem, index: number): BlockHeader {
   const what = `header ${index}`;
   const fields = asList(item, what, LEGACY_HEADER_FIELDS);
-  // The rlp package rejects non-canonical encodings, so re-encoding yields the bytes as received.
+  // util/rlp rejects non-canonical encodings, so re-encoding yields the bytes as received.
   const raw = rlpEncode(item as RlpInput);
   if (raw.length > MAX_HEADER_SIZE) throw new EthTooLargeError(`${what} size`, raw.length, MAX_HEADER_SIZE);
   for (let i = 0; i < fields.length; i++) {
