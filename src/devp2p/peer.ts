@@ -248,7 +248,8 @@ export class Devp2pPeer {
   /** p2p PING → PONG round trip in ms (PONGs answer PINGs in order). */
   ping(options: WaitOptions): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
-    if (!this.remote) return Promise.reject(new ProtocolBreachError('ping before the HELLO exchange'));
+    // Our misuse, not the remote's: PING belongs to an established session.
+    if (!this.remote) return Promise.reject(new NodeFinderError('internal', 'ping before the HELLO exchange'));
     const sentAt = this.clock.now();
     const result = this.wait<number>('PONG', options, (settle) => {
       this.pongWaiters.push(settle);
