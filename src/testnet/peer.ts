@@ -21,6 +21,7 @@ import { Table } from '../discv4/table.js';
 import { Refresher } from '../discv4/lookup.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { formatEnode } from '../enode/enode-url.js';
+import { createEnr, type Enr } from '../enode/enr.js';
 import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import { NodeUdpTransport } from '../net/node-udp.js';
@@ -90,6 +91,21 @@ export function localCapabilities(caps: readonly Capability[]): LocalCapability[
     const length = protocolLength(c.name, c.version) ?? (c.name === 'eth' ? OLD_ETH_LENGTHS[c.version] : undefined);
     if (length === undefined) throw new RangeError(`no message count for ${c.name}/${c.version}`);
     return { ...c, length };
+  });
+}
+
+/**
+ * The peer's ENR as geth builds it: endpoint, the "eth" entry with its fork ID (devp2p
+ * enr-entries/eth.md) and an empty "snap" entry when it serves snap (enr-entries/snap.md).
+ */
+function ownRecord(profile: PeerProfile, ip: string, udp: number, tcp: number): Enr {
+  const v6 = ip.includes(':');
+  return createEnr({
+    privateKey: profile.privateKey,
+    seq: 1n,
+    ...(v6 ? { ip6: ip, udp6: udp, tcp6: tcp } : { ip, udp, tcp }),
+    eth: { forkHash: profile.chain.forkId.hash, forkNext: profile.chain.forkId.next },
+    ...(profile.capabilities.some((c) => c.name === 'snap') ? { extra: { snap: [] } } : {}),
   });
 }
 
@@ -182,6 +198,7 @@ export class EmulatedPeer {
       transport,
       clock: this.clock,
       tcpPort: this.tcpPort,
+      enr: ownRecord(this.profile, transport.localAddress.address, transport.localAddress.port, this.tcpPort),
       responseTimeoutMs: this.timings.responseTimeoutMs,
       bondWaitMs: this.timings.responseTimeoutMs,
       // geth answers FINDNODE from live entries when it has any (findnodeByID preferLive).

@@ -60,6 +60,42 @@ describe('testnet profiles: a seeded, deterministic mix', () => {
     expect(moreFull.map((p) => p.chain.network.name)).toEqual(profiles.map((p) => p.chain.network.name));
   });
 
+  it('property: for random sizes and shares, counts are exact (or clamped to who is eligible) and invariants hold', () => {
+    const rand = (() => {
+      let x = 0x9e3779b9;
+      return () => ((x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) ^ 0x68e31da4) >>> 0) / 2 ** 32;
+    })();
+    for (let run = 0; run < 40; run++) {
+      const nodes = 1 + Math.floor(rand() * 120);
+      const o = {
+        nodes,
+        seed: Math.floor(rand() * 1e9),
+        nowSeconds: NOW,
+        parityFraction: rand(),
+        noTcpFraction: rand() / 2,
+        fullFraction: rand() / 2,
+        otherNetworkFraction: rand(),
+        staleForkPeers: Math.floor(rand() * Math.min(nodes, 5)),
+      };
+      const ps = buildProfiles(o).profiles;
+      const s = summary(ps);
+      const where = JSON.stringify(o);
+      expect(ps, where).toHaveLength(nodes);
+      expect(s.parity, where).toBe(Math.round(o.parityFraction * nodes));
+      expect(s.noTcp, where).toBe(Math.round(o.noTcpFraction * nodes));
+      expect(s.full, where).toBe(Math.min(Math.round(o.fullFraction * nodes), nodes - s.noTcp));
+      const modern = ps.filter((p) => p.client !== 'parity' && p.client !== 'parity-ethereum').length;
+      expect(s.other, where).toBe(Math.min(Math.round(o.otherNetworkFraction * nodes), modern));
+      const staleEligible = ps.filter((p) => p.client !== 'parity' && p.client !== 'parity-ethereum' && p.chain.network.name === 'mainnet' && p.tcp && !p.full).length;
+      expect(s.stale, where).toBe(Math.min(o.staleForkPeers, staleEligible));
+      for (const p of ps) {
+        expect(p.full && !p.tcp, where).toBe(false);
+        expect(p.capabilities.some((c) => c.name === 'eth'), where).toBe(true);
+        expect(parseClientId(p.clientId).name.length, where).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('writes realistic client ids that our parser splits into name, version and platform', () => {
     const { profiles } = buildProfiles({ nodes: 300, seed: 11, nowSeconds: NOW });
     const names = new Set<string>();

@@ -240,12 +240,15 @@ describe('testnet: 20 emulated peers on loopback', () => {
     }
   });
 
-  it('serves signed ENRs with its endpoint', async () => {
+  it('serves signed ENRs with its endpoint and fork ID', async () => {
     const o = await outsider();
     try {
       const m = testnet.manifest.peers[1]!;
       const enr = await o.endpoint.requestEnr(parseEnode(m.enode));
       expect(hex(enr.nodeId)).toBe(m.nodeId);
+      expect([enr.ip, enr.udp, enr.tcp]).toEqual([m.ip, m.udpPort, m.tcpPort]);
+      expect(enr.eth && [hex(enr.eth.forkHash), enr.eth.forkNext]).toEqual([m.forkId.hash, BigInt(m.forkId.next)]);
+      expect(enr.get('snap') !== undefined).toBe(m.capabilities.includes('snap/1'));
     } finally {
       await o.endpoint.close();
     }
