@@ -79,7 +79,9 @@ BEGIN
     RETURN part;
   END IF;
   BEGIN
-    EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)', part, parent, lo, hi);
+    -- Tables updated in place (upserts) keep room in each page for HOT updates.
+    EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)%s', part, parent, lo, hi,
+                   CASE WHEN parent IN ('node_sightings', 'discovery_counters') THEN ' WITH (fillfactor = 80)' ELSE '' END);
   EXCEPTION WHEN check_violation THEN
     -- Rows of that day already sit in the DEFAULT partition: move them into a new table, then attach
     -- it (ATTACH creates the partitioned indexes the new table lacks).
@@ -183,15 +185,15 @@ COMMENT ON TABLE nodes IS 'Every node ID ever learned (discovery, inbound peers,
 COMMENT ON COLUMN nodes.id IS 'Node ID = keccak256(public_key), 32 bytes.';
 COMMENT ON COLUMN nodes.public_key IS 'secp256k1 public key, 64 bytes; NULL until an event carried it.';
 COMMENT ON COLUMN nodes.first_seen IS 'First time any instance learned of or talked to the node.';
-COMMENT ON COLUMN nodes.last_seen IS 'Last sign of life: learned from discovery, ENR reply, or a connection that did not fail; NULL = never heard from (only dialed, without answer).';
+COMMENT ON COLUMN nodes.last_seen IS 'Last sign of life: learned from discovery, ENR reply, or a connection that did not fail; NULL = never heard from (only dialed, without answer). Discovery sightings refresh it at most once a minute per writer (node_sightings has every one).';
 COMMENT ON COLUMN nodes.last_hello_at IS 'Start of the latest connection that completed HELLO.';
 COMMENT ON COLUMN nodes.last_status_at IS 'Start of the latest connection that completed STATUS.';
 COMMENT ON COLUMN nodes.last_too_many_peers_at IS 'Start of the latest connection the node refused with DISCONNECT too_many_peers.';
 COMMENT ON COLUMN nodes.expired_at IS 'When the node left the static set after --expire-after without being seen; NULL = not expired (cleared when seen again).';
-CREATE INDEX nodes_last_seen_idx ON nodes (last_seen);
-CREATE INDEX nodes_static_idx ON nodes (last_seen)
-  WHERE expired_at IS NULL AND (last_hello_at IS NOT NULL OR last_too_many_peers_at IS NOT NULL);
-COMMENT ON INDEX nodes_static_idx IS 'The static set: nodes that ever completed HELLO or answered too_many_peers, not expired.';
+-- Deliberately no index on last_seen: nearly every batch moves last_seen of thousands of nodes, and
+-- with no index on the columns it changes the update is HOT (heap-only, no index writes), which
+-- measured about twice as fast. Expiry sweeps and the static set read the table sequentially.
+ALTER TABLE nodes SET (fillfactor = 80);
 
 CREATE TABLE addresses (
   node_id bytea NOT NULL,
@@ -210,10 +212,11 @@ COMMENT ON COLUMN addresses.ip IS 'IPv4 or IPv6 address.';
 COMMENT ON COLUMN addresses.udp_port IS 'Discovery UDP port; 0 = unknown (inbound peers announce only TCP).';
 COMMENT ON COLUMN addresses.tcp_port IS 'RLPx TCP listen port; 0 = none announced.';
 COMMENT ON COLUMN addresses.first_seen IS 'First time this endpoint was learned.';
-COMMENT ON COLUMN addresses.last_seen IS 'Last time this endpoint was learned or confirmed.';
+COMMENT ON COLUMN addresses.last_seen IS 'Last time this endpoint was learned or confirmed (refreshed at most once a minute per writer).';
 COMMENT ON COLUMN addresses.first_source IS 'Where the endpoint was first learned: neighbors, inbound, bootnode, ping, static, dial.';
 COMMENT ON COLUMN addresses.last_source IS 'Where the endpoint was most recently learned.';
-CREATE INDEX addresses_node_last_seen_idx ON addresses (node_id, last_seen DESC);
+-- The primary key (node_id first) finds a node's endpoints; no index on last_seen keeps updates HOT.
+ALTER TABLE addresses SET (fillfactor = 80);
 
 CREATE TABLE enrs (
   node_id bytea NOT NULL,

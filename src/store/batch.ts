@@ -24,9 +24,18 @@ export type DayPartitioned = (typeof DAY_PARTITIONED)[number];
 
 const DAY_MS = 86_400_000;
 
-/** UTC day (YYYY-MM-DD) of a time in ms. */
+const dayNames = new Map<number, string>();
+
+/** UTC day (YYYY-MM-DD) of a time in ms (memoised: formatting dates is the hot spot of a batch). */
 export function utcDay(ms: number): string {
-  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    if (dayNames.size > 4096) dayNames.clear();
+    name = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dayNames.set(day, name);
+  }
+  return name;
 }
 
 /** `table|YYYY-MM-DD` for every partition the batch writes into. */
@@ -51,6 +60,49 @@ export function partitionsFor(events: readonly CrawlerEvent[]): Set<string> {
 const ts = (col: string) => `to_timestamp(${col}::float8 / 1000)`;
 const bytes = (col: string) => `decode(${col}, 'hex')`;
 
+interface AddrAgg {
+  node: string;
+  ip: string;
+  udp: number;
+  tcp: number;
+  first: number;
+  last: number;
+  fs: string;
+  ls: string;
+}
+
+interface SightAgg {
+  day: string;
+  inst: string;
+  node: string;
+  first: number;
+  last: number;
+  n: number;
+  src: string;
+}
+
+function addAddress(map: Map<string, AddrAgg[]>, node: string, ip: string, udp: number, tcp: number, at: number, source: string): void {
+  let list = map.get(node);
+  if (!list) map.set(node, (list = []));
+  const a = list.find((x) => x.ip === ip && x.udp === udp && x.tcp === tcp);
+  if (!a) list.push({ node, ip, udp, tcp, first: at, last: at, fs: source, ls: source });
+  else {
+    if (at < a.first) (a.first = at), (a.fs = source);
+    if (at >= a.last) (a.last = at), (a.ls = source);
+  }
+}
+
+/** Rows of a node-keyed map in a stable order (node ID, then `sub`): concurrent writers lock alike. */
+function sortedRows<T>(map: Map<string, T[]>, sub: (x: T) => string): T[] {
+  const out: T[] = [];
+  for (const key of [...map.keys()].sort()) {
+    const list = map.get(key)!;
+    if (list.length > 1) list.sort((a, b) => (sub(a) < sub(b) ? -1 : 1));
+    out.push(...list);
+  }
+  return out;
+}
+
 interface NodeAgg {
   pk: string | null;
   first: number;
@@ -63,14 +115,85 @@ interface NodeAgg {
 
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
+/**
+ * What one writer last committed for each node and address, so a node_seen that would only move
+ * `last_seen` forward by less than `refreshMs` can skip the nodes/addresses upserts (a crawl sees the
+ * same few thousand nodes many times a second; those upserts were two thirds of the ingest cost).
+ * node_sightings still counts every event. Consequence, documented in the schema: nodes.last_seen
+ * and addresses.last_seen may lag the newest sighting by up to refreshMs. refreshMs = 0 disables it.
+ */
+export class RefreshCache {
+  private readonly nodes = new Map<string, { first: number; last: number }>();
+  private readonly addrs = new Map<string, { ip: string; udp: number; tcp: number; first: number; last: number }[]>();
+
+  constructor(
+    readonly refreshMs: number,
+    private readonly maxEntries = 500_000,
+  ) {}
+
+  wantNode(id: string, at: number): boolean {
+    if (this.refreshMs <= 0) return true;
+    const n = this.nodes.get(id);
+    return !n || at < n.first || at - n.last >= this.refreshMs;
+  }
+
+  wantAddress(id: string, ip: string, udp: number, tcp: number, at: number): boolean {
+    if (this.refreshMs <= 0) return true;
+    const a = this.addrs.get(id)?.find((x) => x.ip === ip && x.udp === udp && x.tcp === tcp);
+    return !a || at < a.first || at - a.last >= this.refreshMs;
+  }
+
+  /** After the batch committed: remember what it wrote. */
+  commit(written: WrittenRows): void {
+    if (this.refreshMs <= 0) return;
+    for (const [id, n] of written.nodes) {
+      const old = this.nodes.get(id);
+      this.nodes.delete(id); // re-insert: Map order approximates least recently written first
+      this.nodes.set(id, old ? { first: Math.min(old.first, n.first), last: Math.max(old.last, n.last) } : n);
+    }
+    for (const a of written.addresses) {
+      let list = this.addrs.get(a.node);
+      if (!list) this.addrs.set(a.node, (list = []));
+      const x = list.find((y) => y.ip === a.ip && y.udp === a.udp && y.tcp === a.tcp);
+      if (x) (x.first = Math.min(x.first, a.first)), (x.last = Math.max(x.last, a.last));
+      else list.push({ ip: a.ip, udp: a.udp, tcp: a.tcp, first: a.first, last: a.last });
+    }
+    for (const map of [this.nodes, this.addrs] as Map<string, unknown>[]) {
+      if (map.size <= this.maxEntries) continue;
+      let drop = map.size - Math.floor(this.maxEntries * 0.9);
+      for (const key of map.keys()) {
+        if (drop-- <= 0) break;
+        map.delete(key);
+      }
+    }
+  }
+}
+
+export interface WrittenRows {
+  nodes: Map<string, { first: number; last: number }>;
+  addresses: AddrAgg[];
+}
+
+export interface BuiltBatch {
+  statements: Statement[];
+  /** Hand to RefreshCache.commit() once the batch committed. */
+  written: WrittenRows;
+}
+
 /** Build the statements for one batch (events already validated). */
 export function buildStatements(events: readonly CrawlerEvent[]): Statement[] {
+  return buildBatch(events).statements;
+}
+
+export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCache): BuiltBatch {
   const out: Statement[] = [];
   const started: Extract<CrawlerEvent, { type: 'instance_started' }>[] = [];
   const stopped: Extract<CrawlerEvent, { type: 'instance_stopped' }>[] = [];
   const nodes = new Map<string, NodeAgg>();
-  const addresses = new Map<string, { node: string; ip: string; udp: number; tcp: number; first: number; last: number; fs: string; ls: string }>();
-  const sightings = new Map<string, { day: string; inst: string; node: string; first: number; last: number; n: number; src: string }>();
+  // Keyed by node ID, then a short list: composite string keys cost more to build and hash than
+  // everything else in a batch.
+  const addresses = new Map<string, AddrAgg[]>();
+  const sightings = new Map<string, SightAgg[]>();
   const counters = new Map<string, Extract<CrawlerEvent, { type: 'discovery_counters' }> & { n: number }>();
   const totals = new Map<string, number[]>(); // 8 discovery sums, dials, hellos, statuses, updated
   const dials: DialEvent[] = [];
@@ -105,19 +228,15 @@ export function buildStatements(events: readonly CrawlerEvent[]): Statement[] {
         stopped.push(ev);
         break;
       case 'node_seen': {
-        touchNode(ev.nodeId, ev.publicKey, ev.at, true);
-        const ak = `${ev.nodeId}|${ev.ip}|${ev.udpPort}|${ev.tcpPort}`;
-        const a = addresses.get(ak);
-        if (!a) {
-          addresses.set(ak, { node: ev.nodeId, ip: ev.ip, udp: ev.udpPort, tcp: ev.tcpPort, first: ev.at, last: ev.at, fs: ev.source, ls: ev.source });
-        } else {
-          if (ev.at < a.first) (a.first = ev.at), (a.fs = ev.source);
-          if (ev.at >= a.last) (a.last = ev.at), (a.ls = ev.source);
+        if (!refresh || refresh.wantNode(ev.nodeId, ev.at)) touchNode(ev.nodeId, ev.publicKey, ev.at, true);
+        if (!refresh || refresh.wantAddress(ev.nodeId, ev.ip, ev.udpPort, ev.tcpPort, ev.at)) {
+          addAddress(addresses, ev.nodeId, ev.ip, ev.udpPort, ev.tcpPort, ev.at, ev.source);
         }
         const day = utcDay(ev.at);
-        const sk = `${day}|${ev.instance}|${ev.nodeId}`;
-        const s = sightings.get(sk);
-        if (!s) sightings.set(sk, { day, inst: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, n: 1, src: ev.source });
+        let list = sightings.get(ev.nodeId);
+        if (!list) sightings.set(ev.nodeId, (list = []));
+        const s = list.find((x) => x.day === day && x.inst === ev.instance);
+        if (!s) list.push({ day, inst: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, n: 1, src: ev.source });
         else {
           s.n++;
           if (ev.at < s.first) (s.first = ev.at), (s.src = ev.source);
@@ -170,14 +289,7 @@ export function buildStatements(events: readonly CrawlerEvent[]): Statement[] {
           }
           if (ev.kind === 'inbound' && ev.hello && ev.hello.listenPort > 0) {
             // An inbound peer's source port is ephemeral; its HELLO names the port it listens on.
-            const ak = `${ev.nodeId}|${ev.ip}|0|${ev.hello.listenPort}`;
-            const a = addresses.get(ak);
-            if (!a) {
-              addresses.set(ak, { node: ev.nodeId, ip: ev.ip, udp: 0, tcp: ev.hello.listenPort, first: ev.startedAt, last: ev.startedAt, fs: 'inbound', ls: 'inbound' });
-            } else {
-              a.first = Math.min(a.first, ev.startedAt);
-              a.last = Math.max(a.last, ev.startedAt);
-            }
+            addAddress(addresses, ev.nodeId, ev.ip, 0, ev.hello.listenPort, ev.startedAt, 'inbound');
           }
         }
         break;
@@ -279,7 +391,7 @@ ON CONFLICT (id) DO UPDATE SET public_key = COALESCE(n.public_key, excluded.publ
   }
 
   if (addresses.size) {
-    const rows = [...addresses.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+    const rows = sortedRows(addresses, (a) => `${a.ip}|${a.udp}|${a.tcp}`);
     out.push({
       table: 'addresses',
       sql: `INSERT INTO addresses AS a (node_id, ip, udp_port, tcp_port, first_seen, last_seen, first_source, last_source)
@@ -295,7 +407,7 @@ ON CONFLICT (node_id, ip, udp_port, tcp_port) DO UPDATE SET
   }
 
   if (sightings.size) {
-    const rows = [...sightings.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+    const rows = sortedRows(sightings, (x) => `${x.day}|${x.inst}`);
     out.push({
       table: 'node_sightings',
       sql: `INSERT INTO node_sightings AS s (day, instance_id, node_id, first_seen, last_seen, sightings, first_source)
@@ -406,7 +518,11 @@ ON CONFLICT (node_id) DO UPDATE SET due_at = LEAST(r.due_at, excluded.due_at) WH
       params: [keys, keys.map((k) => leases.get(k)!)],
     });
   }
-  return out;
+  const writtenNodes = new Map<string, { first: number; last: number }>();
+  for (const [id, n] of nodes) if (n.last !== null) writtenNodes.set(id, { first: n.first, last: n.last });
+  const writtenAddresses: AddrAgg[] = [];
+  for (const list of addresses.values()) writtenAddresses.push(...list);
+  return { statements: out, written: { nodes: writtenNodes, addresses: writtenAddresses } };
 }
 
 function pushDialStatements(out: Statement[], dials: DialEvent[]): void {

@@ -21,7 +21,7 @@ import { bytesToHex } from '../util/bytes.js';
 import type { CrawlerEvent } from '../crawler/events.js';
 import type { Database } from './database.js';
 import { DatabaseError, InvalidEventError } from './errors.js';
-import { buildStatements, partitionsFor } from './batch.js';
+import { buildBatch, partitionsFor, RefreshCache } from './batch.js';
 import { Journal, type JournalBatch } from './journal.js';
 import { validateEvent } from './validate.js';
 
@@ -40,6 +40,11 @@ export interface WriterOptions {
   retryMaxMs?: number;
   /** How long close() tries to commit before it spills what is left to the journal. */
   closeTimeoutMs?: number;
+  /**
+   * nodes.last_seen / addresses.last_seen are rewritten at most this often per node and address
+   * (every node_seen still counts in node_sightings); 0 = on every event. See RefreshCache.
+   */
+  lastSeenRefreshMs?: number;
   /** Called for every failed attempt and set-aside event (for logs; the writer handles them). */
   onError?: (err: NodeFinderError) => void;
 }
@@ -52,6 +57,7 @@ export const WRITER_DEFAULTS = {
   retryInitialMs: 250,
   retryMaxMs: 30_000,
   closeTimeoutMs: 10_000,
+  lastSeenRefreshMs: 60_000,
 } as const;
 
 export type WriterState = 'ok' | 'retrying' | 'closed';
@@ -127,6 +133,7 @@ export class EventWriter {
   /** After close() gave up on the database: nothing may be written or retried any more. */
   private halted = false;
   private readonly partitions = new Set<string>();
+  private readonly refresh: RefreshCache;
   /** Batches sent whose outcome we never learned (e.g. the connection died around COMMIT). */
   private readonly unsure = new Set<string>();
   /** Journal batches committed by this run, until their segment is deleted (a re-read skips them). */
@@ -161,6 +168,7 @@ export class EventWriter {
     this.retryMaxMs = opts.retryMaxMs ?? WRITER_DEFAULTS.retryMaxMs;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? WRITER_DEFAULTS.closeTimeoutMs;
     this.onError = opts.onError ?? (() => {});
+    this.refresh = new RefreshCache(opts.lastSeenRefreshMs ?? WRITER_DEFAULTS.lastSeenRefreshMs);
   }
 
   /** Open the journal (replaying what a previous run left, in the background) and start flushing. */
@@ -360,7 +368,7 @@ export class EventWriter {
         await this.db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
         this.partitions.add(key);
       }
-      const statements = buildStatements(batch.events);
+      const { statements, written } = buildBatch(batch.events, this.refresh);
       const triedBefore = this.unsure.has(batch.id);
       this.unsure.add(batch.id);
       const applied = await this.db.transaction(async (tx) => {
@@ -382,6 +390,7 @@ export class EventWriter {
       // run's earlier pass over the same segment (counted then), or by a previous run (duplicate).
       const ours = applied || (triedBefore && !this.replayedIds.has(batch.id));
       if (applied) this.s.batches++;
+      this.refresh.commit(written);
       if (ours) {
         this.s.written += n;
         if (fromJournal) this.s.replayed += n;

@@ -221,7 +221,7 @@ for (const engine of ENGINES) {
           }
           return out;
         };
-        const a = await EventWriter.open(t.db, { journalDir: null, batchSize: 1000 });
+        const a = await EventWriter.open(t.db, { journalDir: null, batchSize: 1000, lastSeenRefreshMs: 0 });
         a.writeMany(events);
         await a.close();
         const expected = await dump(t.db);
@@ -235,7 +235,7 @@ for (const engine of ENGINES) {
             const j = rng.int(i + 1);
             [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
           }
-          const b = await EventWriter.open(t2.db, { journalDir: null, batchSize: 37 });
+          const b = await EventWriter.open(t2.db, { journalDir: null, batchSize: 37, lastSeenRefreshMs: 0 });
           for (const ev of shuffled) {
             b.write(ev);
             if (rng.int(50) === 0) await b.flush();
@@ -456,6 +456,31 @@ for (const engine of ENGINES) {
         await clock.advanceAsync(1000);
         for (let i = 0; i < 100 && w.stats().written < 10; i++) await new Promise((r) => setTimeout(r, 10));
         expect(w.stats().written).toBe(10);
+        await w.close();
+      }));
+
+    it('refreshes last_seen at most once per lastSeenRefreshMs, and counts every sighting', () =>
+      withDb(async (t) => {
+        const w = await EventWriter.open(t.db, { journalDir: null, lastSeenRefreshMs: 60_000 });
+        const seenAt = (at: number, ip = '10.0.0.1'): CrawlerEvent => ({ type: 'node_seen', instance: I, nodeId: N1, publicKey: N1PK, ip, udpPort: 30303, tcpPort: 30303, source: 'neighbors', at });
+        const state = async () => {
+          await w.flush();
+          const [n] = await t.db.query('SELECT first_seen, last_seen FROM nodes');
+          const [a] = await t.db.query(`SELECT last_seen FROM addresses WHERE host(ip) = '10.0.0.1'`);
+          const [s] = await t.db.query<{ n: number }>('SELECT sum(sightings)::int AS n FROM node_sightings');
+          return [ms(n!.first_seen), ms(n!.last_seen), ms(a!.last_seen), s!.n];
+        };
+        w.write(seenAt(T0));
+        expect(await state()).toEqual([T0, T0, T0, 1]);
+        w.write(seenAt(T0 + 59_999)); // within the window: only the sighting is counted
+        expect(await state()).toEqual([T0, T0, T0, 2]);
+        w.write(seenAt(T0 + 60_000));
+        expect(await state()).toEqual([T0, T0 + 60_000, T0 + 60_000, 3]);
+        w.write(seenAt(T0 - 5)); // earlier than anything written: first_seen moves back at once
+        expect(await state()).toEqual([T0 - 5, T0 + 60_000, T0 + 60_000, 4]);
+        w.write(seenAt(T0 + 60_001, '10.0.0.9')); // a new address is always written
+        await w.flush();
+        expect((await t.db.query('SELECT 1 FROM addresses')).length).toBe(2);
         await w.close();
       }));
 
