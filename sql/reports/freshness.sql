@@ -14,13 +14,16 @@ latest AS (
   WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL AND genesis_hash = decode($4::text, 'hex') AND node_id NOT IN (SELECT node_id FROM excluded)
   ORDER BY node_id, started_at DESC
 ),
+known AS (
+  -- block numbers learned for best hashes in or just before the window (a best hash is current for
+  -- seconds, so whoever named it did so around the same time)
+  SELECT best_hash, max(best_block) AS block FROM statuses
+  WHERE started_at >= $1::timestamptz - interval '1 day' AND started_at < $2::timestamptz AND best_block IS NOT NULL
+  GROUP BY best_hash
+),
 numbered AS (
-  SELECT l.*, CASE WHEN l.best_block IS NULL THEN (
-           SELECT max(x.best_block) FROM statuses x
-           WHERE x.best_hash = l.best_hash AND x.best_block IS NOT NULL
-             AND x.started_at >= $1::timestamptz - interval '1 day' AND x.started_at < $2::timestamptz
-         ) END AS inferred_block
-  FROM latest l
+  SELECT l.*, CASE WHEN l.best_block IS NULL THEN k.block END AS inferred_block
+  FROM latest l LEFT JOIN known k ON k.best_hash = l.best_hash
 )
 SELECT encode(n.node_id, 'hex') AS node_id,
        (extract(epoch FROM n.started_at) * 1000)::float8 AS at_ms,

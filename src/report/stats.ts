@@ -55,13 +55,43 @@ export function chapman(n1: number, n2: number, m: number): SizeEstimate {
   return { method: 'chapman', estimate, lower: Math.max(observed, estimate - half), upper: estimate + half, observed };
 }
 
+/** P(X ≤ r) for X ~ Poisson(λ), summed in log space (exact for the counts reports see). */
+export function poissonCdf(r: number, lambda: number): number {
+  if (lambda <= 0) return 1;
+  let logTerm = -lambda; // log P(X = 0)
+  let sum = Math.exp(logTerm);
+  for (let i = 1; i <= r; i++) {
+    logTerm += Math.log(lambda) - Math.log(i);
+    sum += Math.exp(logTerm);
+  }
+  return Math.min(1, sum);
+}
+
 /**
- * Byar's approximation of the exact 95 % Poisson interval for a count r (Breslow & Day 1987).
+ * Exact (Garwood) 95 % interval for a Poisson count r: λ_low with P(X ≥ r) = 2.5 %, λ_high with
+ * P(X ≤ r) = 2.5 %, found by bisection. Beyond 10^5 Byar's approximation (then accurate) is used.
  */
 export function poissonInterval(r: number): { lower: number; upper: number } {
-  const lower = r === 0 ? 0 : r * (1 - 1 / (9 * r) - Z95 / (3 * Math.sqrt(r))) ** 3;
-  const r1 = r + 1;
-  const upper = r1 * (1 - 1 / (9 * r1) + Z95 / (3 * Math.sqrt(r1))) ** 3;
+  if (r > 100_000) {
+    const r1 = r + 1;
+    return {
+      lower: r * (1 - 1 / (9 * r) - Z95 / (3 * Math.sqrt(r))) ** 3,
+      upper: r1 * (1 - 1 / (9 * r1) + Z95 / (3 * Math.sqrt(r1))) ** 3,
+    };
+  }
+  const solve = (f: (l: number) => number): number => {
+    // f is increasing in λ; f(lo) < 0 < f(hi)
+    let lo = 0;
+    let hi = r + 10 * Math.sqrt(r + 1) + 10;
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (f(mid) < 0) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  const lower = r === 0 ? 0 : solve((l) => 1 - poissonCdf(r - 1, l) - 0.025); // P(X ≥ r) grows with λ
+  const upper = solve((l) => 0.025 - poissonCdf(r, l)); // P(X ≤ r) falls with λ
   return { lower, upper };
 }
 
@@ -75,7 +105,7 @@ export interface CaptureHistory {
  * Schnabel's multiple-census estimator with Chapman's +1, samples taken in index order 0..k−1:
  * N = Σ C_t·M_t / (Σ R_t + 1), where C_t is the sample size, M_t the distinct nodes marked by earlier
  * samples, R_t the recaptures (C_t ∩ M_t). The 95 % interval treats Σ R_t as Poisson (Krebs 1999,
- * §2.2): N ∈ [Σ C·M / upper(R), Σ C·M / lower(R)], never below the nodes observed.
+ * §2.2; exact Garwood interval): N ∈ [Σ C·M / upper(R), Σ C·M / lower(R)], never below the nodes observed.
  */
 export function schnabel(histories: readonly CaptureHistory[], k: number): SizeEstimate {
   const C = new Array<number>(k).fill(0);
