@@ -185,7 +185,7 @@ export class Journal {
   }
 }
 
-function parseEntry(line: string): JournalEntry {
+export function parseEntry(line: string): JournalEntry {
   try {
     const v = decodeLine(line) as { v?: unknown; id?: unknown; n?: unknown; events?: unknown };
     if (v.v === FORMAT_VERSION && typeof v.id === 'string' && Array.isArray(v.events) && v.n === v.events.length) {

@@ -56,7 +56,25 @@ const errorKinds = new Set<string>(ERROR_KINDS);
 const reasons = new Set<string>(DISCONNECT_REASON_NAMES);
 
 function fail(ev: { type?: unknown }, what: string): never {
-  throw new InvalidEventError(`invalid ${String(ev.type)} event: ${what}`);
+  throw new InvalidEventError(`invalid ${String(ev.type).slice(0, 40)} event: ${what}`);
+}
+
+/** JSON.stringify that cannot throw (bigint, cycles) and stays short: for error messages. */
+function show(v: unknown): string {
+  try {
+    return (JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) ?? String(v)).slice(0, 80);
+  } catch {
+    return typeof v;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function object<T>(ev: CrawlerEvent, v: unknown, what: string): T {
+  if (!isObject(v)) fail(ev, `${what} is not an object`);
+  return v as T;
 }
 
 function hex(ev: CrawlerEvent, v: unknown, re: RegExp, what: string): string {
@@ -97,7 +115,7 @@ function ip(ev: CrawlerEvent, v: unknown): string {
 
 function oneOf<T extends string>(ev: CrawlerEvent, v: unknown, allowed: ReadonlySet<string> | readonly T[], what: string): T {
   const ok = allowed instanceof Set ? allowed.has(v as string) : (allowed as readonly string[]).includes(v as string);
-  if (typeof v !== 'string' || !ok) fail(ev, `${what} ${JSON.stringify(v)} is not one of the known values`);
+  if (typeof v !== 'string' || !ok) fail(ev, `${what} ${show(v)} is not one of the known values`);
   return v as T;
 }
 
@@ -116,7 +134,8 @@ function textOrNull(ev: CrawlerEvent, v: unknown, what: string): string | null {
   return v === null ? null : text(ev, v, what);
 }
 
-function checkHello(ev: DialEvent, h: HelloInfo): HelloInfo {
+function checkHello(ev: DialEvent, raw: unknown): HelloInfo {
+  const h = object<HelloInfo>(ev, raw, 'hello');
   if (!Array.isArray(h.caps) || h.caps.length > MAX_CAPS) fail(ev, 'hello.caps is not a short array');
   return {
     p2pVersion: int32(ev, h.p2pVersion, 'hello.p2pVersion'),
@@ -131,7 +150,8 @@ function checkHello(ev: DialEvent, h: HelloInfo): HelloInfo {
   };
 }
 
-function checkStatus(ev: DialEvent, s: StatusInfo): StatusInfo {
+function checkStatus(ev: DialEvent, raw: unknown): StatusInfo {
+  const s = object<StatusInfo>(ev, raw, 'status');
   if (s.totalDifficulty !== null && (typeof s.totalDifficulty !== 'bigint' || s.totalDifficulty < 0n || s.totalDifficulty >= 1n << 256n)) {
     fail(ev, 'status.totalDifficulty is not a uint256 bigint');
   }
@@ -149,7 +169,8 @@ function checkStatus(ev: DialEvent, s: StatusInfo): StatusInfo {
   };
 }
 
-function checkRtt(ev: DialEvent, r: RttInfo): RttInfo {
+function checkRtt(ev: DialEvent, raw: unknown): RttInfo {
+  const r = object<RttInfo>(ev, raw, 'rtt');
   return {
     srttMs: msValue(ev, r.srttMs, 'rtt.srttMs'),
     minMs: msValue(ev, r.minMs, 'rtt.minMs'),
@@ -180,7 +201,8 @@ function checkDial(ev: DialEvent): DialEvent {
     errorMessage: ev.errorMessage === null ? null : text(ev, ev.errorMessage, 'errorMessage', 1000),
     hello: ev.hello === null ? null : checkHello(ev, ev.hello),
     status: ev.status === null ? null : checkStatus(ev, ev.status),
-    disconnects: ev.disconnects.map((d) => {
+    disconnects: ev.disconnects.map((raw: unknown) => {
+      const d = object<DialEvent['disconnects'][number]>(ev, raw, 'disconnect');
       if (d.direction !== 'sent' && d.direction !== 'received') fail(ev, 'disconnect direction must be sent or received');
       return { direction: d.direction, reason: oneOf(ev, d.reason, reasons, 'disconnect reason'), at: time(ev, d.at, 'disconnect at') };
     }),
@@ -189,7 +211,7 @@ function checkDial(ev: DialEvent): DialEvent {
 }
 
 export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
-  if (ev === null || typeof ev !== 'object') throw new InvalidEventError('event is not an object');
+  if (!isObject(ev)) throw new InvalidEventError('event is not an object');
   switch (ev.type) {
     case 'instance_started':
       return {
@@ -249,6 +271,6 @@ export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
     case 'node_expired':
       return { type: ev.type, nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'), at: time(ev, ev.at, 'at') };
     default:
-      throw new InvalidEventError(`unknown event type ${JSON.stringify((ev as { type?: unknown }).type)}`);
+      throw new InvalidEventError(`unknown event type ${show((ev as { type?: unknown }).type)}`);
   }
 }
