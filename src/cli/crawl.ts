@@ -21,9 +21,10 @@ import { parseHostPort, startMetricsServer, type MetricsServer } from '../metric
 import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { EventWriter } from '../store/writer.js';
+import { toNodeFinderError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
-import { UsageError } from './errors.js';
+import { RuntimeError, UsageError } from './errors.js';
 
 export interface CrawlCliOptions {
   network: string;
@@ -167,10 +168,14 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
         writer: () => writer?.stats(),
       });
       sinks.push(metrics.consume);
-      metricsServer = await startMetricsServer(metrics.registry, metricsAddr.host, metricsAddr.port);
+      metricsServer = await startMetricsServer(metrics.registry, metricsAddr.host, metricsAddr.port).catch((err: unknown) => {
+        throw listenError(err, `--metrics ${opts.metrics}`, '--metrics');
+      });
       say(`metrics: http://${metricsAddr.host}:${metricsServer.port}/metrics`);
     }
-    await crawler.start();
+    await crawler.start().catch((err: unknown) => {
+      throw listenError(err, `${opts.listen} port ${port}${instances > 1 ? `-${port + instances - 1}` : ''} (UDP+TCP)`, '--port');
+    });
     say(
       `crawling ${network.name} with ${instances} instance(s) on ${opts.listen}:${port}${instances > 1 ? `-${port + instances - 1}` : ''}` +
         `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; ${c.restoredStatic} static node(s) restored` +
@@ -222,6 +227,14 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       );
     }
   }
+}
+
+/** A bind failure as one actionable line (the OS message alone says neither which option nor what to do). */
+function listenError(err: unknown, where: string, option: string): unknown {
+  const kind = toNodeFinderError(err).kind;
+  if (kind === 'address_in_use') return new RuntimeError(`cannot listen on ${where}: address in use (another crawler or node?); choose another ${option}`);
+  if (kind === 'host_unreachable') return new RuntimeError(`cannot listen on ${where}: not an address of this machine; check --listen / ${option}`);
+  return err;
 }
 
 function formatElapsed(ms: number): string {

@@ -57,8 +57,8 @@ function ipToBigInt(ip: string): { family: 4 | 6; value: bigint } | undefined {
 }
 
 export function parseCidr(text: string): Cidr {
-  const [ip, prefixText] = text.trim().split('/');
-  const parsed = ip ? ipToBigInt(ip) : undefined;
+  const [ip, prefixText, ...extra] = text.trim().split('/');
+  const parsed = ip && extra.length === 0 ? ipToBigInt(ip) : undefined;
   if (!parsed) throw new InvalidCidrError(`invalid CIDR ${JSON.stringify(text)}: bad address`);
   const width = parsed.family === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? width : Number(prefixText);

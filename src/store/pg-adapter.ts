@@ -58,9 +58,28 @@ export async function openPostgres(url: string, opts: OpenOptions = {}): Promise
     config.options = `-c search_path=${schema}`;
   }
   const db = new PgDatabase(new pg.Pool(config), url);
-  // Fail fast on a bad URL, wrong password or unreachable server.
-  await db.query('SELECT 1');
+  // Fail fast on a bad URL, wrong password or unreachable server, in one line naming the server.
+  try {
+    await db.query('SELECT 1');
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw connectError(url, err);
+  }
   return db;
+}
+
+function connectError(url: string, err: unknown): DatabaseError {
+  const e = err instanceof DatabaseError ? err : toDatabaseError(err, 'connect');
+  const cause = (e.cause ?? err) as { code?: unknown; message?: unknown };
+  const code = typeof cause.code === 'string' ? cause.code : '';
+  const detail = String(cause.message ?? e.message).split('\n')[0]!.trim();
+  const why =
+    code === 'ECONNREFUSED' ? 'connection refused (is Postgres running there, and the port right?)'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'unknown host'
+    : code === '3D000' ? `${detail} (create it first, e.g. createdb)`
+    : /timeout/i.test(detail) ? 'no answer before the connect timeout'
+    : detail;
+  return new DatabaseError(`cannot connect to ${redactUrl(url)}: ${why}`, { sqlState: e.sqlState, transient: e.transient, cause: err });
 }
 
 class PgDatabase implements Database {
