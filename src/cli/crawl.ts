@@ -166,6 +166,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
         staticNodes: () => c.staticNodes(),
         socketsInUse: () => c.budget.inUse,
         writer: () => writer?.stats(),
+        discovery: () => c.instances.map((i) => i.discoveryCounters()),
       });
       sinks.push(metrics.consume);
       metricsServer = await startMetricsServer(metrics.registry, metricsAddr.host, metricsAddr.port).catch((err: unknown) => {

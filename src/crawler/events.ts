@@ -114,6 +114,8 @@ export interface DialEvent {
   startedAt: number;
   endedAt: number;
   connectMs: number | null;
+  /** RLPx handshake (auth → ack, both sides' crypto included), ms; null when it did not complete. */
+  handshakeMs?: number | null;
   outcome: DialOutcome;
   errorKind: ErrorKind | null;
   errorMessage: string | null;

@@ -3,6 +3,7 @@
  * histograms, plus gauges sampled at scrape time from the crawler and the writer.
  */
 import { Registry } from '../metrics/registry.js';
+import type { Discv4Counters } from '../discv4/endpoint.js';
 import type { CrawlerEvent } from './events.js';
 
 export interface CrawlGauges {
@@ -13,20 +14,51 @@ export interface CrawlGauges {
   staticNodes(): number;
   socketsInUse(): number;
   writer(): { buffered: number; spilled: number; dropped: number; written: number; lastFlushMs: number; failures: number } | undefined;
+  /**
+   * Live discv4 packet counters of each instance since it started. With it, discovery counters are
+   * current at every scrape; without it they move once a minute (discovery_counters events).
+   */
+  discovery?(): (Discv4Counters | undefined)[];
 }
 
+/** Discovery kinds sampled live from the endpoints (new_nodes comes from the per-minute events). */
+const LIVE_DISCOVERY_KINDS = {
+  findnode_sent: 'findnodeSent',
+  neighbors_received: 'neighborsReceived',
+  nodes_learned: 'nodesLearned',
+  pings_sent: 'pingsSent',
+  pongs_received: 'pongsReceived',
+  pings_received: 'pingsReceived',
+  findnode_received: 'findnodeReceived',
+} as const satisfies Record<string, keyof Discv4Counters>;
+
 const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+/** A handshake costs ~1 ms of ECDH+ECIES on each side plus one round trip (timeout 5 s). */
+const HANDSHAKE_BUCKETS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 
 export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; consume: (e: CrawlerEvent) => void } {
   const r = new Registry();
   const dials = r.counter('nodefinder_dials_total', 'Connection attempts by kind (dynamic/static/inbound) and outcome');
   const errors = r.counter('nodefinder_dial_errors_total', 'Failed connection attempts by error kind');
   const disconnects = r.counter('nodefinder_disconnects_total', 'DISCONNECT messages by direction and reason');
+  const live = gauges.discovery;
   const discovery = r.counter('nodefinder_discovery_total', 'discv4 activity by kind (findnode_sent, neighbors_received, nodes_learned, pings_sent, pongs_received, pings_received, findnode_received, new_nodes)');
+  if (live) {
+    discovery.collect(() => {
+      const all = live();
+      for (const [kind, field] of Object.entries(LIVE_DISCOVERY_KINDS)) {
+        let sum = 0;
+        for (const c of all) sum += c?.[field] ?? 0;
+        // Instances only count up; max() keeps the counter monotonic if one stopped and lost its endpoint.
+        discovery.set(Math.max(sum, discovery.get({ kind })), { kind });
+      }
+    });
+  }
   const sightings = r.counter('nodefinder_node_sightings_total', 'Node addresses recorded, by source');
   const enrs = r.counter('nodefinder_enrs_total', 'ENR records received');
   const handshake = r.histogram('nodefinder_dial_duration_ms', 'Connection attempt duration (connect to disconnect), ms', MS_BUCKETS);
   const connect = r.histogram('nodefinder_tcp_connect_ms', 'TCP connect time, ms', MS_BUCKETS);
+  const rlpx = r.histogram('nodefinder_rlpx_handshake_ms', 'RLPx handshake (auth → ack, crypto included) by dial kind, ms', HANDSHAKE_BUCKETS);
   const srtt = r.histogram('nodefinder_srtt_ms', 'Smoothed RTT per connection (RFC 6298), ms', MS_BUCKETS);
 
   const known = r.gauge('nodefinder_known_nodes', 'Distinct node IDs seen by this process (sighting window)');
@@ -68,13 +100,15 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
         for (const d of e.disconnects) disconnects.inc({ direction: d.direction, reason: d.reason });
         handshake.observe(e.endedAt - e.startedAt);
         if (e.connectMs !== null) connect.observe(e.connectMs);
+        if (e.handshakeMs !== undefined && e.handshakeMs !== null) rlpx.observe(e.handshakeMs, { kind: e.kind });
         if (e.rtt && e.rtt.samples > 0) srtt.observe(e.rtt.srttMs);
         break;
       case 'discovery_counters':
+        discovery.inc({ kind: 'new_nodes' }, e.newNodes);
+        if (live) break;
         discovery.inc({ kind: 'findnode_sent' }, e.findnodeSent);
         discovery.inc({ kind: 'neighbors_received' }, e.neighborsReceived);
         discovery.inc({ kind: 'nodes_learned' }, e.nodesLearned);
-        discovery.inc({ kind: 'new_nodes' }, e.newNodes);
         discovery.inc({ kind: 'pings_sent' }, e.pingsSent);
         discovery.inc({ kind: 'pongs_received' }, e.pongsReceived);
         discovery.inc({ kind: 'pings_received' }, e.pingsReceived);

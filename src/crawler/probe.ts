@@ -116,6 +116,7 @@ function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: n
       startedAt: now,
       endedAt: now,
       connectMs: null,
+      handshakeMs: null,
       outcome: 'error',
       errorKind: null,
       errorMessage: null,
@@ -145,6 +146,7 @@ export async function probeOutbound(
     const connectStart = config.clock.now();
     stream = await dialer.connect(node.ip, node.tcpPort, { timeoutMs: timeouts.connectMs, signal });
     rec.event.connectMs = config.clock.now() - connectStart;
+    const handshakeStart = config.clock.now();
     const session = await openRlpx({
       stream,
       clock: config.clock,
@@ -153,6 +155,7 @@ export async function probeOutbound(
       handshakeTimeoutMs: timeouts.handshakeMs,
       signal,
     });
+    rec.event.handshakeMs = config.clock.now() - handshakeStart;
     // auth written → ack received is one request/response round trip.
     rec.rtt.addSample(session.timing.handshakeEndedAt - session.timing.handshakeStartedAt);
     await runSession(config, rec, session, signal);
@@ -168,6 +171,7 @@ export async function probeInbound(config: ProbeConfig, stream: ByteStream, sign
   const timeouts = { ...DEFAULT_PROBE_TIMEOUTS, ...config.timeouts };
   const rec = newRecorder(config, 'inbound', stream.remoteAddress, stream.remotePort, null, null);
   try {
+    const handshakeStart = config.clock.now();
     const session = await openRlpx({
       stream,
       clock: config.clock,
@@ -175,6 +179,7 @@ export async function probeInbound(config: ProbeConfig, stream: ByteStream, sign
       handshakeTimeoutMs: timeouts.handshakeMs,
       signal,
     });
+    rec.event.handshakeMs = config.clock.now() - handshakeStart;
     rec.event.publicKey = bytesToHex(session.remotePublicKey);
     rec.event.nodeId = bytesToHex(nodeIdFromPublicKey(session.remotePublicKey));
     await runSession(config, rec, session, signal);

@@ -31,6 +31,7 @@ interface Metric {
 export class Counter implements Metric {
   readonly type = 'counter' as const;
   private readonly values = new Map<string, number>();
+  private collector: (() => void) | undefined;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -39,10 +40,20 @@ export class Counter implements Metric {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
+  /** For a counter sampled from a cumulative source at scrape time (see collect); never decrease it. */
+  set(value: number, labels: Labels = {}): void {
+    this.values.set(labelKey(labels), value);
+  }
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /** Sample the value at scrape time. */
+  collect(fn: () => void): this {
+    this.collector = fn;
+    return this;
+  }
   render(): string[] {
+    this.collector?.();
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${fmtNumber(v)}`);
   }
 }

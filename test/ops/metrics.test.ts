@@ -1,0 +1,126 @@
+/**
+ * `crawl --metrics host:port` end to end: a short loopback crawl of a small testnet (src/testnet)
+ * through main(argv), scraped over HTTP while it runs. Every family an operator graphs must be there
+ * with values that agree with each other and with the testnet: dials by outcome, live discovery
+ * counters, table sizes, write-queue depth, writer flush latency, RLPx handshake durations.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
+
+const root = mkdtempSync(join(tmpdir(), 'nf-ops-metrics-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Prometheus text format → "name{labels}" → value (labels as rendered, sorted by the registry). */
+export function parseExposition(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (!m) throw new Error(`not an exposition line: ${JSON.stringify(line)}`);
+    out.set(m[1]!, m[2] === '+Inf' ? Infinity : Number(m[2]));
+  }
+  return out;
+}
+
+/** Sum of every series of a family whose labels contain all of `match` (e.g. 'outcome="status"'). */
+function sum(m: Map<string, number>, name: string, ...match: string[]): number {
+  let total = 0;
+  for (const [k, v] of m) {
+    const base = k.split('{')[0];
+    if (base === name && match.every((x) => k.includes(x))) total += v;
+  }
+  return total;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('crawl --metrics', () => {
+  let testnet: Testnet | undefined;
+  afterAll(async () => {
+    await testnet?.close();
+  });
+
+  it('serves dials by outcome, discovery counters, table sizes, writer queue and latency, handshake durations', async () => {
+    testnet = await startTestnet({ nodes: 12, port: 0, seed: 7, fullFraction: 0.2, noTcpFraction: 0.1 });
+    const summary = testnet.manifest.summary;
+    expect(summary.full).toBeGreaterThan(0);
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    const run = main([
+      'node', 'nodefinder', 'crawl', '--db', join(root, 'db'), '--listen', '127.0.0.1', '--port', String(port), '--instances', '2',
+      '--bootnodes', testnet.enodes.slice(0, 3).join(','), '--netrestrict', '127.0.0.0/8', '--metrics', '127.0.0.1:0',
+      '--duration', '12s', '--no-status',
+    ]);
+    let text = '';
+    let notFound = 0;
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 200 && !url; i++) {
+        url = /metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(err)?.[1];
+        if (!url) await sleep(100);
+      }
+      expect(url, err).toBeDefined();
+      notFound = (await fetch(url!.replace('/metrics', '/other'))).status;
+      // Scrape until the crawl has been through every stage we check (or it ends).
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(url!);
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+        text = await res.text();
+        const m = parseExposition(text);
+        const ready =
+          sum(m, 'nodefinder_dials_total', 'outcome="status"') > 0 &&
+          sum(m, 'nodefinder_dials_total', 'outcome="disconnect"') > 0 &&
+          sum(m, 'nodefinder_writer_written_events') > 0 &&
+          sum(m, 'nodefinder_rlpx_handshake_ms_count') > 0;
+        if (ready) break;
+        await sleep(250);
+      }
+    } finally {
+      const code = await run;
+      spy.mockRestore();
+      expect(code, err).toBe(0);
+    }
+    expect(notFound).toBe(404);
+
+    const m = parseExposition(text);
+    // dials by kind and outcome; the histograms saw each of them once
+    const dials = sum(m, 'nodefinder_dials_total');
+    expect(sum(m, 'nodefinder_dials_total', 'kind="dynamic"', 'outcome="status"')).toBeGreaterThan(0);
+    expect(sum(m, 'nodefinder_dials_total', 'outcome="disconnect"')).toBeGreaterThan(0);
+    expect(sum(m, 'nodefinder_disconnects_total', 'direction="received"', 'reason="too_many_peers"')).toBeGreaterThan(0);
+    expect(sum(m, 'nodefinder_dial_duration_ms_count')).toBe(dials);
+    // live discovery counters: we asked and were answered
+    expect(sum(m, 'nodefinder_discovery_total', 'kind="findnode_sent"')).toBeGreaterThan(0);
+    expect(sum(m, 'nodefinder_discovery_total', 'kind="neighbors_received"')).toBeGreaterThan(0);
+    expect(sum(m, 'nodefinder_discovery_total', 'kind="pongs_received"')).toBeGreaterThan(0);
+    expect(sum(m, 'nodefinder_discovery_total', 'kind="pongs_received"')).toBeLessThanOrEqual(sum(m, 'nodefinder_discovery_total', 'kind="pings_sent"'));
+    // table sizes per instance: some peers, never more than exist (12 peers + the other instance)
+    for (const i of ['0', '1']) {
+      const size = m.get(`nodefinder_table_nodes{instance="${i}"}`);
+      expect(size).toBeGreaterThan(0);
+      expect(size).toBeLessThanOrEqual(13);
+    }
+    expect(m.get('nodefinder_known_nodes')).toBeGreaterThan(0);
+    // writer: queue depth present, something committed, the last flush took a plausible time
+    expect(m.get('nodefinder_write_queue_depth')).toBeGreaterThanOrEqual(0);
+    expect(m.get('nodefinder_writer_written_events')).toBeGreaterThan(0);
+    const flushMs = m.get('nodefinder_writer_last_flush_ms')!;
+    expect(flushMs).toBeGreaterThan(0);
+    expect(flushMs).toBeLessThan(60_000);
+    expect(m.get('nodefinder_writer_dropped_events')).toBe(0);
+    // RLPx handshake durations: consistent histogram, loopback handshakes well under the 5 s timeout
+    const count = sum(m, 'nodefinder_rlpx_handshake_ms_count');
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThanOrEqual(dials);
+    expect(sum(m, 'nodefinder_rlpx_handshake_ms_bucket', 'le="+Inf"')).toBe(count);
+    const mean = sum(m, 'nodefinder_rlpx_handshake_ms_sum') / count;
+    expect(mean).toBeGreaterThan(0);
+    expect(mean).toBeLessThan(5_000);
+    expect(sum(m, 'nodefinder_tcp_connect_ms_count')).toBeGreaterThan(0);
+  }, 90_000);
+});
