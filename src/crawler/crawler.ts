@@ -96,7 +96,8 @@ export class Crawler {
         listenHost: o.listenHost,
         port: o.port + i,
         ...(o.externalIp ? { externalIp: o.externalIp } : {}),
-        bootnodes: o.bootnodes,
+        // Nothing outside --netrestrict is ever contacted, bootnodes included.
+        bootnodes: o.bootnodes.filter((b) => o.netrestrict.allows(b.ip)),
         netrestrict: o.netrestrict,
         budget: this.budget,
         shared: this.shared,
@@ -123,7 +124,7 @@ export class Crawler {
       }
       this.instances.push(instance);
     }
-    if (o.db) this.armSweep(o.db);
+    this.armSweep(o.db);
   }
 
   /** Stop every instance (dials in flight are cut short and recorded). Idempotent. */
@@ -186,15 +187,18 @@ export class Crawler {
     };
   }
 
-  private armSweep(db: Database): void {
+  /** Prune the process-wide maps and, with a database, expire nodes there (both every EXPIRY_SWEEP_MS). */
+  private armSweep(db: Database | undefined): void {
     this.sweepTimer = this.o.clock.setTimer(EXPIRY_SWEEP_MS, () => {
       const now = this.o.clock.now();
       this.shared.prune(now, this.o.expireAfterMs);
+      const rearm = () => {
+        if (!this.stopping) this.armSweep(db);
+      };
+      if (!db) return rearm();
       expireNodes(db, now, this.o.expireAfterMs)
         .catch((err: NodeFinderError) => this.o.onError?.(err))
-        .finally(() => {
-          if (!this.stopping) this.armSweep(db);
-        });
+        .finally(rearm);
     });
   }
 }

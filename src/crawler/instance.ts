@@ -4,6 +4,7 @@
  * RLPx listener that accepts every inbound peer. It yields CrawlerEvents through `emit` and never
  * stores anything itself.
  */
+import { setMaxListeners } from 'node:events';
 import type { NodeFinderError } from '../errors.js';
 import { publicKeyFromPrivate } from '../crypto/index.js';
 import { nodeIdFromPublicKey } from '../enode/distance.js';
@@ -15,9 +16,9 @@ import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import { NodeUdpTransport } from '../net/node-udp.js';
 import { NodeTcpDialer, listenTcp } from '../net/node-tcp.js';
-import type { TcpListener } from '../net/transport.js';
+import type { TcpDialer, TcpListener } from '../net/transport.js';
 import { bytesToHex } from '../util/bytes.js';
-import { DialScheduler, type ClaimFn, type DialVerdict, type SocketBudget, type StaticSeed } from './scheduler.js';
+import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type SocketBudget, type StaticSeed } from './scheduler.js';
 import { dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeTimeouts } from './probe.js';
 import type { AddressSource, CrawlerEvent, DialEvent } from './events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
@@ -32,8 +33,11 @@ export const COUNTER_INTERVAL_MS = 60_000;
  */
 export class SharedCrawlState {
   private readonly recentDials = new Map<string, { at: number; verdict: DialVerdict }>();
+  /** Dials running now, so an instance that learns a node another one is dialing waits for its answer. */
+  private readonly runningDials = new Map<string, Promise<DialVerdict>>();
   private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number }>();
-  private readonly enrFetched = new Set<string>();
+  /** When this process asked a node for its ENR (pruned with the sightings). */
+  private readonly enrFetched = new Map<string, number>();
 
   constructor(
     readonly redialIntervalMs: number,
@@ -55,6 +59,19 @@ export class SharedCrawlState {
     this.recentDials.set(nodeId, { at, verdict });
   }
 
+  /** The verdict of a dial of this node running in another instance, if any. */
+  runningDial(nodeId: string): Promise<DialVerdict> | undefined {
+    return this.runningDials.get(nodeId);
+  }
+
+  /** Register a dial until it settles (it must never reject). */
+  trackDial(nodeId: string, verdict: Promise<DialVerdict>): void {
+    this.runningDials.set(nodeId, verdict);
+    void verdict.finally(() => {
+      if (this.runningDials.get(nodeId) === verdict) this.runningDials.delete(nodeId);
+    });
+  }
+
   /** True when this sighting should be reported (new node, new address, or window passed). */
   shouldReportSighting(node: NodeRecord, idHex: string, now: number): boolean {
     const s = this.sightings.get(idHex);
@@ -66,9 +83,9 @@ export class SharedCrawlState {
   }
 
   /** Claim the one ENR request this process makes for a node; false if already done. */
-  claimEnrFetch(idHex: string): boolean {
+  claimEnrFetch(idHex: string, now: number): boolean {
     if (this.enrFetched.has(idHex)) return false;
-    this.enrFetched.add(idHex);
+    this.enrFetched.set(idHex, now);
     return true;
   }
 
@@ -77,10 +94,16 @@ export class SharedCrawlState {
     return this.sightings.size;
   }
 
+  /** Entries held per map (memory accounting in tests and benchmarks). */
+  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number } {
+    return { sightings: this.sightings.size, recentDials: this.recentDials.size, runningDials: this.runningDials.size, enrFetched: this.enrFetched.size };
+  }
+
   /** Forget what is older than the expiry horizon (bounded memory over months). */
   prune(now: number, expireAfterMs: number): void {
     for (const [k, s] of this.sightings) if (now - s.at > expireAfterMs) this.sightings.delete(k);
     for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
+    for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
   }
 }
 
@@ -132,11 +155,16 @@ export class CrawlerInstance {
   private lastCounters: Discv4Counters | undefined;
   private newNodesThisMinute = 0;
   private readonly inbound = new Set<Promise<unknown>>();
+  private readonly dials = new Set<Promise<unknown>>();
+  /** Nodes heard of outside --netrestrict, ignored. */
+  private outsideNetrestrict = 0;
   private readonly inboundAbort = new AbortController();
   private probeConfig!: ProbeConfig;
   private stopped = false;
 
   constructor(options: InstanceOptions) {
+    // Every inbound connection in progress listens on this signal.
+    setMaxListeners(0, this.inboundAbort.signal);
     this.o = options;
     this.index = options.index;
     this.publicKey = publicKeyFromPrivate(options.privateKey);
@@ -158,6 +186,30 @@ export class CrawlerInstance {
 
   discoveryCounters(): Discv4Counters | undefined {
     return this.endpoint?.counters();
+  }
+
+  /** discv4 requests waiting for replies (bounded: each has a timeout). */
+  get pendingDiscovery(): number {
+    return this.endpoint?.pendingCount ?? 0;
+  }
+
+  /** Nodes heard of outside --netrestrict and ignored. */
+  get ignoredOutsideNetrestrict(): number {
+    return this.outsideNetrestrict;
+  }
+
+  /** Inbound connections being probed now. */
+  get inboundInFlight(): number {
+    return this.inbound.size;
+  }
+
+  /** The routing table and dial scheduler once started (benchmarks and tests fill and inspect them). */
+  get routingTable(): Table | undefined {
+    return this.table;
+  }
+
+  get dialScheduler(): DialScheduler | undefined {
+    return this.scheduler;
   }
 
   async start(): Promise<void> {
@@ -216,20 +268,7 @@ export class CrawlerInstance {
       redialIntervalMs: o.redialIntervalMs,
       expireAfterMs: o.expireAfterMs,
       ...(o.claim ? { claim: o.claim } : {}),
-      dial: async (node, kind, signal) => {
-        const idHex = bytesToHex(node.id);
-        if (kind === 'dynamic') {
-          // Another instance of this process dialed it this period: reuse its answer.
-          const recent = o.shared.recentDial(idHex, clock.now());
-          if (recent) return recent;
-        }
-        const { event } = await probeOutbound(this.probeConfig, dialer, node, kind, signal);
-        const verdict = dialVerdict(event);
-        o.shared.recordDial(idHex, event.startedAt, verdict);
-        o.emit(event);
-        if (verdict === 'hello') this.fetchEnr(node, idHex);
-        return verdict;
-      },
+      dial: (node, kind, signal) => this.dial(dialer, node, kind, signal),
       onExpire: (node, at) => o.emit({ type: 'node_expired', nodeId: bytesToHex(node.id), at }),
     });
     if (o.staticSeed?.length) this.scheduler.seed(o.staticSeed);
@@ -278,14 +317,62 @@ export class CrawlerInstance {
     if (this.counterTimer !== undefined) this.o.clock.clearTimer(this.counterTimer);
     this.inboundAbort.abort();
     await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop()]);
-    await Promise.allSettled([...this.inbound]);
+    await Promise.allSettled([...this.inbound, ...this.dials]);
     this.emitCounters();
     await Promise.allSettled([this.endpoint?.close(), this.listener?.close()]);
     this.o.emit({ type: 'instance_stopped', instance: this.idHex, at: this.o.clock.now() });
   }
 
+  /**
+   * One scheduled dial. A dynamic dial of a node another instance dialed this period, or is dialing
+   * now, reuses that answer instead of connecting again.
+   */
+  private dial(dialer: TcpDialer, node: NodeRecord, kind: ScheduledDialKind, signal: AbortSignal): Promise<DialVerdict> {
+    const shared = this.o.shared;
+    const idHex = bytesToHex(node.id);
+    if (kind === 'dynamic') {
+      const recent = shared.recentDial(idHex, this.o.clock.now());
+      if (recent) return Promise.resolve(recent);
+      const running = shared.runningDial(idHex);
+      if (running) return running;
+    }
+    const task = this.probe(dialer, node, idHex, kind, signal);
+    shared.trackDial(idHex, task);
+    // stop() waits for the probe itself (the scheduler lets go of a dial as soon as it aborts),
+    // so its DialEvent is emitted before instance_stopped and reaches the writer.
+    this.dials.add(task);
+    void task.finally(() => this.dials.delete(task));
+    return task;
+  }
+
+  private async probe(dialer: TcpDialer, node: NodeRecord, idHex: string, kind: ScheduledDialKind, signal: AbortSignal): Promise<DialVerdict> {
+    // discv4 PING→PONG alongside the TCP dial: the node's discovery RTT at the time of the dial.
+    const discPing = this.discoveryPing(node, signal);
+    const { event } = await probeOutbound(this.probeConfig, dialer, node, kind, signal);
+    withDiscPing(event, await discPing);
+    const verdict = dialVerdict(event);
+    this.o.shared.recordDial(idHex, event.startedAt, verdict);
+    this.o.emit(event);
+    if (verdict === 'hello') this.fetchEnr(node, idHex);
+    return verdict;
+  }
+
+  /** PING→PONG time in ms, or null when the node does not answer discovery. Never rejects. */
+  private discoveryPing(node: NodeRecord, signal: AbortSignal): Promise<number | null> {
+    if (!this.endpoint || node.udpPort <= 0) return Promise.resolve(null);
+    return this.endpoint.ping(node, { signal }).then(
+      (r) => r.rttMs,
+      () => null,
+    );
+  }
+
   private onNodeSeen(node: NodeRecord, source: 'ping' | 'neighbors'): void {
     if (this.stopped || !this.table || !this.scheduler) return;
+    // --netrestrict: a node outside the allow-list is neither kept nor dialed (geth does the same).
+    if (!this.o.netrestrict.allows(node.ip)) {
+      this.outsideNetrestrict++;
+      return;
+    }
     // A signed packet from the node's own address verifies its endpoint; NEIGHBORS entries are hearsay.
     if (source === 'ping') this.table.addVerified(node);
     else this.table.addSeen(node);
@@ -331,7 +418,7 @@ export class CrawlerInstance {
 
   /** One ENR request per node per process, after it proved alive. */
   private fetchEnr(node: NodeRecord, idHex: string): void {
-    if (!this.endpoint || !this.o.shared.claimEnrFetch(idHex)) return;
+    if (!this.endpoint || !this.o.shared.claimEnrFetch(idHex, this.o.clock.now())) return;
     this.endpoint
       .requestEnr(node)
       .then((enr) =>
@@ -373,4 +460,11 @@ export class CrawlerInstance {
       tableSize: this.table?.size ?? 0,
     });
   }
+}
+
+/** Add the discv4 PING→PONG time to a dial's RTT record (probe.ts falls back to it for srtt). */
+function withDiscPing(event: DialEvent, discPingMs: number | null): void {
+  if (discPingMs === null) return;
+  if (event.rtt) event.rtt.discPingMs = discPingMs;
+  else event.rtt = { srttMs: discPingMs, minMs: discPingMs, samples: 0, tcpConnectMs: null, discPingMs };
 }

@@ -18,6 +18,7 @@
  * - No node is ever dialed twice at once, whatever mix of discovery, static due times and claims.
  * - Restart: `seed()` loads the static set (node, last dial, last seen) so the rhythm survives.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NODE_ID_BYTES } from '../enode/distance.js';
@@ -453,6 +454,8 @@ export class DialScheduler {
     if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
+    // Every dial in flight listens on this one signal: more than Node's default 10 is normal.
+    setMaxListeners(0, this.abort.signal);
     this.pump();
   }
 

@@ -1,0 +1,192 @@
+/**
+ * The crawler against a 200-peer local testnet (src/testnet), end to end: discovery from three
+ * bootnodes, dials, the real EventWriter, the embedded database — checked against the manifest's
+ * ground truth by querying the database. Every datagram and connect of the process is observed at
+ * the socket layer: nothing may leave 127.0.0.0/8.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnode } from '../../src/enode/enode-url.js';
+import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
+import type { ManifestPeer } from '../../src/testnet/manifest.js';
+import type { WriterStats } from '../../src/store/writer.js';
+import { portBase } from './helpers.js';
+import { RecordingNetrestrict, isLoopback, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+
+const NODES = 200;
+const INSTANCES = 3;
+
+/** What the crawl recorded for a peer matches the manifest's expectation (events view). */
+function done(run: CrawlRun, p: ManifestPeer): boolean {
+  return (run.dialsByNode.get(p.nodeId) ?? []).some((d) => d.kind !== 'inbound' && d.outcome === p.expected.outcome);
+}
+
+describe(`crawl a ${NODES}-peer testnet into the database`, () => {
+  let testnet: Testnet;
+  let run: CrawlRun;
+  let spy: SocketSpy;
+  let netrestrict: RecordingNetrestrict;
+  let writerStats: WriterStats;
+  let complete = false;
+  const peers = () => testnet.manifest.peers;
+  const q = <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => run.db.query<R>(sql, params);
+
+  beforeAll(async () => {
+    spy = spySockets();
+    testnet = await startTestnet({ nodes: NODES, seed: 11 });
+    await testnet.bootstrapped();
+    netrestrict = new RecordingNetrestrict(['127.0.0.0/8']);
+    run = await startCrawlRun({
+      instances: INSTANCES,
+      port: portBase(),
+      bootnodes: testnet.enodes.slice(0, 3).map((e) => parseEnode(e)),
+      netrestrict,
+    });
+    complete = await waitUntil(() => peers().every((p) => done(run, p)), 60_000);
+    writerStats = await run.stop();
+  }, 150_000);
+
+  afterAll(async () => {
+    await run?.stop();
+    await run?.db.close();
+    await testnet?.close();
+    spy?.restore();
+  });
+
+  it('reaches every peer as the manifest predicts (events)', () => {
+    const missing = peers().filter((p) => !done(run, p)).map((p) => `${p.index}:${p.expected.outcome}`);
+    expect(missing).toEqual([]);
+    expect(complete).toBe(true);
+    // Three identities discover the same peers, yet each is dialed once this period (shared dial memory).
+    for (const p of peers()) expect((run.dialsByNode.get(p.nodeId) ?? []).filter((d) => d.kind === 'dynamic').length, `peer ${p.index}`).toBe(1);
+  });
+
+  it('the writer committed every event', () => {
+    expect(writerStats.dropped).toBe(0);
+    expect(writerStats.rejected).toBe(0);
+    expect(writerStats.written).toBe(writerStats.accepted);
+    expect(writerStats.accepted).toBe(run.events.length);
+    // Nothing after an instance said it stopped: dials cut short by stop() are recorded first.
+    const stoppedAt = run.events.findIndex((e) => e.type === 'instance_stopped');
+    expect(run.events.slice(stoppedAt).filter((e) => e.type === 'dial')).toEqual([]);
+  });
+
+  it('HELLO and STATUS in the database match the manifest: client ids, eth versions, networks, fork verdicts', async () => {
+    const rows = await q<{ node: string; client_id: string; caps: string[]; eth_version: number; network_id: string; genesis: string; verdict: string; fork_hash: string }>(
+      `SELECT encode(h.node_id, 'hex') AS node, h.client_id, h.caps, s.eth_version, s.network_id::text AS network_id,
+              encode(s.genesis_hash, 'hex') AS genesis, s.fork_verdict::text AS verdict, encode(s.fork_hash, 'hex') AS fork_hash
+         FROM hellos h JOIN statuses s USING (dial_id, started_at)`,
+    );
+    const byNode = new Map(rows.map((r) => [r.node, r]));
+    const expectStatus = peers().filter((p) => p.expected.outcome === 'status');
+    expect(expectStatus.length).toBeGreaterThan(100);
+    for (const p of expectStatus) {
+      const r = byNode.get(p.nodeId);
+      expect(r, `peer ${p.index} STATUS`).toBeDefined();
+      expect(r!.client_id).toBe(p.clientId);
+      expect(r!.caps).toEqual(p.capabilities);
+      expect(r!.eth_version).toBe(p.expected.ethVersion);
+      expect(r!.network_id).toBe(String(p.network.networkId));
+      expect(r!.genesis).toBe(p.network.genesisHash);
+      expect(r!.fork_hash).toBe(p.forkId.hash);
+      expect(r!.verdict).toBe(p.expected.forkVerdict);
+    }
+    // Peers of other networks are recorded with their own network id and verdict 'unchecked'.
+    const others = expectStatus.filter((p) => p.network.name !== 'mainnet');
+    expect(others.length).toBeGreaterThan(0);
+    for (const p of others) expect(byNode.get(p.nodeId)!.verdict).toBe('unchecked');
+    expect(expectStatus.filter((p) => p.staleFork).map((p) => byNode.get(p.nodeId)!.verdict)).toContain('remote_stale');
+    // nodes.last_status_at for all of them.
+    const statusNodes = await q<{ node: string }>(`SELECT encode(id, 'hex') AS node FROM nodes WHERE last_status_at IS NOT NULL`);
+    const set = new Set(statusNodes.map((r) => r.node));
+    for (const p of expectStatus) expect(set.has(p.nodeId)).toBe(true);
+  });
+
+  it('full peers are recorded as too_many_peers (disconnects and nodes.last_too_many_peers_at)', async () => {
+    const full = peers().filter((p) => p.full && p.tcp);
+    expect(full.length).toBeGreaterThan(10);
+    const rows = await q<{ node: string; reason: string; outcome: string }>(
+      `SELECT encode(d.node_id, 'hex') AS node, x.reason::text AS reason, d.outcome::text AS outcome
+         FROM disconnects x JOIN dials d USING (dial_id, started_at) WHERE x.direction = 'received'`,
+    );
+    const tmp = new Set(rows.filter((r) => r.reason === 'too_many_peers' && r.outcome === 'disconnect').map((r) => r.node));
+    for (const p of full) expect(tmp.has(p.nodeId), `peer ${p.index}`).toBe(true);
+    // Nobody else said too_many_peers.
+    const fullIds = new Set(full.map((p) => p.nodeId));
+    expect([...tmp].filter((n) => !fullIds.has(n))).toEqual([]);
+    const marked = await q<{ node: string }>(`SELECT encode(id, 'hex') AS node FROM nodes WHERE last_too_many_peers_at IS NOT NULL`);
+    expect(new Set(marked.map((r) => r.node))).toEqual(fullIds);
+  });
+
+  it('discovery-only peers are recorded as refused, peers without a shared eth version as no_shared_capability', async () => {
+    const rows = await q<{ node: string; outcome: string; kind: string | null }>(
+      `SELECT encode(node_id, 'hex') AS node, outcome::text AS outcome, error_kind::text AS kind FROM dials WHERE kind <> 'inbound'`,
+    );
+    const byNode = new Map(rows.map((r) => [r.node, r]));
+    const noTcp = peers().filter((p) => !p.tcp);
+    const noEth = peers().filter((p) => p.expected.errorKind === 'no_shared_capability');
+    expect(noTcp.length).toBeGreaterThan(5);
+    expect(noEth.length).toBeGreaterThan(5);
+    for (const p of [...noTcp, ...noEth]) {
+      const r = byNode.get(p.nodeId);
+      expect(r, `peer ${p.index}`).toBeDefined();
+      expect([r!.outcome, r!.kind]).toEqual([p.expected.outcome, p.expected.errorKind]);
+    }
+  });
+
+  it('every peer is in nodes, addresses and node_sightings; discovery counters per instance', async () => {
+    const nodes = await q<{ node: string; ip: string; udp: number; tcp: number }>(
+      `SELECT encode(node_id, 'hex') AS node, host(ip) AS ip, udp_port AS udp, tcp_port AS tcp FROM addresses`,
+    );
+    for (const p of peers()) {
+      expect(nodes.some((r) => r.node === p.nodeId && r.ip === p.ip && r.udp === p.udpPort && r.tcp === p.tcpPort), `peer ${p.index}`).toBe(true);
+    }
+    const [sighted] = await q<{ n: number }>(`SELECT count(DISTINCT node_id)::int AS n FROM node_sightings`);
+    expect(sighted!.n).toBeGreaterThanOrEqual(NODES);
+    const totals = await q<{ findnode_sent: bigint; neighbors_received: bigint; nodes_learned: bigint }>(
+      `SELECT findnode_sent, neighbors_received, nodes_learned FROM instance_totals`,
+    );
+    expect(totals).toHaveLength(INSTANCES);
+    for (const t of totals) {
+      expect(Number(t.findnode_sent)).toBeGreaterThan(0);
+      expect(Number(t.neighbors_received)).toBeGreaterThan(0);
+      expect(Number(t.nodes_learned)).toBeGreaterThan(0);
+    }
+  });
+
+  it('RTTs: TCP connect and discv4 PING→PONG for dials that got that far', async () => {
+    const rows = await q<{ node: string; srtt: number; samples: number; connect: number | null; disc: number | null }>(
+      `SELECT encode(d.node_id, 'hex') AS node, r.srtt_ms AS srtt, r.samples, r.tcp_connect_ms AS connect, r.disc_ping_ms AS disc
+         FROM rtts r JOIN dials d USING (dial_id, started_at) WHERE d.kind <> 'inbound'`,
+    );
+    const byNode = new Map(rows.map((r) => [r.node, r]));
+    for (const p of peers().filter((x) => x.expected.outcome === 'status')) {
+      const r = byNode.get(p.nodeId);
+      expect(r, `peer ${p.index}`).toBeDefined();
+      expect(r!.samples).toBeGreaterThan(0);
+      expect(r!.connect).not.toBeNull();
+    }
+    // Every testnet peer answers discv4 PING, so nearly every dial has a PING→PONG time (a reply
+    // can be late on a loaded machine: the bound is generous, not exact).
+    const withDisc = peers().filter((p) => byNode.get(p.nodeId)?.disc != null).length;
+    expect(withDisc).toBeGreaterThanOrEqual(NODES * 0.9);
+    // A discovery-only peer has no TCP connect, yet its discovery RTT is recorded.
+    expect(peers().some((p) => !p.tcp && byNode.get(p.nodeId)?.disc != null)).toBe(true);
+  });
+
+  it('nothing was sent outside 127.0.0.0/8: every datagram and connect, and every netrestrict check', () => {
+    expect(spy.outsideLoopback()).toEqual([]);
+    const udp = [...spy.udp.values()].reduce((a, b) => a + b, 0);
+    const tcp = [...spy.tcp.values()].reduce((a, b) => a + b, 0);
+    expect(udp).toBeGreaterThan(NODES);
+    expect(tcp).toBeGreaterThan(NODES * 0.8);
+    // The crawler checked every destination against its netrestrict, and all were inside it.
+    expect(netrestrict.refused.size).toBe(0);
+    expect([...netrestrict.allowed.keys()].every(isLoopback)).toBe(true);
+    let sent = 0;
+    for (const i of run.crawler.instances) {
+      const c = i.discoveryCounters()!;
+      sent += c.pingsSent + c.findnodeSent + c.enrRequestsSent;
+    }
+    expect(netrestrict.checks).toBeGreaterThanOrEqual(sent + run.crawler.stats.dials);
+  });
+});
