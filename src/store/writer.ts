@@ -130,6 +130,11 @@ export class EventWriter {
   private retryTimer: TimerHandle | null = null;
   private flushTimer: TimerHandle | null = null;
   private closing = false;
+  /**
+   * Hand-over from the journal back to memory: the journal holds only a last stretch of older
+   * events, so new events go to memory (newer) and the pump replays the journal before them.
+   */
+  private draining = false;
   /** After close() gave up on the database: nothing may be written or retried any more. */
   private halted = false;
   private readonly partitions = new Set<string>();
@@ -202,13 +207,21 @@ export class EventWriter {
       return;
     }
     this.s.accepted++;
-    if (this.journalActive() || this.bufferedCount() >= this.maxBuffered) {
+    const overflow = this.bufferedCount() >= this.maxBuffered;
+    if (overflow || (this.journalActive() && !this.draining)) {
       if (!this.journal) {
         this.s.dropped++;
         return;
       }
+      if (this.draining) {
+        // Memory overflowed during the hand-over: its events are newer than the journal's and
+        // older than this one, so they go to the journal first, in order.
+        this.draining = false;
+        this.spillBuf.push(...this.queue);
+        this.queue = [];
+      }
       this.spillBuf.push(ev);
-      if (this.spillBuf.length >= this.batchSize || !this.spillTask) this.scheduleSpill();
+      this.scheduleSpill();
       return;
     }
     this.queue.push(ev);
@@ -271,7 +284,9 @@ export class EventWriter {
       if (this.retryTimer) this.clock.clearTimer(this.retryTimer);
       this.retryTimer = null;
       await this.spillIdle();
-      // Memory holds the oldest events: they go in front of anything already spilled.
+      // Memory holds the oldest events (they go in front of anything already spilled), except
+      // during a hand-over, when it holds the newest.
+      const where = this.draining ? 'tail' : 'head';
       const memory: JournalBatch[] = [];
       if (this.inflight) memory.push(this.inflight);
       memory.push(...this.toBatches(this.queue));
@@ -282,7 +297,7 @@ export class EventWriter {
         if (!this.journal) this.s.dropped += n;
         else {
           try {
-            await this.journal.append(memory, 'head');
+            await this.journal.append(memory, where);
             this.s.spilled += n;
           } catch (err) {
             this.s.dropped += n;
@@ -316,12 +331,15 @@ export class EventWriter {
     try {
       for (;;) {
         if (this.halted) return;
+        if (this.draining && !this.journalActive()) this.draining = false;
         if (!this.inflight) {
-          if (this.queue.length > 0) this.inflight = this.takeBatch();
+          // Outside a hand-over memory holds the oldest events; during one, the journal does.
+          if (this.queue.length > 0 && !this.draining) this.inflight = this.takeBatch();
           else if (this.journalActive()) {
             await this.replayJournal();
             continue;
-          } else return;
+          } else if (this.queue.length > 0) this.inflight = this.takeBatch();
+          else return;
         }
         await this.writeBatch(this.inflight, false);
         this.inflight = null;
@@ -331,11 +349,20 @@ export class EventWriter {
     }
   }
 
+  /**
+   * Replay every sealed segment, oldest first. New spills meanwhile go to a newer segment; once a
+   * round is done the writer hands over to memory (draining) and the next round picks up the rest.
+   */
   private async replayJournal(): Promise<void> {
     const journal = this.journal!;
-    this.scheduleSpill();
-    await this.spillIdle();
-    for (const seq of journal.seal()) {
+    const sealed = journal.seal();
+    if (sealed.length === 0) {
+      // Only an append in progress: let it land (real I/O, never a busy loop), then look again.
+      this.draining = true;
+      await (this.spillTask ?? journal.idle());
+      return;
+    }
+    for (const seq of sealed) {
       for await (const entry of journal.read(seq)) {
         if (this.halted) return;
         if ('corrupt' in entry) {
@@ -356,6 +383,7 @@ export class EventWriter {
       await journal.remove(seq);
       this.replayedIds.clear();
     }
+    this.draining = true;
   }
 
   private async writeBatch(batch: Batch, fromJournal: boolean): Promise<void> {
@@ -454,12 +482,14 @@ export class EventWriter {
     });
   }
 
+  /** Wait for what is being spilled now (bounded: new events may keep arriving). */
   private async spillIdle(): Promise<void> {
-    while (this.spillTask || this.spillBuf.length > 0) {
+    for (let round = 0; round < 3 && (this.spillTask || this.spillBuf.length > 0); round++) {
       if (!this.spillTask) this.scheduleSpill();
       await this.spillTask;
     }
   }
+
 
   private reject(event: unknown, err: NodeFinderError): void {
     this.s.rejected++;

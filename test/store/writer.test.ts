@@ -350,6 +350,54 @@ for (const engine of ENGINES) {
         }
       }));
 
+    it('hands back from the journal to memory while events keep coming, in order', () =>
+      withDb(async (t) => {
+        const dir = tmp();
+        try {
+          const flaky = new FlakyDatabase(t.db);
+          const rng = new Rng(8);
+          const world = makeWorld(rng);
+          const inst = world.instances[0]!;
+          const w = await EventWriter.open(flaky, { journalDir: dir, batchSize: 200, maxBufferedEvents: 1000, retryInitialMs: 5, retryMaxMs: 10, flushIntervalMs: 20 });
+          const stream = countableStream(rng, world, 1_000_000);
+          let sent = 0;
+          const send = (n: number) => {
+            for (let i = 0; i < n; i++, sent++) w.write(stream.next().value as CrawlerEvent);
+          };
+          flaky.down = true;
+          w.write({ type: 'instance_started', instance: inst, publicKey: IPK, host: 'h', udpPort: 1, tcpPort: 2, network: 'mainnet', codeVersion: 'x', at: T0 });
+          send(3000);
+          expect(await w.flush()).toBe(false); // database down; the overflow is on disk now
+          expect(w.stats().spilled).toBeGreaterThan(1500);
+          flaky.down = false;
+          // keep crawling (about 2 000 events/s) until the journal is empty and stays so
+          let calm = 0;
+          let lastSpilled = -1;
+          for (let round = 0; round < 3000 && calm < 10; round++) {
+            send(10);
+            await new Promise((r) => setTimeout(r, 5));
+            const s = w.stats();
+            calm = s.journalBytes === 0 && s.spilled === lastSpilled ? calm + 1 : 0;
+            lastSpilled = s.spilled;
+          }
+          expect(calm).toBe(10);
+          const spilledBefore = w.stats().spilled;
+          for (let round = 0; round < 20; round++) {
+            send(10);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          expect(w.stats().spilled).toBe(spilledBefore); // back to memory
+          w.write({ type: 'instance_stopped', instance: inst, at: T0 + HOUR });
+          const end = await w.close();
+          expect(end).toMatchObject({ accepted: sent + 2, written: sent + 2, dropped: 0, journalBytes: 0 });
+          expect(await storedEventCount(t.db)).toBe(sent);
+          const runs = await t.db.query('SELECT started_at, stopped_at FROM instance_runs');
+          expect(runs.map((r) => [ms(r.started_at), ms(r.stopped_at)])).toEqual([[T0, T0 + HOUR]]);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }));
+
     it('counts what it cannot keep when there is no journal', () =>
       withDb(async (t) => {
         const flaky = new FlakyDatabase(t.db);
