@@ -125,6 +125,7 @@ const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b ==
 export class RefreshCache {
   private readonly nodes = new Map<string, { first: number; last: number }>();
   private readonly addrs = new Map<string, { ip: string; udp: number; tcp: number; first: number; last: number }[]>();
+  private readonly leases = new Map<string, number>();
 
   constructor(
     readonly refreshMs: number,
@@ -135,6 +136,13 @@ export class RefreshCache {
     if (this.refreshMs <= 0) return true;
     const n = this.nodes.get(id);
     return !n || at < n.first || at - n.last >= this.refreshMs;
+  }
+
+  /** A lease row exists from a time at or before `at`: the upsert could not change it. */
+  wantLease(id: string, at: number): boolean {
+    if (this.refreshMs <= 0) return true;
+    const due = this.leases.get(id);
+    return due === undefined || at < due;
   }
 
   wantAddress(id: string, ip: string, udp: number, tcp: number, at: number): boolean {
@@ -158,7 +166,8 @@ export class RefreshCache {
       if (x) (x.first = Math.min(x.first, a.first)), (x.last = Math.max(x.last, a.last));
       else list.push({ ip: a.ip, udp: a.udp, tcp: a.tcp, first: a.first, last: a.last });
     }
-    for (const map of [this.nodes, this.addrs] as Map<string, unknown>[]) {
+    for (const [id, at] of written.leases) this.leases.set(id, Math.min(this.leases.get(id) ?? Infinity, at));
+    for (const map of [this.nodes, this.addrs, this.leases] as Map<string, unknown>[]) {
       if (map.size <= this.maxEntries) continue;
       let drop = map.size - Math.floor(this.maxEntries * 0.9);
       for (const key of map.keys()) {
@@ -172,6 +181,7 @@ export class RefreshCache {
 export interface WrittenRows {
   nodes: Map<string, { first: number; last: number }>;
   addresses: AddrAgg[];
+  leases: Map<string, number>;
 }
 
 export interface BuiltBatch {
@@ -284,7 +294,7 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
           if (ev.status) n.status = maxOrNull(n.status, ev.startedAt);
           const tooMany = ev.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers');
           if (tooMany) n.tooMany = maxOrNull(n.tooMany, ev.startedAt);
-          if (ev.hello || tooMany) {
+          if ((ev.hello || tooMany) && (!refresh || refresh.wantLease(ev.nodeId, ev.startedAt))) {
             leases.set(ev.nodeId, Math.min(leases.get(ev.nodeId) ?? Infinity, ev.startedAt));
           }
           if (ev.kind === 'inbound' && ev.hello && ev.hello.listenPort > 0) {
@@ -522,7 +532,7 @@ ON CONFLICT (node_id) DO UPDATE SET due_at = LEAST(r.due_at, excluded.due_at) WH
   for (const [id, n] of nodes) if (n.last !== null) writtenNodes.set(id, { first: n.first, last: n.last });
   const writtenAddresses: AddrAgg[] = [];
   for (const list of addresses.values()) writtenAddresses.push(...list);
-  return { statements: out, written: { nodes: writtenNodes, addresses: writtenAddresses } };
+  return { statements: out, written: { nodes: writtenNodes, addresses: writtenAddresses, leases } };
 }
 
 function pushDialStatements(out: Statement[], dials: DialEvent[]): void {
