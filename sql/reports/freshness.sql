@@ -19,6 +19,7 @@ known AS (
   -- seconds, so whoever named it did so around the same time)
   SELECT best_hash, max(best_block) AS block FROM statuses
   WHERE started_at >= $1::timestamptz - interval '1 day' AND started_at < $2::timestamptz AND best_block IS NOT NULL
+    AND best_hash IN (SELECT best_hash FROM latest WHERE best_block IS NULL)
   GROUP BY best_hash
 ),
 numbered AS (
@@ -32,4 +33,5 @@ SELECT encode(n.node_id, 'hex') AS node_id,
        h.client_name
 FROM numbered n
 LEFT JOIN hellos h ON h.dial_id = n.dial_id AND h.started_at = n.started_at
+  AND h.started_at >= $1::timestamptz AND h.started_at < $2::timestamptz
 ORDER BY 1;

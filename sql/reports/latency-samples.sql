@@ -1,6 +1,6 @@
 -- latency-samples: direct round-trip times per (instance, node) in a window: the median smoothed
 -- RTT (RFC 6298) over the node's connections with that instance, the instance's listen host (its
--- vantage point), and the node's latest IP.
+-- vantage point), and the node's latest endpoint IP (as window-nodes).
 -- $1 since (timestamptz): window start, inclusive
 -- $2 until (timestamptz): window end, exclusive
 -- $3 excluded (text[]): hex node IDs to leave out ('{}' for none)
@@ -16,15 +16,13 @@ r AS (
 ),
 vantage AS (
   SELECT DISTINCT ON (instance_id) instance_id, host FROM instance_runs ORDER BY instance_id, started_at DESC
-),
-last_ip AS (
-  SELECT DISTINCT ON (node_id) node_id, ip FROM dials
-  WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL ORDER BY node_id, started_at DESC
 )
 SELECT encode(r.instance_id, 'hex') AS instance, coalesce(v.host, '?') AS host,
        encode(r.node_id, 'hex') AS node_id, host(li.ip) AS ip,
        r.srtt_ms::float8 AS srtt_ms, r.min_ms::float8 AS min_ms, r.connections
 FROM r
 LEFT JOIN vantage v ON v.instance_id = r.instance_id
-LEFT JOIN last_ip li ON li.node_id = r.node_id
+LEFT JOIN LATERAL (
+  SELECT ip FROM addresses WHERE addresses.node_id = r.node_id AND first_seen < $2::timestamptz ORDER BY last_seen DESC LIMIT 1
+) li ON true
 ORDER BY 3, 1;

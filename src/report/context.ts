@@ -5,7 +5,8 @@
  */
 import { packagedGeo, type GeoLookup } from '../geo/index.js';
 import type { NetworkName } from '../eth/networks.js';
-import type { Queryable, Row } from '../store/database.js';
+import type { Database, Queryable, Row } from '../store/database.js';
+import { ReportSqlError } from './errors.js';
 import { loadReportQuery, runReportQuery } from './sql.js';
 import type { ExternalList } from './external-list.js';
 
@@ -35,10 +36,20 @@ export interface ReportOptions {
   releaseMinNodes?: number;
   /** Geo lookup (default: the packaged database, loaded on first use). */
   geo?: GeoLookup;
+  /**
+   * Postgres work_mem for report queries (SET LOCAL, per query transaction): their hash aggregates
+   * over a day of dials spill to disk with the 4 MB default (default '64MB'; null leaves it alone).
+   */
+  workMem?: string | null;
 }
+
+/** A work_mem value Postgres accepts: a number and a unit. */
+const WORK_MEM = /^\d{1,6}(kB|MB|GB)$/;
 
 export interface AbusiveIp {
   ip: string;
+  /** Hex node IDs on the IP. */
+  ids: string[];
   node_ids: number;
   new_node_ids: number;
   hello_node_ids: number;
@@ -67,6 +78,7 @@ export class ReportContext {
   readonly external: ExternalList | undefined;
   readonly maxPairNodes: number;
   readonly releaseMinNodes: number;
+  readonly workMem: string | null;
   private geoLookup: GeoLookup | undefined;
   private readonly memo = new Map<string, Promise<unknown>>();
 
@@ -86,6 +98,8 @@ export class ReportContext {
     this.maxPairNodes = opts.maxPairNodes ?? 200;
     this.releaseMinNodes = opts.releaseMinNodes ?? 2;
     this.geoLookup = opts.geo;
+    this.workMem = opts.workMem === undefined ? '64MB' : opts.workMem;
+    if (this.workMem !== null && !WORK_MEM.test(this.workMem)) throw new ReportSqlError(`invalid work_mem ${JSON.stringify(this.workMem)}`);
   }
 
   get geo(): GeoLookup {
@@ -96,6 +110,17 @@ export class ReportContext {
   /** `since`/`until` as query arguments. */
   get window(): { since: string; until: string } {
     return { since: new Date(this.since).toISOString(), until: new Date(this.until).toISOString() };
+  }
+
+  /**
+   * Run independent loads: concurrently on a Postgres server (its pool has several connections),
+   * one after the other on the embedded engine (one session).
+   */
+  async all<T extends readonly unknown[]>(tasks: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+    if ((this.db as Partial<Database>).engine === 'postgres') return (await Promise.all(tasks.map((t) => t()))) as unknown as T;
+    const out: unknown[] = [];
+    for (const t of tasks) out.push(await t());
+    return out as unknown as T;
   }
 
   /** Run `fn` once per key for this context. */
@@ -112,7 +137,13 @@ export class ReportContext {
   query<R extends Row>(name: string, args: Record<string, unknown> = {}): Promise<R[]> {
     const takes = new Set(loadReportQuery(name).params.map((p) => p.name));
     const window = Object.fromEntries(Object.entries(this.window).filter(([k]) => takes.has(k)));
-    return runReportQuery<R>(this.db, name, { ...window, ...args });
+    const all = { ...window, ...args };
+    const db = this.db as Partial<Database>;
+    if (this.workMem === null || typeof db.transaction !== 'function') return runReportQuery<R>(this.db, name, all);
+    return db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL work_mem = '${this.workMem}'`);
+      return runReportQuery<R>(tx, name, all);
+    });
   }
 
   /** A window query that takes the exclusion list as `excluded`. */
@@ -131,9 +162,8 @@ export class ReportContext {
         const special = this.geo.lookup(r.ip).special;
         (special ? exempt : ips).push(r);
       }
-      if (this.includeAbusive || ips.length === 0) return { ips, exempt, nodeIds: [] };
-      const ids = await this.query<{ node_id: string }>('abusive-node-ids', { ips: ips.map((r) => r.ip) });
-      return { ips, exempt, nodeIds: ids.map((r) => r.node_id) };
+      if (this.includeAbusive) return { ips, exempt, nodeIds: [] };
+      return { ips, exempt, nodeIds: [...new Set(ips.flatMap((r) => r.ids))].sort() };
     });
   }
 

@@ -1,20 +1,21 @@
 /**
  * `report countries` and `report asns`: where the nodes active in the window are, per stage
  * (discovered, HELLO, STATUS, mainnet), from the offline IP database (src/geo). Each node is placed by
- * one address: the latest it was dialed or connected from, else the latest learned in discovery.
+ * one address: its latest endpoint learned (discovery, or an inbound peer's listen port).
  * Private and reserved addresses appear as such, never as a country.
  */
 import { countryName, GEO_ATTRIBUTION, type GeoLookup } from '../geo/index.js';
 import type { Report, Row, Section } from './render/model.js';
 import { ReportContext, share } from './context.js';
 
-export interface WindowNode {
-  node_id: string;
+/** Nodes active in the window on one IP (window-nodes.sql), per stage. */
+export interface WindowIp {
   ip: string | null;
-  discovered: boolean;
-  hello: boolean;
-  status: boolean;
-  mainnet: boolean;
+  nodes: number;
+  discovered: number;
+  hello: number;
+  status: number;
+  mainnet: number;
   [key: string]: unknown;
 }
 
@@ -31,8 +32,8 @@ export interface GeoCount {
   mainnet: number;
 }
 
-export function loadWindowNodes(ctx: ReportContext): Promise<WindowNode[]> {
-  return ctx.once('window-nodes', () => ctx.queryExcluding<WindowNode>('window-nodes'));
+export function loadWindowNodes(ctx: ReportContext): Promise<WindowIp[]> {
+  return ctx.once('window-nodes', () => ctx.queryExcluding<WindowIp>('window-nodes'));
 }
 
 function keyOf(geo: GeoLookup, ip: string | null, by: GeoDimension): { key: string; label: string } {
@@ -45,17 +46,17 @@ function keyOf(geo: GeoLookup, ip: string | null, by: GeoDimension): { key: stri
 }
 
 /** Count nodes per country or AS and stage, largest (by all nodes) first. */
-export function geoCounts(nodes: readonly WindowNode[], geo: GeoLookup, by: GeoDimension): GeoCount[] {
+export function geoCounts(ips: readonly WindowIp[], geo: GeoLookup, by: GeoDimension): GeoCount[] {
   const m = new Map<string, GeoCount>();
-  for (const n of nodes) {
+  for (const n of ips) {
     const { key, label } = keyOf(geo, n.ip, by);
     // special addresses are grouped by label; keep the first block name seen as the row's label
     const c = m.get(key) ?? { key, label, nodes: 0, discovered: 0, hello: 0, status: 0, mainnet: 0 };
-    c.nodes++;
-    if (n.discovered) c.discovered++;
-    if (n.hello) c.hello++;
-    if (n.status) c.status++;
-    if (n.mainnet) c.mainnet++;
+    c.nodes += n.nodes;
+    c.discovered += n.discovered;
+    c.hello += n.hello;
+    c.status += n.status;
+    c.mainnet += n.mainnet;
     m.set(key, c);
   }
   return [...m.values()].sort((a, b) => b.nodes - a.nodes || b.hello - a.hello || (a.key < b.key ? -1 : 1));
@@ -89,7 +90,7 @@ export function geoSection(counts: readonly GeoCount[], by: GeoDimension, top: n
     rows,
     chart: { type: 'bar', x: 'key', series: ['discovered', 'hello', 'mainnet'], yLabel: 'nodes' },
     notes: [
-      `${total} nodes active in the window, each placed by one address (latest dialed, else latest learned).`,
+      `${total} nodes active in the window, each placed by its latest endpoint (discovery, or an inbound peer's listen address).`,
       'private = RFC 1918, CGNAT (RFC 6598), unique-local IPv6; reserved = loopback, link-local, documentation, multicast and other special-purpose blocks.',
       `Data: ${source}. ${GEO_ATTRIBUTION}`,
     ],
@@ -105,8 +106,8 @@ export function geoData(counts: readonly GeoCount[], by: GeoDimension): Record<s
 }
 
 async function build(ctx: ReportContext, by: GeoDimension): Promise<Report> {
-  const nodes = await loadWindowNodes(ctx);
-  const counts = geoCounts(nodes, ctx.geo, by);
+  const ips = await loadWindowNodes(ctx);
+  const counts = geoCounts(ips, ctx.geo, by);
   const { nodeIds } = await ctx.exclusion();
   return {
     name: by === 'country' ? 'countries' : 'asns',
@@ -114,7 +115,7 @@ async function build(ctx: ReportContext, by: GeoDimension): Promise<Report> {
     generatedAt: ctx.generatedAt,
     parameters: { ...ctx.baseParameters(), excluded_abusive: nodeIds.length },
     sections: [geoSection(counts, by, ctx.top, ctx.geo.source)],
-    data: { nodes: nodes.length, [by === 'country' ? 'countries' : 'asns']: geoData(counts, by) },
+    data: { nodes: ips.reduce((s, r) => s + r.nodes, 0), [by === 'country' ? 'countries' : 'asns']: geoData(counts, by) },
   };
 }
 

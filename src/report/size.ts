@@ -31,20 +31,27 @@ export interface Captures {
 
 export function loadCaptures(ctx: ReportContext): Promise<Captures> {
   return ctx.once('captures', async () => {
-    const rows = await ctx.queryExcluding<{ pattern: string; nodes: number }>('instance-captures');
-    return capturesFromPatterns(rows);
+    const rows = await ctx.queryExcluding<CaptureRow>('instance-captures');
+    return capturesFromMasks(rows);
   });
 }
 
-export function capturesFromPatterns(rows: readonly { pattern: string; nodes: number }[]): Captures {
-  const ids = new Set<string>();
-  for (const r of rows) for (const id of r.pattern.split(',')) if (id) ids.add(id);
-  const instances = [...ids].sort();
-  const index = new Map(instances.map((id, i) => [id, i]));
+export interface CaptureRow {
+  /** Hex instance IDs, comma-separated, in bit order. */
+  instances: string;
+  /** '0'/'1' per instance. */
+  mask: string;
+  nodes: number;
+  [key: string]: unknown;
+}
+
+export function capturesFromMasks(rows: readonly CaptureRow[]): Captures {
+  const instances = rows[0]?.instances ? rows[0].instances.split(',') : [];
   const frequencies = new Map<number, number>();
   let observed = 0;
   const histories = rows.map((r) => {
-    const members = [...new Set(r.pattern.split(',').filter(Boolean))].map((id) => index.get(id)!);
+    const members: number[] = [];
+    for (let i = 0; i < r.mask.length; i++) if (r.mask[i] === '1') members.push(i);
     observed += r.nodes;
     frequencies.set(members.length, (frequencies.get(members.length) ?? 0) + r.nodes);
     return { members, count: r.nodes };

@@ -36,13 +36,13 @@ export async function loadStages(ctx: ReportContext): Promise<Stages> {
 }
 
 const STAGE_LABELS: [keyof Stages, string][] = [
-  ['discovered', 'Discovered (discovery v4)'],
+  ['discovered', 'Discovered'],
   ['dialed', 'Dialed'],
-  ['responded', 'Responded to a dial'],
-  ['inbound', 'Dialed us (inbound)'],
-  ['hello', 'Completed HELLO'],
-  ['status', 'Completed STATUS'],
-  ['mainnet', 'Mainnet (network 1, genesis, fork ID)'],
+  ['responded', 'Responded'],
+  ['inbound', 'Inbound'],
+  ['hello', 'HELLO'],
+  ['status', 'STATUS'],
+  ['mainnet', 'Mainnet'],
 ];
 
 function stagesSection(s: Stages, excludedNote: string): Section {
@@ -57,7 +57,7 @@ function stagesSection(s: Stages, excludedNote: string): Section {
     rows: STAGE_LABELS.map(([key, label]): Row => ({ stage: label, nodes: s[key] as number, of_discovered: share(s[key] as number, s.discovered) })),
     chart: { type: 'bar', x: 'stage', series: ['nodes'], yLabel: 'node IDs' },
     notes: [
-      'Distinct node IDs per stage in the window; stages are not nested (an inbound peer can complete HELLO without being discovered).',
+      'Distinct node IDs per stage in the window: learned from discovery v4; dialed by us; answered a dial (STATUS, HELLO or DISCONNECT); dialed us; completed HELLO; completed STATUS. Stages are not nested (an inbound peer can complete HELLO without being discovered).',
       'Mainnet = STATUS with network ID 1, the mainnet genesis hash and an EIP-2124 fork ID judged compatible when dialed.',
       excludedNote,
     ],
@@ -71,12 +71,12 @@ interface CategoryRow {
 }
 
 const CATEGORY_LABELS: Record<string, string> = {
-  mainnet: 'mainnet (productive)',
-  mainnet_fork_mismatch: 'mainnet genesis, fork ID rejected (stale or other fork)',
-  other_network: 'another network',
-  no_eth: 'no eth capability',
-  useless_peer: 'eth, but useless_peer',
-  no_status: 'eth, but no STATUS (left or failed first)',
+  mainnet: 'productive: on mainnet',
+  mainnet_fork_mismatch: 'mainnet genesis, fork ID rejected (stale client or another fork)',
+  other_network: 'STATUS from another network',
+  no_eth: 'no eth capability in HELLO',
+  useless_peer: 'eth offered, but useless_peer',
+  no_status: 'eth offered, but no STATUS (left or failed first)',
 };
 
 async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Section[]; data: Record<string, unknown> }> {
@@ -89,10 +89,11 @@ async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Se
     title: 'Productive and non-productive peers',
     columns: [
       { key: 'category', label: 'Category', type: 'text' },
+      { key: 'meaning', label: 'Meaning', type: 'text' },
       { key: 'nodes', label: 'Nodes', type: 'integer' },
       { key: 'share', label: 'Share', type: 'percent' },
     ],
-    rows: cats.map((c): Row => ({ category: CATEGORY_LABELS[c.category] ?? c.category, nodes: c.nodes, share: share(c.nodes, total) })),
+    rows: cats.map((c): Row => ({ category: c.category, meaning: CATEGORY_LABELS[c.category] ?? '', nodes: c.nodes, share: share(c.nodes, total) })),
     chart: { type: 'bar', x: 'category', series: ['nodes'], yLabel: 'nodes' },
     notes: [`The ${total} nodes that completed HELLO, each in the first matching category.`],
   };
@@ -144,18 +145,22 @@ async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Se
 
 export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
   const exclusion = await ctx.exclusion();
-  const stages = await loadStages(ctx);
-  const clients = await loadClients(ctx);
-  const windowNodes = await loadWindowNodes(ctx);
+  const [stages, clients, windowNodes, latencySamples, freshnessRows, disconnects, outcomes, nonProductive, captures] = await ctx.all([
+    () => loadStages(ctx),
+    () => loadClients(ctx),
+    () => loadWindowNodes(ctx),
+    () => loadLatency(ctx),
+    () => loadFreshness(ctx),
+    () => loadDisconnects(ctx),
+    () => loadDialOutcomes(ctx),
+    () => nonProductiveSections(ctx),
+    () => loadCaptures(ctx),
+  ] as const);
   const countries = geoCounts(windowNodes, ctx.geo, 'country');
   const asns = geoCounts(windowNodes, ctx.geo, 'asn');
-  const rtts = nodeRtts(await loadLatency(ctx));
+  const rtts = nodeRtts(latencySamples);
   const latency = summarize(rtts.map((r) => r.rttMs));
-  const freshness = computeFreshness(await loadFreshness(ctx));
-  const disconnects = await loadDisconnects(ctx);
-  const outcomes = await loadDialOutcomes(ctx);
-  const nonProductive = await nonProductiveSections(ctx);
-  const captures = await loadCaptures(ctx);
+  const freshness = computeFreshness(freshnessRows);
   const size = estimateSize(captures);
 
   const excludedNote = ctx.includeAbusive

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseTime, resolveWindow } from '../../src/cli/report.js';
 import { UsageError } from '../../src/cli/errors.js';
+import type { Queryable } from '../../src/store/database.js';
 import { openMigratedDatabase } from '../../src/store/open.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { datasetEvents, externalEnodes, UNTIL } from './dataset.js';
@@ -35,7 +36,7 @@ describe('parseTime', () => {
 });
 
 describe('resolveWindow', () => {
-  const db = { query: async () => [{ first_ms: Date.UTC(2024, 0, 1), last_ms: NOW }], exec: async () => {} };
+  const db = { query: async () => [{ first_ms: Date.UTC(2024, 0, 1), last_ms: NOW }], exec: async () => {} } as unknown as Queryable;
   it('--at is the 24 hours ending then; --since/--until as given; longitudinal spans the data', async () => {
     expect(await resolveWindow('snapshot', { at: '2024-01-16' }, NOW, db)).toEqual({ since: Date.UTC(2024, 0, 15), until: Date.UTC(2024, 0, 16) });
     expect(await resolveWindow('clients', {}, NOW, db)).toEqual({ since: NOW - 86_400_000, until: NOW });
