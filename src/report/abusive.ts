@@ -54,17 +54,17 @@ export function abusiveSection(ctx: ReportContext, ips: readonly AbusiveIp[], ex
 }
 
 export async function buildAbusiveReport(ctx: ReportContext): Promise<Report> {
-  const { ips, exempt, nodeIds } = await ctx.exclusion();
+  const { ips, exempt, abusive } = await ctx.exclusion();
   return {
     name: 'abusive',
     title: 'Abusive IP addresses (many node IDs)',
     generatedAt: ctx.generatedAt,
     parameters: { ...ctx.baseParameters(), min_ids: ctx.abusiveMinIds, include_abusive: ctx.includeAbusive },
-    sections: [abusiveSection(ctx, ips, exempt, nodeIds.length)],
+    sections: [abusiveSection(ctx, ips, exempt, abusive.length)],
     data: {
       abusive_ips: ips.map((r) => ({ ip: r.ip, node_ids: r.node_ids, new_node_ids: r.new_node_ids, hello_node_ids: r.hello_node_ids })),
       exempt_ips: exempt.map((r) => ({ ip: r.ip, node_ids: r.node_ids, new_node_ids: r.new_node_ids, hello_node_ids: r.hello_node_ids })),
-      excluded_node_ids: nodeIds.length,
+      excluded_node_ids: abusive.length,
     },
   };
 }

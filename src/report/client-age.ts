@@ -150,7 +150,7 @@ export async function buildClientAgeReport(ctx: ReportContext): Promise<Report> 
     name: 'client-age',
     title: 'Client age (releases behind)',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), release_min_nodes: ctx.releaseMinNodes, excluded_abusive: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), release_min_nodes: ctx.releaseMinNodes, excluded_node_ids: nodeIds.length },
     sections: clientAgeSections(ages, ctx.top),
     data: { client_age: clientAgeData(ages) },
   };

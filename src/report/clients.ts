@@ -105,7 +105,7 @@ export async function buildClientsReport(ctx: ReportContext): Promise<Report> {
     name: 'clients',
     title: 'Client software',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), excluded_abusive: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), excluded_node_ids: nodeIds.length },
     sections: clientSections(rows, ctx.top),
     data: {
       nodes: rows.reduce((s, r) => s + r.nodes, 0),

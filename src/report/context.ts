@@ -3,7 +3,7 @@
  * results (the abusive-IP exclusion list, the geo database) so a composite report (snapshot) runs
  * each query once.
  */
-import { packagedGeo, type GeoLookup } from '../geo/index.js';
+import { packagedGeo, type GeoInfo, type GeoLookup } from '../geo/index.js';
 import type { NetworkName } from '../eth/networks.js';
 import type { Database, Queryable, Row } from '../store/database.js';
 import { ReportSqlError } from './errors.js';
@@ -43,6 +43,9 @@ export interface ReportOptions {
   workMem?: string | null;
 }
 
+/** Report queries in flight at once on a Postgres server (its pool holds 4 connections by default). */
+export const REPORT_CONCURRENCY = 2;
+
 /** A work_mem value Postgres accepts: a number and a unit. */
 const WORK_MEM = /^\d{1,6}(kB|MB|GB)$/;
 
@@ -62,7 +65,11 @@ export interface Exclusion {
   ips: AbusiveIp[];
   /** IPs over the threshold that are private or reserved (exempt). */
   exempt: AbusiveIp[];
-  /** Hex node IDs left out of counts (empty with includeAbusive). */
+  /** Node IDs of the abusive public IPs that are left out (empty with includeAbusive). */
+  abusive: string[];
+  /** Our own instances' node IDs: never counted as part of the network. */
+  own: string[];
+  /** Hex node IDs left out of counts: the abusive IPs' (unless includeAbusive) and our own. */
   nodeIds: string[];
 }
 
@@ -107,19 +114,38 @@ export class ReportContext {
     return this.geoLookup;
   }
 
+  private readonly geoCache = new Map<string, GeoInfo>();
+
+  /** geo.lookup with a per-report cache (the snapshot places every IP by country and by AS). */
+  locate(ip: string): GeoInfo {
+    let g = this.geoCache.get(ip);
+    if (!g) {
+      g = this.geo.lookup(ip);
+      this.geoCache.set(ip, g);
+    }
+    return g;
+  }
+
   /** `since`/`until` as query arguments. */
   get window(): { since: string; until: string } {
     return { since: new Date(this.since).toISOString(), until: new Date(this.until).toISOString() };
   }
 
   /**
-   * Run independent loads: concurrently on a Postgres server (its pool has several connections),
-   * one after the other on the embedded engine (one session).
+   * Run independent loads: two at a time on a Postgres server (fewer than its pool's connections, so
+   * none waits for a connection), one after the other on the embedded engine (one session).
    */
   async all<T extends readonly unknown[]>(tasks: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
-    if ((this.db as Partial<Database>).engine === 'postgres') return (await Promise.all(tasks.map((t) => t()))) as unknown as T;
-    const out: unknown[] = [];
-    for (const t of tasks) out.push(await t());
+    const width = (this.db as Partial<Database>).engine === 'postgres' ? REPORT_CONCURRENCY : 1;
+    const out = new Array<unknown>(tasks.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        out[i] = await tasks[i]!();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, worker));
     return out as unknown as T;
   }
 
@@ -159,11 +185,13 @@ export class ReportContext {
       const ips: AbusiveIp[] = [];
       const exempt: AbusiveIp[] = [];
       for (const r of rows) {
-        const special = this.geo.lookup(r.ip).special;
+        const special = this.locate(r.ip).special;
         (special ? exempt : ips).push(r);
       }
-      if (this.includeAbusive) return { ips, exempt, nodeIds: [] };
-      return { ips, exempt, nodeIds: [...new Set(ips.flatMap((r) => r.ids))].sort() };
+      // Our instances find and dial each other; they are the crawler, not the network.
+      const own = (await this.query<{ instance: string }>('instances')).map((r) => r.instance);
+      const abusive = this.includeAbusive ? [] : [...new Set(ips.flatMap((r) => r.ids))].sort();
+      return { ips, exempt, abusive, own, nodeIds: [...new Set([...abusive, ...own])].sort() };
     });
   }
 

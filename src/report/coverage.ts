@@ -86,7 +86,7 @@ export async function buildCoverageReport(ctx: ReportContext): Promise<Report> {
     name: 'coverage',
     title: 'Coverage',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), external: ctx.external?.source ?? null, excluded_abusive: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), external: ctx.external?.source ?? null, excluded_node_ids: nodeIds.length },
     sections,
     data: {
       instances: captures.instances.length,

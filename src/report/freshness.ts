@@ -121,7 +121,7 @@ export async function buildFreshnessReport(ctx: ReportContext): Promise<Report> 
     name: 'freshness',
     title: `Chain freshness (${ctx.network})`,
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), network: ctx.network, excluded_abusive: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), network: ctx.network, excluded_node_ids: nodeIds.length },
     sections: freshnessSections(f, ctx.network, ctx.top),
     data: { freshness: freshnessData(f) },
   };

@@ -4,7 +4,7 @@
  * one address: its latest endpoint learned (discovery, or an inbound peer's listen port).
  * Private and reserved addresses appear as such, never as a country.
  */
-import { countryName, GEO_ATTRIBUTION, type GeoLookup } from '../geo/index.js';
+import { countryName, GEO_ATTRIBUTION, type GeoInfo, type GeoLookup } from '../geo/index.js';
 import type { Report, Row, Section } from './render/model.js';
 import { ReportContext, share } from './context.js';
 
@@ -36,9 +36,9 @@ export function loadWindowNodes(ctx: ReportContext): Promise<WindowIp[]> {
   return ctx.once('window-nodes', () => ctx.queryExcluding<WindowIp>('window-nodes'));
 }
 
-function keyOf(geo: GeoLookup, ip: string | null, by: GeoDimension): { key: string; label: string } {
+function keyOf(locate: (ip: string) => GeoInfo, ip: string | null, by: GeoDimension): { key: string; label: string } {
   if (ip === null) return { key: 'no address', label: 'no address known' };
-  const g = geo.lookup(ip);
+  const g = locate(ip);
   if (g.special) return { key: g.special.label, label: `${g.special.label} (${g.special.name})` };
   if (by === 'country') return { key: g.country, label: g.country === 'unknown' ? 'not in the database' : countryName(g.country) };
   if (g.asn === null) return { key: 'unknown', label: 'not in the database' };
@@ -46,10 +46,11 @@ function keyOf(geo: GeoLookup, ip: string | null, by: GeoDimension): { key: stri
 }
 
 /** Count nodes per country or AS and stage, largest (by all nodes) first. */
-export function geoCounts(ips: readonly WindowIp[], geo: GeoLookup, by: GeoDimension): GeoCount[] {
+export function geoCounts(ips: readonly WindowIp[], geo: GeoLookup | ((ip: string) => GeoInfo), by: GeoDimension): GeoCount[] {
+  const locate = typeof geo === 'function' ? geo : (ip: string) => geo.lookup(ip);
   const m = new Map<string, GeoCount>();
   for (const n of ips) {
-    const { key, label } = keyOf(geo, n.ip, by);
+    const { key, label } = keyOf(locate, n.ip, by);
     // special addresses are grouped by label; keep the first block name seen as the row's label
     const c = m.get(key) ?? { key, label, nodes: 0, discovered: 0, hello: 0, status: 0, mainnet: 0 };
     c.nodes += n.nodes;
@@ -107,13 +108,13 @@ export function geoData(counts: readonly GeoCount[], by: GeoDimension): Record<s
 
 async function build(ctx: ReportContext, by: GeoDimension): Promise<Report> {
   const ips = await loadWindowNodes(ctx);
-  const counts = geoCounts(ips, ctx.geo, by);
+  const counts = geoCounts(ips, (ip) => ctx.locate(ip), by);
   const { nodeIds } = await ctx.exclusion();
   return {
     name: by === 'country' ? 'countries' : 'asns',
     title: by === 'country' ? 'Nodes by country' : 'Nodes by autonomous system',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), excluded_abusive: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), excluded_node_ids: nodeIds.length },
     sections: [geoSection(counts, by, ctx.top, ctx.geo.source)],
     data: { nodes: ips.reduce((s, r) => s + r.nodes, 0), [by === 'country' ? 'countries' : 'asns']: geoData(counts, by) },
   };

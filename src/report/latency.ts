@@ -270,7 +270,7 @@ export async function buildLatencyReport(ctx: ReportContext): Promise<Report> {
     name: 'latency',
     title: 'Latency',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), excluded_abusive: nodeIds.length, max_pair_nodes: ctx.maxPairNodes },
+    parameters: { ...ctx.baseParameters(), excluded_node_ids: nodeIds.length, max_pair_nodes: ctx.maxPairNodes },
     sections: [
       latencySummarySection(summary),
       latencyHistogramSection(rtts),

@@ -165,7 +165,7 @@ export async function buildSizeReport(ctx: ReportContext): Promise<Report> {
     name: 'size',
     title: 'Network size estimate',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), excluded_abusive: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), excluded_node_ids: nodeIds.length },
     sections: sizeSections(result, captures),
     data: { size_estimate: sizeData(result) },
   };

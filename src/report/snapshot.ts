@@ -45,7 +45,7 @@ const STAGE_LABELS: [keyof Stages, string][] = [
   ['mainnet', 'Mainnet'],
 ];
 
-function stagesSection(s: Stages, excludedNote: string): Section {
+function stagesSection(s: Stages, extraNotes: string[]): Section {
   return {
     id: 'stages',
     title: 'Network size by stage',
@@ -59,7 +59,7 @@ function stagesSection(s: Stages, excludedNote: string): Section {
     notes: [
       'Distinct node IDs per stage in the window: learned from discovery v4; dialed by us; answered a dial (STATUS, HELLO or DISCONNECT); dialed us; completed HELLO; completed STATUS. Stages are not nested (an inbound peer can complete HELLO without being discovered).',
       'Mainnet = STATUS with network ID 1, the mainnet genesis hash and an EIP-2124 fork ID judged compatible when dialed.',
-      excludedNote,
+      ...extraNotes,
     ],
   };
 }
@@ -156,8 +156,8 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
     () => nonProductiveSections(ctx),
     () => loadCaptures(ctx),
   ] as const);
-  const countries = geoCounts(windowNodes, ctx.geo, 'country');
-  const asns = geoCounts(windowNodes, ctx.geo, 'asn');
+  const countries = geoCounts(windowNodes, (ip) => ctx.locate(ip), 'country');
+  const asns = geoCounts(windowNodes, (ip) => ctx.locate(ip), 'asn');
   const rtts = nodeRtts(latencySamples);
   const latency = summarize(rtts.map((r) => r.rttMs));
   const freshness = computeFreshness(freshnessRows);
@@ -165,10 +165,11 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
 
   const excludedNote = ctx.includeAbusive
     ? `Node IDs of abusive IPs are included (--include-abusive): ${exclusion.ips.length} IP(s) carry ≥ ${ctx.abusiveMinIds} node IDs.`
-    : `${exclusion.nodeIds.length} node IDs on ${exclusion.ips.length} public IP(s) carrying ≥ ${ctx.abusiveMinIds} node IDs each are left out (see report abusive; --include-abusive keeps them).`;
+    : `${exclusion.abusive.length} node IDs on ${exclusion.ips.length} public IP(s) carrying ≥ ${ctx.abusiveMinIds} node IDs each are left out (see report abusive; --include-abusive keeps them).`;
+  const ownNote = `Our own ${exclusion.own.length} instance(s) are never counted, though they discover and dial each other.`;
   const [clientsSection, releasesSection] = clientSections(clients, ctx.top);
   const sections: Section[] = [
-    stagesSection(stages, excludedNote),
+    stagesSection(stages, [excludedNote, ownNote]),
     ...nonProductive.sections,
     clientsSection!,
     releasesSection!,
@@ -197,7 +198,8 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
         status: stages.status,
         mainnet: stages.mainnet,
       },
-      excluded_abusive: { node_ids: exclusion.nodeIds.length, ips: exclusion.ips.map((i) => i.ip) },
+      excluded_abusive: { node_ids: exclusion.abusive.length, ips: exclusion.ips.map((i) => i.ip) },
+      excluded_own_instances: exclusion.own.length,
       clients: clientsData(clients),
       countries: geoData(countries, 'country'),
       asns: geoData(asns, 'asn'),
