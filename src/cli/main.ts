@@ -11,6 +11,7 @@ import { registerDb } from './db.js';
 import { registerReport } from './report.js';
 import { registerTestnet } from './testnet.js';
 import { registerPing } from './ping.js';
+import { registerDemo } from './demo.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerTestnet(program);
   registerPing(program);
+  registerDemo(program);
   return program;
 }
 
