@@ -282,7 +282,7 @@ COMMENT ON COLUMN node_sightings.last_seen IS 'Last sighting that day.';
 COMMENT ON COLUMN node_sightings.sightings IS 'Number of node_seen events that day.';
 COMMENT ON COLUMN node_sightings.first_source IS 'How the instance first learned the node that day.';
 COMMENT ON TABLE node_sightings_default IS 'Safety net for days without a partition; ensure_day_partition() moves rows out.';
-CREATE INDEX node_sightings_node_idx ON node_sightings (node_id);
+-- No index on node_id: coverage reports read whole days; a node's history comes from dials.
 
 CREATE TABLE discovery_counters (
   minute timestamptz NOT NULL,
@@ -344,6 +344,7 @@ COMMENT ON COLUMN dials.error_kind IS 'Typed failure kind when outcome = error.'
 COMMENT ON COLUMN dials.error_message IS 'One-line failure message (may quote peer-supplied text).';
 COMMENT ON TABLE dials_default IS 'Safety net for days without a partition; ensure_day_partition() moves rows out.';
 CREATE INDEX dials_node_idx ON dials (node_id, started_at);
+COMMENT ON INDEX dials_node_idx IS 'Per-node history (dials, and through dial_id its hellos, statuses, disconnects, rtts).';
 
 CREATE TABLE hellos (
   dial_id uuid NOT NULL,
@@ -377,7 +378,8 @@ COMMENT ON COLUMN hellos.runtime IS 'Runtime part of client_id, e.g. go1.22.1.';
 COMMENT ON COLUMN hellos.caps IS 'Capabilities as name/version, e.g. {eth/68,snap/1}.';
 COMMENT ON COLUMN hellos.listen_port IS 'TCP listen port announced in HELLO (0 = none).';
 COMMENT ON TABLE hellos_default IS 'Safety net for days without a partition; ensure_day_partition() moves rows out.';
-CREATE INDEX hellos_node_idx ON hellos (node_id, started_at);
+-- A node's HELLO history: dials_node_idx, then the primary key (dial_id, started_at); one index
+-- per row inserted less keeps ingest fast.
 
 CREATE TABLE statuses (
   dial_id uuid NOT NULL,
@@ -413,7 +415,7 @@ COMMENT ON COLUMN statuses.fork_verdict IS 'Result of validating the fork ID aga
 COMMENT ON COLUMN statuses.best_block IS 'Best block number when learned (eth/69 latest block, or a header request); NULL if unknown.';
 COMMENT ON COLUMN statuses.earliest_block IS 'Earliest available block (eth/69 history serving range); NULL before eth/69.';
 COMMENT ON TABLE statuses_default IS 'Safety net for days without a partition; ensure_day_partition() moves rows out.';
-CREATE INDEX statuses_node_idx ON statuses (node_id, started_at);
+-- A node's STATUS history: via dials_node_idx and the primary key, as for hellos.
 
 CREATE TABLE disconnects (
   dial_id uuid NOT NULL,
