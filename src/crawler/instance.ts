@@ -158,13 +158,15 @@ export class CrawlerInstance {
   private readonly dials = new Set<Promise<unknown>>();
   /** Nodes heard of outside --netrestrict, ignored. */
   private outsideNetrestrict = 0;
-  private readonly inboundAbort = new AbortController();
+  /** Packets from senders without an endpoint proof, ignored until they answer our PING. */
+  private unproven = 0;
+  private readonly stopAbort = new AbortController();
   private probeConfig!: ProbeConfig;
   private stopped = false;
 
   constructor(options: InstanceOptions) {
-    // Every inbound connection in progress listens on this signal.
-    setMaxListeners(0, this.inboundAbort.signal);
+    // Every inbound connection and discovery PING of a dial in progress listens on this signal.
+    setMaxListeners(0, this.stopAbort.signal);
     this.o = options;
     this.index = options.index;
     this.publicKey = publicKeyFromPrivate(options.privateKey);
@@ -196,6 +198,11 @@ export class CrawlerInstance {
   /** Nodes heard of outside --netrestrict and ignored. */
   get ignoredOutsideNetrestrict(): number {
     return this.outsideNetrestrict;
+  }
+
+  /** Packets from senders without an endpoint proof, ignored. */
+  get ignoredUnproven(): number {
+    return this.unproven;
   }
 
   /** Inbound connections being probed now. */
@@ -274,7 +281,7 @@ export class CrawlerInstance {
     if (o.staticSeed?.length) this.scheduler.seed(o.staticSeed);
 
     this.listener.onConnection((stream) => {
-      const task = probeInbound(this.probeConfig, stream, this.inboundAbort.signal).then(({ event }) => this.onInbound(event));
+      const task = probeInbound(this.probeConfig, stream, this.stopAbort.signal).then(({ event }) => this.onInbound(event));
       this.inbound.add(task);
       void task.finally(() => this.inbound.delete(task));
     });
@@ -284,7 +291,9 @@ export class CrawlerInstance {
       clock,
       selfPublicKey: this.publicKey,
       bootnodes: o.bootnodes,
-      findNode: (node, target, signal) => endpoint.findNode(node, target, { signal }),
+      // geth drops NEIGHBORS entries outside --netrestrict on receipt: lookups never even try them.
+      findNode: (node, target, signal) =>
+        endpoint.findNode(node, target, { signal }).then((nodes) => nodes.filter((n) => o.netrestrict.allows(n.ip))),
       ...(o.refreshIntervalMs ? { intervalMs: o.refreshIntervalMs } : {}),
     });
     for (const b of o.bootnodes) {
@@ -315,9 +324,10 @@ export class CrawlerInstance {
     if (this.stopped) return;
     this.stopped = true;
     if (this.counterTimer !== undefined) this.o.clock.clearTimer(this.counterTimer);
-    this.inboundAbort.abort();
+    this.stopAbort.abort();
     await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop()]);
-    await Promise.allSettled([...this.inbound, ...this.dials]);
+    // A probe that ends adds the task that emits its event: wait until none is left.
+    while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
     this.emitCounters();
     await Promise.allSettled([this.endpoint?.close(), this.listener?.close()]);
     this.o.emit({ type: 'instance_stopped', instance: this.idHex, at: this.o.clock.now() });
@@ -336,31 +346,37 @@ export class CrawlerInstance {
       const running = shared.runningDial(idHex);
       if (running) return running;
     }
-    const task = this.probe(dialer, node, idHex, kind, signal);
-    shared.trackDial(idHex, task);
+    // discv4 PING→PONG alongside the TCP dial: the node's discovery RTT at the time of the dial.
+    const discPing = this.discoveryPing(node);
+    const verdict = probeOutbound(this.probeConfig, dialer, node, kind, signal).then(({ event }) => {
+      const v = dialVerdict(event);
+      shared.recordDial(idHex, event.startedAt, v);
+      // The dial slot is free now; the event waits for the PING (at most one discovery timeout).
+      this.track(
+        discPing.then((ms) => {
+          withDiscPing(event, ms);
+          this.o.emit(event);
+          if (v === 'hello') this.fetchEnr(node, idHex);
+        }),
+      );
+      return v;
+    });
+    shared.trackDial(idHex, verdict);
     // stop() waits for the probe itself (the scheduler lets go of a dial as soon as it aborts),
     // so its DialEvent is emitted before instance_stopped and reaches the writer.
-    this.dials.add(task);
-    void task.finally(() => this.dials.delete(task));
-    return task;
-  }
-
-  private async probe(dialer: TcpDialer, node: NodeRecord, idHex: string, kind: ScheduledDialKind, signal: AbortSignal): Promise<DialVerdict> {
-    // discv4 PING→PONG alongside the TCP dial: the node's discovery RTT at the time of the dial.
-    const discPing = this.discoveryPing(node, signal);
-    const { event } = await probeOutbound(this.probeConfig, dialer, node, kind, signal);
-    withDiscPing(event, await discPing);
-    const verdict = dialVerdict(event);
-    this.o.shared.recordDial(idHex, event.startedAt, verdict);
-    this.o.emit(event);
-    if (verdict === 'hello') this.fetchEnr(node, idHex);
+    this.track(verdict);
     return verdict;
   }
 
+  private track(task: Promise<unknown>): void {
+    this.dials.add(task);
+    void task.finally(() => this.dials.delete(task));
+  }
+
   /** PING→PONG time in ms, or null when the node does not answer discovery. Never rejects. */
-  private discoveryPing(node: NodeRecord, signal: AbortSignal): Promise<number | null> {
+  private discoveryPing(node: NodeRecord): Promise<number | null> {
     if (!this.endpoint || node.udpPort <= 0) return Promise.resolve(null);
-    return this.endpoint.ping(node, { signal }).then(
+    return this.endpoint.ping(node, { signal: this.stopAbort.signal }).then(
       (r) => r.rttMs,
       () => null,
     );
@@ -373,9 +389,18 @@ export class CrawlerInstance {
       this.outsideNetrestrict++;
       return;
     }
-    // A signed packet from the node's own address verifies its endpoint; NEIGHBORS entries are hearsay.
-    if (source === 'ping') this.table.addVerified(node);
-    else this.table.addSeen(node);
+    if (source === 'ping') {
+      // A packet's UDP source can be forged: only an endpoint proof (its PONG to our PING, discv4.md)
+      // verifies it. The endpoint pings back an unproven PING, and that PONG brings the node here
+      // again; an unproven FINDNODE or ENRREQUEST teaches nothing (geth adds inbound nodes the same way).
+      if (!this.endpoint?.isBonded(node)) {
+        this.unproven++;
+        return;
+      }
+      this.table.addVerified(node);
+    } else {
+      this.table.addSeen(node); // NEIGHBORS entries are hearsay
+    }
     if (node.tcpPort > 0 && this.scheduler.learn(node)) this.newNodesThisMinute++;
     this.reportSighting(node, source);
   }
@@ -416,14 +441,15 @@ export class CrawlerInstance {
     }
   }
 
-  /** One ENR request per node per process, after it proved alive. */
+  /** One ENR request per node per process, after it proved alive. Cut short by stop(). */
   private fetchEnr(node: NodeRecord, idHex: string): void {
-    if (!this.endpoint || !this.o.shared.claimEnrFetch(idHex, this.o.clock.now())) return;
+    if (this.stopped || !this.endpoint || !this.o.shared.claimEnrFetch(idHex, this.o.clock.now())) return;
     this.endpoint
-      .requestEnr(node)
-      .then((enr) =>
-        this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() }),
-      )
+      .requestEnr(node, { signal: this.stopAbort.signal })
+      .then((enr) => {
+        if (this.stopped) return;
+        this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() });
+      })
       .catch(() => {
         // Many nodes do not answer ENRREQUEST (pre-EIP-868): nothing to record.
       });

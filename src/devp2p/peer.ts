@@ -167,7 +167,10 @@ export class Devp2pPeer {
     try {
       this.session.send(P2P_MESSAGE_IDS.hello, hello);
     } catch (err) {
-      this.fail(toNodeFinderError(err));
+      // Bytes that came with the handshake may already have failed the session (an oversized or
+      // forged first frame): that failure, not our refused send, is why it is over.
+      const e = toNodeFinderError(err);
+      this.fail(e.kind === 'closed' && e.cause instanceof NodeFinderError ? e.cause : e);
     }
   }
 

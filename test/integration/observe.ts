@@ -48,7 +48,8 @@ export function spySockets(): SocketSpy {
     return (origSend as (...a: unknown[]) => void).apply(this, args);
   } as typeof origSend;
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    const first = args[0] as { host?: string; path?: string } | number | string;
+    // net.connect() hands Socket#connect its normalized arguments as one array.
+    const first = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { host?: string; path?: string } | number | string;
     const host = typeof first === 'object' && first !== null ? (first.host ?? first.path ?? 'localhost') : typeof args[1] === 'string' ? args[1] : 'localhost';
     bump(tcp, host);
     return (origConnect as (...a: unknown[]) => net.Socket).apply(this, args);
