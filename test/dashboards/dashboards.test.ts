@@ -184,6 +184,8 @@ for (const engine of ENGINES) {
           } else if (p.type === 'stat' || p.type === 'piechart' || p.type === 'barchart' || p.type === 'geomap' || p.type === 'histogram') {
             expect(rows.length, 'a visual panel with no rows on the dataset').toBeGreaterThan(0);
           }
+          // a stat shows numeric fields only (times as ms numbers with a date unit)
+          if (p.type === 'stat') for (const r of rows) expect(Object.values(r).some((v) => typeof v === 'number'), JSON.stringify(r)).toBe(true);
         });
       }
     }
