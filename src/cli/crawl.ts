@@ -200,15 +200,18 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
         : setInterval(() => (tty ? io.stderr.write(`\r\x1b[2K${statusLine()}`) : say(statusLine())), tty ? statusMs : Math.max(statusMs, 30_000));
 
     await new Promise<void>((resolveStop) => {
-      const timer = durationMs !== undefined ? setTimeout(resolveStop, durationMs) : undefined;
-      const onSignal = () => {
+      const stop = () => {
         if (timer) clearTimeout(timer);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        // A second Ctrl-C during shutdown exits at once (the journal keeps what was not written).
-        process.once('SIGINT', () => process.exit(130));
         resolveStop();
       };
+      const onSignal = () => {
+        // A second Ctrl-C during shutdown exits at once (the journal keeps what was not written).
+        process.once('SIGINT', forceExit);
+        stop();
+      };
+      const timer = durationMs !== undefined ? setTimeout(stop, durationMs) : undefined;
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
@@ -220,6 +223,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     await metricsServer?.close();
     const w = writer ? await writer.close() : undefined;
     await db.close();
+    process.off('SIGINT', forceExit);
     if (crawler && w) {
       const s = crawler.stats;
       say(
@@ -228,6 +232,10 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       );
     }
   }
+}
+
+function forceExit(): never {
+  process.exit(130);
 }
 
 /** A bind failure as one actionable line (the OS message alone says neither which option nor what to do). */
