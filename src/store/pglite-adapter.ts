@@ -34,7 +34,7 @@ export async function openPglite(location: string, opts: OpenOptions = {}): Prom
   const dir = resolve(location);
   const dataDir = join(dir, PGDATA_SUBDIR);
   if (opts.mustExist && !existsSync(dataDir)) {
-    throw new DatabaseUnavailableError(`no embedded database in ${dir}`);
+    throw new DatabaseUnavailableError(`no embedded database in ${dir}: crawl into it first (nodefinder crawl --db ${location}), or pass --db`);
   }
   try {
     mkdirSync(dir, { recursive: true });

@@ -80,6 +80,11 @@ describe('runtime failures: one line, exit 1', () => {
     }
   }, 60_000);
 
+  it('a report on an embedded database that does not exist says how to make one', async () => {
+    const dir = join(root, 'missing');
+    expectOneLine(await runCli('report', 'snapshot', '--db', dir), 1, new RegExp(`no embedded database in ${dir}: crawl into it first \\(nodefinder crawl --db ${dir}\\), or pass --db$`));
+  });
+
   it('--debug adds the stack trace', async () => {
     const r = await runCli('--debug', 'db', 'status', '--db', UNREACHABLE_PG);
     expect(r.code).toBe(1);
