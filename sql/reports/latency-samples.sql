@@ -22,7 +22,9 @@ SELECT encode(r.instance_id, 'hex') AS instance, coalesce(v.host, '?') AS host,
        r.srtt_ms::float8 AS srtt_ms, r.min_ms::float8 AS min_ms, r.connections
 FROM r
 LEFT JOIN vantage v ON v.instance_id = r.instance_id
-LEFT JOIN LATERAL (
-  SELECT ip FROM addresses WHERE addresses.node_id = r.node_id AND first_seen < $2::timestamptz ORDER BY last_seen DESC LIMIT 1
-) li ON true
+LEFT JOIN (
+  SELECT DISTINCT ON (node_id) node_id, ip FROM addresses
+  WHERE last_seen >= $1::timestamptz AND first_seen < $2::timestamptz
+  ORDER BY node_id, last_seen DESC
+) li ON li.node_id = r.node_id
 ORDER BY 3, 1;

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { ipToBytes } from '../enode/ip.js';
 import { GeoDataError } from './errors.js';
 import { bytesToWords, countryCode, countryValue, decimalNumber, parseNumCsv, RangeTable, unquoteCsv } from './range-table.js';
-import { specialRangeOfBytes, type SpecialRange } from './special.js';
+import { specialRangeOfBytes, specialRangeOfV4, type SpecialRange } from './special.js';
 
 export interface GeoInfo {
   /** ISO 3166-1 alpha-2 code, or `private` / `reserved` (special.ts), `unknown` (in no table), `invalid` (no IP). */
@@ -78,6 +78,21 @@ export class GeoDatabase implements GeoLookup {
   }
 
   lookup(ip: string): GeoInfo {
+    // Fast path for plain dotted-quad IPv4 (most addresses): no byte arrays, no regular expressions.
+    const v4 = typeof ip === 'string' ? dottedQuad(ip) : -1;
+    if (v4 >= 0) {
+      const special = specialRangeOfV4(v4);
+      if (special) return { country: special.label, asn: null, org: special.name, special, family: 4 };
+      const cc = this.countryV4.getWord(v4);
+      const asn = this.asnV4.getWord(v4);
+      return {
+        country: cc === undefined ? 'unknown' : countryCode(cc),
+        asn: asn ?? null,
+        org: asn === undefined ? null : (this.orgs.get(asn) ?? null),
+        special: null,
+        family: 4,
+      };
+    }
     const bytes = typeof ip === 'string' ? ipToBytes(stripMask(ip)) : undefined;
     if (!bytes) return { country: 'invalid', asn: null, org: null, special: null, family: null };
     const family = bytes.length === 4 ? 4 : 6;
@@ -94,6 +109,31 @@ export class GeoDatabase implements GeoLookup {
       family,
     };
   }
+}
+
+/** "a.b.c.d" (octets 0–255, no leading zeros, optional "/32") → 32-bit number; -1 for anything else. */
+export function dottedQuad(ip: string): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let end = ip.length;
+  if (end > 3 && ip.endsWith('/32')) end -= 3;
+  for (let i = 0; i < end; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1; // leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
 }
 
 /** Postgres prints host addresses without a mask, but accept "1.2.3.4/32" too. */

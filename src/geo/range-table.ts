@@ -72,6 +72,22 @@ export class RangeTable {
     return i < 0 ? undefined : this.values[i];
   }
 
+  /** get() for a one-word (IPv4) table without allocating a key. */
+  getWord(x: number): number | undefined {
+    let lo = 0;
+    let hi = this.size - 1;
+    let i = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid]! <= x) {
+        i = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    while (i >= 0 && this.ends[i]! < x) i = this.parent[i]!;
+    return i < 0 ? undefined : this.values[i];
+  }
+
   /** Bytes held by the typed arrays. */
   get bytes(): number {
     return this.starts.byteLength + this.ends.byteLength + this.values.byteLength + this.parent.byteLength;

@@ -69,6 +69,18 @@ function matches(ip: Uint8Array, c: Compiled): boolean {
   return (ip[full]! & mask) === (c.bytes[full]! & mask);
 }
 
+const V4: readonly { range: SpecialRange; base: number; bits: number }[] = COMPILED.filter((c) => c.bytes.length === 4).map((c) => ({
+  range: c.range,
+  base: ((c.bytes[0]! << 24) | (c.bytes[1]! << 16) | (c.bytes[2]! << 8) | c.bytes[3]!) >>> 0,
+  bits: c.bits,
+}));
+
+/** The special-purpose block of an IPv4 address given as a 32-bit number. */
+export function specialRangeOfV4(x: number): SpecialRange | null {
+  for (const c of V4) if (c.bits === 0 || (x ^ c.base) >>> (32 - c.bits) === 0) return c.range;
+  return null;
+}
+
 /** The special-purpose block an address (4 or 16 bytes; mapped IPv4 already unwrapped) is in. */
 export function specialRangeOfBytes(ip: Uint8Array): SpecialRange | null {
   for (const c of COMPILED) if (matches(ip, c)) return c.range;

@@ -43,7 +43,7 @@ export function abusiveSection(ctx: ReportContext, ips: readonly AbusiveIp[], ex
         excluded: ex ? 'no (private/reserved)' : ctx.includeAbusive ? 'no (--include-abusive)' : 'yes',
       };
     }),
-    chart: all.length > 0 ? { type: 'bar', x: 'ip', series: ['node_ids', 'new_node_ids'], yLabel: 'node IDs' } : undefined,
+    chart: { type: 'bar', x: 'ip', series: ['node_ids', 'new_node_ids'], yLabel: 'node IDs' },
     notes: [
       `Node IDs per IP from the endpoints learned (discovery, inbound HELLO) and the connections made in the window; "new" = first seen by NodeFinder in the window (churn: new IDs per day of window).`,
       ctx.includeAbusive

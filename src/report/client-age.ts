@@ -106,6 +106,7 @@ export function clientAgeSections(ages: readonly ClientAge[], top: number): Sect
         unknown: a.unknown,
       };
     }),
+    chart: { type: 'bar', x: 'client', series: ['p50', 'p90'], yLabel: 'releases behind' },
     notes: [
       'A release is MAJOR.MINOR.PATCH of the HELLO version; it counts as seen once enough nodes announced it (--release-min-nodes) before the window ended.',
       "A node's age is the number of seen releases of its client newer than its own; nodes whose version has no number, or whose client has no release seen, are under No version.",

@@ -71,6 +71,7 @@ export function outcomeSection(rows: readonly DialOutcomeRow[]): Section {
     id: 'dial-outcomes',
     title: 'Connection outcomes',
     columns: [
+      { key: 'what', label: 'Kind / outcome / error', type: 'text' },
       { key: 'kind', label: 'Kind', type: 'text' },
       { key: 'outcome', label: 'Outcome', type: 'text' },
       { key: 'error_kind', label: 'Error', type: 'text' },
@@ -78,7 +79,8 @@ export function outcomeSection(rows: readonly DialOutcomeRow[]): Section {
       { key: 'share', label: 'Share', type: 'percent' },
       { key: 'nodes', label: 'Nodes', type: 'integer' },
     ],
-    rows: rows.map((r): Row => ({ kind: r.kind, outcome: r.outcome, error_kind: r.error_kind, dials: r.dials, share: share(r.dials, total), nodes: r.nodes })),
+    rows: rows.map((r): Row => ({ what: [r.kind, r.outcome, r.error_kind].filter(Boolean).join(' / '), kind: r.kind, outcome: r.outcome, error_kind: r.error_kind, dials: r.dials, share: share(r.dials, total), nodes: r.nodes })),
+    chart: { type: 'bar', x: 'what', series: ['dials', 'nodes'], yLabel: 'count' },
     notes: ['status = HELLO and STATUS exchanged; hello = HELLO only; disconnect = the peer left before HELLO; error = a typed failure.'],
   };
 }

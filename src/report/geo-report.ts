@@ -13,6 +13,9 @@ export interface WindowIp {
   ip: string | null;
   nodes: number;
   discovered: number;
+  dialed: number;
+  responded: number;
+  inbound: number;
   hello: number;
   status: number;
   mainnet: number;

@@ -5,7 +5,7 @@
  * points, as the IMC 2018 paper did: |d(v,a) − d(v,b)| ≤ d(a,b) ≤ d(v,a) + d(v,b).
  */
 import { isUnspecifiedIp } from '../enode/ip.js';
-import type { GeoLookup } from '../geo/index.js';
+import { GEO_ATTRIBUTION, type GeoLookup } from '../geo/index.js';
 import type { Report, Row, Section } from './render/model.js';
 import type { ReportContext } from './context.js';
 import { histogram, niceBinWidth, quantileSorted, triangleBounds, type PairBounds } from './stats.js';
@@ -35,6 +35,11 @@ export interface LatencySummary {
   p90: number | null;
   p99: number | null;
   mean: number | null;
+}
+
+/** One RTT per node, without IDs or addresses (latency-nodes.sql): what the snapshot needs. */
+export function loadNodeRtts(ctx: ReportContext): Promise<{ rtt_ms: number; instances: number }[]> {
+  return ctx.once('latency-nodes', () => ctx.queryExcluding<{ rtt_ms: number; instances: number }>('latency-nodes'));
 }
 
 export function loadLatency(ctx: ReportContext): Promise<LatencySample[]> {
@@ -68,7 +73,7 @@ export function summarize(values: readonly number[]): LatencySummary {
 
 const BINS = 20;
 
-export function latencyHistogramSection(rtts: readonly NodeRtt[]): Section {
+export function latencyHistogramSection(rtts: readonly Pick<NodeRtt, 'rttMs'>[]): Section {
   const values = rtts.map((r) => r.rttMs);
   const p99 = quantileSorted([...values].sort((a, b) => a - b), 0.99) ?? 1;
   const width = niceBinWidth(p99, BINS);
@@ -94,13 +99,15 @@ export function latencySummarySection(summary: LatencySummary): Section {
     id: 'latency-summary',
     title: 'Direct RTT summary',
     columns: [
+      { key: 'what', label: '', type: 'text' },
       { key: 'nodes', label: 'Nodes', type: 'integer' },
       { key: 'p50', label: 'p50', type: 'ms' },
       { key: 'p90', label: 'p90', type: 'ms' },
       { key: 'p99', label: 'p99', type: 'ms' },
       { key: 'mean', label: 'Mean', type: 'ms' },
     ],
-    rows: [{ ...summary }],
+    rows: [{ what: 'all nodes', ...summary }],
+    chart: { type: 'bar', x: 'what', series: ['p50', 'p90', 'p99', 'mean'], yLabel: 'RTT (ms)' },
     notes: ['Quantiles interpolate linearly between nodes (as Postgres percentile_cont).'],
   };
 }
@@ -137,7 +144,7 @@ function groupSection(rtts: readonly NodeRtt[], geo: GeoLookup, by: 'country' | 
     ],
     rows: rows.map((r): Row => ({ key: r.key, label: r.label, nodes: r.nodes, p50: r.p50, p90: r.p90 })),
     chart: { type: 'bar', x: 'key', series: ['p50', 'p90'], yLabel: 'RTT (ms)' },
-    notes: [`The ${top} ${by === 'country' ? 'countries' : 'ASes'} with the most measured nodes.`],
+    notes: [`The ${top} ${by === 'country' ? 'countries' : 'ASes'} with the most measured nodes. ${GEO_ATTRIBUTION}`],
   };
 }
 
@@ -187,6 +194,7 @@ export function triangleSections(t: TriangleResult, samples: readonly LatencySam
     id: 'pair-latency-summary',
     title: 'Remote pair RTT bounds (triangle inequality)',
     columns: [
+      { key: 'what', label: '', type: 'text' },
       { key: 'pairs', label: 'Pairs', type: 'integer' },
       { key: 'vantages', label: 'Vantage points', type: 'integer' },
       { key: 'hosts', label: 'Hosts', type: 'integer' },
@@ -196,6 +204,7 @@ export function triangleSections(t: TriangleResult, samples: readonly LatencySam
     ],
     rows: [
       {
+        what: 'all pairs',
         pairs: t.pairs.length,
         vantages: t.vantages,
         hosts: t.hosts.length,
@@ -204,6 +213,7 @@ export function triangleSections(t: TriangleResult, samples: readonly LatencySam
         width_p50: quantileSorted(t.pairs.map((p) => p.upper - p.lower).sort((a, b) => a - b), 0.5),
       },
     ],
+    chart: { type: 'bar', x: 'what', series: ['lower_p50', 'upper_p50', 'width_p50'], yLabel: 'RTT (ms)' },
     notes,
   };
   const hist: Section = {

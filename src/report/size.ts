@@ -108,6 +108,7 @@ export function sizeSections(r: SizeResult, c: Captures): Section[] {
       { key: 'observed', label: 'Observed', type: 'integer' },
     ],
     rows: r.estimates.map((e): Row => ({ method: e.method, estimate: e.estimate, lower: e.lower, upper: e.upper, observed: e.observed })),
+    chart: { type: 'bar', x: 'method', series: ['lower', 'estimate', 'upper', 'observed'], yLabel: 'node IDs' },
     notes: [
       `${r.observed} distinct node IDs learned from discovery by ${r.instances} instance(s) in the window; each instance is one capture sample.`,
       ...r.estimates.map((e) => METHOD_NOTES[e.method]),

@@ -1,7 +1,8 @@
 /**
  * `report snapshot`: the network in the 24 hours ending --at — size at each stage (discovered, HELLO,
  * STATUS, mainnet), clients and releases, countries and ASes, latency, freshness, disconnect reasons,
- * and the non-productive peers (other networks, no eth, useless peers, other subprotocols).
+ * and the non-productive peers (other networks, no eth, useless peers, other subprotocols). The size
+ * estimate (report size) and connection outcomes (report disconnects) have their own reports.
  *
  * JSON contract (DESIGN.md): `nodes` {discovered, hello, status, mainnet, …}, `clients`
  * [{client, count}], `disconnects` [{reason, count}], `latency_ms` {p50, p90}; plus more below.
@@ -10,11 +11,10 @@ import { networkByGenesis } from '../eth/networks.js';
 import type { Report, Row, Section } from './render/model.js';
 import { clientSections, clientsData, loadClients } from './clients.js';
 import { ReportContext, share } from './context.js';
-import { disconnectsData, loadDialOutcomes, loadDisconnects, outcomeSection, reasonSection } from './disconnects.js';
+import { disconnectsData, loadDisconnects, reasonSection } from './disconnects.js';
 import { computeFreshness, freshnessData, freshnessSections, loadFreshness } from './freshness.js';
-import { geoCounts, geoData, geoSection, loadWindowNodes } from './geo-report.js';
-import { latencyHistogramSection, latencySummarySection, loadLatency, nodeRtts, summarize } from './latency.js';
-import { estimateSize, loadCaptures, sizeData, sizeSections } from './size.js';
+import { geoCounts, geoData, geoSection, loadWindowNodes, type WindowIp } from './geo-report.js';
+import { latencyHistogramSection, latencySummarySection, loadNodeRtts, summarize } from './latency.js';
 
 export interface Stages {
   discovered: number;
@@ -33,6 +33,21 @@ export const SNAPSHOT_WINDOW_MS = 86_400_000;
 export async function loadStages(ctx: ReportContext): Promise<Stages> {
   const [row] = await ctx.queryExcluding<Stages>('snapshot-stages');
   return row!;
+}
+
+/** The same counts as snapshot-stages, summed from window-nodes (which the snapshot needs anyway). */
+export function stagesFromWindow(ips: readonly WindowIp[], excluded: number): Stages {
+  const sum = (k: 'discovered' | 'dialed' | 'responded' | 'inbound' | 'hello' | 'status' | 'mainnet') => ips.reduce((s, r) => s + r[k], 0);
+  return {
+    discovered: sum('discovered'),
+    dialed: sum('dialed'),
+    responded: sum('responded'),
+    inbound: sum('inbound'),
+    hello: sum('hello'),
+    status: sum('status'),
+    mainnet: sum('mainnet'),
+    excluded,
+  };
 }
 
 const STAGE_LABELS: [keyof Stages, string][] = [
@@ -114,6 +129,7 @@ async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Se
       nodes: n.nodes,
       compatible: n.compatible_nodes,
     })),
+    chart: { type: 'bar', x: 'network', series: ['nodes', 'compatible'], yLabel: 'nodes' },
     notes: ['Fork IDs are only judged for peers on the crawled network (others are unchecked).'],
   };
   const byName = new Map<string, number>();
@@ -144,24 +160,22 @@ async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Se
 }
 
 export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
-  const exclusion = await ctx.exclusion();
-  const [stages, clients, windowNodes, latencySamples, freshnessRows, disconnects, outcomes, nonProductive, captures] = await ctx.all([
-    () => loadStages(ctx),
+  // Queries that leave nothing out go first, next to the exclusion list the others wait for.
+  const [disconnects, exclusion, clients, windowNodes, nodeRttRows, freshnessRows, nonProductive] = await ctx.all([
+    () => loadDisconnects(ctx),
+    () => ctx.exclusion(),
     () => loadClients(ctx),
     () => loadWindowNodes(ctx),
-    () => loadLatency(ctx),
+    () => loadNodeRtts(ctx),
     () => loadFreshness(ctx),
-    () => loadDisconnects(ctx),
-    () => loadDialOutcomes(ctx),
     () => nonProductiveSections(ctx),
-    () => loadCaptures(ctx),
   ] as const);
+  const stages = stagesFromWindow(windowNodes, exclusion.nodeIds.length);
   const countries = geoCounts(windowNodes, (ip) => ctx.locate(ip), 'country');
   const asns = geoCounts(windowNodes, (ip) => ctx.locate(ip), 'asn');
-  const rtts = nodeRtts(latencySamples);
+  const rtts = nodeRttRows.map((r) => ({ rttMs: r.rtt_ms }));
   const latency = summarize(rtts.map((r) => r.rttMs));
   const freshness = computeFreshness(freshnessRows);
-  const size = estimateSize(captures);
 
   const excludedNote = ctx.includeAbusive
     ? `Node IDs of abusive IPs are included (--include-abusive): ${exclusion.ips.length} IP(s) carry ≥ ${ctx.abusiveMinIds} node IDs.`
@@ -179,8 +193,6 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
     latencyHistogramSection(rtts),
     ...freshnessSections(freshness, ctx.network, ctx.top).slice(0, 1),
     reasonSection(disconnects, 'received'),
-    outcomeSection(outcomes),
-    ...sizeSections(size, captures).slice(0, 2),
   ];
   return {
     name: 'snapshot',
@@ -207,7 +219,6 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
       freshness: freshnessData(freshness),
       disconnects: disconnectsData(disconnects),
       ...nonProductive.data,
-      size_estimate: sizeData(size),
     },
   };
 }

@@ -123,6 +123,8 @@ describe('crawl a testnet, then report snapshot', () => {
     expect(j.countries).toEqual([{ country: 'reserved', count: NODES, discovered: NODES, hello: helloPeers.length, status: statusPeers.length, mainnet: mainnet.length }]);
     expect(j.latency_ms.nodes).toBeGreaterThan(0);
     expect(j.latency_ms.p50).toBeLessThan(1000);
-    expect(j.size_estimate.observed).toBe(NODES);
+    const size = toJsonObject(await buildReport('size', ctx)) as Record<string, any>;
+    expect(size.size_estimate.observed).toBe(NODES);
+    expect(size.size_estimate.instances).toBe(2);
   }, 60_000);
 });

@@ -165,3 +165,23 @@ describe('packaged data (@ip-location-db)', () => {
     expect(packagedGeo()).toBe(geo); // loaded once
   }, 60_000);
 });
+
+describe('IPv4 fast path', () => {
+  it('agrees with the general path on random and edge-case addresses (property)', async () => {
+    const { dottedQuad } = await import('../../src/geo/geo.js');
+    const { ipToBytes } = await import('../../src/enode/ip.js');
+    const rng = new Rng(17);
+    const samples = ['0.0.0.0', '255.255.255.255', '1.2.3.4/32', '01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '', 'a.b.c.d', '1.2.3.4 '];
+    for (let i = 0; i < 2000; i++) samples.push(`${rng.int(256)}.${rng.int(256)}.${rng.int(256)}.${rng.int(256)}`);
+    for (const ip of samples) {
+      const bytes = ipToBytes(ip.replace(/\/32$/, ''));
+      const expected = bytes && bytes.length === 4 ? ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0 : -1;
+      expect(dottedQuad(ip), ip).toBe(expected);
+    }
+    const geo = packagedGeo();
+    for (const ip of samples.slice(11, 400)) {
+      const slow = geo.lookup(`::ffff:${ip}`); // mapped form takes the general path
+      expect(geo.lookup(ip), ip).toEqual(slow);
+    }
+  }, 60_000);
+});
