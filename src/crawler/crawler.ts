@@ -50,6 +50,8 @@ export interface CrawlOptions {
   probeTimeouts?: Partial<ProbeTimeouts>;
   discoveryTimeoutMs?: number;
   refreshIntervalMs?: number;
+  /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
+  feedLookups?: boolean;
   checkDaoFork?: boolean;
   onError?: (err: NodeFinderError) => void;
 }
@@ -113,6 +115,7 @@ export class Crawler {
         ...(o.probeTimeouts ? { probeTimeouts: o.probeTimeouts } : {}),
         ...(o.discoveryTimeoutMs ? { discoveryTimeoutMs: o.discoveryTimeoutMs } : {}),
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
+        ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
       });

@@ -11,7 +11,7 @@ import { nodeIdFromPublicKey } from '../enode/distance.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { Discv4Endpoint, type Discv4Counters } from '../discv4/endpoint.js';
 import { Table } from '../discv4/table.js';
-import { Refresher } from '../discv4/lookup.js';
+import { Refresher, lookup, randomLookupTarget, type FindNodeFn } from '../discv4/lookup.js';
 import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import { NodeUdpTransport } from '../net/node-udp.js';
@@ -25,6 +25,15 @@ import type { NetworkDefinition } from '../eth/networks.js';
 
 /** Discovery counters are reported per minute (the store keeps them per instance per minute). */
 export const COUNTER_INTERVAL_MS = 60_000;
+/**
+ * Dial feeding: geth's dialer takes its candidates from random lookups run whenever a dynamic dial
+ * slot is free (p2p/dial.go over discover's lookup iterator, at most one lookup per second). A
+ * NodeFinder instance never has enough peers, so it keeps looking up while its dial queue is empty:
+ * at most one lookup per FEED_MIN_INTERVAL_MS, backing off (doubling, up to FEED_MAX_INTERVAL_MS)
+ * while lookups teach it no new node. The table's own refresh keeps geth's 30 minutes.
+ */
+export const FEED_MIN_INTERVAL_MS = 1_000;
+export const FEED_MAX_INTERVAL_MS = 60_000;
 
 /**
  * Process-wide memory shared by instances: which nodes were dialed recently (so 30 identities that
@@ -136,6 +145,8 @@ export interface InstanceOptions {
   discoveryTimeoutMs?: number;
   /** Refresh-lookup interval (geth 30 min). */
   refreshIntervalMs?: number;
+  /** Random lookups that feed the dialer (default on; see FEED_MIN_INTERVAL_MS). */
+  feedLookups?: boolean;
   checkDaoFork?: boolean;
   onError?: (err: NodeFinderError) => void;
 }
@@ -149,6 +160,7 @@ export class CrawlerInstance {
   private endpoint: Discv4Endpoint | undefined;
   private table: Table | undefined;
   private refresher: Refresher | undefined;
+  private findNode: FindNodeFn | undefined;
   private scheduler: DialScheduler | undefined;
   private listener: TcpListener | undefined;
   private counterTimer: ReturnType<Clock['setTimer']> | undefined;
@@ -160,6 +172,10 @@ export class CrawlerInstance {
   private outsideNetrestrict = 0;
   /** Packets from senders without an endpoint proof, ignored until they answer our PING. */
   private unproven = 0;
+  /** Nodes new to this instance's scheduler, all time. */
+  private learned = 0;
+  private feedLookupCount = 0;
+  private feeding: Promise<void> | undefined;
   private readonly stopAbort = new AbortController();
   private probeConfig!: ProbeConfig;
   private stopped = false;
@@ -203,6 +219,11 @@ export class CrawlerInstance {
   /** Packets from senders without an endpoint proof, ignored. */
   get ignoredUnproven(): number {
     return this.unproven;
+  }
+
+  /** Random lookups run to feed the dialer. */
+  get feedLookups(): number {
+    return this.feedLookupCount;
   }
 
   /** Inbound connections being probed now. */
@@ -286,14 +307,16 @@ export class CrawlerInstance {
       void task.finally(() => this.inbound.delete(task));
     });
 
+    // geth drops NEIGHBORS entries outside --netrestrict on receipt: lookups never even try them.
+    const findNode: FindNodeFn = (node, target, signal) =>
+      endpoint.findNode(node, target, { signal }).then((nodes) => nodes.filter((n) => o.netrestrict.allows(n.ip)));
+    this.findNode = findNode;
     this.refresher = new Refresher({
       table,
       clock,
       selfPublicKey: this.publicKey,
       bootnodes: o.bootnodes,
-      // geth drops NEIGHBORS entries outside --netrestrict on receipt: lookups never even try them.
-      findNode: (node, target, signal) =>
-        endpoint.findNode(node, target, { signal }).then((nodes) => nodes.filter((n) => o.netrestrict.allows(n.ip))),
+      findNode,
       ...(o.refreshIntervalMs ? { intervalMs: o.refreshIntervalMs } : {}),
     });
     for (const b of o.bootnodes) {
@@ -317,6 +340,7 @@ export class CrawlerInstance {
     table.start();
     this.scheduler.start();
     this.refresher.start();
+    if (o.feedLookups !== false) this.feeding = this.feedDialer();
   }
 
   /** Stop discovery and dialing, wait for dials in flight to be cut short and recorded. */
@@ -325,12 +349,36 @@ export class CrawlerInstance {
     this.stopped = true;
     if (this.counterTimer !== undefined) this.o.clock.clearTimer(this.counterTimer);
     this.stopAbort.abort();
-    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop()]);
+    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding]);
     // A probe that ends adds the task that emits its event: wait until none is left.
     while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
     this.emitCounters();
     await Promise.allSettled([this.endpoint?.close(), this.listener?.close()]);
     this.o.emit({ type: 'instance_stopped', instance: this.idHex, at: this.o.clock.now() });
+  }
+
+  /** Random lookups while the dialer has room and nothing queued (FEED_MIN_INTERVAL_MS). Never rejects. */
+  private async feedDialer(): Promise<void> {
+    const { clock, maxDials } = this.o;
+    const signal = this.stopAbort.signal;
+    let wait = FEED_MIN_INTERVAL_MS;
+    while (!this.stopped) {
+      await sleep(clock, wait, signal);
+      if (this.stopped || !this.table || !this.scheduler || !this.findNode) return;
+      const s = this.scheduler.stats();
+      if (s.queued > 0 || s.inFlight.dynamic >= maxDials || this.refresher?.refreshing) {
+        wait = FEED_MIN_INTERVAL_MS; // busy: look again soon
+        continue;
+      }
+      const before = this.learned;
+      this.feedLookupCount++;
+      try {
+        await lookup({ table: this.table, findNode: this.findNode, clock, target: randomLookupTarget(), seeds: this.o.bootnodes, signal });
+      } catch {
+        // aborted by stop(), or nobody answered: the next round starts afresh
+      }
+      wait = this.learned > before ? FEED_MIN_INTERVAL_MS : Math.min(wait * 2, FEED_MAX_INTERVAL_MS);
+    }
   }
 
   /**
@@ -401,7 +449,10 @@ export class CrawlerInstance {
     } else {
       this.table.addSeen(node); // NEIGHBORS entries are hearsay
     }
-    if (node.tcpPort > 0 && this.scheduler.learn(node)) this.newNodesThisMinute++;
+    if (node.tcpPort > 0 && this.scheduler.learn(node)) {
+      this.newNodesThisMinute++;
+      this.learned++;
+    }
     this.reportSighting(node, source);
   }
 
@@ -493,4 +544,18 @@ function withDiscPing(event: DialEvent, discPingMs: number | null): void {
   if (discPingMs === null) return;
   if (event.rtt) event.rtt.discPingMs = discPingMs;
   else event.rtt = { srttMs: discPingMs, minMs: discPingMs, samples: 0, tcpConnectMs: null, discPingMs };
+}
+
+/** Resolve after `ms` on the injected clock, or at once when `signal` aborts. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clock.clearTimer(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.setTimer(ms, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -111,7 +111,7 @@ export async function startCrawlRun(
     codeVersion: 'test',
     // A loaded 2-core machine (the testnet runs in this process too) answers later than geth's 500 ms.
     discoveryTimeoutMs: 2_000,
-    refreshIntervalMs: 3_000,
+    // Otherwise the CLI's defaults: geth's 30-minute table refresh, lookups feeding the dialer.
     db,
     ...options,
     sinks: [
