@@ -21,7 +21,7 @@ import { bytesToHex } from '../util/bytes.js';
 import type { CrawlerEvent } from '../crawler/events.js';
 import type { Database } from './database.js';
 import { DatabaseError, InvalidEventError } from './errors.js';
-import { buildBatch, partitionsFor, RefreshCache } from './batch.js';
+import { buildBatch, partitionsFor, RefreshCache, type BuiltBatch, type Statement } from './batch.js';
 import { Journal, type JournalBatch } from './journal.js';
 import { validateEvent } from './validate.js';
 
@@ -96,6 +96,8 @@ interface Batch {
   events: CrawlerEvent[];
 }
 
+const rowsOf = (st: Statement) => (Array.isArray(st.params[0]) ? st.params[0].length : 1);
+
 /** RFC 4122 version-4 UUID from our CSPRNG (also handy for DialEvent.dialId). */
 export function uuidV4(): string {
   const b = randomBytes(16);
@@ -139,6 +141,7 @@ export class EventWriter {
   private halted = false;
   private readonly partitions = new Set<string>();
   private readonly refresh: RefreshCache;
+  private prebuilt: { first: CrawlerEvent; n: number; built: BuiltBatch } | null = null;
   /** Batches sent whose outcome we never learned (e.g. the connection died around COMMIT). */
   private readonly unsure = new Set<string>();
   /** Journal batches committed by this run, until their segment is deleted (a re-read skips them). */
@@ -341,7 +344,8 @@ export class EventWriter {
           } else if (this.queue.length > 0) this.inflight = this.takeBatch();
           else return;
         }
-        await this.writeBatch(this.inflight, false);
+        // While the server works on this batch's largest statement, prepare the next batch.
+        await this.writeBatch(this.inflight, false, this.takePrebuilt(this.inflight), () => this.prebuild());
         this.inflight = null;
       }
     } catch (err) {
@@ -386,7 +390,26 @@ export class EventWriter {
     this.draining = true;
   }
 
-  private async writeBatch(batch: Batch, fromJournal: boolean): Promise<void> {
+  /**
+   * Build the statements of the next full batch in advance, overlapping JavaScript with the server's
+   * work (only for a server: PGlite runs on this thread). Decisions of the refresh cache may then miss
+   * the batch in flight; that only means a redundant, harmless last_seen refresh.
+   */
+  private prebuild(): void {
+    this.prebuilt = null;
+    if (this.db.engine !== 'postgres' || this.draining || this.queue.length < this.batchSize) return;
+    const events = this.queue.slice(0, this.batchSize);
+    this.prebuilt = { first: events[0]!, n: events.length, built: buildBatch(events, this.refresh) };
+  }
+
+  /** The prebuilt statements, if they were built for exactly this batch. */
+  private takePrebuilt(batch: Batch): BuiltBatch | undefined {
+    const p = this.prebuilt;
+    this.prebuilt = null;
+    return p && batch.events[0] === p.first && batch.events.length === p.n ? p.built : undefined;
+  }
+
+  private async writeBatch(batch: Batch, fromJournal: boolean, prebuilt?: BuiltBatch, whileBusy?: () => void): Promise<void> {
     if (batch.events.length === 0) return;
     const t0 = performance.now();
     try {
@@ -396,7 +419,7 @@ export class EventWriter {
         await this.db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
         this.partitions.add(key);
       }
-      const { statements, written } = buildBatch(batch.events, this.refresh);
+      const { statements, written } = prebuilt ?? buildBatch(batch.events, this.refresh);
       const triedBefore = this.unsure.has(batch.id);
       this.unsure.add(batch.id);
       const applied = await this.db.transaction(async (tx) => {
@@ -406,7 +429,19 @@ export class EventWriter {
           [batch.id, batch.events.length],
         );
         if (fresh.length === 0) return false;
-        for (const st of statements) await tx.query(st.sql, st.params);
+        const largest = statements.reduce<Statement | null>((a, b) => (!a || rowsOf(b) > rowsOf(a) ? b : a), null);
+        for (const st of statements) {
+          const running = tx.query(st.sql, st.params);
+          // The query is on the wire now: JavaScript work here overlaps with the server's.
+          if (st === largest && whileBusy) {
+            try {
+              whileBusy();
+            } catch {
+              // an optimisation only: never let it leave `running` unawaited
+            }
+          }
+          await running;
+        }
         return true;
       });
       const ms = performance.now() - t0;
