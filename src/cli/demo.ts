@@ -218,11 +218,25 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
       `hello ${pad(hello.size, width)} · status ${pad(status.size, width)} · events written ${w.stats().written}`;
     progress = setInterval(() => say(line()), progressMs);
     const deadline = Date.now() + durationMs;
-    while (dialed.size < nodes && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // Ctrl-C ends the crawl early; the report is still printed from what was written.
+    let interrupted = false;
+    const onSignal = () => {
+      interrupted = true;
+    };
+    process.once('SIGINT', onSignal);
+    try {
+      while (dialed.size < nodes && Date.now() < deadline && !interrupted) await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
     clearInterval(progress);
     progress = undefined;
     say(line());
-    say(dialed.size === nodes ? `crawl: every peer dialed after ${Math.round((Date.now() - started) / 1000)} s; stopping` : `crawl: --duration reached with ${nodes - dialed.size} peer(s) not dialed yet; stopping`);
+    say(
+      dialed.size === nodes
+        ? `crawl: every peer dialed after ${Math.round((Date.now() - started) / 1000)} s; stopping`
+        : `crawl: ${interrupted ? 'interrupted' : '--duration reached'} with ${nodes - dialed.size} peer(s) not dialed yet; stopping`,
+    );
   } finally {
     if (progress) clearInterval(progress);
     await crawler?.stop();
