@@ -303,8 +303,8 @@ const latency: DashboardSpec = {
     {
       type: 'stat',
       title: 'Node RTT',
-      description: 'Percentiles over (instance, node) pairs of the median smoothed RTT (same samples as `report latency`).',
-      sql: `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY srtt_ms)::float8 AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY srtt_ms)::float8 AS p90, count(DISTINCT node_id)::int AS nodes\nFROM ${from(report('latency-samples'))}`,
+      description: 'Percentiles over nodes of the direct RTT: per node the lowest over instances of the per-instance median smoothed RTT (the latency_ms of `report snapshot`).',
+      sql: `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY rtt_ms)::float8 AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY rtt_ms)::float8 AS p90, count(*)::int AS nodes\nFROM ${from(report('latency-nodes'))}`,
       unit: 'ms',
       decimals: 1,
       overrides: [{ matcher: { id: 'byName', options: 'nodes' }, properties: [{ id: 'unit', value: 'none' }, { id: 'decimals', value: 0 }] }],
@@ -315,8 +315,8 @@ const latency: DashboardSpec = {
     {
       type: 'histogram',
       title: 'RTT distribution',
-      description: 'Median smoothed RTT per (instance, node), ms.',
-      sql: `SELECT srtt_ms AS "srtt ms"\nFROM ${from(report('latency-samples'))}`,
+      description: 'Direct RTT per node (lowest per-instance median smoothed RTT), ms.',
+      sql: `SELECT rtt_ms AS "rtt ms"\nFROM ${from(report('latency-nodes'))}`,
       w: 9,
       h: 8,
     },

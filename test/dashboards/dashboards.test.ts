@@ -213,6 +213,13 @@ for (const engine of ENGINES) {
       expect(await runPanel(panel('nodefinder-errors', 'Error kinds'))).toEqual([{ kind: 'connection_refused', dials: 2 }]);
     });
 
+    it('known answers: node RTT percentiles as report snapshot computes them', async () => {
+      const [rtt] = await runPanel(panel('nodefinder-latency', 'Node RTT'));
+      expect(rtt!.nodes).toBe(6);
+      expect(rtt!.p50).toBeCloseTo(50, 6);
+      expect(rtt!.p90).toBeCloseTo(90, 6);
+    });
+
     it('known answers: countries, ASes and abusive IPs placed through the geo tables', async () => {
       const countries = await runPanel(panel('nodefinder-geography', 'Countries'));
       expect(countries.map((r) => [r.country, r.nodes, r.hello, r.mainnet])).toEqual([
