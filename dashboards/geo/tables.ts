@@ -164,6 +164,14 @@ export async function loadGeoTables(db: Database, csv: GeoCsvText, source: strin
   return { countryRanges: countries.length, asnRanges: asns.length, specialRanges: SPECIAL_RANGES.length, skipped };
 }
 
+/** True when the tables hold a load from exactly `source` (so a rerun of the loader can skip it). */
+export async function geoTablesLoadedFrom(db: Queryable, source: string): Promise<boolean> {
+  const [t] = await db.query<{ t: string | null }>(`SELECT to_regclass('geo_meta')::text AS t`);
+  if (!t?.t) return false;
+  const rows = await db.query<{ source: string }>('SELECT source FROM geo_meta ORDER BY loaded_at DESC LIMIT 1');
+  return rows[0]?.source === source;
+}
+
 /** The CSV files that install with NodeFinder (@ip-location-db packages, see src/geo/geo.ts). */
 export function packagedGeoCsv(): GeoCsvText & { source: string } {
   const require = createRequire(import.meta.url);

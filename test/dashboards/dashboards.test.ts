@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { DASHBOARDS, REPORTS_NOT_ON_DASHBOARDS } from '../../dashboards/definitions.js';
 import { generateDashboardFiles } from '../../dashboards/generate.js';
 import { DATASOURCE, GRID_COLUMNS, SCHEMA_VERSION } from '../../dashboards/grafana.js';
-import { loadGeoTables, parseGeoCsv, splitCsvLine } from '../../dashboards/geo/tables.js';
+import { geoTablesLoadedFrom, loadGeoTables, parseGeoCsv, splitCsvLine } from '../../dashboards/geo/tables.js';
 import { GRAFANA_PARAMS } from '../../dashboards/queries.js';
 import { reportSqlDir } from '../../src/report/sql.js';
 import { migrate } from '../../src/store/migrations.js';
@@ -146,9 +146,12 @@ for (const engine of ENGINES) {
       writer.writeMany(datasetEvents());
       expect(await writer.flush()).toBe(true);
       expect((await writer.close()).rejected).toBe(0);
+      expect(await geoTablesLoadedFrom(t.db, 'test ranges')).toBe(false); // no tables yet
       const geo = await loadGeoTables(t.db, GEO_CSV, 'test ranges');
       expect(geo).toMatchObject({ countryRanges: 5, asnRanges: 5, skipped: 0 });
-      // a second load replaces, never appends
+      // a second load replaces, never appends; the loader can tell a load of the same data
+      expect(await geoTablesLoadedFrom(t.db, 'test ranges')).toBe(true);
+      expect(await geoTablesLoadedFrom(t.db, 'other data')).toBe(false);
       await loadGeoTables(t.db, GEO_CSV, 'test ranges');
     }, 120_000);
     afterAll(async () => {
