@@ -54,7 +54,7 @@ describe('crawl --metrics', () => {
     const run = main([
       'node', 'nodefinder', 'crawl', '--db', join(root, 'db'), '--listen', '127.0.0.1', '--port', String(port), '--instances', '2',
       '--bootnodes', testnet.enodes.slice(0, 3).join(','), '--netrestrict', '127.0.0.0/8', '--metrics', '127.0.0.1:0',
-      '--duration', '12s', '--no-status',
+      '--duration', '20s', '--no-status',
     ]);
     let text = '';
     let notFound = 0;
@@ -67,7 +67,7 @@ describe('crawl --metrics', () => {
       expect(url, err).toBeDefined();
       notFound = (await fetch(url!.replace('/metrics', '/other'))).status;
       // Scrape until the crawl has been through every stage we check (or it ends).
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 80; i++) {
         const res = await fetch(url!);
         expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
         text = await res.text();
