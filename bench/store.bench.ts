@@ -302,7 +302,7 @@ export default async function run(): Promise<BenchTable[]> {
       const big = e.name === 'Postgres' ? 200_000 : 60_000;
       const stream = crawlEvents(big + 100_000, 1, NOW - 2 * DAY);
       const batched = await ingest(e.db, stream.slice(0, 100_000), stream.slice(100_000), 2000);
-      const small = crawlEvents(e.name === 'Postgres' ? 3000 : 1000, 1, NOW - 2 * DAY + 3_600_000);
+      const small = crawlEvents(e.name === 'Postgres' ? 2000 : 1000, 1, NOW - 2 * DAY + 3_600_000);
       const single = await ingest(e.db, [], small, 1);
       ingestRows.push([e.name, 'writer, 2 000 events per transaction', fmt(batched), '']);
       ingestRows.push([e.name, 'writer, 1 event per transaction', fmt(single), `${fmt(batched / single, 1)}× slower`]);
@@ -316,7 +316,7 @@ export default async function run(): Promise<BenchTable[]> {
       shapeRows.push([e.name, 'multi-row VALUES, 2 000 rows', fmt(values)]);
       shapeRows.push([e.name, 'one INSERT per row (autocommit)', fmt(one)]);
 
-      const total = e.name === 'Postgres' ? 1_000_000 : 300_000;
+      const total = e.name === 'Postgres' ? 1_000_000 : 200_000;
       const loadSecs = await loadDials(e.db, total);
       for (const q of await snapshot(e.db)) snapRows.push([e.name, fmt(total), q.name, fmt(q.ms, 1), q.result]);
       notes.push(`${e.name}: generated ${fmt(total)} dial rows (+ hellos, statuses) in ${fmt(loadSecs, 1)} s.`);
