@@ -209,13 +209,6 @@ export function share(n: number, total: number): number | null {
   return total > 0 ? n / total : null;
 }
 
-/** Keep the first `top` items; sum the rest into one item built by `other`. */
-export function topWithOther<T>(items: readonly T[], top: number, count: (t: T) => number, other: (rest: number, n: number) => T): T[] {
-  if (items.length <= top) return [...items];
-  const rest = items.slice(top);
-  return [...items.slice(0, top), other(rest.reduce((s, t) => s + count(t), 0), rest.length)];
-}
-
 /** Short form of a hex ID for tables (first 8 + last 4 characters). */
 export function shortId(hex: string): string {
   return hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;

@@ -63,12 +63,12 @@ export function bucketStarts(since: number, until: number, bucket: 'hour' | 'day
 
 export async function loadLongitudinal(ctx: ReportContext): Promise<{ buckets: LongitudinalBucket[]; clients: ClientBucketRow[] }> {
   const interval = ctx.bucket === 'hour' ? '1 hour' : '1 day';
-  const [disc, dials, fresh, clients] = [
-    await ctx.query<DiscoveryRow>('longitudinal-discovery', { bucket: interval }),
-    await ctx.query<DialRow>('longitudinal-dials', { bucket: interval }),
-    await ctx.query<{ bucket_ms: number; new_nodes: number }>('longitudinal-new-nodes', { bucket: interval }),
-    await ctx.query<ClientBucketRow>('longitudinal-clients', { bucket: interval }),
-  ];
+  const [dials, clients, disc, fresh] = await ctx.all([
+    () => ctx.query<DialRow>('longitudinal-dials', { bucket: interval }),
+    () => ctx.query<ClientBucketRow>('longitudinal-clients', { bucket: interval }),
+    () => ctx.query<DiscoveryRow>('longitudinal-discovery', { bucket: interval }),
+    () => ctx.query<{ bucket_ms: number; new_nodes: number }>('longitudinal-new-nodes', { bucket: interval }),
+  ] as const);
   const d = new Map(disc.map((r) => [r.bucket_ms, r]));
   const c = new Map(dials.map((r) => [r.bucket_ms, r]));
   const n = new Map(fresh.map((r) => [r.bucket_ms, r.new_nodes]));
