@@ -89,8 +89,12 @@ export class Crawler {
     const perInstance: StaticSeed[][] = Array.from({ length: o.instances }, () => []);
     for (const s of seeds) perInstance[s.node.id[0]! % o.instances]!.push(s);
 
+    // One scheduler per node in the process, chosen by node ID as for the static seeds: each node
+    // is dialed and redialed by one identity, and dial state does not grow with the instances.
+    const all: CrawlerInstance[] = [];
+    const owner = (node: NodeRecord) => all[node.id[0]! % o.instances]!.dialScheduler;
     for (let i = 0; i < o.instances; i++) {
-      const instance = new CrawlerInstance({
+      all.push(new CrawlerInstance({
         index: i,
         privateKey: o.privateKeys[i]!,
         clock: o.clock,
@@ -110,6 +114,7 @@ export class Crawler {
         redialIntervalMs: o.redialIntervalMs,
         expireAfterMs: o.expireAfterMs,
         staticSeed: perInstance[i]!,
+        owner,
         ...(o.db ? { claim: this.claimFor(o.db) } : {}),
         ...(o.exemptLan !== undefined ? { exemptLan: o.exemptLan } : {}),
         ...(o.probeTimeouts ? { probeTimeouts: o.probeTimeouts } : {}),
@@ -118,7 +123,9 @@ export class Crawler {
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
-      });
+      }));
+    }
+    for (const instance of all) {
       try {
         await instance.start();
       } catch (err) {
@@ -195,6 +202,7 @@ export class Crawler {
     this.sweepTimer = this.o.clock.setTimer(EXPIRY_SWEEP_MS, () => {
       const now = this.o.clock.now();
       this.shared.prune(now, this.o.expireAfterMs);
+      for (const i of this.instances) i.prune(now);
       const rearm = () => {
         if (!this.stopping) this.armSweep(db);
       };

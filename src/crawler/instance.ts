@@ -138,6 +138,11 @@ export interface InstanceOptions {
   expireAfterMs: number;
   claim?: ClaimFn;
   staticSeed?: readonly StaticSeed[];
+  /**
+   * The scheduler that dials `node`: one per node in the process (Crawler routes by node ID), so
+   * memory and static redials do not grow with the number of instances. Default: this instance's.
+   */
+  owner?: (node: NodeRecord) => DialScheduler;
   /** Exempt loopback/LAN from the table's IP limits (local test networks). */
   exemptLan?: boolean;
   probeTimeouts?: Partial<ProbeTimeouts>;
@@ -161,7 +166,10 @@ export class CrawlerInstance {
   private table: Table | undefined;
   private refresher: Refresher | undefined;
   private findNode: FindNodeFn | undefined;
-  private scheduler: DialScheduler | undefined;
+  private readonly scheduler: DialScheduler;
+  private readonly probeConfig: ProbeConfig;
+  /** Node IDs this instance heard of within --expire-after (for the new-nodes counter). */
+  private readonly heard = new HeardSet();
   private listener: TcpListener | undefined;
   private counterTimer: ReturnType<Clock['setTimer']> | undefined;
   private lastCounters: Discv4Counters | undefined;
@@ -172,12 +180,11 @@ export class CrawlerInstance {
   private outsideNetrestrict = 0;
   /** Packets from senders without an endpoint proof, ignored until they answer our PING. */
   private unproven = 0;
-  /** Nodes new to this instance's scheduler, all time. */
+  /** Nodes new to this instance (within --expire-after), all time. */
   private learned = 0;
   private feedLookupCount = 0;
   private feeding: Promise<void> | undefined;
   private readonly stopAbort = new AbortController();
-  private probeConfig!: ProbeConfig;
   private stopped = false;
 
   constructor(options: InstanceOptions) {
@@ -188,6 +195,31 @@ export class CrawlerInstance {
     this.publicKey = publicKeyFromPrivate(options.privateKey);
     this.nodeId = nodeIdFromPublicKey(this.publicKey);
     this.idHex = bytesToHex(this.nodeId);
+    const o = options;
+    this.probeConfig = {
+      clock: o.clock,
+      privateKey: o.privateKey,
+      publicKey: this.publicKey,
+      instance: this.idHex,
+      clientId: o.clientId,
+      listenPort: o.port,
+      network: o.network,
+      timeouts: o.probeTimeouts,
+      checkDaoFork: o.checkDaoFork,
+    };
+    const dialer = new NodeTcpDialer({ netrestrict: o.netrestrict, clock: o.clock });
+    // Built before start() so other instances can route nodes here while this one starts.
+    this.scheduler = new DialScheduler({
+      clock: o.clock,
+      budget: o.budget,
+      maxDials: o.maxDials,
+      redialIntervalMs: o.redialIntervalMs,
+      expireAfterMs: o.expireAfterMs,
+      ...(o.claim ? { claim: o.claim } : {}),
+      dial: (node, kind, signal) => this.dial(dialer, node, kind, signal),
+      onExpire: (node, at) => o.emit({ type: 'node_expired', nodeId: bytesToHex(node.id), at }),
+    });
+    if (o.staticSeed?.length) this.scheduler.seed(o.staticSeed);
   }
 
   get udpPort(): number {
@@ -199,7 +231,7 @@ export class CrawlerInstance {
   }
 
   schedulerStats() {
-    return this.scheduler?.stats();
+    return this.scheduler.stats();
   }
 
   discoveryCounters(): Discv4Counters | undefined {
@@ -221,6 +253,14 @@ export class CrawlerInstance {
     return this.unproven;
   }
 
+  /**
+   * Take `node` as discovery takes a NEIGHBORS entry: table, dial queue, sighting (--netrestrict
+   * applies). Benchmarks and tests feed instances this way.
+   */
+  hear(node: NodeRecord): void {
+    this.onNodeSeen(node, 'neighbors');
+  }
+
   /** Random lookups run to feed the dialer. */
   get feedLookups(): number {
     return this.feedLookupCount;
@@ -236,8 +276,13 @@ export class CrawlerInstance {
     return this.table;
   }
 
-  get dialScheduler(): DialScheduler | undefined {
+  get dialScheduler(): DialScheduler {
     return this.scheduler;
+  }
+
+  /** Forget heard-of node IDs older than --expire-after (the Crawler's sweep calls this). */
+  prune(now: number): void {
+    this.heard.prune(now, this.o.expireAfterMs);
   }
 
   async start(): Promise<void> {
@@ -276,30 +321,6 @@ export class CrawlerInstance {
       ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
     });
     this.endpoint = endpoint;
-
-    this.probeConfig = {
-      clock,
-      privateKey: o.privateKey,
-      publicKey: this.publicKey,
-      instance: this.idHex,
-      clientId: o.clientId,
-      listenPort: o.port,
-      network: o.network,
-      timeouts: o.probeTimeouts,
-      checkDaoFork: o.checkDaoFork,
-    };
-    const dialer = new NodeTcpDialer({ netrestrict: o.netrestrict, clock });
-    this.scheduler = new DialScheduler({
-      clock,
-      budget: o.budget,
-      maxDials: o.maxDials,
-      redialIntervalMs: o.redialIntervalMs,
-      expireAfterMs: o.expireAfterMs,
-      ...(o.claim ? { claim: o.claim } : {}),
-      dial: (node, kind, signal) => this.dial(dialer, node, kind, signal),
-      onExpire: (node, at) => o.emit({ type: 'node_expired', nodeId: bytesToHex(node.id), at }),
-    });
-    if (o.staticSeed?.length) this.scheduler.seed(o.staticSeed);
 
     this.listener.onConnection((stream) => {
       const task = probeInbound(this.probeConfig, stream, this.stopAbort.signal).then(({ event }) => this.onInbound(event));
@@ -449,11 +470,16 @@ export class CrawlerInstance {
     } else {
       this.table.addSeen(node); // NEIGHBORS entries are hearsay
     }
-    if (node.tcpPort > 0 && this.scheduler.learn(node)) {
+    if (this.heard.add(node.id, this.o.clock.now())) {
       this.newNodesThisMinute++;
       this.learned++;
     }
+    if (node.tcpPort > 0) this.ownerOf(node).learn(node);
     this.reportSighting(node, source);
+  }
+
+  private ownerOf(node: NodeRecord): DialScheduler {
+    return this.o.owner?.(node) ?? this.scheduler;
   }
 
   private reportSighting(node: NodeRecord, source: AddressSource): void {
@@ -487,7 +513,7 @@ export class CrawlerInstance {
         udpPort: port,
         tcpPort: port,
       };
-      this.scheduler.recordInbound(node, verdict);
+      this.ownerOf(node).recordInbound(node, verdict);
       this.reportSighting(node, 'inbound');
     }
   }
@@ -558,4 +584,30 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
     const timer = clock.setTimer(ms, done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * Node IDs heard of, as 31-bit fingerprints of the ID (IDs are keccak256 outputs, so uniform) with
+ * the minute last heard: ~30 bytes per node instead of a hex string and a record. A collision only
+ * miscounts one "new node"; forgetting after --expire-after matches the scheduler's.
+ */
+class HeardSet {
+  private readonly minutes = new Map<number, number>();
+
+  /** True when the ID was not heard of (within the window); records it either way. */
+  add(id: Uint8Array, now: number): boolean {
+    const key = ((id[0]! << 23) | (id[1]! << 15) | (id[2]! << 7) | (id[3]! >> 1)) >>> 0;
+    const known = this.minutes.has(key);
+    this.minutes.set(key, Math.floor(now / 60_000));
+    return !known;
+  }
+
+  get size(): number {
+    return this.minutes.size;
+  }
+
+  prune(now: number, expireAfterMs: number): void {
+    const oldest = Math.floor((now - expireAfterMs) / 60_000);
+    for (const [k, m] of this.minutes) if (m < oldest) this.minutes.delete(k);
+  }
 }

@@ -62,6 +62,22 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
     for (const p of peers()) expect((run.dialsByNode.get(p.nodeId) ?? []).filter((d) => d.kind === 'dynamic').length, `peer ${p.index}`).toBe(1);
   });
 
+  it('each node has one dial state in the process: learned by all instances, scheduled by one', () => {
+    const ids = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
+    for (const p of peers()) {
+      const owners = run.crawler.instances.filter((i) => i.dialScheduler.state(ids(p.nodeId)) !== undefined);
+      expect(owners.length, `peer ${p.index}`).toBe(1);
+      // Peers that answered HELLO or TOO_MANY_PEERS are in that one static set.
+      const live = p.expected.outcome !== 'error';
+      expect(owners[0]!.dialScheduler.state(ids(p.nodeId))!.static, `peer ${p.index}`).toBe(live);
+    }
+    // The same count as the live peers (plus, at most, the crawler's own instances, which found each other).
+    const statics = run.crawler.instances.reduce((a, i) => a + i.dialScheduler.stats().static, 0);
+    const live = peers().filter((p) => p.expected.outcome !== 'error').length;
+    expect(statics).toBeGreaterThanOrEqual(live);
+    expect(statics).toBeLessThanOrEqual(live + INSTANCES);
+  });
+
   it('the writer committed every event', () => {
     expect(writerStats.dropped).toBe(0);
     expect(writerStats.rejected).toBe(0);
