@@ -15,6 +15,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { InvalidKeyError } from './errors.js';
+import { createSingleBlockKeccak256, KECCAK256_SINGLE_BLOCK_MAX } from './keccak.js';
 
 export { InvalidKeyError } from './errors.js';
 
@@ -245,8 +246,15 @@ function loadNativeKeccak(): ((data: Uint8Array) => Uint8Array) | undefined {
 
 const nativeKeccak = loadNativeKeccak();
 
-/** keccak256 of one buffer: the native addon with the native backend, @noble/hashes otherwise. */
+/** ≤ 135 bytes (node ids, small digests): one permutation in WebAssembly, ~3× the addon (bench/keccak.bench.ts). */
+const singleBlockKeccak = createSingleBlockKeccak256();
+
+/**
+ * keccak256 of one buffer: single-block inputs through ./keccak.ts (either backend), longer ones
+ * through the native addon with the native backend, @noble/hashes otherwise.
+ */
 export function keccak256(data: Uint8Array): Uint8Array {
+  if (data.length <= KECCAK256_SINGLE_BLOCK_MAX && singleBlockKeccak !== undefined) return singleBlockKeccak(data);
   return nativeKeccak !== undefined && active === nativeBackend ? nativeKeccak(data) : keccak_256(data);
 }
 
