@@ -33,7 +33,7 @@ export const COUNTER_INTERVAL_MS = 60_000;
  * while lookups teach it no new node. The table's own refresh keeps geth's 30 minutes.
  */
 export const FEED_MIN_INTERVAL_MS = 1_000;
-export const FEED_MAX_INTERVAL_MS = 60_000;
+export const FEED_MAX_INTERVAL_MS = 30_000;
 
 /**
  * Process-wide memory shared by instances: which nodes were dialed recently (so 30 identities that
