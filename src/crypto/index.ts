@@ -15,7 +15,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { InvalidKeyError } from './errors.js';
-import { createSingleBlockKeccak256, KECCAK256_SINGLE_BLOCK_MAX } from './keccak.js';
+import { createWasmKeccak256, KECCAK256_WASM_MAX } from './keccak.js';
 
 export { InvalidKeyError } from './errors.js';
 
@@ -246,16 +246,25 @@ function loadNativeKeccak(): ((data: Uint8Array) => Uint8Array) | undefined {
 
 const nativeKeccak = loadNativeKeccak();
 
-/** ≤ 135 bytes (node ids, small digests): one permutation in WebAssembly, ~3× the addon (bench/keccak.bench.ts). */
-const singleBlockKeccak = createSingleBlockKeccak256();
+/** keccak256 in WebAssembly: ~2.5× the addon per node id, ~1.4× per 1 KB packet (bench/keccak.bench.ts). */
+const wasmKeccak = createWasmKeccak256();
 
 /**
- * keccak256 of one buffer: single-block inputs through ./keccak.ts (either backend), longer ones
- * through the native addon with the native backend, @noble/hashes otherwise.
+ * Longest input the WebAssembly path takes while the addon is available. The addon absorbs a block
+ * slightly faster (~0.33 vs ~0.4 µs) but pays ~2 µs per call, so they cross at ~8–16 KiB (measured);
+ * 4 KiB keeps a margin and covers every discv4 packet (≤ 1280 B) and ENR (≤ 300 B).
+ */
+export const KECCAK256_WASM_CROSSOVER = 4096;
+
+/**
+ * keccak256 of one buffer: through ./keccak.ts (either backend) up to the crossover, longer ones
+ * through the native addon with the native backend; with noble, WebAssembly up to its memory limit
+ * (it beats @noble/hashes at every length) and @noble/hashes beyond.
  */
 export function keccak256(data: Uint8Array): Uint8Array {
-  if (data.length <= KECCAK256_SINGLE_BLOCK_MAX && singleBlockKeccak !== undefined) return singleBlockKeccak(data);
-  return nativeKeccak !== undefined && active === nativeBackend ? nativeKeccak(data) : keccak_256(data);
+  const native = nativeKeccak !== undefined && active === nativeBackend;
+  if (wasmKeccak !== undefined && data.length <= (native ? KECCAK256_WASM_CROSSOVER : KECCAK256_WASM_MAX)) return wasmKeccak(data);
+  return native ? nativeKeccak(data) : keccak_256(data);
 }
 
 /** Incremental keccak256 with clone(): the RLPx MAC states need a digest without finalizing. */
