@@ -180,6 +180,8 @@ export class CrawlerInstance {
   private outsideNetrestrict = 0;
   /** Packets from senders without an endpoint proof, ignored until they answer our PING. */
   private unproven = 0;
+  /** Inbound connections closed at once: the socket budget was spent. */
+  private inboundShed = 0;
   /** Nodes new to this instance (within --expire-after), all time. */
   private learned = 0;
   private feedLookupCount = 0;
@@ -266,6 +268,11 @@ export class CrawlerInstance {
     return this.feedLookupCount;
   }
 
+  /** Inbound connections closed at once because the socket budget was spent. */
+  get inboundRefused(): number {
+    return this.inboundShed;
+  }
+
   /** Inbound connections being probed now. */
   get inboundInFlight(): number {
     return this.inbound.size;
@@ -323,7 +330,16 @@ export class CrawlerInstance {
     this.endpoint = endpoint;
 
     this.listener.onConnection((stream) => {
-      const task = probeInbound(this.probeConfig, stream, this.stopAbort.signal).then(({ event }) => this.onInbound(event));
+      // Every inbound peer is accepted whatever our peer count, but its socket counts against the
+      // process-wide budget like a dial's: past it, a flood of connections is shed at once.
+      if (this.stopped || !o.budget.tryAcquire()) {
+        this.inboundShed++;
+        stream.destroy();
+        return;
+      }
+      const task = probeInbound(this.probeConfig, stream, this.stopAbort.signal)
+        .then(({ event }) => this.onInbound(event))
+        .finally(() => o.budget.release());
       this.inbound.add(task);
       void task.finally(() => this.inbound.delete(task));
     });

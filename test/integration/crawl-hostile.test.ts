@@ -390,6 +390,44 @@ describe('hostile peers while crawling a testnet', () => {
   });
 });
 
+describe('an inbound connection flood', () => {
+  it('is held to the socket budget: the excess is shed at once, every slot comes back after the handshake deadline', async () => {
+    const run = await startCrawlRun({
+      instances: 1,
+      port: portBase(),
+      bootnodes: [],
+      netrestrict: LOOPBACK_ONLY,
+      maxSockets: 4,
+      feedLookups: false,
+      probeTimeouts: { handshakeMs: 1_000 },
+    });
+    const inst = run.crawler.instances[0]!;
+    const clients = inboundSlowloris(inst.udpPort, 40);
+    try {
+      let peak = 0;
+      const all = await waitUntil(() => {
+        peak = Math.max(peak, run.crawler.budget.inUse, inst.inboundInFlight);
+        return inst.inboundRefused + inboundEvents(run) >= clients.length;
+      }, 20_000);
+      expect(all).toBe(true);
+      expect(peak).toBeLessThanOrEqual(4);
+      // Each connection was either probed (and recorded) or shed; silent ones hold a slot for the
+      // whole handshake deadline, so some were shed.
+      expect(inst.inboundRefused).toBeGreaterThan(0);
+      expect(inst.inboundRefused + inboundEvents(run)).toBe(clients.length);
+      expect(await waitUntil(() => run.crawler.budget.inUse === 0 && inst.inboundInFlight === 0, 5_000)).toBe(true);
+    } finally {
+      for (const c of clients) c.destroy();
+      await run.stop();
+      await run.db.close();
+    }
+  }, 40_000);
+});
+
+function inboundEvents(run: CrawlRun): number {
+  return run.events.filter((e) => e.type === 'dial' && e.kind === 'inbound').length;
+}
+
 /** A working gc(): the real one under --expose-gc, else enabled at run time through V8 flags. */
 function exposeGc(): () => number {
   let gc = (globalThis as { gc?: () => void }).gc;
