@@ -2,7 +2,8 @@
  * One NodeFinder instance: a node identity with its own UDP+TCP port — a discv4 node (endpoint,
  * k-bucket table, refresh lookups), a dialer (dynamic + static redials via DialScheduler) and an
  * RLPx listener that accepts every inbound peer. It yields CrawlerEvents through `emit` and never
- * stores anything itself.
+ * stores anything itself. Every instance hears, tables and sights the nodes it learns; their dial
+ * state goes to one owner instance of the process (InstanceOptions.owner, chosen by the Crawler).
  */
 import { setMaxListeners } from 'node:events';
 import type { NodeFinderError } from '../errors.js';
@@ -36,9 +37,9 @@ export const FEED_MIN_INTERVAL_MS = 1_000;
 export const FEED_MAX_INTERVAL_MS = 30_000;
 
 /**
- * Process-wide memory shared by instances: which nodes were dialed recently (so 30 identities that
- * all discover the same node do not dial it 30 times per period) and when each node's address was
- * last reported (so sightings are recorded once per window, not once per packet).
+ * Process-wide memory shared by instances: which nodes were dialed recently or are being dialed (a
+ * node is dialed once per period whichever instances learn it, also when schedulers are not shared)
+ * and when each node's address was last reported (sightings once per window, not once per packet).
  */
 export class SharedCrawlState {
   private readonly recentDials = new Map<string, { at: number; verdict: DialVerdict }>();
