@@ -39,31 +39,53 @@ export function loadWindowNodes(ctx: ReportContext): Promise<WindowIp[]> {
   return ctx.once('window-nodes', () => ctx.queryExcluding<WindowIp>('window-nodes'));
 }
 
-function keyOf(locate: (ip: string) => GeoInfo, ip: string | null, by: GeoDimension): { key: string; label: string } {
-  if (ip === null) return { key: 'no address', label: 'no address known' };
-  const g = locate(ip);
-  if (g.special) return { key: g.special.label, label: `${g.special.label} (${g.special.name})` };
-  if (by === 'country') return { key: g.country, label: g.country === 'unknown' ? 'not in the database' : countryName(g.country) };
-  if (g.asn === null) return { key: 'unknown', label: 'not in the database' };
-  return { key: `AS${g.asn}`, label: g.org ?? '' };
+function keyOf(g: GeoInfo | null, by: GeoDimension): string {
+  if (g === null) return 'no address';
+  if (g.special) return g.special.label;
+  if (by === 'country') return g.country;
+  return g.asn === null ? 'unknown' : `AS${g.asn}`;
+}
+
+/** A row's label; only asked for the first row of each key (countryName is slow), which names the row. */
+function labelOf(g: GeoInfo | null, by: GeoDimension): string {
+  if (g === null) return 'no address known';
+  if (g.special) return `${g.special.label} (${g.special.name})`;
+  if (by === 'country') return g.country === 'unknown' ? 'not in the database' : countryName(g.country);
+  return g.asn === null ? 'not in the database' : (g.org ?? '');
+}
+
+/**
+ * Count nodes per country and per AS and stage, largest (by all nodes) first: one lookup per row
+ * (window-nodes has one row per IP) serves every dimension asked for.
+ */
+export function geoCountsBy<D extends GeoDimension>(ips: readonly WindowIp[], geo: GeoLookup | ((ip: string) => GeoInfo), dims: readonly D[]): Record<D, GeoCount[]> {
+  const locate = typeof geo === 'function' ? geo : (ip: string) => geo.lookup(ip);
+  const maps = dims.map(() => new Map<string, GeoCount>());
+  for (const n of ips) {
+    const g = n.ip === null ? null : locate(n.ip);
+    for (let d = 0; d < dims.length; d++) {
+      const m = maps[d]!;
+      const key = keyOf(g, dims[d]!);
+      // special addresses are grouped by label; keep the first block name seen as the row's label
+      let c = m.get(key);
+      if (!c) {
+        c = { key, label: labelOf(g, dims[d]!), nodes: 0, discovered: 0, hello: 0, status: 0, mainnet: 0 };
+        m.set(key, c);
+      }
+      c.nodes += n.nodes;
+      c.discovered += n.discovered;
+      c.hello += n.hello;
+      c.status += n.status;
+      c.mainnet += n.mainnet;
+    }
+  }
+  const sorted = (m: Map<string, GeoCount>) => [...m.values()].sort((a, b) => b.nodes - a.nodes || b.hello - a.hello || (a.key < b.key ? -1 : 1));
+  return Object.fromEntries(dims.map((d, i) => [d, sorted(maps[i]!)])) as Record<D, GeoCount[]>;
 }
 
 /** Count nodes per country or AS and stage, largest (by all nodes) first. */
 export function geoCounts(ips: readonly WindowIp[], geo: GeoLookup | ((ip: string) => GeoInfo), by: GeoDimension): GeoCount[] {
-  const locate = typeof geo === 'function' ? geo : (ip: string) => geo.lookup(ip);
-  const m = new Map<string, GeoCount>();
-  for (const n of ips) {
-    const { key, label } = keyOf(locate, n.ip, by);
-    // special addresses are grouped by label; keep the first block name seen as the row's label
-    const c = m.get(key) ?? { key, label, nodes: 0, discovered: 0, hello: 0, status: 0, mainnet: 0 };
-    c.nodes += n.nodes;
-    c.discovered += n.discovered;
-    c.hello += n.hello;
-    c.status += n.status;
-    c.mainnet += n.mainnet;
-    m.set(key, c);
-  }
-  return [...m.values()].sort((a, b) => b.nodes - a.nodes || b.hello - a.hello || (a.key < b.key ? -1 : 1));
+  return geoCountsBy(ips, geo, [by])[by];
 }
 
 export function geoSection(counts: readonly GeoCount[], by: GeoDimension, top: number, source: string): Section {
@@ -111,7 +133,8 @@ export function geoData(counts: readonly GeoCount[], by: GeoDimension): Record<s
 
 async function build(ctx: ReportContext, by: GeoDimension): Promise<Report> {
   const ips = await loadWindowNodes(ctx);
-  const counts = geoCounts(ips, (ip) => ctx.locate(ip), by);
+  // one row per IP: a lookup cache would only cost (see geoCountsBy)
+  const counts = geoCounts(ips, ctx.geo, by);
   const { nodeIds } = await ctx.exclusion();
   return {
     name: by === 'country' ? 'countries' : 'asns',

@@ -13,7 +13,7 @@ import { clientSections, clientsData, loadClients } from './clients.js';
 import { ReportContext, share } from './context.js';
 import { disconnectsData, loadDisconnects, reasonSection } from './disconnects.js';
 import { computeFreshness, freshnessData, freshnessSections, loadFreshness } from './freshness.js';
-import { geoCounts, geoData, geoSection, loadWindowNodes, type WindowIp } from './geo-report.js';
+import { geoCountsBy, geoData, geoSection, loadWindowNodes, type WindowIp } from './geo-report.js';
 import { latencyHistogramSection, latencySummarySection, loadNodeRtts, summarize } from './latency.js';
 
 export interface Stages {
@@ -171,8 +171,8 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
     () => nonProductiveSections(ctx),
   ] as const);
   const stages = stagesFromWindow(windowNodes, exclusion.nodeIds.length);
-  const countries = geoCounts(windowNodes, (ip) => ctx.locate(ip), 'country');
-  const asns = geoCounts(windowNodes, (ip) => ctx.locate(ip), 'asn');
+  // one geo lookup per IP for both sections (window-nodes has one row per IP: no cache needed)
+  const { country: countries, asn: asns } = geoCountsBy(windowNodes, ctx.geo, ['country', 'asn'] as const);
   const rtts = nodeRttRows.map((r) => ({ rttMs: r.rtt_ms }));
   const latency = summarize(rtts.map((r) => r.rttMs));
   const freshness = computeFreshness(freshnessRows);
