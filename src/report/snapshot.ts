@@ -94,10 +94,15 @@ const CATEGORY_LABELS: Record<string, string> = {
   no_status: 'eth offered, but no STATUS (left or failed first)',
 };
 
-async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Section[]; data: Record<string, unknown> }> {
-  const cats = await ctx.queryExcluding<CategoryRow>('nonproductive');
-  const nets = await ctx.queryExcluding<{ network_id: string; genesis: string; nodes: number; compatible_nodes: number }>('networks');
-  const caps = await ctx.queryExcluding<{ capability: string; nodes: number }>('capabilities');
+type NetworkRow = { network_id: string; genesis: string; nodes: number; compatible_nodes: number };
+type CapabilityRow = { capability: string; nodes: number };
+
+function nonProductiveSections(
+  ctx: ReportContext,
+  cats: readonly CategoryRow[],
+  nets: readonly NetworkRow[],
+  caps: readonly CapabilityRow[],
+): { sections: Section[]; data: Record<string, unknown> } {
   const total = cats.reduce((s, c) => s + c.nodes, 0);
   const categories: Section = {
     id: 'productive',
@@ -160,16 +165,21 @@ async function nonProductiveSections(ctx: ReportContext): Promise<{ sections: Se
 }
 
 export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
-  // Queries that leave nothing out go first, next to the exclusion list the others wait for.
-  const [disconnects, exclusion, clients, windowNodes, nodeRttRows, freshnessRows, nonProductive] = await ctx.all([
-    () => loadDisconnects(ctx),
+  // The exclusion list (which the others wait for) and a query that leaves nothing out go first; then
+  // the longest first (window-nodes follows the exclusion in its lane), one query per task, so the
+  // two lanes end together (1 M dials: window-nodes ~45 % of the query time, the last three ~10 %).
+  const [exclusion, disconnects, windowNodes, freshnessRows, clients, nodeRttRows, cats, caps, nets] = await ctx.all([
     () => ctx.exclusion(),
-    () => loadClients(ctx),
+    () => loadDisconnects(ctx),
     () => loadWindowNodes(ctx),
-    () => loadNodeRtts(ctx),
     () => loadFreshness(ctx),
-    () => nonProductiveSections(ctx),
+    () => loadClients(ctx),
+    () => loadNodeRtts(ctx),
+    () => ctx.queryExcluding<CategoryRow>('nonproductive'),
+    () => ctx.queryExcluding<CapabilityRow>('capabilities'),
+    () => ctx.queryExcluding<NetworkRow>('networks'),
   ] as const);
+  const nonProductive = nonProductiveSections(ctx, cats, nets, caps);
   const stages = stagesFromWindow(windowNodes, exclusion.nodeIds.length);
   // one geo lookup per IP for both sections (window-nodes has one row per IP: no cache needed)
   const { country: countries, asn: asns } = geoCountsBy(windowNodes, ctx.geo, ['country', 'asn'] as const);
