@@ -13,6 +13,10 @@
  *
  * Layout of the module's one memory page: bytes 0..31 the digest, bytes 256..447 the 24 round constants,
  * bytes 512.. the padded input (whole 136-byte blocks of lanes 0..16, little-endian as Keccak specifies).
+ *
+ * Not kept: a batched entry point hashing all of a NEIGHBORS packet's 64-byte keys in one call. The
+ * permutation is ~0.4 µs of the ~0.45 µs per id, so it saved nothing measurable (CPU-time A/B, 12 ids:
+ * 5.7 µs either way; decodePacket unchanged within noise).
  */
 
 /** keccak256 rate: (1600 − 2·256) / 8 bytes (Keccak reference, keccak[c=512]). */
