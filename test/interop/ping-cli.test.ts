@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../ops/cli-run.js';
 import { formatEnode } from '../../src/enode/enode-url.js';
 import { listenTcp } from '../../src/net/node-tcp.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../src/crypto/index.js';
@@ -14,24 +14,10 @@ import { bytesToHex } from '../../src/util/bytes.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { EJS_BEST_BLOCK, EJS_CLIENT_ID, startEjsNode, type EjsNode } from './ethereumjs-node.js';
 
+/** Run the program in-process, as the binary would, capturing what it prints. */
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'nodefinder', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { code, out, err } = await runCli(...args);
+  return { code, stdout: out, stderr: err };
 }
 
 const nodes: EjsNode[] = [];
