@@ -114,8 +114,10 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   if (opts.metrics !== undefined && !metricsAddr) throw new UsageError(`invalid --metrics ${JSON.stringify(opts.metrics)}: use host:port`);
 
   const pg = isPostgresUrl(opts.db);
-  const keysDir = resolve(opts.keys ?? (pg ? 'nodefinder-keys' : join(opts.db, 'keys')));
-  const journalDir = pg ? resolve('nodefinder-journal') : resolve(opts.db, 'journal');
+  // Keys and journal live beside an embedded database's directory; a server or memory:// has none.
+  const dbDir = pg || opts.db.trim() === 'memory://' ? undefined : opts.db;
+  const keysDir = resolve(opts.keys ?? (dbDir ? join(dbDir, 'keys') : 'nodefinder-keys'));
+  const journalDir = dbDir ? resolve(dbDir, 'journal') : resolve('nodefinder-journal');
   const say = (line: string) => io.stderr.write(`${line}\n`);
 
   const { db, applied } = await openMigratedDatabase(opts.db);
