@@ -165,8 +165,9 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
       `SELECT findnode_sent, neighbors_received, nodes_learned FROM instance_totals`,
     );
     expect(totals).toHaveLength(INSTANCES);
-    // With geth's 30-minute refresh, the random lookups that feed the dialer found the rest.
-    for (const i of run.crawler.instances) expect(i.feedLookups).toBeGreaterThan(0);
+    // With geth's 30-minute refresh, the random lookups that feed idle dialers found the rest (which
+    // instance went idle first depends on timing, so the sum is what is certain).
+    expect(run.crawler.instances.reduce((n, i) => n + i.feedLookups, 0)).toBeGreaterThan(0);
     for (const t of totals) {
       expect(Number(t.findnode_sent)).toBeGreaterThan(0);
       expect(Number(t.neighbors_received)).toBeGreaterThan(0);
