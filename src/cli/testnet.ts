@@ -111,13 +111,13 @@ export function registerTestnet(program: Command): void {
         else await writeAtomically(enodesOut, enodesText);
         if (manifestOut !== undefined) await writeAtomically(manifestOut, manifestToJson(testnet.manifest));
         const s = testnet.manifest.summary;
-        process.stderr.write(
+        const summary =
           `testnet: ${nodes} peers on ${host}:${port}..${port + nodes - 1} (seed ${options.seed}): ` +
             `${s.full} full, ${s.noTcp} discovery-only, ${s.parityMetric} Parity metric, ${s.staleFork} stale fork; ` +
             `networks ${Object.entries(s.networks).map(([k, v]) => `${k} ${v}`).join(', ')}` +
-            `${enodesOut !== undefined ? `; enodes in ${enodesOut}` : ''}${manifestOut !== undefined ? `, manifest in ${manifestOut}` : ''}\n`,
-        );
-        await runUntilStopped(testnet, durationMs, progressMs);
+            `${enodesOut !== undefined ? `; enodes in ${enodesOut}` : ''}${manifestOut !== undefined ? `, manifest in ${manifestOut}` : ''}\n`;
+        // The summary goes out only once Ctrl-C is handled: whoever reacts to it may signal at once.
+        await runUntilStopped(testnet, durationMs, progressMs, summary);
       } finally {
         await testnet.close();
       }
@@ -144,7 +144,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 /** Print progress every progressMs until the duration ends or SIGINT/SIGTERM arrives. */
-function runUntilStopped(testnet: Testnet, durationMs: number | undefined, progressMs: number): Promise<void> {
+function runUntilStopped(testnet: Testnet, durationMs: number | undefined, progressMs: number, summary: string): Promise<void> {
   const started = Date.now();
   return new Promise<void>((resolve) => {
     const progress = setInterval(() => process.stderr.write(`${progressLine(testnet, Date.now() - started)}\n`), progressMs);
@@ -161,6 +161,7 @@ function runUntilStopped(testnet: Testnet, durationMs: number | undefined, progr
     }
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.stderr.write(summary);
   });
 }
 
