@@ -31,8 +31,8 @@ const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0
 /**
  * Fill every table the reports read, straight from generate_series (the writer's own speed is
  * bench/store's subject). Node i: ID md5(i)‖md5(i), IP 1.x.y.z from i, except every 1000th node on
- * one IP (45.10.20.30: 200 IDs, an abusive IP). Dial g: node g % NODES, instance g % 8, time spread
- * evenly over three days; g % 3 = 0 → HELLO + STATUS + RTT; g % 6 = 1 → too_many_peers; else timeout.
+ * one IP (45.10.20.30: 200 IDs, an abusive IP). Rows only: nothing is contacted.
+ * Dial row g: node g % NODES, instance g % 8, time spread evenly over three days; g % 3 = 0 → HELLO + STATUS + RTT; g % 6 = 1 → too_many_peers; else timeout.
  */
 async function load(db: Database, dials: number): Promise<number> {
   const t0 = performance.now();

@@ -69,7 +69,7 @@ describe('Node UDP transport on 127.0.0.1 (real sockets)', () => {
     const a = await NodeUdpTransport.bind({ host: '127.0.0.1', netrestrict: LOOPBACK_ONLY });
     const b = await NodeUdpTransport.bind({ host: '127.0.0.1', netrestrict: LOOPBACK_ONLY });
     open.push(a, b);
-    expect(kindOfSync(() => a.send(Uint8Array.of(1), { address: '10.1.2.3', port: 30303 }))).toBe('netrestrict');
+    expect(kindOfSync(() => a.send(Uint8Array.of(1), { address: '203.0.113.3', port: 30303 }))).toBe('netrestrict');
     expect(kindOfSync(() => a.send(Uint8Array.of(1), { address: 'example.org', port: 30303 }))).toBe('host_unreachable');
     expect(kindOfSync(() => a.send(Uint8Array.of(1), { address: '::1', port: 30303 }))).toBe('host_unreachable');
     const big = new Uint8Array(1800).map((_, i) => i & 0xff);

@@ -2,6 +2,7 @@
  * A small hand-built crawl with known answers for every report (see the comments for the expected
  * numbers, asserted in reports.test.ts). Window under test: [2024-01-15T00:00Z, 2024-01-16T00:00Z).
  *
+ * Database rows only (no address here is ever contacted).
  * Instances I1 (host 192.0.2.1), I2 and I3 (host 192.0.2.2).
  *   n0  8.8.8.10     seen I1,I2,I3   I1 dynamic → STATUS mainnet ok, Geth 1.14.11, eth/69 block 1000 (hash A), rtt 40, we sent client_quitting
  *   n1  8.8.8.11     seen I1,I2      I2 dynamic → STATUS mainnet ok, Geth 1.14.11, block ? (hash A), rtt 60; I3 static → same, rtt 90
@@ -12,9 +13,9 @@
  *   n6  1.0.0.6      seen I1         I1 dynamic → HELLO snap/1 only, Geth 1.13.0, we sent useless_peer
  *   n7  1.0.0.7      seen I2         I2 dynamic → HELLO eth/68, received useless_peer, besu 24.1.0
  *   n8  1.0.0.8      seen I2         I2 dynamic 13:00 + static 14:00 → received too_many_peers (no HELLO)
- *   n9  8.8.8.19     seen I3         I3 dynamic + static → connection_refused
+ *   n9  8.8.8.19     seen I3         I3 dynamic + static → refused (TCP RST), recorded as such
  *   n10 8.8.8.20     not discovered  inbound to I1 → STATUS mainnet ok, Reth 1.1.0, eth/69 block 1001, rtt 10
- *   n11 8.8.8.21     seen I1         never dialed
+ *   n11 8.8.8.21     seen I1         no attempt recorded
  *   n12 9.9.9.12     seen I1 on Jan 14, I1 dynamic Jan 14 → STATUS mainnet ok, Geth 1.15.0   (outside the window)
  *   n13 9.9.9.13     seen I1 on Jan 16 01:00                                                   (outside the window)
  *   s0…s9 45.10.20.30 seen I3 (one public IP, 10 node IDs: abusive); s0: I3 dynamic → STATUS mainnet ok, Geth 1.14.11
