@@ -28,19 +28,15 @@ interface Metric {
   render(): string[];
 }
 
-export class Counter implements Metric {
-  readonly type = 'counter' as const;
-  private readonly values = new Map<string, number>();
+/** One number per label set, optionally sampled at scrape time: the shared body of counters and gauges. */
+abstract class SampledValues implements Metric {
+  abstract readonly type: 'counter' | 'gauge';
+  protected readonly values = new Map<string, number>();
   private collector: (() => void) | undefined;
   constructor(
     readonly name: string,
     readonly help: string,
   ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  /** For a counter sampled from a cumulative source at scrape time (see collect); never decrease it. */
   set(value: number, labels: Labels = {}): void {
     this.values.set(labelKey(labels), value);
   }
@@ -58,29 +54,17 @@ export class Counter implements Metric {
   }
 }
 
-export class Gauge implements Metric {
+/** `set` is for a counter sampled from a cumulative source at scrape time; never decrease it. */
+export class Counter extends SampledValues {
+  readonly type = 'counter' as const;
+  inc(labels: Labels = {}, by = 1): void {
+    const k = labelKey(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+}
+
+export class Gauge extends SampledValues {
   readonly type = 'gauge' as const;
-  private readonly values = new Map<string, number>();
-  private collector: (() => void) | undefined;
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  set(value: number, labels: Labels = {}): void {
-    this.values.set(labelKey(labels), value);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-  /** Sample the value at scrape time. */
-  collect(fn: () => void): this {
-    this.collector = fn;
-    return this;
-  }
-  render(): string[] {
-    this.collector?.();
-    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${fmtNumber(v)}`);
-  }
 }
 
 export class Histogram implements Metric {
