@@ -165,9 +165,8 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
       `SELECT findnode_sent, neighbors_received, nodes_learned FROM instance_totals`,
     );
     expect(totals).toHaveLength(INSTANCES);
-    // With geth's 30-minute refresh, the random lookups that feed idle dialers found the rest (which
-    // instance went idle first depends on timing, so the sum is what is certain).
-    expect(run.crawler.instances.reduce((n, i) => n + i.feedLookups, 0)).toBeGreaterThan(0);
+    // Whether idle-dialer feed lookups were needed depends on timing (the start-up refresh may find
+    // every peer), so they are not asserted here; discovery itself is, per instance:
     for (const t of totals) {
       expect(Number(t.findnode_sent)).toBeGreaterThan(0);
       expect(Number(t.neighbors_received)).toBeGreaterThan(0);
