@@ -7,7 +7,8 @@ import type { NodeRecord } from '../src/enode/node-record.js';
 import { ManualClock } from '../src/net/clock.js';
 import { Table } from '../src/discv4/table.js';
 import { lookup } from '../src/discv4/lookup.js';
-import { DialScheduler, SocketBudget } from '../src/crawler/scheduler.js';
+import { DialScheduler } from '../src/crawler/scheduler.js';
+import { SocketBudget } from '../src/crawler/socket-budget.js';
 import { fmt, opsPerSecond, opsPerSecondAsync, type BenchTable } from './table.js';
 
 function randomNode(i: number): NodeRecord {

@@ -23,8 +23,9 @@ import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NODE_ID_BYTES } from '../enode/distance.js';
 import { bytesToHex } from '../util/bytes.js';
-import { RequestAbortedError } from './errors.js';
 import { timeRequest } from './rtt.js';
+import { Fifo, TimeHeap } from './queues.js';
+import type { SocketBudget } from './socket-budget.js';
 
 /** NodeFinder (IMC 2018) and geth p2p/dial.go maxActiveDialTasks: 16 dynamic dials in flight. */
 export const MAX_DIALS = 16;
@@ -106,81 +107,6 @@ export interface SchedulerStats {
   claimErrors: number;
 }
 
-/**
- * A counting semaphore over sockets, shared by every scheduler (and the inbound listener) of a
- * process. Waiters are woken in FIFO order, one freed slot at a time, so instances share fairly.
- */
-export class SocketBudget {
-  readonly capacity: number;
-  private used = 0;
-  private waiters: (() => void)[] = [];
-
-  constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SocketBudget: bad capacity ${capacity}`);
-    this.capacity = capacity;
-  }
-
-  get inUse(): number {
-    return this.used;
-  }
-
-  get available(): number {
-    return this.capacity - this.used;
-  }
-
-  tryAcquire(): boolean {
-    if (this.used >= this.capacity) return false;
-    this.used++;
-    return true;
-  }
-
-  release(): void {
-    if (this.used <= 0) throw new RangeError('SocketBudget: release without acquire');
-    this.used--;
-    this.wake();
-  }
-
-  /** Call `fn` once, the next time a slot frees (it must tryAcquire itself). Returns a canceller. */
-  onAvailable(fn: () => void): () => void {
-    this.waiters.push(fn);
-    return () => {
-      const i = this.waiters.indexOf(fn);
-      if (i >= 0) this.waiters.splice(i, 1);
-    };
-  }
-
-  /**
-   * Wait for a slot (for one-off users such as inbound connections). Resolves holding it; rejects
-   * with RequestAbortedError when `signal` fires first.
-   */
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(new RequestAbortedError('socket budget wait', { cause: signal.reason }));
-    if (this.tryAcquire()) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const attempt = () => {
-        if (this.tryAcquire()) {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        } else {
-          cancel = this.onAvailable(attempt);
-        }
-      };
-      let cancel = this.onAvailable(attempt);
-      const onAbort = () => {
-        cancel();
-        reject(new RequestAbortedError('socket budget wait', { cause: signal?.reason }));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  private wake(): void {
-    // Only waiters present now: one that re-registers goes to the back and waits for the next slot.
-    let n = this.waiters.length;
-    while (n-- > 0 && this.available > 0 && this.waiters.length > 0) this.waiters.shift()!();
-  }
-}
-
 export interface DialSchedulerOptions {
   clock: Clock;
   dial: DialFn;
@@ -216,94 +142,6 @@ interface State {
   phase: 'idle' | 'claiming' | 'ready';
 }
 
-interface HeapItem {
-  at: number;
-  st: State;
-}
-
-/** Binary min-heap on `at` (ties in insertion order). */
-class TimeHeap {
-  private items: (HeapItem & { seq: number })[] = [];
-  private seq = 0;
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): HeapItem | undefined {
-    return this.items[0];
-  }
-
-  push(at: number, st: State): void {
-    const a = this.items;
-    a.push({ at, st, seq: this.seq++ });
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-
-  pop(): HeapItem | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(l, m)) m = l;
-        if (r < a.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  private less(i: number, j: number): boolean {
-    const a = this.items[i]!;
-    const b = this.items[j]!;
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-}
-
-/** FIFO of states with O(1) amortised shift. */
-class Fifo {
-  private items: State[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(st: State): void {
-    this.items.push(st);
-  }
-
-  shift(): State | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const st = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return st;
-  }
-
-  unshift(st: State): void {
-    if (this.head > 0) this.items[--this.head] = st;
-    else this.items.unshift(st);
-  }
-}
-
 function validDialTarget(node: NodeRecord): boolean {
   return (
     node.id instanceof Uint8Array &&
@@ -330,10 +168,10 @@ export class DialScheduler {
   private readonly onExpire: ((node: NodeRecord, at: number) => void) | undefined;
 
   private readonly states = new Map<string, State>();
-  private readonly dynamicQueue = new Fifo();
-  private readonly readyQueue = new Fifo();
-  private readonly dueHeap = new TimeHeap();
-  private readonly expiryHeap = new TimeHeap();
+  private readonly dynamicQueue = new Fifo<State>();
+  private readonly readyQueue = new Fifo<State>();
+  private readonly dueHeap = new TimeHeap<State>();
+  private readonly expiryHeap = new TimeHeap<State>();
   private readonly inflight = new Set<Promise<void>>();
   private running = false;
   private pumping = false;

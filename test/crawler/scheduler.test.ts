@@ -13,13 +13,13 @@ import {
   EXPIRE_AFTER_MS,
   MAX_DIALS,
   REDIAL_INTERVAL_MS,
-  SocketBudget,
   type ClaimFn,
   type DialFn,
   type DialSchedulerOptions,
   type DialVerdict,
   type ScheduledDialKind,
 } from '../../src/crawler/scheduler.js';
+import { SocketBudget } from '../../src/crawler/socket-budget.js';
 import { flush, hex, makeNode, prng, randomBytesFrom, runFor } from '../discv4/table-helpers.js';
 
 const MIN = 60_000;
