@@ -13,7 +13,7 @@ import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
 import { systemClock } from '../net/clock.js';
 import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
 import { Crawler } from '../crawler/crawler.js';
-import { loadOrCreateKey } from '../crawler/keys.js';
+import { enrSeqStore, loadOrCreateKey } from '../crawler/keys.js';
 import { createCrawlMetrics } from '../crawler/metrics.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
 import type { CrawlerEvent } from '../crawler/events.js';
@@ -152,6 +152,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       expireAfterMs,
       maxSockets,
       privateKeys,
+      enrSeqStores: privateKeys.map((_, i) => enrSeqStore(keysDir, i)),
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       sinks,
@@ -179,6 +180,11 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     await crawler.start().catch((err: unknown) => {
       throw listenError(err, `${opts.listen} port ${port}${instances > 1 ? `-${port + instances - 1}` : ''} (UDP+TCP)`, '--port');
     });
+    // What a node operator adds as a static or trusted peer, and what discovery hands out.
+    for (const instance of c.instances) {
+      const enr = instance.enr;
+      say(`instance ${instance.index}: ${instance.enode ?? '?'}${enr ? ` seq ${enr.seq} ${enr.toText()}` : ''}`);
+    }
     say(
       `crawling ${network.name} with ${instances} instance(s) on ${opts.listen}:${port}${instances > 1 ? `-${port + instances - 1}` : ''}` +
         `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; ${c.restoredStatic} static node(s) restored` +

@@ -19,6 +19,8 @@ import { SocketBudget, type StaticSeed } from './scheduler.js';
 import type { ProbeTimeouts } from './probe.js';
 import { CrawlStats } from './stats.js';
 import type { CrawlerEvent } from './events.js';
+import type { EnrSeqStore } from './keys.js';
+import type { ForkId } from '../eth/fork-id.js';
 
 /** How often the database-side expiry runs. */
 export const EXPIRY_SWEEP_MS = 10 * 60_000;
@@ -53,6 +55,10 @@ export interface CrawlOptions {
   /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
   feedLookups?: boolean;
   checkDaoFork?: boolean;
+  /** Per instance, where its record's seq is kept (crawl: beside the keys). */
+  enrSeqStores?: readonly EnrSeqStore[];
+  /** Our records' "eth" entry: default the network's current fork ID; null omits it (tests). */
+  enrForkId?: ForkId | null;
   onError?: (err: NodeFinderError) => void;
 }
 
@@ -122,6 +128,8 @@ export class Crawler {
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
+        ...(o.enrSeqStores?.[i] ? { enrSeqStore: o.enrSeqStores[i] } : {}),
+        ...(o.enrForkId !== undefined ? { enrForkId: o.enrForkId } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
       }));
     }
