@@ -158,6 +158,8 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       sinks,
       db,
       checkDaoFork: opts.daoCheck === true,
+      // As geth logs "New local node record": the address peers now learn, and the new seq.
+      onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),
     });
     const c = crawler;
     if (metricsAddr) {

@@ -21,6 +21,7 @@ import { CrawlStats } from './stats.js';
 import type { CrawlerEvent } from './events.js';
 import type { EnrSeqStore } from './keys.js';
 import type { ForkId } from '../eth/fork-id.js';
+import type { Enr } from '../enode/enr.js';
 
 /** How often the database-side expiry runs. */
 export const EXPIRY_SWEEP_MS = 10 * 60_000;
@@ -59,6 +60,8 @@ export interface CrawlOptions {
   enrSeqStores?: readonly EnrSeqStore[];
   /** Our records' "eth" entry: default the network's current fork ID; null omits it (tests). */
   enrForkId?: ForkId | null;
+  /** An instance signed a new record (its IP was learned, a fork passed). */
+  onEnrChange?: (instance: number, enr: Enr) => void;
   onError?: (err: NodeFinderError) => void;
 }
 
@@ -130,6 +133,7 @@ export class Crawler {
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
         ...(o.enrSeqStores?.[i] ? { enrSeqStore: o.enrSeqStores[i] } : {}),
         ...(o.enrForkId !== undefined ? { enrForkId: o.enrForkId } : {}),
+        ...(o.onEnrChange ? { onEnrChange: (enr: Enr) => o.onEnrChange!(i, enr) } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
       }));
     }

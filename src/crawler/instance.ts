@@ -162,6 +162,8 @@ export interface InstanceOptions {
   enrSeqStore?: EnrSeqStore;
   /** Our record's "eth" entry: default the network's current fork ID; null omits it (tests). */
   enrForkId?: ForkId | null;
+  /** We signed a new record (after start). */
+  onEnrChange?: (enr: Enr) => void;
   onError?: (err: NodeFinderError) => void;
 }
 
@@ -339,7 +341,10 @@ export class CrawlerInstance {
       ...(wildcard ? {} : { fallbackIp: o.listenHost }),
       ...(o.enrSeqStore ? { seqStore: o.enrSeqStore } : {}),
       ...(o.enrForkId !== undefined ? { forkId: o.enrForkId } : {}),
-      onChange: (enr) => this.endpoint?.setEnr(enr),
+      onChange: (enr) => {
+        this.endpoint?.setEnr(enr);
+        o.onEnrChange?.(enr);
+      },
       onError: (err) => o.onError?.(err),
     });
     try {
