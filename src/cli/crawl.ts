@@ -56,7 +56,7 @@ export function registerCrawl(program: Command): void {
     .option('--instances <n>', 'number of NodeFinder identities in this process', '1')
     .option('--listen <host>', 'address to bind UDP and TCP on', '0.0.0.0')
     .option('--port <port>', 'first port; instance i uses port+i (UDP and TCP)', '30303')
-    .option('--external-ip <ip>', 'IP to announce in discovery (default: the --listen address)')
+    .option('--external-ip <ip>', "IP to announce in our ENR and PINGs (default: what most peers' PONGs say, else the --listen address)")
     .option('--db <url|dir>', 'postgres:// URL, or a directory for the embedded database', DEFAULT_DB)
     .option('--duration <time>', 'stop after this long (e.g. 90s, 30m, 6h, 1d); default: until Ctrl-C')
     .option('--max-dials <n>', 'dynamic dials in flight per instance', String(MAX_DIALS))
