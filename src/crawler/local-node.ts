@@ -56,6 +56,8 @@ export class LocalNode {
   private readonly trackers: { 4: IpTracker; 6: IpTracker };
   private current: Enr | undefined;
   private contentKey = '';
+  /** The fork ID in the record; recomputed when the fork timer fires, not per PONG. */
+  private eth: ForkId | undefined;
   private seq = 0n;
   private forkTimer: TimerHandle | undefined;
   private saving: Promise<void> = Promise.resolve();
@@ -70,6 +72,7 @@ export class LocalNode {
 
   /** Load the saved seq, sign the first record (saving its seq) and arm the fork timer. */
   async start(): Promise<Enr> {
+    this.eth = this.forkId();
     const saved = await this.store.load();
     this.seq = saved > 0n ? saved : BigInt(Math.floor(this.o.clock.now()));
     const fields = this.fields();
@@ -177,8 +180,7 @@ export class LocalNode {
       f.ip6 = v6.ip;
       if (v6.port !== f.udp) f.udp6 = v6.port; // EIP-778: udp6 only where it differs
     }
-    const eth = this.forkId();
-    if (eth) f.eth = { forkHash: eth.hash, forkNext: eth.next };
+    if (this.eth) f.eth = { forkHash: this.eth.hash, forkNext: this.eth.next };
     return f;
   }
 
@@ -199,11 +201,12 @@ export class LocalNode {
   /** FORK_NEXT is a timestamp after every block fork: re-sign once the clock reaches it. */
   private armForkTimer(): void {
     if (this.closed) return;
-    const eth = this.o.forkId === undefined ? this.forkId() : undefined;
+    const eth = this.o.forkId === undefined ? this.eth : undefined;
     if (!eth || eth.next <= TIMESTAMP_THRESHOLD) return;
     const due = Number(eth.next) * 1000 - this.o.clock.now();
     this.forkTimer = this.o.clock.setTimer(Math.max(0, Math.min(due, MAX_FORK_TIMER_MS)), () => {
       this.forkTimer = undefined;
+      this.eth = this.forkId();
       this.refresh();
       this.armForkTimer();
     });

@@ -42,11 +42,14 @@ export class IpTracker {
   private readonly contactWindowMs: number;
   private readonly minStatements: number;
   private readonly maxHosts: number;
-  /** stating host → its statement (Map order = insertion order, refreshed on each statement). */
+  /**
+   * stating host → its statement. A statement is re-inserted when made, so Map order is time
+   * order and expiry pops from the front: a crawler hears thousands of PONGs per window.
+   */
   private readonly statements = new Map<string, { endpoint: string; at: number }>();
+  /** endpoint → statements for it (kept in step with `statements`). */
+  private readonly counts = new Map<string, number>();
   private readonly contacts = new Map<string, number>();
-  private lastStatementGc = 0;
-  private lastContactGc = 0;
 
   constructor(options: IpTrackerOptions) {
     this.clock = options.clock;
@@ -62,10 +65,12 @@ export class IpTracker {
     const ip = normalizeIp(endpoint.ip);
     if (h === undefined || ip === undefined || !Number.isInteger(endpoint.port) || endpoint.port <= 0 || endpoint.port > 65535) return;
     const now = this.clock.now();
-    this.statements.delete(h);
-    this.statements.set(h, { endpoint: endpointKey(ip, endpoint.port), at: now });
-    if (now - this.lastStatementGc >= this.windowMs) this.gcStatements(now);
-    evictOldest(this.statements, this.maxHosts);
+    this.dropStatement(h);
+    const key = endpointKey(ip, endpoint.port);
+    this.statements.set(h, { endpoint: key, at: now });
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.gcStatements(now);
+    while (this.statements.size > this.maxHosts) this.dropStatement(this.statements.keys().next().value as string);
   }
 
   /** We sent our endpoint (a PING) to `host`. */
@@ -75,22 +80,22 @@ export class IpTracker {
     const now = this.clock.now();
     this.contacts.delete(h);
     this.contacts.set(h, now);
-    if (now - this.lastContactGc >= this.contactWindowMs) this.gcContacts(now);
-    evictOldest(this.contacts, this.maxHosts);
+    this.gcContacts(now);
+    while (this.contacts.size > this.maxHosts) this.contacts.delete(this.contacts.keys().next().value as string);
   }
 
-  /** The endpoint most hosts state within the window, if at least minStatements do; else undefined. */
+  /**
+   * The endpoint most hosts state within the window, if at least minStatements do; else undefined.
+   * Ties go to the smaller endpoint text (geth's pick among equals depends on Go's map order).
+   */
   predictEndpoint(): Endpoint | undefined {
     this.gcStatements(this.clock.now());
-    const counts = new Map<string, number>();
     let best: string | undefined;
     let bestCount = 0;
-    for (const s of this.statements.values()) {
-      const c = (counts.get(s.endpoint) ?? 0) + 1;
-      counts.set(s.endpoint, c);
-      // As geth: the first endpoint to reach a count wins a tie.
-      if (c > bestCount && c >= this.minStatements) {
-        best = s.endpoint;
+    for (const [key, c] of this.counts) {
+      if (c < this.minStatements) continue;
+      if (c > bestCount || (c === bestCount && best !== undefined && key < best)) {
+        best = key;
         bestCount = c;
       }
     }
@@ -115,14 +120,28 @@ export class IpTracker {
     return this.statements.size;
   }
 
+  private dropStatement(host: string): void {
+    const old = this.statements.get(host);
+    if (!old) return;
+    this.statements.delete(host);
+    const c = (this.counts.get(old.endpoint) ?? 1) - 1;
+    if (c > 0) this.counts.set(old.endpoint, c);
+    else this.counts.delete(old.endpoint);
+  }
+
+  /** Oldest first; stops at the first statement inside the window. */
   private gcStatements(now: number): void {
-    this.lastStatementGc = now;
-    for (const [h, s] of this.statements) if (s.at < now - this.windowMs) this.statements.delete(h);
+    for (const [h, s] of this.statements) {
+      if (s.at >= now - this.windowMs) return;
+      this.dropStatement(h);
+    }
   }
 
   private gcContacts(now: number): void {
-    this.lastContactGc = now;
-    for (const [h, at] of this.contacts) if (at < now - this.contactWindowMs) this.contacts.delete(h);
+    for (const [h, at] of this.contacts) {
+      if (at >= now - this.contactWindowMs) return;
+      this.contacts.delete(h);
+    }
   }
 }
 
@@ -133,12 +152,4 @@ function endpointKey(ip: string, port: number): string {
 function parseEndpointKey(key: string): Endpoint {
   const slash = key.indexOf('/');
   return { ip: key.slice(slash + 1), port: Number(key.slice(0, slash)) };
-}
-
-function evictOldest<V>(map: Map<string, V>, max: number): void {
-  while (map.size > max) {
-    const oldest = map.keys().next();
-    if (oldest.done) return;
-    map.delete(oldest.value);
-  }
 }

@@ -94,4 +94,29 @@ describe('IpTracker (geth p2p/netutil/iptrack.go)', () => {
     expect(IPTRACK_MIN_STATEMENTS).toBe(10);
     expect(IPTRACK_WINDOW_MS).toBe(300_000);
   });
+
+  it('agrees with a plain recount (geth\'s way) over random statements, replacements and expiry', () => {
+    const clock = new ManualClock();
+    const t = new IpTracker({ clock, minStatements: 3, windowMs: 1_000 });
+    const model = new Map<string, { key: string; at: number }>();
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    for (let step = 0; step < 3_000; step++) {
+      clock.advance(rand(40));
+      const host = `10.0.${rand(4)}.${rand(20)}`;
+      const ep = { ip: `198.51.7.${rand(3)}`, port: 30303 + rand(2) };
+      t.addStatement(host, ep);
+      model.set(host, { key: `${ep.port}/${ep.ip}`, at: clock.now() });
+      if (step % 50 === 0) {
+        const now = clock.now();
+        const counts = new Map<string, number>();
+        for (const s of model.values()) if (s.at >= now - 1_000) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
+        let best: string | undefined;
+        for (const [k, c] of counts) if (c >= 3 && (best === undefined || c > counts.get(best)! || (c === counts.get(best)! && k < best))) best = k;
+        const got = t.predictEndpoint();
+        expect(got ? `${got.port}/${got.ip}` : undefined).toBe(best);
+        expect(t.statementCount).toBe([...model.values()].filter((s) => s.at >= now - 1_000).length);
+      }
+    }
+  });
 });
