@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseEnode } from '../enode/enode-url.js';
+import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
@@ -110,6 +111,10 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   if (bootnodes.length > 0 && allowedBootnodes.length === 0) {
     throw new UsageError(`no bootnode lies inside --netrestrict ${netrestrict}: nothing could be contacted`);
   }
+  const externalIp = opts.externalIp === undefined ? undefined : normalizeIp(opts.externalIp.trim());
+  if (opts.externalIp !== undefined && (externalIp === undefined || isUnspecifiedIp(externalIp))) {
+    throw new UsageError(`invalid --external-ip ${JSON.stringify(opts.externalIp)}: give the public IPv4 or IPv6 address peers reach us at`);
+  }
   const metricsAddr = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
   if (opts.metrics !== undefined && !metricsAddr) throw new UsageError(`invalid --metrics ${JSON.stringify(opts.metrics)}: use host:port`);
 
@@ -145,7 +150,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       instances,
       listenHost: opts.listen,
       port,
-      ...(opts.externalIp ? { externalIp: opts.externalIp } : {}),
+      ...(externalIp ? { externalIp } : {}),
       netrestrict,
       maxDials,
       redialIntervalMs,

@@ -12,6 +12,7 @@ import { decodeEnrText } from '../../src/enode/enr.js';
 import { currentForkId } from '../../src/eth/fork-id.js';
 import { NETWORKS, forkSchedule } from '../../src/eth/networks.js';
 import { portBase } from './helpers.js';
+import { UsageError } from '../../src/cli/errors.js';
 
 const INSTANCE_LINE = /^instance (\d+): (enode:\/\/([0-9a-f]{128})@([^:]+):(\d+)(?:\?discport=(\d+))?) seq (\d+) (enr:[A-Za-z0-9_-]+)$/gm;
 
@@ -52,4 +53,15 @@ describe('nodefinder crawl: our enode URLs and records', () => {
     expect(second.map((l) => l.key)).toEqual(first.map((l) => l.key));
     for (const [i, l] of second.entries()) expect(l.seq).toBe(first[i]!.seq + 1n);
   }, 120_000);
+
+  it('refuses an --external-ip that is not an IP address (usage error, nothing started)', async () => {
+    for (const bad of ['example.org', '0.0.0.0', '1.2.3']) {
+      const err = await runCrawl({
+        network: 'mainnet', bootnodes: '', instances: '1', listen: '127.0.0.1', port: '1', db: 'memory://', externalIp: bad,
+        maxDials: '4', maxSockets: '16', redialInterval: '30m', expireAfter: '24h', status: false, statusInterval: '5s',
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(/^invalid --external-ip/);
+    }
+  });
 });
