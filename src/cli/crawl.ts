@@ -7,13 +7,14 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseEnode } from '../enode/enode-url.js';
+import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
 import { systemClock } from '../net/clock.js';
 import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
 import { Crawler } from '../crawler/crawler.js';
-import { loadOrCreateKey } from '../crawler/keys.js';
+import { enrSeqStore, loadOrCreateKey } from '../crawler/keys.js';
 import { createCrawlMetrics } from '../crawler/metrics.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
 import type { CrawlerEvent } from '../crawler/events.js';
@@ -56,7 +57,7 @@ export function registerCrawl(program: Command): void {
     .option('--instances <n>', 'number of NodeFinder identities in this process', '1')
     .option('--listen <host>', 'address to bind UDP and TCP on', '0.0.0.0')
     .option('--port <port>', 'first port; instance i uses port+i (UDP and TCP)', '30303')
-    .option('--external-ip <ip>', 'IP to announce in discovery (default: the --listen address)')
+    .option('--external-ip <ip>', "IP to announce in our ENR and PINGs (default: what most peers' PONGs say, else the --listen address)")
     .option('--db <url|dir>', 'postgres:// URL, or a directory for the embedded database', DEFAULT_DB)
     .option('--duration <time>', 'stop after this long (e.g. 90s, 30m, 6h, 1d); default: until Ctrl-C')
     .option('--max-dials <n>', 'dynamic dials in flight per instance', String(MAX_DIALS))
@@ -110,6 +111,10 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   if (bootnodes.length > 0 && allowedBootnodes.length === 0) {
     throw new UsageError(`no bootnode lies inside --netrestrict ${netrestrict}: nothing could be contacted`);
   }
+  const externalIp = opts.externalIp === undefined ? undefined : normalizeIp(opts.externalIp.trim());
+  if (opts.externalIp !== undefined && (externalIp === undefined || isUnspecifiedIp(externalIp))) {
+    throw new UsageError(`invalid --external-ip ${JSON.stringify(opts.externalIp)}: give the public IPv4 or IPv6 address peers reach us at`);
+  }
   const metricsAddr = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
   if (opts.metrics !== undefined && !metricsAddr) throw new UsageError(`invalid --metrics ${JSON.stringify(opts.metrics)}: use host:port`);
 
@@ -145,18 +150,21 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       instances,
       listenHost: opts.listen,
       port,
-      ...(opts.externalIp ? { externalIp: opts.externalIp } : {}),
+      ...(externalIp ? { externalIp } : {}),
       netrestrict,
       maxDials,
       redialIntervalMs,
       expireAfterMs,
       maxSockets,
       privateKeys,
+      enrSeqStores: privateKeys.map((_, i) => enrSeqStore(keysDir, i)),
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       sinks,
       db,
       checkDaoFork: opts.daoCheck === true,
+      // As geth logs "New local node record": the address peers now learn, and the new seq.
+      onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),
     });
     const c = crawler;
     if (metricsAddr) {
@@ -179,6 +187,11 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     await crawler.start().catch((err: unknown) => {
       throw listenError(err, `${opts.listen} port ${port}${instances > 1 ? `-${port + instances - 1}` : ''} (UDP+TCP)`, '--port');
     });
+    // What a node operator adds as a static or trusted peer, and what discovery hands out.
+    for (const instance of c.instances) {
+      const enr = instance.enr;
+      say(`instance ${instance.index}: ${instance.enode ?? '?'}${enr ? ` seq ${enr.seq} ${enr.toText()}` : ''}`);
+    }
     say(
       `crawling ${network.name} with ${instances} instance(s) on ${opts.listen}:${port}${instances > 1 ? `-${port + instances - 1}` : ''}` +
         `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; ${c.restoredStatic} static node(s) restored` +

@@ -48,6 +48,8 @@ export const DEMO_MANIFEST = 'testnet-manifest.json';
 const DEMO_BOOTNODES = 3;
 /** Faster table refreshes than a real crawl (30 min), so discovery covers the testnet in seconds. */
 const DEMO_REFRESH_MS = 5_000;
+/** After every peer was dialed, how long to wait for the geth peers' inbound dials. */
+const INBOUND_GRACE_MS = 5_000;
 
 interface DemoRawOptions {
   nodes: string;
@@ -177,10 +179,13 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     const dialed = new Set<string>();
     const hello = new Set<string>();
     const status = new Set<string>();
+    /** Peers that dialed us (the testnet's geth ≥ 1.16 peers do once our ENR passes their filter). */
+    const inbound = new Set<string>();
     const track = (e: CrawlerEvent): void => {
       if (e.type === 'node_seen' && peers.has(e.nodeId)) discovered.add(e.nodeId);
       if (e.type === 'dial' && e.nodeId && peers.has(e.nodeId)) {
         if (e.kind !== 'inbound') dialed.add(e.nodeId);
+        else if (e.hello) inbound.add(e.nodeId);
         if (e.hello) hello.add(e.nodeId);
         if (e.status) status.add(e.nodeId);
       }
@@ -210,12 +215,15 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     } catch (err) {
       throw new RuntimeError(`cannot start the crawler on 127.0.0.1 port ${port}: ${err instanceof Error ? err.message : String(err)}; pass another --port`);
     }
+    for (const instance of crawler.instances) say(`crawl: instance ${instance.index} is ${instance.enode ?? '?'}`);
+    // geth ≥ 1.16 peers on mainnet: they dial us once our ENR passes their fork filter (src/testnet/geth-dialer.ts).
+    const gethDialers = testnet.peers.filter((p) => p.dialer && p.profile.chain.network.name === 'mainnet').length;
     say(`crawl: ${instances} instance(s) on 127.0.0.1:${port}${instances > 1 ? `-${port + instances - 1}` : ''}, netrestrict 127.0.0.0/8, bootnodes: ${DEMO_BOOTNODES} of the peers; stops when every peer was dialed or after ${raw.duration}`);
 
     const width = String(nodes).length;
     const line = () =>
       `[${pad(Math.round((Date.now() - started) / 1000), 3)}s] discovered ${pad(discovered.size, width)}/${nodes} · dialed ${pad(dialed.size, width)}/${nodes} · ` +
-      `hello ${pad(hello.size, width)} · status ${pad(status.size, width)} · events written ${w.stats().written}`;
+      `hello ${pad(hello.size, width)} · status ${pad(status.size, width)} · inbound ${pad(inbound.size, String(gethDialers).length)}/${gethDialers} · events written ${w.stats().written}`;
     progress = setInterval(() => say(line()), progressMs);
     const deadline = Date.now() + durationMs;
     // Ctrl-C ends the crawl early; the report is still printed from what was written.
@@ -224,8 +232,15 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
       interrupted = true;
     };
     process.once('SIGINT', onSignal);
+    // Done once every peer was dialed and the geth peers dialed back (or a short grace passed).
+    let allDialedAt: number | undefined;
+    const done = () => {
+      if (dialed.size < nodes) return false;
+      allDialedAt ??= Date.now();
+      return inbound.size >= gethDialers || Date.now() - allDialedAt >= INBOUND_GRACE_MS;
+    };
     try {
-      while (dialed.size < nodes && Date.now() < deadline && !interrupted) await new Promise((r) => setTimeout(r, 200));
+      while (!done() && Date.now() < deadline && !interrupted) await new Promise((r) => setTimeout(r, 200));
     } finally {
       process.off('SIGINT', onSignal);
     }
@@ -234,7 +249,7 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     say(line());
     say(
       dialed.size === nodes
-        ? `crawl: every peer dialed after ${Math.round((Date.now() - started) / 1000)} s; stopping`
+        ? `crawl: every peer dialed after ${Math.round((Date.now() - started) / 1000)} s, ${inbound.size} of ${gethDialers} geth ≥ 1.16 peers dialed us; stopping`
         : `crawl: ${interrupted ? 'interrupted' : '--duration reached'} with ${nodes - dialed.size} peer(s) not dialed yet; stopping`,
     );
   } finally {

@@ -171,6 +171,8 @@ export function progressLine(testnet: Testnet, elapsedMs: number): string {
   return (
     `[${String(Math.round(elapsedMs / 1000)).padStart(5)}s] tables ${s.table.min}/${s.table.mean.toFixed(1)}/${s.table.max} (min/mean/max), ` +
     `bootstrapped ${s.bootstrapped}/${s.peers}; discv4 received ${s.discv4.pingsReceived} PING, ${s.discv4.findnodeReceived} FINDNODE; ` +
-    `RLPx inbound ${i.accepted} (${i.statusSent} STATUS, ${i.tooManyPeers} too_many_peers, ${i.headersServed} headers served, ${i.active} open)`
+    `RLPx inbound ${i.accepted} (${i.statusSent} STATUS, ${i.tooManyPeers} too_many_peers, ${i.headersServed} headers served, ${i.active} open)` +
+    // geth ≥ 1.16 peers dial a node only when its ENR passes their filter: the refusals say why not.
+    `; geth dials out ${s.dials.dials} (ENRs refused: ${s.dials.noEth} no eth, ${s.dials.forkRejected} fork, ${s.dials.addressRejected} address)`
   );
 }

@@ -20,6 +20,9 @@ import { SocketBudget } from './socket-budget.js';
 import type { ProbeTimeouts } from './probe.js';
 import { CrawlStats } from './stats.js';
 import type { CrawlerEvent } from './events.js';
+import type { EnrSeqStore } from './keys.js';
+import type { ForkId } from '../eth/fork-id.js';
+import type { Enr } from '../enode/enr.js';
 
 /** How often the database-side expiry runs. */
 export const EXPIRY_SWEEP_MS = 10 * 60_000;
@@ -54,6 +57,12 @@ export interface CrawlOptions {
   /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
   feedLookups?: boolean;
   checkDaoFork?: boolean;
+  /** Per instance, where its record's seq is kept (crawl: beside the keys). */
+  enrSeqStores?: readonly EnrSeqStore[];
+  /** Our records' "eth" entry: default the network's current fork ID; null omits it (tests). */
+  enrForkId?: ForkId | null;
+  /** An instance signed a new record (its IP was learned, a fork passed). */
+  onEnrChange?: (instance: number, enr: Enr) => void;
   onError?: (err: NodeFinderError) => void;
 }
 
@@ -123,6 +132,9 @@ export class Crawler {
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
+        ...(o.enrSeqStores?.[i] ? { enrSeqStore: o.enrSeqStores[i] } : {}),
+        ...(o.enrForkId !== undefined ? { enrForkId: o.enrForkId } : {}),
+        ...(o.onEnrChange ? { onEnrChange: (enr: Enr) => o.onEnrChange!(i, enr) } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
       }));
     }

@@ -24,6 +24,10 @@ import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeTimeouts } from './probe.js';
 import type { AddressSource, CrawlerEvent, DialEvent } from './events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
+import type { ForkId } from '../eth/fork-id.js';
+import type { Enr } from '../enode/enr.js';
+import type { EnrSeqStore } from './keys.js';
+import { LocalNode } from './local-node.js';
 
 /** Discovery counters are reported per minute (the store keeps them per instance per minute). */
 export const COUNTER_INTERVAL_MS = 60_000;
@@ -155,6 +159,12 @@ export interface InstanceOptions {
   /** Random lookups that feed the dialer (default on; see FEED_MIN_INTERVAL_MS). */
   feedLookups?: boolean;
   checkDaoFork?: boolean;
+  /** Where our record's seq is kept (default: in memory, starting from the clock). */
+  enrSeqStore?: EnrSeqStore;
+  /** Our record's "eth" entry: default the network's current fork ID; null omits it (tests). */
+  enrForkId?: ForkId | null;
+  /** We signed a new record (after start). */
+  onEnrChange?: (enr: Enr) => void;
   onError?: (err: NodeFinderError) => void;
 }
 
@@ -165,6 +175,7 @@ export class CrawlerInstance {
   readonly idHex: string;
   private readonly o: InstanceOptions;
   private endpoint: Discv4Endpoint | undefined;
+  private localNode: LocalNode | undefined;
   private table: Table | undefined;
   private refresher: Refresher | undefined;
   private findNode: FindNodeFn | undefined;
@@ -228,6 +239,16 @@ export class CrawlerInstance {
 
   get udpPort(): number {
     return this.o.port;
+  }
+
+  /** Our current signed record (after start). */
+  get enr(): Enr | undefined {
+    return this.localNode?.enr;
+  }
+
+  /** Our enode URL as the record states it (after start). */
+  get enode(): string | undefined {
+    return this.localNode?.enode;
   }
 
   get tableSize(): number {
@@ -311,6 +332,29 @@ export class CrawlerInstance {
     }
     const wildcard = o.listenHost === '0.0.0.0' || o.listenHost === '::';
     const advertisedIp = o.externalIp ?? (wildcard ? undefined : o.listenHost);
+    const localNode = new LocalNode({
+      privateKey: o.privateKey,
+      clock,
+      network: o.network,
+      udpPort: o.port,
+      tcpPort: o.port,
+      ...(o.externalIp ? { staticIp: o.externalIp } : {}),
+      ...(wildcard ? {} : { fallbackIp: o.listenHost }),
+      ...(o.enrSeqStore ? { seqStore: o.enrSeqStore } : {}),
+      ...(o.enrForkId !== undefined ? { forkId: o.enrForkId } : {}),
+      onChange: (enr) => {
+        this.endpoint?.setEnr(enr);
+        o.onEnrChange?.(enr);
+      },
+      onError: (err) => o.onError?.(err),
+    });
+    try {
+      await localNode.start();
+    } catch (err) {
+      await Promise.allSettled([transport.close(), this.listener.close()]);
+      throw err;
+    }
+    this.localNode = localNode;
 
     const table = new Table({
       selfId: this.nodeId,
@@ -325,8 +369,11 @@ export class CrawlerInstance {
       clock,
       tcpPort: o.port,
       ...(advertisedIp ? { advertisedIp } : {}),
+      enr: localNode.enr,
       closest: (target, n) => table.closest(target, n),
       onNodeSeen: (node, source) => this.onNodeSeen(node, source),
+      onEndpointStatement: (from, to) => localNode.endpointStatement(from, to),
+      onContact: (to) => localNode.contact(to),
       ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
     });
     this.endpoint = endpoint;
@@ -392,7 +439,7 @@ export class CrawlerInstance {
     // A probe that ends adds the task that emits its event: wait until none is left.
     while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
     this.emitCounters();
-    await Promise.allSettled([this.endpoint?.close(), this.listener?.close()]);
+    await Promise.allSettled([this.endpoint?.close(), this.listener?.close(), this.localNode?.close()]);
     this.o.emit({ type: 'instance_stopped', instance: this.idHex, at: this.o.clock.now() });
   }
 

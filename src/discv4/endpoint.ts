@@ -54,6 +54,10 @@ export interface Discv4EndpointOptions {
   closest?: (targetId: Uint8Array, count: number) => readonly NodeRecord[];
   /** Every valid packet from a node, and every entry of a solicited NEIGHBORS reply. */
   onNodeSeen?: (node: NodeRecord, source: NodeSeenSource, packetType: PacketTypeId) => void;
+  /** The `to` endpoint of every solicited PONG: what `from` says our address is (geth UDPEndpointStatement). */
+  onEndpointStatement?: (from: UdpAddress, to: UdpAddress) => void;
+  /** Every PING we send: `to` now holds our endpoint (geth UDPContact). */
+  onContact?: (to: UdpAddress) => void;
   /** Per-request reply timeout (geth: 500 ms); for findNode, the wait after the last NEIGHBORS. */
   responseTimeoutMs?: number;
   /** How long findNode/requestEnr wait for the remote's PING after bonding (default 500 ms). */
@@ -139,7 +143,8 @@ export class Discv4Endpoint {
   private readonly bonds: BondStore;
   private readonly closestFn: Discv4EndpointOptions['closest'];
   private readonly onNodeSeen: Discv4EndpointOptions['onNodeSeen'];
-  private readonly advertisedIp: string;
+  private readonly hooks: Pick<Discv4EndpointOptions, 'onEndpointStatement' | 'onContact'>;
+  private advertisedIp: string;
   private readonly tcpPort: number;
   private enr: Enr;
   /** key: node id hex + ':' + reply type */
@@ -180,6 +185,7 @@ export class Discv4Endpoint {
     this.bonds = new BondStore(options.bondExpirationMs ?? BOND_EXPIRATION_MS, options.maxBondEntries ?? MAX_BOND_ENTRIES);
     this.closestFn = options.closest;
     this.onNodeSeen = options.onNodeSeen;
+    this.hooks = { onEndpointStatement: options.onEndpointStatement, onContact: options.onContact };
     const local = this.transport.localAddress;
     this.advertisedIp = normalizeIp(options.advertisedIp ?? local.address) ?? '';
     this.tcpPort = options.tcpPort ?? local.port;
@@ -202,6 +208,8 @@ export class Discv4Endpoint {
     if (!equalBytes(enr.nodeId, this.nodeId)) throw new RangeError('setEnr: record of another node');
     if (enr.seq <= this.enr.seq) throw new RangeError('setEnr: seq must increase');
     this.enr = enr;
+    // PING `from` follows the record's address (geth sends its local node's endpoint).
+    this.advertisedIp = enr.ip ?? enr.ip6 ?? this.advertisedIp;
   }
 
   get localAddress(): UdpAddress {
@@ -252,7 +260,10 @@ export class Discv4Endpoint {
       const now = this.clock.now();
       this.settle(self, () => self.resolve({ pongAt: now, rttMs: now - sentAt, enrSeq: p.data.enrSeq }));
       return true;
-    }, () => this.stats.pingsSent++);
+    }, () => {
+      this.stats.pingsSent++;
+      this.hook(() => this.hooks.onContact?.({ address: normalizeIp(node.ip) ?? node.ip, port: node.udpPort }));
+    });
   }
 
   /**
@@ -522,6 +533,8 @@ export class Discv4Endpoint {
         }
         this.stats.pongsReceived++;
         this.bonds.pongReceived(key, now);
+        const to = p.data.to;
+        this.hook(() => this.hooks.onEndpointStatement?.(from, { address: to.ip, port: to.udpPort }));
         this.seen(this.nodeAt(p, from, key), DISCOVERY_SOURCE, p.type);
         return;
       }
@@ -595,6 +608,14 @@ export class Discv4Endpoint {
       this.onNodeSeen(node, source, type);
     } catch (err) {
       this.countDecodeError(new NodeFinderError('internal', `onNodeSeen hook threw: ${String(err)}`, { cause: err }));
+    }
+  }
+
+  private hook(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.countDecodeError(new NodeFinderError('internal', `endpoint hook threw: ${String(err)}`, { cause: err }));
     }
   }
 

@@ -16,6 +16,7 @@ import type { ForkVerdict, DialOutcome } from '../crawler/events.js';
 import { bytesToHex } from '../util/bytes.js';
 import type { TestnetNetworkName } from './chain.js';
 import type { ClientKind, PeerProfile, ResolvedMix } from './profiles.js';
+import { dialsLikeGeth116 } from './geth-dialer.js';
 
 export const MANIFEST_FORMAT = 'nodefinder-testnet/1';
 
@@ -53,6 +54,12 @@ export interface ManifestPeer {
   full: boolean;
   metric: DistanceMetric;
   tcp: boolean;
+  /**
+   * A geth ≥ 1.16 peer that dials nodes outside the testnet whose ENR passes its filter (an "eth"
+   * entry compatible with its chain, a relayable IP): a crawler of its network gets an inbound dial
+   * (unless the testnet runs with gethDials: false).
+   */
+  dialsByEnr: boolean;
   /** Indices of the peers this one was bootstrapped with. */
   bootnodes: number[];
   expected: ExpectedProbe;
@@ -148,6 +155,7 @@ export function buildManifest(input: {
       full: p.full,
       metric: p.metric,
       tcp: p.tcp,
+      dialsByEnr: dialsLikeGeth116(p),
       bootnodes: [...(input.bootnodes[i] ?? [])],
       expected: expectedProbe(p),
     };

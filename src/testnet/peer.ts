@@ -25,7 +25,7 @@ import { createEnr, type Enr } from '../enode/enr.js';
 import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import { NodeUdpTransport } from '../net/node-udp.js';
-import { listenTcp } from '../net/node-tcp.js';
+import { NodeTcpDialer, listenTcp } from '../net/node-tcp.js';
 import type { ByteStream, TcpListener } from '../net/transport.js';
 import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
 import { protocolLength, type Capability, type LocalCapability } from '../devp2p/capabilities.js';
@@ -36,6 +36,8 @@ import { decodeGetBlockHeaders, encodeBlockHeaders } from '../eth/headers.js';
 import { equalBytes } from '../util/bytes.js';
 import { headerAt, statusFor } from './chain.js';
 import type { PeerProfile } from './profiles.js';
+import { createForkFilter } from '../eth/fork-id.js';
+import { GethDialer, dialsLikeGeth116, type GethDialerOptions, type GethDialerStats } from './geth-dialer.js';
 
 export interface PeerTimings {
   /**
@@ -138,6 +140,11 @@ export interface EmulatedPeerOptions {
   random?: () => number;
   /** 64-byte random lookup targets. */
   randomTarget?: () => Uint8Array;
+  /**
+   * geth ≥ 1.16 profiles dial nodes learned from discovery by geth's rule (src/testnet/geth-dialer.ts);
+   * false: no peer dials. `skip`: node IDs never dialed (the testnet's own peers).
+   */
+  gethDials?: false | Pick<GethDialerOptions, 'skip' | 'maxDials' | 'scanIntervalMs' | 'historyMs'>;
 }
 
 export class EmulatedPeer {
@@ -151,6 +158,8 @@ export class EmulatedPeer {
   private readonly localCaps: LocalCapability[];
   private readonly randomTarget: (() => Uint8Array) | undefined;
   private refresher: Refresher | undefined;
+  /** Set for geth ≥ 1.16 profiles: dials nodes whose ENR passes geth's filter. */
+  readonly dialer: GethDialer | undefined;
   private startTimer: TimerHandle | undefined;
   private firstRefresh: Promise<void> = Promise.resolve();
   private resolveStarted: (() => void) | undefined;
@@ -206,13 +215,37 @@ export class EmulatedPeer {
       onNodeSeen: (node, source, type) => {
         // A PONG is an endpoint proof; a PING from a node we hold a proof of counts as one too
         // (geth adds both to its table); NEIGHBORS entries are hearsay.
-        if (type === PacketType.Pong) table.addVerified(node);
-        else if (type === PacketType.Ping) {
-          if (this.endpoint.isBonded(node)) table.addVerified(node);
+        if (type === PacketType.Pong) {
+          table.addVerified(node);
+          this.dialer?.offer(node);
+        } else if (type === PacketType.Ping) {
+          if (this.endpoint.isBonded(node)) {
+            table.addVerified(node);
+            this.dialer?.offer(node);
+          }
         } else if (source === 'neighbors') table.addSeen(node);
       },
     });
     listener?.onConnection((stream) => this.onConnection(stream));
+    if (options.gethDials !== false && dialsLikeGeth116(this.profile)) {
+      const chain = this.profile.chain;
+      const filter = createForkFilter(chain.network.schedule);
+      const tcp = new NodeTcpDialer({ netrestrict: LOOPBACK_ONLY, clock: this.clock });
+      this.dialer = new GethDialer({
+        ...options.gethDials,
+        clock: this.clock,
+        requestEnr: (node, signal) => this.endpoint.requestEnr(node, { signal }),
+        // geth filters with its own head; a syncing node's time is its head's.
+        forkFilter: (id) => filter(id, chain.head.number, Math.max(Number(chain.head.time), Math.floor(this.clock.now() / 1000))),
+        candidates: () => table.nodes(),
+        dial: (target, signal) => this.dialOut(tcp, target, signal),
+      });
+    }
+  }
+
+  /** Outbound stats of the geth dialer (undefined for profiles that do not dial). */
+  dialStats(): GethDialerStats | undefined {
+    return this.dialer?.stats();
   }
 
   /** Bind the peer's sockets (UDP always, TCP unless discovery-only). */
@@ -280,6 +313,7 @@ export class EmulatedPeer {
         if (this.closed) return resolve();
         this.table.start();
         refresher.start();
+        this.dialer?.start();
         resolve(refresher.refresh());
       };
       if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
@@ -298,7 +332,7 @@ export class EmulatedPeer {
     if (this.startTimer !== undefined) this.clock.clearTimer(this.startTimer);
     this.startTimer = undefined;
     this.resolveStarted?.();
-    await Promise.all([this.refresher?.stop(), this.table.stop()]);
+    await Promise.all([this.refresher?.stop(), this.table.stop(), this.dialer?.stop()]);
     for (const peer of [...this.peers]) peer.disconnect('client_quitting');
     for (const session of [...this.leaving]) session.destroy();
     // Closing the listener destroys every accepted socket, so nothing waits on a remote.
@@ -328,12 +362,26 @@ export class EmulatedPeer {
     );
   }
 
-  private onSession(session: RlpxSession): void {
+  /** geth's dial: TCP, RLPx as initiator, then the same session as an inbound one. */
+  private async dialOut(tcp: NodeTcpDialer, target: NodeRecord, signal: AbortSignal): Promise<void> {
+    const stream = await tcp.connect(target.ip, target.tcpPort, { timeoutMs: this.timings.handshakeTimeoutMs, signal });
+    const session = await openRlpx({
+      stream,
+      clock: this.clock,
+      privateKey: this.profile.privateKey,
+      remotePublicKey: target.publicKey,
+      handshakeTimeoutMs: this.timings.handshakeTimeoutMs,
+      signal,
+    });
+    this.onSession(session, true);
+  }
+
+  private onSession(session: RlpxSession, outbound = false): void {
     if (this.closed) {
       session.destroy();
       return;
     }
-    if (this.profile.full || this.peers.size >= this.profile.maxPeers) {
+    if (!outbound && (this.profile.full || this.peers.size >= this.profile.maxPeers)) {
       this.turnAway(session);
       return;
     }
@@ -353,7 +401,7 @@ export class EmulatedPeer {
     }
     this.peers.add(peer);
     session.onClose(() => this.peers.delete(peer));
-    void this.serve(peer);
+    void this.serve(peer, outbound);
   }
 
   /** DISCONNECT too_many_peers before HELLO (uncompressed: nothing is negotiated yet), then close. */
@@ -373,14 +421,14 @@ export class EmulatedPeer {
     session.close();
   }
 
-  private async serve(peer: Devp2pPeer): Promise<void> {
+  private async serve(peer: Devp2pPeer, outbound = false): Promise<void> {
     try {
       await peer.awaitHello({ timeoutMs: this.timings.helloTimeoutMs });
-      this.stats.hello++;
+      if (!outbound) this.stats.hello++; // InboundStats count inbound sessions only
       const eth = peer.negotiated.find((c) => c.name === 'eth');
       if (eth) {
         peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(statusFor(this.profile.chain, eth.version)));
-        this.stats.statusSent++;
+        if (!outbound) this.stats.statusSent++;
       }
       for (;;) {
         const message = await peer.awaitMessage('a message', () => true, { timeoutMs: this.timings.idleTimeoutMs });
@@ -390,7 +438,7 @@ export class EmulatedPeer {
       if (peer.closed) return;
       const e = toNodeFinderError(err);
       if (e.kind === 'timeout') {
-        this.stats.idleDisconnects++;
+        if (!outbound) this.stats.idleDisconnects++;
         peer.disconnect('disconnect_requested');
       } else {
         peer.disconnect(e.kind === 'bad_rlp' || e.kind === 'bad_status' ? 'breach_of_protocol' : 'client_quitting');

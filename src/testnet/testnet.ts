@@ -16,6 +16,8 @@ import { normalizeIp } from '../enode/ip.js';
 import { systemClock, type Clock } from '../net/clock.js';
 import { buildManifest, type Manifest } from './manifest.js';
 import { EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
+import type { GethDialerStats } from './geth-dialer.js';
+import { bytesToHex } from '../util/bytes.js';
 import { buildProfiles, type MixOptions } from './profiles.js';
 import { NonLoopbackHostError, TestnetParameterError, checkInteger } from './errors.js';
 
@@ -39,6 +41,12 @@ export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
   startSpreadMs?: number;
   timings?: Partial<PeerTimings>;
   clock?: Clock;
+  /**
+   * Peers with a geth ≥ 1.16 profile dial the nodes they learn from discovery by geth's rule (an
+   * ENRRequest whose record passes the fork filter; src/testnet/geth-dialer.ts). Never each other.
+   * Default true.
+   */
+  gethDials?: boolean;
 }
 
 export interface TestnetStats {
@@ -49,6 +57,8 @@ export interface TestnetStats {
   bootstrapped: number;
   discv4: { pingsReceived: number; findnodeReceived: number; pingsSent: number; findnodeSent: number };
   inbound: InboundStats;
+  /** The geth ≥ 1.16 peers' dials, summed. */
+  dials: GethDialerStats & { dialers: number };
 }
 
 export interface Testnet {
@@ -103,6 +113,8 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   checkInteger('startSpreadMs', spread, 0, 3_600_000);
 
   const tablePrng = new Prng(BigInt(mix.seed) * 16n + 9n);
+  const ownIds = new Set(profiles.map((p) => bytesToHex(p.nodeId)));
+  const gethDials = options.gethDials === false ? (false as const) : { skip: (id: Uint8Array) => ownIds.has(bytesToHex(id)) };
   const peers: EmulatedPeer[] = [];
   try {
     for (let start = 0; start < profiles.length; start += BIND_BATCH) {
@@ -118,6 +130,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
             timings: options.timings,
             random: () => prng.nextFloat(),
             randomTarget: () => prng.fillBytes(new Uint8Array(64)),
+            gethDials,
           });
         }),
       );
@@ -176,7 +189,13 @@ function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): Tes
     idleDisconnects: 0,
     active: 0,
   };
+  const dials = { dialers: 0, enrRequests: 0, enrFailed: 0, noEth: 0, forkRejected: 0, addressRejected: 0, dials: 0, dialFailed: 0 };
   for (const p of peers) {
+    const d = p.dialStats();
+    if (d) {
+      dials.dialers++;
+      for (const k of Object.keys(d) as (keyof GethDialerStats)[]) dials[k] += d[k];
+    }
     const c = p.endpoint.counters();
     discv4.pingsReceived += c.pingsReceived;
     discv4.findnodeReceived += c.findnodeReceived;
@@ -195,5 +214,6 @@ function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): Tes
     bootstrapped,
     discv4,
     inbound,
+    dials,
   };
 }

@@ -29,6 +29,12 @@ describe('nodefinder demo', () => {
     expect(r.err).not.toMatch(STACK_FRAME);
     expect(r.err).toMatch(/crawl: every peer dialed after \d+ s/);
     expect(r.err).toMatch(/discovered +\d+\/24 · dialed +\d+\/24/);
+    // The testnet's geth ≥ 1.16 mainnet peers dial back once our ENR passes their filter, and the demo counts them.
+    const back = /(\d+) of (\d+) geth ≥ 1\.16 peers dialed us/.exec(r.err);
+    expect(Number(back?.[2])).toBeGreaterThan(0);
+    expect(back?.[1]).toBe(back?.[2]);
+    expect(r.err).toMatch(/inbound +[1-9]\d*\/\d+/);
+    expect(r.err).toMatch(/crawl: instance 0 is enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+/);
     expect(r.err).toContain(`nodefinder report snapshot --db ${dir} --format html`);
     expect(existsSync(join(dir, DEMO_MARKER))).toBe(true);
 
