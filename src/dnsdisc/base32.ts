@@ -1,7 +1,7 @@
 /**
  * RFC 4648 base32 (standard alphabet, upper case) without padding, as EIP-1459 uses for hashes and
- * link keys (geth: base32.StdEncoding.WithPadding(NoPadding)). Strict: only A–Z2–7, a length a
- * real encoding can have, and zero trailing bits — so every string has one decoding and back.
+ * link keys (geth: base32.StdEncoding.WithPadding(NoPadding)): only A–Z2–7 and a length a real
+ * encoding can have.
  */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const VALUE = new Int8Array(128).fill(-1);
@@ -31,8 +31,11 @@ export function base32DecodedLength(chars: number): number | undefined {
   return Math.floor((chars * 5) / 8);
 }
 
-/** Undefined when `text` is not a canonical unpadded base32 string. */
-export function base32Decode(text: string): Uint8Array | undefined {
+/**
+ * Undefined when `text` is not unpadded base32. `lenient` ignores non-zero trailing bits, as Go's
+ * decoder does (geth parses hashes and link keys with it, so publishers may emit such strings).
+ */
+export function base32Decode(text: string, lenient = false): Uint8Array | undefined {
   const n = base32DecodedLength(text.length);
   if (n === undefined) return undefined;
   const out = new Uint8Array(n);
@@ -50,6 +53,6 @@ export function base32Decode(text: string): Uint8Array | undefined {
       bits -= 8;
     }
   }
-  if ((buffer & ((1 << bits) - 1)) !== 0) return undefined; // non-zero padding bits
+  if (!lenient && (buffer & ((1 << bits) - 1)) !== 0) return undefined; // non-zero padding bits
   return out;
 }

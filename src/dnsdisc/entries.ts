@@ -69,12 +69,12 @@ export function entryHash(text: string): string {
 /** geth isValidHash: base32 of 12..32 bytes (publishers may truncate). */
 export function isValidHash(hash: string): boolean {
   const n = base32DecodedLength(hash.length);
-  return n !== undefined && n >= MIN_HASH_BYTES && n <= MAX_HASH_BYTES && base32Decode(hash) !== undefined;
+  return n !== undefined && n >= MIN_HASH_BYTES && n <= MAX_HASH_BYTES && base32Decode(hash, true) !== undefined;
 }
 
 /** Does `text` hash to `hash` (a prefix of keccak256(text), as geth's client checks)? */
 export function matchesHash(text: string, hash: string): boolean {
-  const want = base32Decode(hash);
+  const want = base32Decode(hash, true);
   if (!want || want.length < MIN_HASH_BYTES) return false;
   return equalBytes(keccak256(fromUtf8(text)).subarray(0, want.length), want);
 }
@@ -91,7 +91,7 @@ export function parseLink(text: string): TreeLink {
   if (at < 0) throw new DnsDiscError('syntax', 'tree link has no public key (enrtree://<key>@<domain>)');
   const keyText = rest.slice(0, at);
   const domain = rest.slice(at + 1);
-  const compressed = base32Decode(keyText);
+  const compressed = base32Decode(keyText, true);
   if (!compressed || compressed.length !== 33) throw new DnsDiscError('bad_pubkey', 'tree link key is not base32 of a 33-byte compressed key');
   let publicKey: Uint8Array;
   try {
