@@ -3,9 +3,11 @@
  * publish DNS trees (EIP-1459) with it, so DNS discovery is exercised without ever querying real
  * DNS. TXT queries for known names get their records; other types of a known name get an empty
  * answer; unknown names NXDOMAIN; malformed queries FORMERR (when an ID can be read) or nothing.
+ * Answers too large for UDP are truncated (TC), and the same port serves TCP (RFC 1035 §4.2.2:
+ * two-byte length prefix), where resolvers retry.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIP } from 'node:net';
+import { createServer, isIP, type Server } from 'node:net';
 import { NonLoopbackHostError } from './errors.js';
 import { buildDnsResponse, parseDnsQuery, RCODE_FORMERR, RCODE_NOERROR, RCODE_NOTIMP, RCODE_NXDOMAIN, TYPE_TXT, CLASS_IN, DNS_HEADER_BYTES, UDP_PLAIN_LIMIT } from './dns-wire.js';
 
@@ -22,6 +24,7 @@ export class DnsTxtServer {
 
   private constructor(
     private readonly socket: Socket,
+    private readonly tcp: Server,
     readonly host: string,
     readonly port: number,
   ) {}
@@ -38,9 +41,41 @@ export class DnsTxtServer {
         resolve();
       });
     });
-    const server = new DnsTxtServer(socket, host, socket.address().port);
+    const port = socket.address().port;
+    const tcp = createServer((conn) => {
+      let buffered = Buffer.alloc(0);
+      conn.on('error', () => conn.destroy());
+      conn.setTimeout(10_000, () => conn.destroy());
+      conn.on('data', (chunk) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        if (buffered.length > 2 + 0xffff) return conn.destroy();
+        while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+          const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+          buffered = buffered.subarray(2 + msg.length);
+          const reply = server.answer(msg, 0xffff);
+          if (!reply) return conn.destroy();
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(reply.length);
+          conn.write(Buffer.concat([len, reply]));
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    }).catch(async (err: unknown) => {
+      socket.close();
+      throw err;
+    });
+    const server = new DnsTxtServer(socket, tcp, host, port);
     if (options.records) server.setRecords(options.records);
-    socket.on('message', (msg, rinfo) => server.onMessage(msg, rinfo.address, rinfo.port));
+    socket.on('message', (msg, rinfo) => {
+      const reply = server.answer(msg);
+      if (reply) socket.send(reply, rinfo.port, rinfo.address);
+    });
     socket.on('error', () => {
       // a send to a vanished client: nothing to do
     });
@@ -62,15 +97,17 @@ export class DnsTxtServer {
     this.records = next;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
+  async close(): Promise<void> {
+    await Promise.all([new Promise<void>((resolve) => this.socket.close(() => resolve())), new Promise<void>((resolve) => this.tcp.close(() => resolve()))]);
   }
 
-  private onMessage(msg: Buffer, address: string, port: number): void {
+  /** The reply to one message (undefined: not even an ID to answer to). `tcpLimit` lifts the UDP size limit. */
+  private answer(msg: Buffer, tcpLimit?: number): Uint8Array | undefined {
     this.stats.queries++;
     let reply: Uint8Array | undefined;
     try {
-      const q = parseDnsQuery(msg);
+      const parsed = parseDnsQuery(msg);
+      const q = tcpLimit ? { ...parsed, udpLimit: tcpLimit } : parsed;
       if (q.opcode !== 0 || q.qclass !== CLASS_IN) {
         reply = buildDnsResponse(q, RCODE_NOTIMP);
       } else {
@@ -92,6 +129,6 @@ export class DnsTxtServer {
         (reply as Buffer).writeUInt16BE(0, 4); // no question echoed
       }
     }
-    if (reply) this.socket.send(reply, port, address);
+    return reply;
   }
 }
