@@ -12,6 +12,7 @@ import { registerReport } from './report.js';
 import { registerTestnet } from './testnet.js';
 import { registerPing } from './ping.js';
 import { registerDemo } from './demo.js';
+import { registerExport } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTestnet(program);
   registerPing(program);
   registerDemo(program);
+  registerExport(program);
   return program;
 }
 

@@ -33,6 +33,13 @@ export function makeTree(opts: { enrs: readonly Enr[]; links?: readonly string[]
   if (!isValidDomain(opts.domain)) throw new DnsDiscError('syntax', `${JSON.stringify(opts.domain)} is not a DNS name`);
   const byId = new Map<string, Enr>();
   for (const e of opts.enrs) {
+    // geth tree.go checkRecordPorts: a port that does not decode as uint16 would be published
+    // signed, and fail in every strict reader.
+    for (const key of PORT_KEYS) {
+      if (e.get(key) !== undefined && portOf(e, key) === undefined) {
+        throw new DnsDiscError('bad_enr', `record of node ${Buffer.from(e.nodeId).toString('hex').slice(0, 16)}… has an invalid "${key}" port`);
+      }
+    }
     const id = Buffer.from(e.nodeId).toString('hex');
     const have = byId.get(id);
     if (!have || have.seq < e.seq) byId.set(id, e);
@@ -55,6 +62,13 @@ export function makeTree(opts: { enrs: readonly Enr[]; links?: readonly string[]
     nodes: enrs.length,
     links: linkTexts.length,
   };
+}
+
+const PORT_KEYS = ['tcp', 'udp', 'tcp6', 'udp6'] as const;
+function portOf(e: Enr, key: (typeof PORT_KEYS)[number]): number | undefined {
+  const b = e.getBytes(key);
+  if (!b || b.length > 2 || (b.length > 0 && b[0] === 0)) return undefined;
+  return b.length === 0 ? 0 : b.length === 1 ? b[0]! : (b[0]! << 8) | b[1]!;
 }
 
 /** Add the subtree over `leaves` to `entries`; returns its root hash (geth tree.go build). */
