@@ -35,5 +35,10 @@ export const MAX_LINKED_TREES = 16;
 export const SYNC_CONCURRENCY = 8;
 /** geth client.go: defaultRecheck — how often a tree's root is checked for a new seq. */
 export const ROOT_RECHECK_MS = 30 * 60_000;
+/**
+ * Ours: lookups per second during a crawl (geth client.go allows 3/s with a burst of 10 for a node
+ * that needs a few peers; a crawler wants the whole list, ~5 000 entries on mainnet, in minutes).
+ */
+export const CRAWL_LOOKUPS_PER_SECOND = 20;
 /** geth client.go: defaultTimeout for one DNS lookup. */
 export const LOOKUP_TIMEOUT_MS = 5_000;

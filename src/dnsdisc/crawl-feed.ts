@@ -5,7 +5,9 @@
 import type { Enr } from '../enode/enr.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import type { Clock } from '../net/clock.js';
+import { CRAWL_LOOKUPS_PER_SECOND } from './constants.js';
 import { DnsFeed } from './feed.js';
+import { LookupRateLimiter } from './rate-limit.js';
 import { DnsTreeSync, type SyncReport, type TxtLookup } from './sync.js';
 import { createTxtLookup } from './txt-lookup.js';
 
@@ -34,12 +36,17 @@ export interface CrawlDnsOptions {
   /** Injected instead of node:dns (tests). */
   lookup?: TxtLookup;
   intervalMs?: number;
+  lookupsPerSecond?: number;
   onNodes: (records: DnsNodeRecord[]) => void;
   onReport?: (report: SyncReport, nodesKnown: number) => void;
 }
 
 export function createCrawlDnsFeed(o: CrawlDnsOptions): DnsFeed {
-  const sync = new DnsTreeSync({ lookup: o.lookup ?? createTxtLookup(o.servers ? { servers: o.servers } : {}), links: o.links });
+  const sync = new DnsTreeSync({
+    lookup: o.lookup ?? createTxtLookup(o.servers ? { servers: o.servers } : {}),
+    links: o.links,
+    rateLimit: new LookupRateLimiter(o.clock, o.lookupsPerSecond ?? CRAWL_LOOKUPS_PER_SECOND),
+  });
   return new DnsFeed({
     sync,
     clock: o.clock,

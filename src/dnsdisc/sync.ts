@@ -12,6 +12,7 @@ import type { Enr } from '../enode/enr.js';
 import { bytesToHex } from '../util/bytes.js';
 import { BRANCH_PREFIX, ENR_PREFIX, LINK_PREFIX, MAX_LINKED_TREES, MAX_TREE_DEPTH, MAX_TREE_ENTRIES, ROOT_PREFIX, SYNC_CONCURRENCY } from './constants.js';
 import { DnsDiscError, type DnsErrorReason } from './errors.js';
+import type { LookupRateLimiter } from './rate-limit.js';
 import { formatLink, matchesHash, parseEntry, parseLink, parseRoot, verifyRoot, type RootEntry, type TreeEntry, type TreeLink } from './entries.js';
 
 /** The TXT records at a name, each one's character-strings already joined. Rejects on failure. */
@@ -48,10 +49,13 @@ export interface DnsTreeSyncOptions {
   maxEntries?: number;
   maxDepth?: number;
   concurrency?: number;
+  /** Token bucket on lookups; none when absent (tests with an in-memory zone). */
+  rateLimit?: LookupRateLimiter;
 }
 
 export class DnsTreeSync {
-  private readonly o: Required<Omit<DnsTreeSyncOptions, 'links'>>;
+  private readonly o: Required<Omit<DnsTreeSyncOptions, 'links' | 'rateLimit'>>;
+  private readonly limiter: LookupRateLimiter | undefined;
   private readonly configured: TreeLink[];
   private readonly trees = new Map<string, TreeState>();
   private cache = new Map<string, TreeEntry>();
@@ -67,6 +71,7 @@ export class DnsTreeSync {
       maxDepth: options.maxDepth ?? MAX_TREE_DEPTH,
       concurrency: options.concurrency ?? SYNC_CONCURRENCY,
     };
+    this.limiter = options.rateLimit;
     this.configured = options.links.map((l) => parseLink(l));
   }
 
@@ -119,7 +124,11 @@ export class DnsTreeSync {
       }
     }
     // Trees no longer linked from anywhere are dropped, with the entries only they used.
-    for (const key of [...this.trees.keys()]) if (!seen.has(key)) this.trees.delete(key);
+    for (const key of [...this.trees.keys()]) {
+      if (seen.has(key)) continue;
+      this.trees.delete(key);
+      this.walkedHashes.delete(key);
+    }
     for (const hash of [...this.cache.keys()]) if (!used.has(hash)) this.cache.delete(hash);
     for (const [id, e] of this.nodes()) {
       const was = before.get(id);
@@ -164,6 +173,7 @@ export class DnsTreeSync {
   }
 
   private async resolveRoot(link: TreeLink, signal?: AbortSignal): Promise<RootEntry> {
+    await this.limiter?.take(signal);
     this.lookups++;
     const txts = await this.o.lookup(link.domain, signal);
     const text = txts.find((t) => t.startsWith(ROOT_PREFIX));
@@ -241,6 +251,7 @@ export class DnsTreeSync {
     const cached = this.cache.get(hash);
     if (cached) return cached;
     const name = `${hash}.${domain}`;
+    await this.limiter?.take(signal);
     this.lookups++;
     const txts = await this.o.lookup(name, signal);
     for (const text of txts) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keccak256 } from '../../src/crypto/index.js';
 import { createEnr, type Enr } from '../../src/enode/enr.js';
 import { DnsFeed } from '../../src/dnsdisc/feed.js';
+import { LookupRateLimiter } from '../../src/dnsdisc/rate-limit.js';
 import { DnsTreeSync, type TxtLookup } from '../../src/dnsdisc/sync.js';
 import { DnsDiscError } from '../../src/dnsdisc/errors.js';
 import { entryHash, formatBranch, formatRoot, parseRoot, signRoot } from '../../src/dnsdisc/entries.js';
@@ -165,6 +166,46 @@ describe('DnsTreeSync', () => {
       expect(r.trees).toBe(0);
       expect(Object.keys(r.failures)).toHaveLength(1);
     }
+  });
+});
+
+describe('LookupRateLimiter', () => {
+  const settle = () => new Promise((r) => setTimeout(r, 5));
+  it('lets a burst through, then one lookup per 1/rate on the injected clock, in order; abort rejects', async () => {
+    const clock = new ManualClock();
+    const limiter = new LookupRateLimiter(clock, 2, 3);
+    const order: number[] = [];
+    const all = Array.from({ length: 5 }, (_, i) => limiter.take().then(() => order.push(i)));
+    await settle();
+    expect(order).toEqual([0, 1, 2]);
+    clock.advance(499);
+    await settle();
+    expect(order).toEqual([0, 1, 2]);
+    clock.advance(1);
+    await settle();
+    expect(order).toEqual([0, 1, 2, 3]);
+    clock.advance(500);
+    await Promise.all(all);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    const abort = new AbortController();
+    const waiting = limiter.take(abort.signal);
+    abort.abort();
+    await expect(waiting).rejects.toBeDefined();
+  });
+
+  it('a rate-limited sync still resolves everything', async () => {
+    const clock = new ManualClock();
+    const tree = makeTree({ enrs: enrs(30), seq: 1n, domain: 'a.example', privateKey: KEY });
+    const zone = new Zone().add(tree.records);
+    const sync = new DnsTreeSync({ lookup: zone.lookup, links: [tree.link], rateLimit: new LookupRateLimiter(clock, 10, 5) });
+    const running = sync.sync();
+    for (let i = 0; i < 100 && zone.queries.length < tree.records.length; i++) {
+      await settle();
+      clock.advance(100);
+    }
+    expect((await running).changed).toHaveLength(30);
+    // 35 lookups at 10/s after a burst of 5: about three seconds of simulated time.
+    expect(clock.now() - 1_700_000_000_000).toBeGreaterThanOrEqual(2_900);
   });
 });
 
