@@ -69,6 +69,18 @@ describe('DnsTreeSync', () => {
     expect(zone.queries.length).toBe(a.records.length + b2.records.length);
   });
 
+  it('property: any tree the writer makes (sizes around the branch width) syncs back to exactly its records', async () => {
+    const pool = enrs(200, 1000);
+    for (const n of [0, 1, 2, 12, 13, 14, 27, 169, 170, 200]) {
+      const tree = makeTree({ enrs: pool.slice(0, n), seq: BigInt(n), domain: `p${n}.example`, privateKey: KEY });
+      const zone = new Zone().add(tree.records);
+      const r = await new DnsTreeSync({ lookup: zone.lookup, links: [tree.link] }).sync();
+      expect(r.failures, `n=${n}`).toEqual({});
+      expect(ids(r.changed), `n=${n}`).toEqual(ids(pool.slice(0, n)));
+      expect(r.lookups, `n=${n}`).toBe(tree.records.length);
+    }
+  });
+
   it('refreshes on a new seq: only changed entries are queried, only new or updated records reported', async () => {
     const zone = new Zone();
     const v1 = makeTree({ enrs: enrs(20), seq: 1n, domain: 'a.example', privateKey: KEY });
