@@ -78,12 +78,13 @@ export async function runExportNodesJson(opts: NodesJsonCliOptions, io: { stdout
   let text: string;
   try {
     const rows = await loadExportNodes(db);
-    const { nodes } = buildNodesJson(rows, {
+    const { nodes, invalid } = buildNodesJson(rows, {
       ...(opts.network !== undefined ? { network: getNetwork(opts.network as (typeof NETWORK_NAMES)[number]) } : {}),
       ...(minAgeMs !== undefined ? { minAgeMs } : {}),
       ...(limit !== undefined ? { limit } : {}),
     });
     text = `${JSON.stringify(nodes, null, 4)}\n`;
+    if (invalid > 0) (io.stderr ?? process.stderr).write(`export: skipped ${invalid} stored record(s) that do not verify\n`);
   } finally {
     await db.close();
   }
