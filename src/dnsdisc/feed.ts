@@ -12,7 +12,7 @@ export interface DnsFeedOptions {
   sync: DnsTreeSync;
   clock: Clock;
   intervalMs?: number;
-  /** Records new since the last sync (or with a higher seq). */
+  /** Every record after a sync that walked a tree (a new root); otherwise the changed ones, if any. */
   onNodes: (enrs: Enr[]) => void;
   onReport?: (report: SyncReport) => void;
 }
@@ -52,7 +52,10 @@ export class DnsFeed {
         const report = await this.o.sync.sync(this.abort.signal);
         this.syncs++;
         if (this.stopped) return;
-        if (report.changed.length > 0) this.o.onNodes(report.changed);
+        // After a walk (a new root) every record goes out again, not only the changed ones: a node the
+        // crawl expired meanwhile comes back while the list still names it.
+        if (report.walked > 0) this.o.onNodes([...this.o.sync.nodes().values()]);
+        else if (report.changed.length > 0) this.o.onNodes(report.changed);
         this.o.onReport?.(report);
       } catch {
         // aborted by stop(); lookup failures are counted inside the sync and never reject it

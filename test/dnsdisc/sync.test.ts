@@ -240,8 +240,11 @@ describe('DnsFeed', () => {
     expect(got).toEqual([4]);
     clock.advance(1_000);
     for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(got).toEqual([4, 2]);
+    expect(got).toEqual([4, 6]); // a new root: every record of the tree again
+    clock.advance(60_000); // same root: nothing delivered
+    for (let i = 0; i < 50 && feed.syncs < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual([4, 6]);
     await feed.stop();
-    expect(feed.syncs).toBe(2);
+    expect(feed.syncs).toBe(3);
   });
 });
