@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../src/cli/crawl.js';
-import { createEnr, type Enr } from '../../src/enode/enr.js';
 import { makeTree } from '../../src/dnsdisc/tree.js';
 import { openDatabase } from '../../src/store/open.js';
 import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import { DnsTxtServer } from '../../src/testnet/dns-server.js';
+import { ownRecord } from '../../src/testnet/peer.js';
 import { hexToBytes } from '../../src/util/bytes.js';
 import { portBase } from './helpers.js';
 
@@ -22,9 +22,10 @@ const PEERS = 12;
 const FIRST = 8; // announced in the first version of the tree; the rest in the second
 const KEY = hexToBytes('88'.repeat(32));
 
-function peerEnr(net: Testnet, i: number): Enr {
+/** The record each peer serves itself (endpoint, eth fork ID, snap). */
+function peerEnr(net: Testnet, i: number) {
   const p = net.peers[i]!;
-  return createEnr({ privateKey: p.profile.privateKey, seq: 1n, ip: p.record.ip, udp: p.record.udpPort, tcp: p.record.tcpPort });
+  return ownRecord(p.profile, p.record.ip, p.record.udpPort, p.tcpPort);
 }
 
 describe('crawl --dns: nodes announced only through a DNS tree on a local DNS server', () => {
