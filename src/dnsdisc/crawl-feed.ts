@@ -46,6 +46,8 @@ export function createCrawlDnsFeed(o: CrawlDnsOptions): DnsFeed {
     lookup: o.lookup ?? createTxtLookup(o.servers ? { servers: o.servers } : {}),
     links: o.links,
     rateLimit: new LookupRateLimiter(o.clock, o.lookupsPerSecond ?? CRAWL_LOOKUPS_PER_SECOND),
+    // Dial as they come; the feed hands over the complete set again when the sync ends.
+    onLeaves: (enrs) => o.onNodes(dnsNodeRecords(enrs)),
   });
   return new DnsFeed({
     sync,

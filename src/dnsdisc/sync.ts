@@ -51,10 +51,16 @@ export interface DnsTreeSyncOptions {
   concurrency?: number;
   /** Token bucket on lookups; none when absent (tests with an in-memory zone). */
   rateLimit?: LookupRateLimiter;
+  /**
+   * Records as they resolve, batch by batch, before the sync ends: a crawl can dial the first
+   * nodes of a large list (minutes at a polite rate) at once, as geth's iterator yields them.
+   */
+  onLeaves?: (enrs: Enr[]) => void;
 }
 
 export class DnsTreeSync {
-  private readonly o: Required<Omit<DnsTreeSyncOptions, 'links' | 'rateLimit'>>;
+  private readonly o: Required<Omit<DnsTreeSyncOptions, 'links' | 'rateLimit' | 'onLeaves'>>;
+  private readonly onLeaves: ((enrs: Enr[]) => void) | undefined;
   private readonly limiter: LookupRateLimiter | undefined;
   private readonly configured: TreeLink[];
   private readonly trees = new Map<string, TreeState>();
@@ -72,6 +78,7 @@ export class DnsTreeSync {
       concurrency: options.concurrency ?? SYNC_CONCURRENCY,
     };
     this.limiter = options.rateLimit;
+    this.onLeaves = options.onLeaves;
     this.configured = options.links.map((l) => parseLink(l));
   }
 
@@ -206,6 +213,7 @@ export class DnsTreeSync {
         const batch = frontier.slice(i, i + this.o.concurrency);
         const results = await Promise.allSettled(batch.map((h) => this.resolveEntry(domain, h, signal)));
         signal?.throwIfAborted();
+        const leaves: Enr[] = [];
         results.forEach((r, j) => {
           if (r.status === 'rejected') {
             walk.failed++;
@@ -233,6 +241,7 @@ export class DnsTreeSync {
             const id = bytesToHex(entry.enr.nodeId);
             const have = walk.nodes.get(id);
             if (!have || have.seq < entry.enr.seq) walk.nodes.set(id, entry.enr);
+            leaves.push(entry.enr);
           } else {
             if (subtree === 'enr') {
               walk.failed++;
@@ -241,6 +250,7 @@ export class DnsTreeSync {
             walk.links.add(formatLink(entry.link));
           }
         });
+        if (leaves.length > 0) this.onLeaves?.(leaves);
       }
       frontier = next;
     }

@@ -81,6 +81,26 @@ describe('DnsTreeSync', () => {
     }
   });
 
+  it('hands records over batch by batch while the walk is still running', async () => {
+    const tree = makeTree({ enrs: enrs(40), seq: 1n, domain: 'a.example', privateKey: KEY });
+    const zone = new Zone().add(tree.records);
+    const batches: number[] = [];
+    let queriesAtFirstBatch = -1;
+    const sync = new DnsTreeSync({
+      lookup: zone.lookup,
+      links: [tree.link],
+      concurrency: 4,
+      onLeaves: (leaves) => {
+        if (batches.length === 0) queriesAtFirstBatch = zone.queries.length;
+        batches.push(leaves.length);
+      },
+    });
+    const r = await sync.sync();
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(batches.length).toBeGreaterThanOrEqual(10); // ≤ 4 lookups per batch
+    expect(queriesAtFirstBatch).toBeLessThan(r.lookups);
+  });
+
   it('refreshes on a new seq: only changed entries are queried, only new or updated records reported', async () => {
     const zone = new Zone();
     const v1 = makeTree({ enrs: enrs(20), seq: 1n, domain: 'a.example', privateKey: KEY });
