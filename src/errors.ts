@@ -45,6 +45,9 @@ export const ERROR_KINDS = [
   // storage
   'database',
   'internal', // a bug in NodeFinder: recorded so it is never silent
+  // DNS node lists (EIP-1459, src/dnsdisc)
+  'bad_dns_entry', // a TXT entry that does not parse or breaks the tree's structure
+  'dns_lookup', // a DNS query failed (no such name, server failure, no root/entry record)
 ] as const;
 
 export type ErrorKind = (typeof ERROR_KINDS)[number];

@@ -25,6 +25,9 @@ import { EventWriter } from '../store/writer.js';
 import { toNodeFinderError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
+import { createCrawlDnsFeed } from '../dnsdisc/crawl-feed.js';
+import type { DnsFeed } from '../dnsdisc/feed.js';
+import { dnsReportLine, parseCrawlDns } from './crawl-dns.js';
 import { RuntimeError, UsageError } from './errors.js';
 
 export interface CrawlCliOptions {
@@ -46,6 +49,9 @@ export interface CrawlCliOptions {
   daoCheck?: boolean;
   status: boolean;
   statusInterval: string;
+  dns?: string;
+  dnsServer?: string;
+  dnsInterval?: string;
 }
 
 export function registerCrawl(program: Command): void {
@@ -70,6 +76,9 @@ export function registerCrawl(program: Command): void {
     .option('--dao-check', 'ask mainnet peers for block 1 920 000 and record their DAO-fork side', false)
     .option('--no-status', 'no status line')
     .option('--status-interval <time>', 'status line period', '5s')
+    .option('--dns <enrtree,...|none>', "EIP-1459 DNS node lists to resolve and crawl (default: the network's public lists, or none when --bootnodes is given)")
+    .option('--dns-server <ip[:port]>', "DNS server for --dns lookups (default: the system's resolvers)")
+    .option('--dns-interval <time>', 'how often DNS tree roots are re-checked for a new sequence number', '30m')
     .action(async (opts: CrawlCliOptions) => {
       await runCrawl(opts);
     });
@@ -115,6 +124,8 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   if (opts.externalIp !== undefined && (externalIp === undefined || isUnspecifiedIp(externalIp))) {
     throw new UsageError(`invalid --external-ip ${JSON.stringify(opts.externalIp)}: give the public IPv4 or IPv6 address peers reach us at`);
   }
+  const dns = parseCrawlDns(opts, network.name);
+  const dnsIntervalMs = parseDuration(opts.dnsInterval ?? '30m', '--dns-interval');
   const metricsAddr = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
   if (opts.metrics !== undefined && !metricsAddr) throw new UsageError(`invalid --metrics ${JSON.stringify(opts.metrics)}: use host:port`);
 
@@ -129,6 +140,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   let writer: EventWriter | undefined;
   let metricsServer: MetricsServer | undefined;
   let crawler: Crawler | undefined;
+  let dnsFeed: DnsFeed | undefined;
   try {
     if (applied.length > 0) say(`database ${pg ? redactUrl(opts.db) : opts.db}: applied ${applied.length} migration(s)`);
     // The writer retries and spills by itself; its state shows in the status line.
@@ -198,6 +210,22 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
         `${durationMs !== undefined ? `; stopping after ${opts.duration}` : '; Ctrl-C stops'}`,
     );
 
+    if (dns.links.length > 0) {
+      dnsFeed = createCrawlDnsFeed({
+        links: dns.links,
+        clock: systemClock,
+        intervalMs: dnsIntervalMs,
+        ...(dns.servers ? { servers: dns.servers } : {}),
+        onNodes: (records) => c.learnFromDns(records),
+        onReport: (r, known) => {
+          const line = dnsReportLine(r, known);
+          if (line) say(line);
+        },
+      });
+      say(`dns: resolving ${dns.links.length} tree(s)${dns.servers ? ` via ${dns.servers.join(',')}` : ''}, re-checked every ${opts.dnsInterval ?? '30m'}`);
+      void dnsFeed.start();
+    }
+
     const startedAt = Date.now();
     const statusLine = () => {
       const w = writer!.stats();
@@ -234,6 +262,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     if (tty && opts.status !== false) io.stderr.write('\n');
     say('stopping: closing sockets and flushing the writer…');
   } finally {
+    await dnsFeed?.stop();
     await crawler?.stop();
     await metricsServer?.close();
     const w = writer ? await writer.close() : undefined;

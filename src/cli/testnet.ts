@@ -12,6 +12,7 @@ import { DEFAULT_MIX, MAX_NODES } from '../testnet/profiles.js';
 import { manifestToJson } from '../testnet/manifest.js';
 import { DEFAULT_BOOTNODES_PER_PEER, DEFAULT_HOST, isLoopbackHost, startTestnet, type Testnet } from '../testnet/testnet.js';
 import { DEFAULT_PEER_TIMINGS } from '../testnet/peer.js';
+import { serveTestnetTree, type TestnetDns } from '../testnet/dns-tree.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
 
@@ -37,6 +38,7 @@ interface TestnetRawOptions {
   pingInterval: string;
   refreshInterval: string;
   progressInterval: string;
+  dnsPort?: string;
 }
 
 function parseFraction(text: string, option: string): number {
@@ -71,6 +73,7 @@ export function registerTestnet(program: Command): void {
     .option('--ping-interval <time>', 'table revalidation interval per peer', `${DEFAULT_PEER_TIMINGS.pingIntervalMs / 1000}s`)
     .option('--refresh-interval <time>', 'refresh-lookup interval per peer', `${DEFAULT_PEER_TIMINGS.refreshIntervalMs / 60_000}m`)
     .option('--progress-interval <time>', 'how often to print progress', DEFAULT_PROGRESS_INTERVAL)
+    .option('--dns-port <n>', 'also serve every peer as a signed DNS tree (EIP-1459) on <host>:<n>, UDP+TCP (0: any free port)')
     .action(async (raw: TestnetRawOptions) => {
       const nodes = parseIntOption(raw.nodes, '--nodes', 1, MAX_NODES);
       const port = parseIntOption(raw.port, '--port', 1, 65535);
@@ -97,6 +100,7 @@ export function registerTestnet(program: Command): void {
         },
       };
       const progressMs = parseInterval(raw.progressInterval, '--progress-interval');
+      const dnsPort = raw.dnsPort === undefined ? undefined : parseIntOption(raw.dnsPort, '--dns-port', 0, 65535);
 
       let testnet: Testnet;
       try {
@@ -105,7 +109,13 @@ export function registerTestnet(program: Command): void {
         const kind = isNodeFinderError(err) ? ` (${err.kind})` : '';
         throw new RuntimeError(`cannot start the testnet on ${host}:${port}..${port + nodes - 1}${kind}: ${err instanceof Error ? err.message : String(err)}`);
       }
+      let dns: TestnetDns | undefined;
       try {
+        if (dnsPort !== undefined) {
+          dns = await serveTestnetTree(testnet, { host, port: dnsPort, seed: options.seed }).catch((err: unknown) => {
+            throw new RuntimeError(`cannot serve the DNS tree on ${host}:${dnsPort}: ${err instanceof Error ? err.message : String(err)}`);
+          });
+        }
         const enodesText = `${testnet.enodes.join('\n')}\n`;
         if (enodesOut === undefined) process.stdout.write(enodesText);
         else await writeAtomically(enodesOut, enodesText);
@@ -115,10 +125,12 @@ export function registerTestnet(program: Command): void {
           `testnet: ${nodes} peers on ${host}:${port}..${port + nodes - 1} (seed ${options.seed}): ` +
             `${s.full} full, ${s.noTcp} discovery-only, ${s.parityMetric} Parity metric, ${s.staleFork} stale fork; ` +
             `networks ${Object.entries(s.networks).map(([k, v]) => `${k} ${v}`).join(', ')}` +
-            `${enodesOut !== undefined ? `; enodes in ${enodesOut}` : ''}${manifestOut !== undefined ? `, manifest in ${manifestOut}` : ''}\n`;
+            `${enodesOut !== undefined ? `; enodes in ${enodesOut}` : ''}${manifestOut !== undefined ? `, manifest in ${manifestOut}` : ''}\n` +
+          (dns ? `testnet: DNS tree ${dns.tree.link} served on ${dns.server.address} (crawl --dns ${dns.tree.link} --dns-server ${dns.server.address})\n` : '');
         // The summary goes out only once Ctrl-C is handled: whoever reacts to it may signal at once.
         await runUntilStopped(testnet, durationMs, progressMs, summary);
       } finally {
+        await dns?.server.close();
         await testnet.close();
       }
       process.stderr.write('testnet: stopped, sockets closed\n');

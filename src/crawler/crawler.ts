@@ -150,6 +150,20 @@ export class Crawler {
     this.armSweep(o.db);
   }
 
+  /**
+   * Nodes from DNS trees (src/dnsdisc): every instance tables them, the owner by node ID dials
+   * them, and the verified record is stored once (its ENR, as an ENR reply would be).
+   */
+  learnFromDns(records: readonly { node: NodeRecord; seq: bigint; raw: Uint8Array }[]): void {
+    if (this.instances.length === 0 || this.stopping) return;
+    for (const r of records) {
+      for (const instance of this.instances) instance.learnExternal(r.node, 'dns');
+      const owner = this.instances[r.node.id[0]! % this.instances.length]!;
+      if (!this.o.netrestrict.allows(r.node.ip)) continue;
+      this.emit({ type: 'enr', instance: owner.idHex, nodeId: bytesToHex(r.node.id), seq: r.seq, raw: bytesToHex(r.raw), at: this.o.clock.now() });
+    }
+  }
+
   /** Stop every instance (dials in flight are cut short and recorded). Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {

@@ -9,7 +9,7 @@
 import type { ErrorKind } from '../errors.js';
 import type { DisconnectReasonName } from '../devp2p/disconnect-reasons.js';
 
-export type AddressSource = 'neighbors' | 'inbound' | 'bootnode' | 'ping' | 'static';
+export type AddressSource = 'neighbors' | 'inbound' | 'bootnode' | 'ping' | 'static' | 'dns';
 export type DialKind = 'dynamic' | 'static' | 'inbound';
 export type DialOutcome =
   | 'status' // HELLO and STATUS exchanged (the goal)

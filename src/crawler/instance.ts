@@ -516,6 +516,22 @@ export class CrawlerInstance {
     );
   }
 
+  /**
+   * A node learned outside discovery, from a signed DNS tree (EIP-1459): hearsay for the table like
+   * a bootnode, a dial candidate for its owner (geth feeds DNS nodes to its dialer the same way).
+   */
+  learnExternal(node: NodeRecord, source: Extract<AddressSource, 'dns'>): void {
+    if (this.stopped || !this.table) return;
+    if (!this.o.netrestrict.allows(node.ip)) {
+      this.outsideNetrestrict++;
+      return;
+    }
+    this.table.addSeen(node);
+    if (this.heard.add(node.id, this.o.clock.now())) this.learned++;
+    if (node.tcpPort > 0) this.ownerOf(node).learn(node);
+    this.reportSighting(node, source);
+  }
+
   private onNodeSeen(node: NodeRecord, source: 'ping' | 'neighbors'): void {
     if (this.stopped || !this.table || !this.scheduler) return;
     // --netrestrict: a node outside the allow-list is neither kept nor dialed (geth does the same).

@@ -22,7 +22,7 @@ import { InvalidEventError } from './errors.js';
 
 // Runtime lists of the event unions; `satisfies` + the Exact check keep them equal to the types.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const ADDRESS_SOURCES = ['neighbors', 'inbound', 'bootnode', 'ping', 'static'] as const satisfies readonly AddressSource[];
+export const ADDRESS_SOURCES = ['neighbors', 'inbound', 'bootnode', 'ping', 'static', 'dns'] as const satisfies readonly AddressSource[];
 export const DIAL_KINDS = ['dynamic', 'static', 'inbound'] as const satisfies readonly DialKind[];
 export const DIAL_OUTCOMES = ['status', 'hello', 'disconnect', 'error'] as const satisfies readonly DialOutcome[];
 export const FORK_VERDICTS = ['compatible', 'incompatible', 'remote_stale', 'local_stale', 'unchecked'] as const satisfies readonly ForkVerdict[];

@@ -100,7 +100,7 @@ export function localCapabilities(caps: readonly Capability[]): LocalCapability[
  * The peer's ENR as geth builds it: endpoint, the "eth" entry with its fork ID (devp2p
  * enr-entries/eth.md) and an empty "snap" entry when it serves snap (enr-entries/snap.md).
  */
-function ownRecord(profile: PeerProfile, ip: string, udp: number, tcp: number): Enr {
+export function ownRecord(profile: PeerProfile, ip: string, udp: number, tcp: number): Enr {
   const v6 = ip.includes(':');
   return createEnr({
     privateKey: profile.privateKey,
