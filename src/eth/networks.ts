@@ -8,7 +8,7 @@
  * leave (we answer their own STATUS, src/crawler/status-exchange.ts) and shows as `local_stale`.
  */
 import { hexToBytes } from '../util/bytes.js';
-import type { ForkSchedule } from './fork-id.js';
+import { currentForkId, type ForkId, type ForkSchedule } from './fork-id.js';
 import { parseScheduleData } from './fork-schedule-file.js';
 import scheduleData from './fork-schedules.json' with { type: 'json' };
 
@@ -79,4 +79,12 @@ export function forkSchedule(network: NetworkDefinition): ForkSchedule {
     blockForks: network.blockForks.map((f) => f.block),
     timeForks: network.timeForks.map((f) => f.time),
   };
+}
+
+/**
+ * The fork ID a synced node of `network` announces at Unix time `nowSeconds` (EIP-2124/6122): what
+ * our STATUS to a silent peer and our ENR `eth` entry carry. Stable signature for other modules.
+ */
+export function networkForkId(network: NetworkDefinition, nowSeconds: number): ForkId {
+  return currentForkId(forkSchedule(network), Math.floor(nowSeconds));
 }

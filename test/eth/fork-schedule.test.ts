@@ -7,7 +7,7 @@ import {
   parseScheduleData,
   withTimeForks,
 } from '../../src/eth/fork-schedule-file.js';
-import { NETWORKS, NETWORK_NAMES, SCHEDULE_SOURCES, forkSchedule } from '../../src/eth/networks.js';
+import { NETWORKS, NETWORK_NAMES, SCHEDULE_SOURCES, forkSchedule, networkForkId } from '../../src/eth/networks.js';
 import scheduleData from '../../src/eth/fork-schedules.json' with { type: 'json' };
 
 const SEPOLIA_AMSTERDAM = 1_791_294_816; // geth #35734
@@ -26,6 +26,8 @@ describe('built-in schedules (src/eth/fork-schedules.json)', () => {
     const s = forkSchedule(NETWORKS.sepolia);
     const after = computeForkId(s, 1_735_372, SEPOLIA_AMSTERDAM);
     expect([forkHashHex(after.hash), after.next]).toEqual(['0x6c1d9423', 0n]);
+    expect(forkHashHex(networkForkId(NETWORKS.sepolia, SEPOLIA_AMSTERDAM + 0.5).hash)).toBe('0x6c1d9423');
+    expect(networkForkId(NETWORKS.sepolia, SEPOLIA_AMSTERDAM - 1).next).toBe(BigInt(SEPOLIA_AMSTERDAM));
     const before = computeForkId(s, 1_735_372, SEPOLIA_AMSTERDAM - 1);
     expect([forkHashHex(before.hash), before.next]).toEqual(['0x268956b6', BigInt(SEPOLIA_AMSTERDAM)]);
   });
