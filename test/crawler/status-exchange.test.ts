@@ -93,6 +93,17 @@ describe('STATUS exchange', () => {
     expect(statusFrames(peer)).toHaveLength(1);
   });
 
+  it('a peer that leaves during the wait: its reason is recorded and we never sent a STATUS', async () => {
+    const { peer, probe } = await start();
+    peer.hello();
+    await turns(20);
+    peer.disconnect('too_many_peers');
+    const { event } = await probe;
+    expect(event.outcome).toBe('hello');
+    expect(event.disconnects).toContainEqual(expect.objectContaining({ direction: 'received', reason: 'too_many_peers' }));
+    expect(statusFrames(peer)).toHaveLength(0);
+  });
+
   it('echoStatus copies, never aliases, the remote fields', () => {
     const theirs = localStatus(NETWORKS.sepolia, 68, NOW_S);
     const echo = echoStatus(theirs);
