@@ -9,6 +9,7 @@ import {
 } from '../../src/eth/fork-schedule-file.js';
 import { NETWORKS, NETWORK_NAMES, SCHEDULE_SOURCES, forkSchedule, networkForkId } from '../../src/eth/networks.js';
 import scheduleData from '../../src/eth/fork-schedules.json' with { type: 'json' };
+import { Rng } from '../devp2p/fuzz-helpers.js';
 
 const SEPOLIA_AMSTERDAM = 1_791_294_816; // geth #35734
 const hash = (hex: string) => Uint8Array.from(Buffer.from(hex.slice(2), 'hex'));
@@ -85,6 +86,28 @@ describe('geth-style chain config (--fork-schedule)', () => {
       expect(err, text).toBeInstanceOf(ForkScheduleError);
       expect((err as Error).message, text).toMatch(re);
       expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('fuzz: mutated chain configs either parse or throw ForkScheduleError, nothing else', () => {
+    const rng = new Rng(0x5eed);
+    const base = JSON.stringify({ config: { chainId: 1, shanghaiTime: 1_681_338_455, cancunTime: 1_710_338_135, pragueTime: '0x681b3057', blobSchedule: { cancun: { target: 3 } } }, alloc: {} });
+    const alphabet = '{}[]",:0123456789-.xeE tnulfasr\\';
+    for (let i = 0; i < 3_000; i++) {
+      const chars = [...base];
+      for (let k = 1 + rng.int(4); k > 0; k--) {
+        const at = rng.int(chars.length);
+        const op = rng.int(3);
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, alphabet[rng.int(alphabet.length)]!);
+        else chars[at] = alphabet[rng.int(alphabet.length)]!;
+      }
+      try {
+        const forks = parseGethChainConfig(chars.join(''), 1);
+        for (const f of forks) expect(Number.isSafeInteger(f.time) && f.time >= 0).toBe(true);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ForkScheduleError);
+      }
     }
   });
 
