@@ -95,6 +95,12 @@ export function forkIdsData(rows: readonly ForkIdRow[]): Record<string, unknown>
 }
 
 export function forkIdsSection(rows: readonly ForkIdRow[], top: number): Section {
+  const judged = rows.filter((r) => r.verdict !== 'unchecked').reduce((a, r) => a + r.nodes, 0);
+  const stale = rows.filter((r) => r.verdict === 'local_stale').reduce((a, r) => a + r.nodes, 0);
+  const staleNote =
+    stale > 0
+      ? [`${stale} of ${judged} judged nodes (${Math.round((100 * stale) / judged)} %) are local_stale: they announce a fork the crawl's schedule did not know. If that is many, the schedule was out of date (see README, "Fork schedule and fork readiness").`]
+      : [];
   return {
     id: 'fork-ids',
     title: 'Fork IDs announced in STATUS',
@@ -113,6 +119,7 @@ export function forkIdsSection(rows: readonly ForkIdRow[], top: number): Section
     }),
     notes: [
       'Each node counted once (its latest STATUS). Verdict = what the crawl judged against its schedule: compatible, remote_stale (the peer missed a fork), local_stale (the peer announces a fork we do not know: our schedule is out of date), incompatible (another chain on our genesis), unchecked (another network).',
+      ...staleNote,
     ],
   };
 }

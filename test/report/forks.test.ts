@@ -125,6 +125,7 @@ for (const engine of ENGINES) {
         const out = renderReport(report, format);
         expect(out.length).toBeGreaterThan(100);
         if (format !== 'json') expect(out).toContain('unknown to our schedule');
+        if (format === 'table') expect(out).toContain('1 of 4 judged nodes (25 %) are local_stale');
       }
     });
   });
