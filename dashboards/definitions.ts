@@ -517,6 +517,9 @@ export const REPORTS_NOT_ON_DASHBOARDS: Readonly<Record<string, string>> = {
   'coverage-external': 'needs an external node list (report coverage --external)',
   freshness: 'needs the chain head from the data and a per-node best block: report freshness',
   'instance-captures': 'capture–recapture estimation is computed in TypeScript: report snapshot',
+  'fork-ids': 'fork IDs with the verdict of the crawl: report forks and report snapshot',
+  'fork-readiness': 'FORK_NEXT by client release, merged with ENR eth entries in TypeScript: report forks',
+  'fork-enrs': 'ENR eth entries are decoded in TypeScript: report forks',
 };
 
 export type { PanelSpec };

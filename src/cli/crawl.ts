@@ -3,6 +3,7 @@
  * Ctrl-C, with a status line on stderr. Migrates the database on start, rebuilds the static set
  * from it, replays the writer's journal, and flushes everything on the way out.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -10,7 +11,9 @@ import { parseEnode } from '../enode/enode-url.js';
 import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
-import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
+import { NETWORK_NAMES, getNetwork, isNetworkName, type NetworkDefinition } from '../eth/networks.js';
+import { FORK_SCHEDULE_MAX_BYTES, ForkScheduleError, parseGethChainConfig, withTimeForks } from '../eth/fork-schedule-file.js';
+import { LocalStaleWatch } from '../crawler/fork-watch.js';
 import { systemClock } from '../net/clock.js';
 import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
 import { Crawler } from '../crawler/crawler.js';
@@ -52,6 +55,7 @@ export interface CrawlCliOptions {
   dns?: string;
   dnsServer?: string;
   dnsInterval?: string;
+  forkSchedule?: string;
 }
 
 export function registerCrawl(program: Command): void {
@@ -74,6 +78,7 @@ export function registerCrawl(program: Command): void {
     .option('--keys <dir>', 'directory of instance keys (default: <db dir>/keys, or ./nodefinder-keys with postgres)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://host:port/metrics')
     .option('--dao-check', 'ask mainnet peers for block 1 920 000 and record their DAO-fork side', false)
+    .option('--fork-schedule <file>', "replace the network's fork times with those of a geth-style chain config (genesis.json or its config object)")
     .option('--no-status', 'no status line')
     .option('--status-interval <time>', 'status line period', '5s')
     .option('--dns <enrtree,...|none>', "EIP-1459 DNS node lists to resolve and crawl (default: the network's public lists, or none when --bootnodes is given)")
@@ -98,7 +103,7 @@ function parseBootnodes(list: string): NodeRecord[] {
 
 export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.WritableStream } = process): Promise<void> {
   if (!isNetworkName(opts.network)) throw new UsageError(`unknown --network ${opts.network}`);
-  const network = getNetwork(opts.network);
+  const network = opts.forkSchedule === undefined ? getNetwork(opts.network) : loadForkSchedule(opts.forkSchedule, getNetwork(opts.network));
   const instances = parseIntOption(opts.instances, '--instances', 1, 1000);
   const port = parseIntOption(opts.port, '--port', 1, 65535);
   if (port + instances - 1 > 65535) throw new UsageError(`--port ${port} + --instances ${instances} exceeds 65535`);
@@ -154,7 +159,12 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     }
     if (created > 0) say(`keys: created ${created} new identity key(s) in ${keysDir}`);
 
-    const sinks: ((e: CrawlerEvent) => void)[] = [(e) => writer!.write(e)];
+    if (opts.forkSchedule !== undefined) {
+      const last = network.timeForks.at(-1);
+      say(`fork schedule: ${network.name} fork times from ${opts.forkSchedule}${last ? ` (last: ${last.name} at ${new Date(last.time * 1000).toISOString()})` : ''}`);
+    }
+    const staleWatch = new LocalStaleWatch(network.name, say);
+    const sinks: ((e: CrawlerEvent) => void)[] = [(e) => writer!.write(e), staleWatch.consume];
     crawler = new Crawler({
       clock: systemClock,
       network,
@@ -275,6 +285,18 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
           `${s.tooManyPeers} too_many_peers; written ${w.written} events${w.spilled ? `, ${w.spilled} in the journal` : ''}${w.dropped ? `, ${w.dropped} DROPPED` : ''}`,
       );
     }
+  }
+}
+
+/** --fork-schedule: the network with the fork times of a geth-style chain config (exit 2 if malformed). */
+export function loadForkSchedule(file: string, base: NetworkDefinition): NetworkDefinition {
+  try {
+    const size = statSync(file).size;
+    if (size > FORK_SCHEDULE_MAX_BYTES) throw new ForkScheduleError(`larger than ${FORK_SCHEDULE_MAX_BYTES} bytes`);
+    return withTimeForks(base, parseGethChainConfig(readFileSync(file, 'utf8'), base.chainId));
+  } catch (err) {
+    const reason = err instanceof ForkScheduleError ? err.message : `cannot read it (${(err as { code?: string }).code ?? 'error'})`;
+    throw new UsageError(`--fork-schedule ${file}: ${reason}`);
   }
 }
 

@@ -34,6 +34,7 @@ interface TestnetRawOptions {
   parityFraction: string;
   discoveryOnlyFraction: string;
   staleForkPeers?: string;
+  newerForkPeers?: string;
   bootnodesPerPeer: string;
   pingInterval: string;
   refreshInterval: string;
@@ -69,6 +70,7 @@ export function registerTestnet(program: Command): void {
     .option('--parity-fraction <f>', "share of peers using Parity's pre-2.0 distance metric", String(DEFAULT_MIX.parityFraction))
     .option('--discovery-only-fraction <f>', 'share of peers that answer discovery but accept no TCP', String(DEFAULT_MIX.noTcpFraction))
     .option('--stale-fork-peers <n>', 'old clients with a stale fork ID (default: 1 from 10 peers on)')
+    .option('--newer-fork-peers <n>', "geth peers that know one fork more than NodeFinder's schedule (default 0)")
     .option('--bootnodes-per-peer <n>', 'peers each peer is bootstrapped with', String(DEFAULT_BOOTNODES_PER_PEER))
     .option('--ping-interval <time>', 'table revalidation interval per peer', `${DEFAULT_PEER_TIMINGS.pingIntervalMs / 1000}s`)
     .option('--refresh-interval <time>', 'refresh-lookup interval per peer', `${DEFAULT_PEER_TIMINGS.refreshIntervalMs / 60_000}m`)
@@ -93,6 +95,7 @@ export function registerTestnet(program: Command): void {
         parityFraction: parseFraction(raw.parityFraction, '--parity-fraction'),
         noTcpFraction: parseFraction(raw.discoveryOnlyFraction, '--discovery-only-fraction'),
         ...(raw.staleForkPeers !== undefined ? { staleForkPeers: parseIntOption(raw.staleForkPeers, '--stale-fork-peers', 0, nodes) } : {}),
+        ...(raw.newerForkPeers !== undefined ? { newerForkPeers: parseIntOption(raw.newerForkPeers, '--newer-fork-peers', 0, nodes) } : {}),
         bootnodesPerPeer: parseIntOption(raw.bootnodesPerPeer, '--bootnodes-per-peer', 0, 64),
         timings: {
           pingIntervalMs: parseInterval(raw.pingInterval, '--ping-interval'),
@@ -183,7 +186,7 @@ export function progressLine(testnet: Testnet, elapsedMs: number): string {
   return (
     `[${String(Math.round(elapsedMs / 1000)).padStart(5)}s] tables ${s.table.min}/${s.table.mean.toFixed(1)}/${s.table.max} (min/mean/max), ` +
     `bootstrapped ${s.bootstrapped}/${s.peers}; discv4 received ${s.discv4.pingsReceived} PING, ${s.discv4.findnodeReceived} FINDNODE; ` +
-    `RLPx inbound ${i.accepted} (${i.statusSent} STATUS, ${i.tooManyPeers} too_many_peers, ${i.headersServed} headers served, ${i.active} open)` +
+    `RLPx inbound ${i.accepted} (${i.statusSent} STATUS, ${i.statusRejected} STATUS rejected, ${i.tooManyPeers} too_many_peers, ${i.headersServed} headers served, ${i.active} open)` +
     // geth ≥ 1.16 peers dial a node only when its ENR passes their filter: the refusals say why not.
     `; geth dials out ${s.dials.dials} (ENRs refused: ${s.dials.noEth} no eth, ${s.dials.forkRejected} fork, ${s.dials.addressRejected} address)`
   );

@@ -24,7 +24,8 @@ import type { DISCONNECT_REASONS } from '../devp2p/disconnect-reasons.js';
 import { parseClientId } from '../devp2p/client-id.js';
 import { Devp2pPeer, RemoteDisconnectError, type CapabilityMessage } from '../devp2p/peer.js';
 import type { Hello } from '../devp2p/hello.js';
-import { ETH_MESSAGE_IDS, createStatusChecker, decodeStatus, encodeStatus, localStatus, type Status } from '../eth/status.js';
+import { ETH_MESSAGE_IDS, createStatusChecker, type Status } from '../eth/status.js';
+import { exchangeStatus } from './status-exchange.js';
 import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders, type DaoForkVerdict } from '../eth/headers.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import { RttEstimator } from './rtt.js';
@@ -76,6 +77,8 @@ export interface ProbeConfig {
   learnBestBlock?: boolean;
   /** Ask mainnet peers for block 1 920 000 and check the DAO-fork extraData (default false). */
   checkDaoFork?: boolean;
+  /** Wait this long for the remote's STATUS before sending ours (default STATUS_FIRST_WAIT_MS). */
+  statusWaitMs?: number;
 }
 
 export interface ProbeResult {
@@ -210,17 +213,15 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
       throw new NoSharedCapabilityError(`no eth version in common (peer offers ${rec.event.hello.caps.join(', ') || 'nothing'})`);
     }
     const nowSeconds = Math.floor(clock.now() / 1000);
-    try {
-      peer.send('eth', ETH_MESSAGE_IDS.status, encodeStatus(localStatus(config.network, eth.version, nowSeconds)));
-    } catch (err) {
-      // Already over (e.g. HELLO, STATUS, DISCONNECT in one burst): a STATUS that came is still read.
-      if (!peer.closed) throw err;
-    }
-    const statusMessage = await peer.awaitMessage('STATUS', isEth(ETH_MESSAGE_IDS.status), {
+    // Our STATUS is never why a peer leaves: we answer with its own (status-exchange.ts).
+    const { message: statusMessage, status } = await exchangeStatus(peer, {
+      network: config.network,
+      version: eth.version,
+      nowSeconds,
       timeoutMs: timeouts.statusMs,
-      signal,
+      ...(config.statusWaitMs !== undefined ? { waitMs: config.statusWaitMs } : {}),
+      ...(signal ? { signal } : {}),
     });
-    const status = decodeStatus(statusMessage.payload, eth.version);
     if (session.role === 'initiator') {
       // The remote sends STATUS as soon as it has our HELLO: HELLO written → STATUS received ≈ 1 RTT.
       rec.rtt.addSample(statusMessage.receivedAt - peer.helloSentAt);

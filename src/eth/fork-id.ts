@@ -44,8 +44,9 @@ export interface ForkSchedule {
  * - remote_stale: rule 2 rejects — the remote is on our chain but missed a fork (needs an update).
  * - local_stale: rule 1a rejects — same fork state, but the remote announces a fork we already
  *   passed without knowing it: most likely our schedule is out of date.
+ *   createForkClassifier also gives it to a rule-4 checksum seen once we passed every fork we know.
  * - incompatible: rule 4 — the remote's checksum is not in our history or future (another chain,
- *   e.g. a fork sharing the genesis, or a fork we do not know that the remote already passed).
+ *   e.g. a fork sharing the genesis).
  * go-ethereum reports the last two as one error, ErrLocalIncompatibleOrStale.
  */
 export type ForkIdVerdict = 'compatible' | 'remote_stale' | 'local_stale' | 'incompatible';
@@ -184,6 +185,25 @@ export function createForkFilter(schedule: ForkSchedule): ForkFilter {
     }
     // Unreachable: the sentinel is never passed.
     return 'compatible';
+  };
+}
+
+/**
+ * NodeFinder's verdict on a peer of our genesis: the EIP-2124 filter, except that a checksum we do
+ * not know (rule 4) announced while we have passed every fork we know is most likely a fork we have
+ * not heard of yet — our schedule is the stale side — so it is `local_stale`, not `incompatible`.
+ * (go-ethereum cannot tell these apart either: ErrLocalIncompatibleOrStale, core/forkid/forkid.go.)
+ */
+export function createForkClassifier(schedule: ForkSchedule): ForkFilter {
+  const filter = createForkFilter(schedule);
+  const { byBlock, byTime } = gatherForks(schedule);
+  const lastBlock = byBlock.length > 0 ? byBlock[byBlock.length - 1]! : 0n;
+  const lastTime = byTime.length > 0 ? byTime[byTime.length - 1]! : 0n;
+  return (remote, head, time) => {
+    const verdict = filter(remote, head, time);
+    if (verdict !== 'incompatible') return verdict;
+    const pastEveryFork = toU64(head, 'head') >= lastBlock && toU64(time, 'time') >= lastTime;
+    return pastEveryFork ? 'local_stale' : 'incompatible';
   };
 }
 

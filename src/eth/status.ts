@@ -9,7 +9,7 @@ import { bytesToHex, equalBytes, hexToBytes } from '../util/bytes.js';
 import { RlpError, asBigInt, asBytes, asList, asSafeNumber, rlpDecodePrefix, rlpEncode } from '../util/rlp.js';
 import { ForkMismatchError, NetworkMismatchError, StatusError } from './errors.js';
 import {
-  createForkFilter,
+  createForkClassifier,
   currentForkId,
   decodeForkIdItem,
   forkHashHex,
@@ -186,7 +186,9 @@ export interface StatusAssessment {
  */
 export function createStatusChecker(network: NetworkDefinition): (status: Status, nowSeconds: number) => StatusAssessment {
   const schedule = forkSchedule(network);
-  const filter = createForkFilter(schedule);
+  // Ours and local: the peer's fork ID against our schedule, with local_stale for unknown forks
+  // announced after our last known one (fork-id.ts createForkClassifier).
+  const filter = createForkClassifier(schedule);
   const genesis = hexToBytes(network.genesisHash);
   const head = lastBlockFork(schedule);
   const networkId = BigInt(network.networkId);

@@ -9,6 +9,7 @@ import { buildClientsReport } from './clients.js';
 import type { ReportContext } from './context.js';
 import { buildCoverageReport } from './coverage.js';
 import { buildDisconnectsReport } from './disconnects.js';
+import { buildForksReport } from './forks.js';
 import { buildFreshnessReport } from './freshness.js';
 import { buildAsnsReport, buildCountriesReport } from './geo-report.js';
 import { buildLatencyReport } from './latency.js';
@@ -29,6 +30,7 @@ export const REPORT_NAMES = [
   'abusive',
   'coverage',
   'size',
+  'forks',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -49,6 +51,7 @@ const BUILDERS: Record<ReportName, (ctx: ReportContext) => Promise<Report>> = {
   abusive: buildAbusiveReport,
   coverage: buildCoverageReport,
   size: buildSizeReport,
+  forks: buildForksReport,
 };
 
 export function buildReport(name: ReportName, ctx: ReportContext): Promise<Report> {

@@ -5,13 +5,15 @@
  * estimate (report size) and connection outcomes (report disconnects) have their own reports.
  *
  * JSON contract (DESIGN.md): `nodes` {discovered, hello, status, mainnet, …}, `clients`
- * [{client, count}], `disconnects` [{reason, count}], `latency_ms` {p50, p90}; plus more below.
+ * [{client, count}], `disconnects` [{reason, count}], `latency_ms` {p50, p90}, `fork_ids` [{hash, next,
+ * nodes, verdict}]; plus more below.
  */
 import { networkByGenesis } from '../eth/networks.js';
 import type { Report, Row, Section } from './render/model.js';
 import { clientSections, clientsData, loadClients } from './clients.js';
 import { ReportContext, share } from './context.js';
 import { disconnectsData, loadDisconnects, reasonSection } from './disconnects.js';
+import { forkIdsData, forkIdsSection, loadForkIds } from './forks.js';
 import { computeFreshness, freshnessData, freshnessSections, loadFreshness } from './freshness.js';
 import { geoCountsBy, geoData, geoSection, loadWindowNodes, type WindowIp } from './geo-report.js';
 import { latencyHistogramSection, latencySummarySection, loadNodeRtts, summarize } from './latency.js';
@@ -168,7 +170,7 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
   // The exclusion list (which the others wait for) and a query that leaves nothing out go first; then
   // the longest first (window-nodes follows the exclusion in its lane), one query per task, so the
   // two lanes end together (1 M dials: window-nodes ~45 % of the query time, the last three ~10 %).
-  const [exclusion, disconnects, windowNodes, freshnessRows, clients, nodeRttRows, cats, caps, nets] = await ctx.all([
+  const [exclusion, disconnects, windowNodes, freshnessRows, clients, nodeRttRows, cats, caps, nets, forkIds] = await ctx.all([
     () => ctx.exclusion(),
     () => loadDisconnects(ctx),
     () => loadWindowNodes(ctx),
@@ -178,6 +180,7 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
     () => ctx.queryExcluding<CategoryRow>('nonproductive'),
     () => ctx.queryExcluding<CapabilityRow>('capabilities'),
     () => ctx.queryExcluding<NetworkRow>('networks'),
+    () => loadForkIds(ctx),
   ] as const);
   const nonProductive = nonProductiveSections(ctx, cats, nets, caps);
   const stages = stagesFromWindow(windowNodes, exclusion.nodeIds.length);
@@ -195,6 +198,7 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
   const sections: Section[] = [
     stagesSection(stages, [excludedNote, ownNote]),
     ...nonProductive.sections,
+    forkIdsSection(forkIds, ctx.top),
     clientsSection!,
     releasesSection!,
     geoSection(countries, 'country', ctx.top, ctx.geo.source),
@@ -229,6 +233,7 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
       freshness: freshnessData(freshness),
       disconnects: disconnectsData(disconnects),
       ...nonProductive.data,
+      fork_ids: forkIdsData(forkIds),
     },
   };
 }

@@ -14,6 +14,8 @@ import { formatEnode } from '../enode/enode-url.js';
 import type { ErrorKind } from '../errors.js';
 import type { ForkVerdict, DialOutcome } from '../crawler/events.js';
 import { bytesToHex } from '../util/bytes.js';
+import { createForkClassifier, lastBlockFork } from '../eth/fork-id.js';
+import { NETWORKS, forkSchedule } from '../eth/networks.js';
 import type { TestnetNetworkName } from './chain.js';
 import type { ClientKind, PeerProfile, ResolvedMix } from './profiles.js';
 import { dialsLikeGeth116 } from './geth-dialer.js';
@@ -49,6 +51,8 @@ export interface ManifestPeer {
   forkId: { hash: string; next: number };
   /** The fork an old client missed (its fork ID is stale), or null. */
   staleFork: string | null;
+  /** A fork this client knows and the crawler's built-in schedule does not, or null. */
+  newerFork: string | null;
   head: { number: number; hash: string; totalDifficulty: string; earliestBlock: number };
   maxPeers: number;
   full: boolean;
@@ -84,6 +88,7 @@ export interface Manifest {
     noTcp: number;
     parityMetric: number;
     staleFork: number;
+    newerFork: number;
   };
   peers: ManifestPeer[];
 }
@@ -108,8 +113,15 @@ export function expectedProbe(profile: PeerProfile, ethVersions: readonly number
     ...none,
     outcome: 'status',
     ethVersion: Math.max(...shared),
-    forkVerdict: !onMainnet ? 'unchecked' : profile.staleFork ? 'remote_stale' : 'compatible',
+    // A fork we do not know, already passed by the peer: we are the stale side.
+    forkVerdict: !onMainnet ? 'unchecked' : profile.staleFork ? 'remote_stale' : profile.newerFork ? newerVerdict(profile) : 'compatible',
   };
+}
+
+/** Our verdict on a newer-schedule peer (local_stale once its extra fork passed, else compatible). */
+function newerVerdict(profile: PeerProfile): ForkVerdict {
+  const ours = forkSchedule(NETWORKS.mainnet);
+  return createForkClassifier(ours)(profile.chain.forkId, lastBlockFork(ours), Number(profile.chain.head.time));
 }
 
 function count(values: readonly string[]): Record<string, number> {
@@ -145,6 +157,7 @@ export function buildManifest(input: {
       network: { name: chain.network.name, networkId: chain.network.networkId, genesisHash: bytesToHex(chain.network.genesisHash) },
       forkId: { hash: bytesToHex(chain.forkId.hash), next: Number(chain.forkId.next) },
       staleFork: p.staleFork,
+      newerFork: p.newerFork,
       head: {
         number: Number(chain.head.number),
         hash: bytesToHex(chain.head.hash),
@@ -177,6 +190,7 @@ export function buildManifest(input: {
       noTcp: peers.filter((p) => !p.tcp).length,
       parityMetric: peers.filter((p) => p.metric === 'parity').length,
       staleFork: peers.filter((p) => p.staleFork !== null).length,
+      newerFork: peers.filter((p) => p.newerFork !== null).length,
     },
     peers,
   };

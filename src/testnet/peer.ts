@@ -9,7 +9,10 @@
  *   - otherwise HELLO with its client id and capabilities, STATUS for its network on the shared eth
  *     version, GetBlockHeaders answered for its head (by hash or number) and for mainnet's DAO block,
  *     p2p PING answered (Devp2pPeer does it);
- *   - it never disconnects first, except a peer silent for idleTimeoutMs, a protocol breach, or shutdown.
+ *   - a "geth" peer checks our STATUS as geth does (network id, genesis, EIP-2124 fork filter over the
+ *     schedule it knows) and leaves with subprotocol_error on a mismatch;
+ *   - otherwise it never disconnects first, except a peer silent for idleTimeoutMs, a protocol breach,
+ *     or shutdown.
  *
  * Intervals are options with lazy defaults (30 s revalidation, 10 min refresh) so hundreds of peers
  * idle cheaply in one process.
@@ -31,12 +34,12 @@ import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
 import { protocolLength, type Capability, type LocalCapability } from '../devp2p/capabilities.js';
 import { DISCONNECT_FLUSH_MS, Devp2pPeer, type CapabilityMessage } from '../devp2p/peer.js';
 import { P2P_MESSAGE_IDS, encodeDisconnect } from '../devp2p/messages.js';
-import { ETH_MESSAGE_IDS, decodeStatus, encodeStatus } from '../eth/status.js';
+import { ETH_MESSAGE_IDS, decodeStatus, encodeStatus, type Status } from '../eth/status.js';
+import { createForkFilter, type ForkFilter } from '../eth/fork-id.js';
 import { decodeGetBlockHeaders, encodeBlockHeaders } from '../eth/headers.js';
 import { equalBytes } from '../util/bytes.js';
 import { headerAt, statusFor } from './chain.js';
 import type { PeerProfile } from './profiles.js';
-import { createForkFilter } from '../eth/fork-id.js';
 import { GethDialer, dialsLikeGeth116, type GethDialerOptions, type GethDialerStats } from './geth-dialer.js';
 
 export interface PeerTimings {
@@ -122,6 +125,8 @@ export interface InboundStats {
   hello: number;
   /** STATUS messages sent. */
   statusSent: number;
+  /** Sessions a geth-like peer ended because our STATUS failed its checks (network, genesis, fork ID). */
+  statusRejected: number;
   headersServed: number;
   idleDisconnects: number;
   /** Sessions open now. */
@@ -162,6 +167,7 @@ export class EmulatedPeer {
   readonly dialer: GethDialer | undefined;
   private startTimer: TimerHandle | undefined;
   private firstRefresh: Promise<void> = Promise.resolve();
+  private forkFilter: ForkFilter | undefined;
   private resolveStarted: (() => void) | undefined;
   private readonly peers = new Set<Devp2pPeer>();
   /** Sessions being turned away (too_many_peers) until their DISCONNECT is flushed. */
@@ -175,6 +181,7 @@ export class EmulatedPeer {
     tooManyPeers: 0,
     hello: 0,
     statusSent: 0,
+    statusRejected: 0,
     headersServed: 0,
     idleDisconnects: 0,
     active: 0,
@@ -229,7 +236,8 @@ export class EmulatedPeer {
     listener?.onConnection((stream) => this.onConnection(stream));
     if (options.gethDials !== false && dialsLikeGeth116(this.profile)) {
       const chain = this.profile.chain;
-      const filter = createForkFilter(chain.network.schedule);
+      // The schedule this peer knows: stale and newer peers judge records by their own forks.
+      const filter = createForkFilter(this.profile.forkSchedule);
       const tcp = new NodeTcpDialer({ netrestrict: LOOPBACK_ONLY, clock: this.clock });
       this.dialer = new GethDialer({
         ...options.gethDials,
@@ -446,14 +454,30 @@ export class EmulatedPeer {
     }
   }
 
+  /** geth's readStatus checks against this peer's own chain and fork schedule (core/forkid newFilter). */
+  private acceptsStatus(status: Status): boolean {
+    const chain = this.profile.chain;
+    if (status.networkId !== BigInt(chain.network.networkId) || !equalBytes(status.genesisHash, chain.network.genesisHash)) return false;
+    this.forkFilter ??= createForkFilter(this.profile.forkSchedule);
+    return this.forkFilter(status.forkId, chain.head.number, Math.floor(this.clock.now() / 1000)) === 'compatible';
+  }
+
   /** Answer what a geth node answers; everything else is read and ignored. Decode errors throw. */
   private handle(peer: Devp2pPeer, message: CapabilityMessage): void {
     if (message.capability.name !== 'eth') return;
     switch (message.id) {
-      case ETH_MESSAGE_IDS.status:
-        // Read to reject garbage; another network is not a reason to leave first (see module comment).
-        decodeStatus(message.payload, message.capability.version);
+      case ETH_MESSAGE_IDS.status: {
+        // Read to reject garbage. Geth also checks network id, genesis and fork ID, and a failure ends
+        // the session with DiscSubprotocolError (eth/protocols/eth/handshake.go readStatus; the error is
+        // no DiscReason, so p2p/peer_error.go discReasonForError gives subprotocol_error). Other
+        // clients here stay lenient.
+        const status = decodeStatus(message.payload, message.capability.version);
+        if (this.profile.client === 'geth' && !this.acceptsStatus(status)) {
+          this.stats.statusRejected++;
+          peer.disconnect('subprotocol_error');
+        }
         return;
+      }
       case ETH_MESSAGE_IDS.getBlockHeaders: {
         const request = decodeGetBlockHeaders(message.payload);
         const headers: Uint8Array[] = [];

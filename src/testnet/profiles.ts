@@ -26,8 +26,9 @@ import type { DistanceMetric } from '../discv4/table.js';
 import type { Capability } from '../devp2p/capabilities.js';
 import { Prng } from '../analysis/prng.js';
 import { concatBytes, fromUtf8 } from '../util/bytes.js';
-import type { ForkId } from '../eth/fork-id.js';
+import { computeForkId, lastBlockFork, type ForkId, type ForkSchedule } from '../eth/fork-id.js';
 import {
+  SLOT_SECONDS,
   estimateHead,
   headerAt,
   presentForkId,
@@ -86,6 +87,11 @@ export interface MixOptions {
   noTcpFraction?: number;
   /** Default: 1 when nodes ≥ STALE_FORK_MIN_NODES, else 0. */
   staleForkPeers?: number;
+  /**
+   * Geth peers on a schedule NEWER than the crawler's: one extra fork after mainnet's last, a day
+   * before `nowSeconds` (or just after the last fork if that is later). Default 0.
+   */
+  newerForkPeers?: number;
   maxPeers?: number;
 }
 
@@ -101,6 +107,10 @@ export interface PeerProfile {
   chain: ChainClaim;
   /** Set for an old client that missed a fork: the fork it does not know. */
   staleFork: string | null;
+  /** Set for a client that knows a fork our schedule lacks: its name. */
+  newerFork: string | null;
+  /** The fork schedule this client knows (geth-like peers filter our STATUS with it). */
+  forkSchedule: ForkSchedule;
   metric: DistanceMetric;
   /** false: discovery only, nothing listens on the TCP port (connection refused). */
   tcp: boolean;
@@ -125,6 +135,7 @@ export function resolveMix(options: MixOptions): ResolvedMix {
     parityFraction: options.parityFraction ?? DEFAULT_MIX.parityFraction,
     noTcpFraction: options.noTcpFraction ?? DEFAULT_MIX.noTcpFraction,
     staleForkPeers: options.staleForkPeers ?? (options.nodes >= STALE_FORK_MIN_NODES ? 1 : 0),
+    newerForkPeers: options.newerForkPeers ?? 0,
     maxPeers: options.maxPeers ?? DEFAULT_MIX.maxPeers,
   };
   checkFraction('fullFraction', r.fullFraction);
@@ -132,6 +143,7 @@ export function resolveMix(options: MixOptions): ResolvedMix {
   checkFraction('parityFraction', r.parityFraction);
   checkFraction('noTcpFraction', r.noTcpFraction);
   checkInteger('staleForkPeers', r.staleForkPeers, 0, r.nodes);
+  checkInteger('newerForkPeers', r.newerForkPeers, 0, r.nodes);
   checkInteger('maxPeers', r.maxPeers, 1, 10_000);
   return r;
 }
@@ -287,6 +299,16 @@ const GETH_BEFORE_FORK: Readonly<Record<string, string>> = {
   bpo2: '1.16.3',
 };
 
+/** A geth release after every fork we know (a newer-schedule peer shows it). */
+const GETH_NEWER_RELEASE = '1.99.0';
+
+/** Mainnet's schedule plus one fork after its last, activated a day before `now` when possible. */
+export function newerSchedule(network: TestnetNetwork, now: number): { schedule: ForkSchedule; fork: string; time: number } {
+  const last = network.schedule.timeForks.reduce<number>((m, t) => Math.max(m, Number(t)), network.anchor.time);
+  const time = Math.max(now - 86_400, last + SLOT_SECONDS);
+  return { schedule: { ...network.schedule, timeForks: [...network.schedule.timeForks, time] }, fork: 'next_fork', time };
+}
+
 // ---------------------------------------------------------------- heads
 
 /** How far behind the network head a peer is: mostly at the tip, some lagging, a few syncing. */
@@ -357,6 +379,14 @@ export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles
     stale ? modern.filter((i) => !other.has(i) && !noTcp.has(i) && !full.has(i)).slice(0, mix.staleForkPeers) : [],
   );
 
+  // 7. newer schedule: geth peers that know one more fork, among the remaining mainnet modern TCP peers
+  const newer = newerSchedule(mainnet, now);
+  const newerSet = new Set(
+    shuffled(stream(mix.seed, 8), n)
+      .filter((i) => MODERN_CLIENTS.includes(kinds[i]!) && !other.has(i) && !noTcp.has(i) && !full.has(i) && !staleSet.has(i))
+      .slice(0, mix.newerForkPeers),
+  );
+
   const idPrng = stream(mix.seed, 6);
   const headPrng = stream(mix.seed, 7);
   const present = new Map<TestnetNetwork, { forkId: ForkId; head: number }>();
@@ -371,7 +401,8 @@ export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles
     const privateKey = testnetPrivateKey(mix.seed, i);
     const publicKey = publicKeyFromPrivate(privateKey);
     const isStale = staleSet.has(i) && stale !== undefined;
-    const kind: ClientKind = isStale ? 'geth' : kinds[i]!;
+    const isNewer = newerSet.has(i);
+    const kind: ClientKind = isStale || isNewer ? 'geth' : kinds[i]!;
     let { clientId, capabilities } = chooseClient(kind, isStale ? 'eth68' : modes[i]!, idPrng);
     const network = other.get(i) ?? mainnet;
     let chain: ChainClaim;
@@ -384,6 +415,10 @@ export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles
       // An old client cannot follow the chain past the fork it does not know: its head stops there.
       const stuckAt = estimateHead(network, stale.missedForkTime - 1);
       chain = { network, forkId: stale.forkId, head: chainHead(network, stuckAt - lag), earliestBlock: 0n };
+    } else if (isNewer) {
+      clientId = clientId.replace(/^Geth\/v[^-]+/, `Geth/v${GETH_NEWER_RELEASE}`);
+      const head = presentOf(network).head - lag;
+      chain = { network, forkId: computeForkId(newer.schedule, lastBlockFork(newer.schedule), now), head: chainHead(network, head), earliestBlock: 0n };
     } else {
       const p = presentOf(network);
       const earliestBlock = network.name === 'mainnet' && prunedHistory ? MAINNET_MERGE_BLOCK : 0n;
@@ -399,6 +434,8 @@ export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles
       capabilities,
       chain,
       staleFork: isStale ? stale.missedFork : null,
+      newerFork: isNewer ? newer.fork : null,
+      forkSchedule: isStale ? { ...network.schedule, timeForks: network.schedule.timeForks.filter((t) => Number(t) < stale.missedForkTime) } : isNewer ? newer.schedule : network.schedule,
       metric: parity.has(i) ? 'parity' : 'geth',
       tcp: !noTcp.has(i),
       maxPeers: mix.maxPeers,

@@ -185,6 +185,7 @@ function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): Tes
     tooManyPeers: 0,
     hello: 0,
     statusSent: 0,
+    statusRejected: 0,
     headersServed: 0,
     idleDisconnects: 0,
     active: 0,

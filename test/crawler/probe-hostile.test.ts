@@ -46,6 +46,7 @@ function config(clock: ManualClock, me: Identity, extra: Partial<ProbeConfig> = 
     listenPort: 30304,
     network: NETWORKS.mainnet,
     learnBestBlock: false,
+    statusWaitMs: 0, // these scripted peers wait for our STATUS (echoing theirs: status-exchange.test.ts)
     ...extra,
   };
 }
@@ -298,11 +299,11 @@ describe('probe against hostile or odd peers', () => {
     expect(sent(e)).toEqual(['client_quitting']);
   });
 
-  it('a fork-incompatible STATUS → recorded with verdict incompatible', async () => {
+  it('an unknown fork hash after our last known fork → recorded with verdict local_stale (we may be the stale side)', async () => {
     const status = { ...localStatus(NETWORKS.mainnet, 68, NOW_S), forkId: { hash: Uint8Array.of(1, 2, 3, 4), next: 0n } };
     const e = await script((run) => helloAndStatus(run, status as ReturnType<typeof localStatus>));
     expect(e.outcome).toBe('status');
-    expect(e.status).toMatchObject({ forkHash: '01020304', forkVerdict: 'incompatible' });
+    expect(e.status).toMatchObject({ forkHash: '01020304', forkVerdict: 'local_stale' });
     expect(e.errorKind).toBeNull();
   });
 

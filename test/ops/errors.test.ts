@@ -61,6 +61,20 @@ describe('bad usage or input: one line, exit 2', () => {
     expectOneLine(await runCli('crawl', '--db', join(root, 'never'), '--metrics', '9464'), 2, /invalid --metrics "9464": use host:port/);
   });
 
+  it('a malformed or unreadable --fork-schedule names the file and the reason', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = (name: string, text: string) => {
+      writeFileSync(join(root, name), text);
+      return join(root, name);
+    };
+    const crawl = (f: string, ...more: string[]) => runCli('crawl', '--db', join(root, 'never'), '--fork-schedule', f, ...more);
+    expectOneLine(await crawl(file('trunc.json', '{"config": {"shanghaiTime": 1')), 2, /--fork-schedule .*trunc\.json: not JSON/);
+    expectOneLine(await crawl(file('neg.json', '{"osakaTime": -5}')), 2, /osakaTime: not an unsigned integer/);
+    expectOneLine(await crawl(file('none.json', '{"config": {"chainId": 1}}')), 2, /no fork time/);
+    expectOneLine(await crawl(file('sep.json', '{"config": {"chainId": 11155111, "shanghaiTime": 1677557088}}')), 2, /chainId 11155111 is not the crawled network's \(1\)/);
+    expectOneLine(await crawl(join(root, 'missing.json')), 2, /missing\.json: cannot read it \(ENOENT\)/);
+  });
+
   it('none of these created the database directory', async () => {
     const { existsSync } = await import('node:fs');
     expect(existsSync(join(root, 'never'))).toBe(false);

@@ -87,6 +87,21 @@ describe('nodefinder report (embedded database)', () => {
     expect(j.countries[0]).toMatchObject({ country: 'reserved', count: 10 });
   }, 60_000);
 
+  it('report forks, and the snapshot fork_ids contract', async () => {
+    const out = join(dir, 'forks.json');
+    const r = await run('forks', '--db', dbDir, '--at', new Date(UNTIL).toISOString(), '--format', 'json', '--out', out);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    // n0–n4 and n10 on mainnet (n4 remote_stale: the verdict most of them got is shown), n5 on sepolia
+    expect(j.fork_ids).toEqual([
+      { hash: '0xc376cf8b', next: '0', nodes: 6, verdict: 'compatible', network: 'mainnet' },
+      { hash: '0xc376cf8b', next: '0', nodes: 1, verdict: 'unchecked', network: 'sepolia' },
+    ]);
+    const csv = await run('forks', '--db', dbDir, '--at', new Date(UNTIL).toISOString(), '--format', 'csv', '--out', join(dir, 'forks.csv'));
+    expect(csv.code).toBe(0);
+    expect(readFileSync(join(dir, 'forks.csv'), 'utf8')).toContain('0xc376cf8b');
+  }, 60_000);
+
   it('coverage --external and --include-abusive', async () => {
     const list = join(dir, 'nodes.txt');
     writeFileSync(list, externalEnodes());
