@@ -153,3 +153,6 @@ function decodeBody(type: MessageTypeId, body: Uint8Array): Message {
       return { type, requestId, response: Uint8Array.from(asBytes(list[1], 'TALKRESP response')) };
   }
 }
+
+/** A request before the service assigns its request-id. */
+export type RequestBody = { [T in RequestMessage['type']]: Omit<Extract<RequestMessage, { type: T }>, 'requestId'> }[RequestMessage['type']];
