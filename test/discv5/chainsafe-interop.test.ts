@@ -142,4 +142,26 @@ describe('discv5 interop with @chainsafe/discv5 (real UDP, 127.0.0.1)', () => {
     await all;
     expect(discovered).toEqual(want);
   }, 60_000);
+
+  it('we crawl a network of them: knowing one, we read every table and find all', async () => {
+    const net = await Promise.all(Array.from({ length: 4 }, () => chainsafe()));
+    // A chain: each knows only the next one.
+    for (let i = 0; i + 1 < net.length; i++) net[i]!.node.addEnr(net[i + 1]!.enr.toText());
+    const us = await ourNode();
+    const distances = Array.from({ length: 32 }, (_, i) => 256 - i);
+    const found = new Map([[bytesToHex(net[0]!.enr.nodeId), net[0]!.enr]]);
+    const queue = [net[0]!.enr];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      for (let i = 0; i < distances.length; i += 8) {
+        for (const e of await us.endpoint.findNode(next, distances.slice(i, i + 8))) {
+          const id = bytesToHex(e.nodeId);
+          if (id === bytesToHex(us.enr.nodeId) || found.has(id)) continue;
+          found.set(id, e);
+          queue.push(e);
+        }
+      }
+    }
+    expect([...found.keys()].sort()).toEqual(net.map((n) => bytesToHex(n.enr.nodeId)).sort());
+  }, 60_000);
 });
