@@ -136,8 +136,10 @@ export function decodePacket(localId: Uint8Array, data: Uint8Array): DecodedPack
   if (data.length < MIN_PACKET_SIZE) throw new PacketTooSmallError(data.length, MIN_PACKET_SIZE);
   if (data.length > MAX_PACKET_SIZE) throw new PacketTooLargeError(data.length, MAX_PACKET_SIZE);
   const iv = data.subarray(0, MASKING_IV_SIZE);
-  // CTR is a stream cipher: unmask the static header first, then exactly authdata-size more bytes.
-  const staticHeader = maskHeader(localId, iv, data.subarray(MASKING_IV_SIZE, HEADER_START));
+  // CTR is a stream cipher: one pass over everything after the IV (one cipher set-up, the dominant
+  // cost); only the static header and authdata-size bytes of it are used, the message stays as sent.
+  const unmaskedAll = maskHeader(localId, iv, data.subarray(MASKING_IV_SIZE));
+  const staticHeader = unmaskedAll.subarray(0, STATIC_HEADER_SIZE);
   if (!equalBytes(staticHeader.subarray(0, 6), PROTOCOL_ID_BYTES)) throw new InvalidHeaderError('not a discv5 packet (protocol-id)');
   const view = new DataView(staticHeader.buffer, staticHeader.byteOffset, staticHeader.byteLength);
   const version = view.getUint16(6);
@@ -148,9 +150,8 @@ export function decodePacket(localId: Uint8Array, data: Uint8Array): DecodedPack
   const remaining = data.length - HEADER_START;
   if (flag !== Flag.Whoareyou && remaining < MIN_MESSAGE_SIZE) throw new PacketTooSmallError(data.length, HEADER_START + MIN_MESSAGE_SIZE);
   if (authSize > remaining) throw new BadPacketError(`discv5 authdata-size ${authSize} exceeds the ${remaining} bytes left`);
-  const unmasked = maskHeader(localId, iv, data.subarray(MASKING_IV_SIZE, HEADER_START + authSize));
-  const authdata = unmasked.subarray(STATIC_HEADER_SIZE);
-  const headerBytes = concatBytes(iv, unmasked);
+  const authdata = unmaskedAll.subarray(STATIC_HEADER_SIZE, STATIC_HEADER_SIZE + authSize);
+  const headerBytes = concatBytes(iv, unmaskedAll.subarray(0, STATIC_HEADER_SIZE + authSize));
   const message = data.slice(HEADER_START + authSize);
   let header: PacketHeader;
   switch (flag) {
