@@ -128,8 +128,9 @@ export class Discv5Codec {
       idNonce: this.random.bytes(ID_NONCE_SIZE),
       enrSeq: known?.seq ?? 0n,
     });
-    this.sessions.storeChallenge(destId, addr, { challengeData: header, enr: known });
-    return encodePacket(destId, header, new Uint8Array());
+    const packet = encodePacket(destId, header, new Uint8Array());
+    this.sessions.storeChallenge(destId, addr, { challengeData: header, enr: known, packet });
+    return packet;
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import { decodeEnrItem, type Enr } from '../enode/enr.js';
 import { logDistance } from '../enode/distance.js';
+import { normalizeIp } from '../enode/ip.js';
 import { NodeFinderError, toNodeFinderError } from '../errors.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { UdpAddress } from '../net/transport.js';
@@ -110,6 +111,7 @@ export class Discv5Service {
   constructor(private readonly opts: Discv5ServiceOptions) {
     this.random = opts.random ?? systemRandom;
     this.codec = new Discv5Codec(opts.identity, opts.clock, this.random, opts.maxSessions);
+    if (!equalBytes(opts.identity.enr().nodeId, this.codec.localId)) throw new RangeError('Discv5Service: the record is not signed with the private key');
     this.limiter = new RateLimiter(
       opts.clock,
       opts.handshakeBurstPerIp ?? HANDSHAKE_BURST_PER_IP,
@@ -146,8 +148,13 @@ export class Discv5Service {
         return fail(new BadRequestError(`discv5 FINDNODE needs 1..${MAX_FINDNODE_DISTANCES} distances in 0..256`));
       }
     }
+    const address = normalizeIp(target.addr.address);
+    if (address === undefined || !Number.isInteger(target.addr.port) || target.addr.port < 1 || target.addr.port > 0xffff) {
+      return fail(new BadRequestError(`discv5 ${name}: ${target.addr.address}:${target.addr.port} is not a UDP endpoint`));
+    }
+    if (target.enr && !equalBytes(target.enr.nodeId, target.nodeId)) return fail(new BadRequestError(`discv5 ${name}: the record is another node's`));
     const call: Call = {
-      target: { ...target, addr: { ...target.addr } },
+      target: { ...target, addr: { address, port: target.addr.port } },
       key: bytesToHex(target.nodeId),
       message: { ...message, requestId: this.random.bytes(8) } as RequestMessage,
       responseType: responseTypeOf(message as RequestMessage),
@@ -311,16 +318,27 @@ export class Discv5Service {
   // -------------------------------------------------------------------------------------------
   // Incoming requests
 
-  /** theory "Step 2" (and "respond with a new WHOAREYOU" while a handshake is pending), rate-limited per IP. */
+  /**
+   * theory "Step 2", rate-limited per IP. While a challenge to (id, addr) lives, it is repeated rather
+   * than replaced (geth v5_udp.go handleUnknown): a remote that sent several packets before our
+   * WHOAREYOU arrived is mid-handshake on the first one, and a new id-nonce would make that fail.
+   */
   private onUnknown(srcId: Uint8Array, nonce: Uint8Array, from: UdpAddress): void {
     if (!this.limiter.take(from.address)) {
       this.stats.rateLimited++;
       return this.drop(from, 'handshake rate limit');
     }
-    const known =
-      this.codec.sessions.get(srcId, from)?.enr ?? this.active.get(bytesToHex(srcId))?.target.enr ?? this.opts.knownEnr?.(srcId);
+    const live = this.codec.sessions.challenge(srcId, from);
+    let packet: Uint8Array;
+    if (live) {
+      packet = live.packet;
+    } else {
+      const known =
+        this.codec.sessions.get(srcId, from)?.enr ?? this.active.get(bytesToHex(srcId))?.target.enr ?? this.opts.knownEnr?.(srcId);
+      packet = this.codec.encodeWhoareyou(srcId, from, nonce, known && equalBytes(known.nodeId, srcId) ? known : undefined);
+    }
     try {
-      this.opts.send(this.codec.encodeWhoareyou(srcId, from, nonce, known && equalBytes(known.nodeId, srcId) ? known : undefined), from);
+      this.opts.send(packet, from);
       this.stats.packetsOut++;
       this.stats.whoareyouSent++;
     } catch (err) {

@@ -24,6 +24,8 @@ export interface Challenge {
   challengeData: Uint8Array;
   /** The remote's record as we knew it when challenging (its seq went into enr-seq). */
   enr: Enr | undefined;
+  /** The WHOAREYOU datagram itself, repeated while the challenge lives (geth handleUnknown). */
+  packet: Uint8Array;
   sentAt: number;
 }
 

@@ -141,10 +141,18 @@ describe('discv5 endpoint (in memory)', () => {
   });
 
   it('calls without a record fail with HandshakeError when challenged; bad distances are refused', async () => {
-    const { a, b } = pair();
+    const { a, b, clock } = pair();
     await expect(a.endpoint.ping({ nodeId: b.enr.nodeId, addr: b.endpoint.localAddress })).rejects.toBeInstanceOf(HandshakeError);
     await expect(a.endpoint.findNode(b.enr, [])).rejects.toBeInstanceOf(BadRequestError);
     await expect(a.endpoint.findNode(b.enr, [257])).rejects.toBeInstanceOf(BadRequestError);
+    await expect(a.endpoint.ping({ nodeId: b.enr.nodeId, addr: { address: 'x', port: 1 } })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(a.endpoint.ping({ nodeId: a.enr.nodeId, addr: b.endpoint.localAddress, enr: b.enr })).rejects.toBeInstanceOf(BadRequestError);
+    // B repeats its live challenge (for the first packet) for 1 s; after that it challenges afresh.
+    const early = a.endpoint.ping(b.enr).catch((e) => e);
+    await settle();
+    expect(b.endpoint.service.stats.whoareyouSent).toBe(2);
+    clock.advance(1001);
+    expect(await early).toBeInstanceOf(RequestTimeoutError);
     // With a session, ID + address suffice.
     await a.endpoint.ping(b.enr);
     expect((await a.endpoint.ping({ nodeId: b.enr.nodeId, addr: b.endpoint.localAddress })).enrSeq).toBe(1n);

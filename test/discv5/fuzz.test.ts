@@ -89,7 +89,7 @@ describe('discv5 fuzz: decoders only throw Discv5Error', () => {
     const r = fuzzDecoder(
       (x) => {
         // Keep a challenge outstanding so mutated handshakes reach signature and record checks.
-        b.sessions.storeChallenge(enrA.nodeId, addrA, { challengeData, enr: rng.bool() ? enrA : undefined });
+        b.sessions.storeChallenge(enrA.nodeId, addrA, { challengeData, enr: rng.bool() ? enrA : undefined, packet: new Uint8Array() });
         kinds.add(b.decode(x, addrA).kind);
       },
       [...packets, ...fuzzInputs(rng, packets, N)],

@@ -151,4 +151,18 @@ describe('discv5 service against a scripted remote', () => {
     s.a.handleDatagram(toA({ ...ping, requestId: new Uint8Array([2]) }), addrR);
     expect(s.r.decode(s.out.pop()!.data, addrA)).toMatchObject({ kind: 'message', message: { type: MessageType.Pong } });
   });
+
+  it('a live challenge is repeated byte for byte, so a remote that sent two packets completes its handshake', () => {
+    const s = setup();
+    const ping = (id: number) => ({ type: MessageType.Ping, requestId: Uint8Array.of(id), enrSeq: 1n }) as const;
+    s.a.handleDatagram(s.r.encodeMessage(s.enrA.nodeId, addrA, ping(1)).packet, addrR);
+    s.a.handleDatagram(s.r.encodeMessage(s.enrA.nodeId, addrA, ping(2)).packet, addrR);
+    expect(s.out).toHaveLength(2);
+    expect(s.out[1]!.data).toEqual(s.out[0]!.data);
+    const w = s.r.decode(s.out[0]!.data, addrR);
+    if (w.kind !== 'whoareyou') throw new Error('expected WHOAREYOU');
+    s.out.length = 0;
+    s.a.handleDatagram(s.r.encodeHandshake(s.enrA, addrA, ping(1), { challengeData: w.challengeData, enrSeq: w.header.enrSeq }).packet, addrR);
+    expect(s.r.decode(s.out.pop()!.data, addrA)).toMatchObject({ kind: 'message', message: { type: MessageType.Pong } });
+  });
 });

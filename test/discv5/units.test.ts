@@ -75,12 +75,12 @@ describe('discv5 session cache', () => {
   it('challenges expire after 1 s and are bounded in number', () => {
     const clock = new ManualClock();
     const c = new SessionCache(clock, 10, 3);
-    c.storeChallenge(id, addr, { challengeData: new Uint8Array(63), enr: undefined });
+    c.storeChallenge(id, addr, { challengeData: new Uint8Array(63), enr: undefined, packet: new Uint8Array() });
     clock.advance(1000);
     expect(c.challenge(id, addr)).toBeDefined();
     clock.advance(1);
     expect(c.challenge(id, addr)).toBeUndefined();
-    for (let p = 1; p <= 5; p++) c.storeChallenge(id, { ...addr, port: p }, { challengeData: new Uint8Array(63), enr: undefined });
+    for (let p = 1; p <= 5; p++) c.storeChallenge(id, { ...addr, port: p }, { challengeData: new Uint8Array(63), enr: undefined, packet: new Uint8Array() });
     expect(c.pendingChallenges).toBe(3);
     expect(c.challenge(id, { ...addr, port: 1 })).toBeUndefined();
     expect(c.challenge(id, { ...addr, port: 5 })).toBeDefined();

@@ -114,7 +114,7 @@ for (const backend of ['native', 'noble'] as const) {
           expect('0x' + bytesToHex(header.ephemeralPubkey)).toBe(input(name, 'ephemeral-pubkey'));
 
           const b = codec(keyB, enrB);
-          b.sessions.storeChallenge(enrA.nodeId, addrA, { challengeData, enr: enrSeq > 0n ? enrA1 : undefined });
+          b.sessions.storeChallenge(enrA.nodeId, addrA, { challengeData, enr: enrSeq > 0n ? enrA1 : undefined, packet: new Uint8Array() });
           const r = b.decode(raw, addrA);
           expect(r).toMatchObject({ kind: 'message', handshake: true, message: { type: MessageType.Ping, enrSeq: 1n } });
           if (r.kind !== 'message') throw new Error('unreachable');
