@@ -126,7 +126,7 @@ export class Discv5Service {
 
   /** Calls in flight or queued (for callers that bound concurrency). */
   get pendingCalls(): number {
-    let n = this.active.size;
+    let n = 0; // the active call of a node is the head of its queue
     for (const q of this.queues.values()) n += q.length;
     return n;
   }
@@ -257,8 +257,11 @@ export class Discv5Service {
     if (call.timer) this.opts.clock.clearTimer(call.timer);
     if (call.nonce && this.byNonce.get(call.nonce) === call) this.byNonce.delete(call.nonce);
     if (this.active.get(call.key) === call) this.active.delete(call.key);
-    call.done(err, result);
-    if (!this.closed) this.next(call.key);
+    try {
+      call.done(err, result);
+    } finally {
+      if (!this.closed) this.next(call.key);
+    }
   }
 
   /** theory "Step 3". A WHOAREYOU is only valid for a call we sent, from the address we sent it to, once. */

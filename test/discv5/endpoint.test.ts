@@ -83,12 +83,15 @@ describe('discv5 endpoint (in memory)', () => {
   it('concurrent calls to one node queue behind the handshake and all complete', async () => {
     const { a, b } = pair();
     b.table.add(recordsAt(b.enr.nodeId, 256, 1)[0]!);
-    const [p1, n, t, p2] = await Promise.all([
+    const all = Promise.all([
       a.endpoint.ping(b.enr),
       a.endpoint.findNode(b.enr, [256]),
       a.endpoint.talkReq(b.enr, 'x', new Uint8Array([1])),
       a.endpoint.ping(b.enr),
     ]);
+    expect(a.endpoint.service.pendingCalls).toBe(4);
+    const [p1, n, t, p2] = await all;
+    expect(a.endpoint.service.pendingCalls).toBe(0);
     expect(p1.enrSeq).toBe(1n);
     expect(n).toHaveLength(1);
     expect(t).toEqual(new Uint8Array());
