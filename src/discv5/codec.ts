@@ -146,13 +146,9 @@ export class Discv5Codec {
       case Flag.Message: {
         const session = this.sessions.get(header.srcId, addr);
         if (!session) return { kind: 'unknown', srcId: header.srcId, nonce: header.nonce };
-        let plaintext: Uint8Array;
-        try {
-          plaintext = aesGcmDecrypt(session.readKey, header.nonce, message, headerBytes);
-        } catch (err) {
-          if (err instanceof DecryptError) return { kind: 'unknown', srcId: header.srcId, nonce: header.nonce };
-          throw err;
-        }
+        const plaintext = this.tryDecrypt(session.readKey, header.nonce, message, headerBytes) ??
+          (session.previousReadKey && this.tryDecrypt(session.previousReadKey, header.nonce, message, headerBytes));
+        if (!plaintext) return { kind: 'unknown', srcId: header.srcId, nonce: header.nonce };
         return { kind: 'message', srcId: header.srcId, message: decodeMessage(plaintext), handshake: false };
       }
       case Flag.Handshake: {
@@ -170,6 +166,15 @@ export class Discv5Codec {
         this.sessions.set(header.srcId, addr, { writeKey: keys.recipientKey, readKey: keys.initiatorKey, nonceCounter: 0, enr });
         return { kind: 'message', srcId: header.srcId, message: decoded, handshake: true, enr };
       }
+    }
+  }
+
+  private tryDecrypt(key: Uint8Array, nonce: Uint8Array, message: Uint8Array, ad: Uint8Array): Uint8Array | undefined {
+    try {
+      return aesGcmDecrypt(key, nonce, message, ad);
+    } catch (err) {
+      if (err instanceof DecryptError) return undefined;
+      throw err;
     }
   }
 

@@ -17,6 +17,12 @@ export interface Session {
   nonceCounter: number;
   /** The remote's record as verified in the handshake (or the one we dialed). */
   enr: Enr;
+  /**
+   * Read key of the session this one replaced. When both sides start a handshake at once, each ends
+   * up writing with a different one of the two new sessions; accepting the previous read key lets
+   * both calls complete instead of challenging each other until they time out.
+   */
+  previousReadKey?: Uint8Array;
 }
 
 export interface Challenge {
@@ -64,6 +70,8 @@ export class SessionCache {
 
   set(nodeId: Uint8Array, addr: UdpAddress, session: Session): void {
     const k = sessionKey(nodeId, addr);
+    const replaced = this.sessions.get(k);
+    if (replaced && session.previousReadKey === undefined) session.previousReadKey = replaced.readKey;
     this.sessions.delete(k);
     this.sessions.set(k, session);
     while (this.sessions.size > this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);

@@ -99,6 +99,16 @@ describe('discv5 endpoint (in memory)', () => {
     expect(b.endpoint.service.stats.whoareyouSent).toBe(1);
   });
 
+  it('both sides starting a handshake at once: both calls complete, and the sessions keep working', async () => {
+    const { a, b } = pair();
+    const [pa, pb] = await Promise.all([a.endpoint.ping(b.enr), b.endpoint.ping(a.enr)]);
+    expect([pa.port, pb.port]).toEqual([a.endpoint.localAddress.port, b.endpoint.localAddress.port]);
+    const handshakes = a.endpoint.service.stats.handshakesOut + b.endpoint.service.stats.handshakesOut;
+    expect(handshakes).toBe(2);
+    await Promise.all([a.endpoint.ping(b.enr), b.endpoint.ping(a.enr), a.endpoint.findNode(b.enr, [0]), b.endpoint.findNode(a.enr, [0])]);
+    expect(a.endpoint.service.stats.handshakesOut + b.endpoint.service.stats.handshakesOut).toBe(handshakes);
+  });
+
   it('a remote that lost its sessions challenges again and the call still succeeds', async () => {
     const { a, b, clock, net } = pair();
     await a.endpoint.ping(b.enr);
