@@ -42,6 +42,9 @@ export const MIN_MESSAGE_SIZE = 48;
 /** geth v5wire randomPacketMsgSize: filler "message" of the packet that starts a handshake. */
 export const RANDOM_MESSAGE_SIZE = 20;
 
+/** A handshake packet without its record: iv 16 + static header 23 + authdata head 34 + v4 signature 64 + key 33 + tag 16. */
+export const HANDSHAKE_PACKET_OVERHEAD = 16 + 23 + 34 + 64 + 33 + 16;
+
 /** wire "Protocol Messages": request-id is an RLP byte array of length ≤ 8. */
 export const MAX_REQUEST_ID_SIZE = 8;
 

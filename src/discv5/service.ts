@@ -18,15 +18,17 @@ import {
   HANDSHAKE_BURST_PER_IP,
   HANDSHAKE_TIMEOUT_MS,
   HANDSHAKES_PER_SECOND_PER_IP,
+  HANDSHAKE_PACKET_OVERHEAD,
   MAX_FINDNODE_DISTANCES,
   MAX_DISTANCE,
+  MAX_PACKET_SIZE,
   MessageType,
   NODES_TOTAL_LIMIT,
   RATE_LIMIT_MAX_IPS,
   RESPONSE_TIMEOUT_MS,
 } from './constants.js';
 import { BadRequestError, Discv5Error, HandshakeError, RequestAbortedError, RequestTimeoutError } from './errors.js';
-import { MESSAGE_NAMES, responseTypeOf, type Message, type NodesMessage, type RequestBody, type RequestMessage, type ResponseMessage } from './messages.js';
+import { encodeMessage, MESSAGE_NAMES, responseTypeOf, type Message, type NodesMessage, type RequestBody, type RequestMessage, type ResponseMessage } from './messages.js';
 import { RateLimiter } from './rate-limit.js';
 import { answerFindNode, answerPing, type TableLookup } from './responder.js';
 
@@ -153,10 +155,14 @@ export class Discv5Service {
       return fail(new BadRequestError(`discv5 ${name}: ${target.addr.address}:${target.addr.port} is not a UDP endpoint`));
     }
     if (target.enr && !equalBytes(target.enr.nodeId, target.nodeId)) return fail(new BadRequestError(`discv5 ${name}: the record is another node's`));
+    const request = { ...message, requestId: this.random.bytes(8) } as RequestMessage;
+    // The request may have to go out again as a handshake packet, our record included: it must fit then.
+    const worst = HANDSHAKE_PACKET_OVERHEAD + this.opts.identity.enr().raw.length + encodeMessage(request).length;
+    if (worst > MAX_PACKET_SIZE) return fail(new BadRequestError(`discv5 ${name}: ${worst} bytes as a handshake packet, above ${MAX_PACKET_SIZE}`));
     const call: Call = {
       target: { ...target, addr: { address, port: target.addr.port } },
       key: bytesToHex(target.nodeId),
-      message: { ...message, requestId: this.random.bytes(8) } as RequestMessage,
+      message: request,
       responseType: responseTypeOf(message as RequestMessage),
       challenged: false,
       sessionReported: false,

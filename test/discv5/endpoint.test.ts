@@ -158,6 +158,7 @@ describe('discv5 endpoint (in memory)', () => {
     await expect(a.endpoint.ping({ nodeId: b.enr.nodeId, addr: b.endpoint.localAddress })).rejects.toBeInstanceOf(HandshakeError);
     await expect(a.endpoint.findNode(b.enr, [])).rejects.toBeInstanceOf(BadRequestError);
     await expect(a.endpoint.findNode(b.enr, [257])).rejects.toBeInstanceOf(BadRequestError);
+    await expect(a.endpoint.talkReq(b.enr, 'big', new Uint8Array(1000))).rejects.toBeInstanceOf(BadRequestError);
     await expect(a.endpoint.ping({ nodeId: b.enr.nodeId, addr: { address: 'x', port: 1 } })).rejects.toBeInstanceOf(BadRequestError);
     await expect(a.endpoint.ping({ nodeId: a.enr.nodeId, addr: b.endpoint.localAddress, enr: b.enr })).rejects.toBeInstanceOf(BadRequestError);
     // B repeats its live challenge (for the first packet) for 1 s; after that it challenges afresh.
