@@ -48,6 +48,19 @@ describe('discv5 endpoint (in memory)', () => {
     expect(b.endpoint.service.stats.whoareyouSent + a.endpoint.service.stats.whoareyouSent).toBe(1);
   });
 
+  it('IPv6 endpoints: records with ip6/udp6 only, PONG carries the 16-byte address', async () => {
+    const clock = new ManualClock();
+    const net = new MemoryUdpNetwork();
+    const a = makeNode(net.bind('::1'), clock);
+    const b = makeNode(net.bind('fd00::2'), clock);
+    expect(b.enr.ip).toBeUndefined();
+    const pong = await a.endpoint.ping(b.enr);
+    expect(pong).toEqual({ enrSeq: 1n, ip: '::1', port: a.endpoint.localAddress.port });
+    b.table.add(a.enr);
+    const d = logDistance(b.enr.nodeId, a.enr.nodeId);
+    expect((await a.endpoint.findNode(b.enr, [d])).map((e) => e.ip6)).toEqual(['::1']);
+  });
+
   it('the handshake omits our record when the challenger already has it (enr-seq current)', async () => {
     const { a, b, net } = pair();
     b.table.add(a.enr);

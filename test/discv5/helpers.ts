@@ -34,7 +34,8 @@ export function makeNode(
 ): TestNode {
   const key = extra.key ?? generatePrivateKey();
   const { address, port } = transport.localAddress;
-  const enr = createEnr({ privateKey: key, seq: extra.seq ?? 1n, ip: address, udp: port });
+  const v6 = address.includes(':');
+  const enr = createEnr({ privateKey: key, seq: extra.seq ?? 1n, ...(v6 ? { ip6: address, udp6: port } : { ip: address, udp: port }) });
   const table = new TestTable(enr.nodeId);
   const events: Discv5Event[] = [];
   const endpoint = new Discv5Endpoint({
