@@ -71,6 +71,12 @@ export interface Discv5ServiceOptions {
   onEvent?: (event: Discv5Event) => void;
   responseTimeoutMs?: number;
   handshakeTimeoutMs?: number;
+  /**
+   * Re-sends of a request that got no answer at all (default 0: discv5-wire.md "should not re-send
+   * packets if the recipient doesn't respond"; @chainsafe/discv5 re-sends once). A crawler on a lossy
+   * path may want 1.
+   */
+  retries?: number;
   maxSessions?: number;
   handshakeBurstPerIp?: number;
   handshakesPerSecondPerIp?: number;
@@ -84,6 +90,7 @@ interface Call {
   nonce?: string;
   challenged: boolean;
   sessionReported: boolean;
+  retriesLeft: number;
   timer?: TimerHandle;
   nodes?: { records: Enr[]; seen: Set<string>; received: number; total: number; invalid: number };
   done: (err: NodeFinderError | undefined, result?: CallResult) => void;
@@ -98,11 +105,12 @@ export interface Discv5Stats {
   handshakesOut: number;
   rateLimited: number;
   requestsAnswered: number;
+  retries: number;
 }
 
 export class Discv5Service {
   readonly codec: Discv5Codec;
-  readonly stats: Discv5Stats = { packetsIn: 0, packetsOut: 0, dropped: 0, whoareyouSent: 0, handshakesIn: 0, handshakesOut: 0, rateLimited: 0, requestsAnswered: 0 };
+  readonly stats: Discv5Stats = { packetsIn: 0, packetsOut: 0, dropped: 0, whoareyouSent: 0, handshakesIn: 0, handshakesOut: 0, rateLimited: 0, requestsAnswered: 0, retries: 0 };
   private readonly active = new Map<string, Call>();
   private readonly byNonce = new Map<string, Call>();
   private readonly queues = new Map<string, Call[]>();
@@ -166,6 +174,7 @@ export class Discv5Service {
       responseType: responseTypeOf(message as RequestMessage),
       challenged: false,
       sessionReported: false,
+      retriesLeft: Math.max(0, Math.floor(this.opts.retries ?? 0)),
       done,
     };
     const queue = this.queues.get(call.key);
@@ -250,7 +259,13 @@ export class Discv5Service {
       const n = call.nodes;
       // A partial NODES answer is still an answer (geth returns the nodes with the timeout error).
       if (n && n.received > 0) this.finish(call, undefined, { type: 'nodes', result: { records: n.records, complete: false, invalid: n.invalid } });
-      else this.finish(call, new RequestTimeoutError(`discv5 ${MESSAGE_NAMES[call.message.type]}`, ms));
+      else if (call.retriesLeft > 0) {
+        // A fresh packet (new nonce); if our handshake was the lost one, the remote challenges again.
+        call.retriesLeft--;
+        call.challenged = false;
+        this.stats.retries++;
+        this.transmit(call, undefined);
+      } else this.finish(call, new RequestTimeoutError(`discv5 ${MESSAGE_NAMES[call.message.type]}`, ms));
     });
   }
 

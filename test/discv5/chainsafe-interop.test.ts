@@ -57,7 +57,8 @@ async function chainsafe(): Promise<{ node: Discv5; events: ChainsafeEvents; enr
 
 async function ourNode(): Promise<TestNode> {
   const transport = await NodeUdpTransport.bind({ host: '127.0.0.1', port: 0, netrestrict: LOOPBACK_ONLY });
-  const node = makeNode(transport, undefined, { responseTimeoutMs: 3000, handshakeTimeoutMs: 3000 });
+  // Generous timeouts and one re-send (as @chainsafe/discv5 itself does): real sockets on a loaded machine.
+  const node = makeNode(transport, undefined, { responseTimeoutMs: 3000, handshakeTimeoutMs: 3000, retries: 1 });
   cleanups.push(() => node.endpoint.close());
   return node;
 }

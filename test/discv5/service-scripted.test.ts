@@ -21,7 +21,7 @@ import { rlpDecode } from '../../src/util/rlp.js';
 const addrA = { address: '127.0.0.1', port: 1001 };
 const addrR = { address: '127.0.0.2', port: 2002 };
 
-function setup() {
+function setup(extra: Partial<ConstructorParameters<typeof Discv5Service>[0]> = {}) {
   const clock = new ManualClock();
   const keyA = generatePrivateKey();
   const enrA = createEnr({ privateKey: keyA, seq: 3n, ip: addrA.address, udp: addrA.port });
@@ -29,7 +29,7 @@ function setup() {
   const enrR = createEnr({ privateKey: keyR, seq: 1n, ip: addrR.address, udp: addrR.port });
   const out: { data: Uint8Array; to: UdpAddress }[] = [];
   const events: Discv5Event[] = [];
-  const a = new Discv5Service({ identity: { privateKey: keyA, enr: () => enrA }, clock, send: (data, to) => out.push({ data, to }), onEvent: (e) => events.push(e) });
+  const a = new Discv5Service({ identity: { privateKey: keyA, enr: () => enrA }, clock, send: (data, to) => out.push({ data, to }), onEvent: (e) => events.push(e), ...extra });
   const r = new Discv5Codec({ privateKey: keyR, enr: () => enrR }, clock);
   const results: { err?: NodeFinderError; result?: CallResult }[] = [];
   const call = (body: Parameters<Discv5Service['request']>[1]) => a.request({ nodeId: enrR.nodeId, addr: addrR, enr: enrR }, body, (err, result) => results.push({ err, result }));
@@ -164,5 +164,25 @@ describe('discv5 service against a scripted remote', () => {
     s.out.length = 0;
     s.a.handleDatagram(s.r.encodeHandshake(s.enrA, addrA, ping(1), { challengeData: w.challengeData, enrSeq: w.header.enrSeq }).packet, addrR);
     expect(s.r.decode(s.out.pop()!.data, addrA)).toMatchObject({ kind: 'message', message: { type: MessageType.Pong } });
+  });
+
+  it('retries (opt-in): an unanswered request goes out once more with a fresh nonce, then times out', () => {
+    const s = setup({ retries: 1 });
+    s.call({ type: MessageType.Ping, enrSeq: 3n });
+    const lost = s.out.pop()!;
+    s.clock.advance(1000);
+    expect(s.out).toHaveLength(1);
+    expect(s.a.stats.retries).toBe(1);
+    expect(decodePacket(s.enrR.nodeId, s.out[0]!.data).header.nonce).not.toEqual(decodePacket(s.enrR.nodeId, lost.data).header.nonce);
+    const req = s.handshake(); // the retry gets through
+    s.reply({ type: MessageType.Pong, requestId: req.requestId, enrSeq: 1n, ip: addrA.address, port: addrA.port });
+    expect(s.results[0]?.result?.type).toBe('pong');
+
+    const t = setup(); // default: no re-send, as the spec asks
+    t.call({ type: MessageType.Ping, enrSeq: 3n });
+    t.out.pop();
+    t.clock.advance(1000);
+    expect(t.out).toHaveLength(0);
+    expect(t.results[0]?.err?.kind).toBe('timeout');
   });
 });
