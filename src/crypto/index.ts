@@ -31,6 +31,8 @@ export interface Secp256k1Backend {
   recover(digest: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array;
   /** Raw ECDH: the x coordinate of privateKey·publicKey (RLPx uses it un-hashed). */
   ecdhX(publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
+  /** ECDH as a 33-byte compressed point (y parity || x): discv5's shared secret (discv5-theory.md). */
+  ecdhCompressed(publicKey: Uint8Array, privateKey: Uint8Array): Uint8Array;
   isValidPublicKey(publicKey: Uint8Array): boolean;
   isValidPrivateKey(privateKey: Uint8Array): boolean;
   /** 64-byte key → 33-byte SEC1 compressed form (ENR "secp256k1" entry); throws InvalidKeyError. */
@@ -68,6 +70,14 @@ const nobleBackend: Secp256k1Backend = {
   ecdhX(pub, priv) {
     try {
       return noble.getSharedSecret(priv, with04(pub), true).subarray(1);
+    } catch (err) {
+      if (err instanceof InvalidKeyError) throw err;
+      throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
+    }
+  },
+  ecdhCompressed(pub, priv) {
+    try {
+      return noble.getSharedSecret(priv, with04(pub), true);
     } catch (err) {
       if (err instanceof InvalidKeyError) throw err;
       throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
@@ -126,6 +136,12 @@ function loadNative(): Secp256k1Backend | undefined {
     return undefined;
   }
   const xOnly = (x: Uint8Array) => Uint8Array.from(x);
+  const compressedPoint = (x: Uint8Array, y: Uint8Array) => {
+    const out = new Uint8Array(33);
+    out[0] = 0x02 | (y[31]! & 1);
+    out.set(x, 1);
+    return out;
+  };
   return {
     name: 'native',
     publicKey: (priv) => lib.publicKeyCreate(priv, false).subarray(1),
@@ -144,6 +160,14 @@ function loadNative(): Secp256k1Backend | undefined {
     ecdhX(pub, priv) {
       try {
         return lib.ecdh(with04(pub), priv, { hashfn: xOnly }, new Uint8Array(32));
+      } catch (err) {
+        if (err instanceof InvalidKeyError) throw err;
+        throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
+      }
+    },
+    ecdhCompressed(pub, priv) {
+      try {
+        return lib.ecdh(with04(pub), priv, { hashfn: compressedPoint }, new Uint8Array(33));
       } catch (err) {
         if (err instanceof InvalidKeyError) throw err;
         throw new InvalidKeyError(`ECDH failed: ${(err as Error).message}`);
@@ -196,6 +220,7 @@ export const signDigest = (digest: Uint8Array, priv: Uint8Array) => active.sign(
 export const recoverPublicKey = (digest: Uint8Array, sig: Uint8Array, recovery: number) =>
   active.recover(digest, sig, recovery);
 export const ecdhX = (pub: Uint8Array, priv: Uint8Array) => active.ecdhX(pub, priv);
+export const ecdhCompressed = (pub: Uint8Array, priv: Uint8Array) => active.ecdhCompressed(pub, priv);
 export const isValidPublicKey = (pub: Uint8Array) => active.isValidPublicKey(pub);
 export const compressPublicKey = (pub: Uint8Array) => active.compressPublicKey(pub);
 export const decompressPublicKey = (compressed: Uint8Array) => active.decompressPublicKey(compressed);
