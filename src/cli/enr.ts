@@ -75,9 +75,10 @@ export function viewRecord(item: RecordItem, opts: { network?: string; atSeconds
     network = opts.network;
     verdict = judgeForkEntry(eth, getNetwork(opts.network as never), opts.atSeconds);
   } else if (eth) {
+    // No network fits: a chain we do not know, or a fork newer than all our schedules.
     const fit = networkOfForkEntry(eth, opts.atSeconds);
     network = fit?.network.name ?? null;
-    verdict = fit?.verdict ?? 'incompatible';
+    verdict = fit?.verdict ?? null;
   }
   const other: Record<string, unknown> = {};
   for (const [k, v] of enr.entries) if (!SHOWN_KEYS.has(k)) other[k] = itemJson(v);
@@ -116,7 +117,7 @@ export function renderRecordTable(views: readonly RecordView[]): string {
     row('ip6', v.ip6);
     row('tcp', v.tcp === null ? null : String(v.tcp));
     row('udp', v.udp === null ? null : String(v.udp));
-    row('eth', v.eth ? `fork ${v.eth.fork_hash} next ${v.eth.fork_next} → ${v.network ?? 'no known network'}: ${v.fork_verdict}` : v.type === 'enr' ? '(none)' : null);
+    row('eth', v.eth ? `fork ${v.eth.fork_hash} next ${v.eth.fork_next} → ${v.network ? `${v.network}: ${v.fork_verdict}` : 'no known network (another chain, or a fork newer than our schedules)'}` : v.type === 'enr' ? '(none)' : null);
     row('client', v.client ? v.client.join(' ') : null);
     for (const [k, val] of Object.entries(v.other)) row(k, JSON.stringify(val));
     row('enode', v.enode);

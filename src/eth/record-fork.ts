@@ -4,20 +4,27 @@
  * The local head is taken as synced past every block fork (all these networks are post-merge).
  */
 import type { ForkIdEntry } from '../enode/enr.js';
-import { createForkFilter, lastBlockFork, type ForkIdVerdict } from './fork-id.js';
+import { createForkClassifier, createForkFilter, lastBlockFork, type ForkIdVerdict, type ForkSchedule } from './fork-id.js';
 import { NETWORK_NAMES, forkSchedule, getNetwork, type NetworkDefinition } from './networks.js';
 
+/** Our verdict for a record said to be on `network` (an unknown hash after our last fork: local_stale). */
 export function judgeForkEntry(entry: ForkIdEntry, network: NetworkDefinition, atSeconds: number): ForkIdVerdict {
-  const schedule = forkSchedule(network);
-  return createForkFilter(schedule)({ hash: entry.forkHash, next: entry.forkNext }, lastBlockFork(schedule), Math.floor(atSeconds));
+  return judge(createForkClassifier, forkSchedule(network), entry, atSeconds);
 }
 
-/** The first known network whose fork filter does not call the entry incompatible, if any. */
+/**
+ * The first known network whose EIP-2124 filter accepts the entry (compatible or stale), if any.
+ * A record does not name its genesis, so an unknown hash fits no network here.
+ */
 export function networkOfForkEntry(entry: ForkIdEntry, atSeconds: number): { network: NetworkDefinition; verdict: ForkIdVerdict } | undefined {
   for (const name of NETWORK_NAMES) {
     const network = getNetwork(name);
-    const verdict = judgeForkEntry(entry, network, atSeconds);
+    const verdict = judge(createForkFilter, forkSchedule(network), entry, atSeconds);
     if (verdict !== 'incompatible') return { network, verdict };
   }
   return undefined;
+}
+
+function judge(make: typeof createForkFilter, schedule: ForkSchedule, entry: ForkIdEntry, atSeconds: number): ForkIdVerdict {
+  return make(schedule)({ hash: entry.forkHash, next: entry.forkNext }, lastBlockFork(schedule), Math.floor(atSeconds));
 }

@@ -51,6 +51,14 @@ describe('nodefinder enr', () => {
     expect(table.out).toContain('client     Geth 1.16.7');
   });
 
+  it('an unknown fork hash fits no network; judged for a network it is local_stale (a fork we do not know yet)', async () => {
+    const enr = createEnr({ privateKey: generatePrivateKey(), seq: 1n, ip: '127.0.0.9', tcp: 30303, udp: 30303, eth: { forkHash: Uint8Array.of(0xde, 0xad, 0xbe, 0xef), forkNext: 0n } });
+    const free = JSON.parse((await runCli('enr', enr.toText(), '--format', 'json')).out).records[0];
+    expect(free).toMatchObject({ network: null, fork_verdict: null, eth: { fork_hash: '0xdeadbeef', fork_next: '0' } });
+    const judged = JSON.parse((await runCli('enr', enr.toText(), '--network', 'sepolia', '--format', 'json')).out).records[0];
+    expect(judged).toMatchObject({ network: 'sepolia', fork_verdict: 'local_stale' });
+  });
+
   it('a list file: records, enode URLs, comments; a tampered record is reported and sets exit 1', async () => {
     const good = record('mainnet', { snap: [] });
     const enode = formatEnode(record('mainnet').toNodeRecord()!);
