@@ -7,9 +7,17 @@ import type { ForkIdEntry } from '../enode/enr.js';
 import { createForkClassifier, createForkFilter, lastBlockFork, type ForkIdVerdict, type ForkSchedule } from './fork-id.js';
 import { NETWORK_NAMES, forkSchedule, getNetwork, type NetworkDefinition } from './networks.js';
 
-/** Our verdict for a record said to be on `network` (an unknown hash after our last fork: local_stale). */
+/**
+ * Our verdict for a record said to be on `network`. A record names no genesis, so a hash that fits
+ * another known network is `incompatible`; only a hash no schedule knows, seen after our last fork,
+ * is `local_stale` (fork-id.ts createForkClassifier).
+ */
 export function judgeForkEntry(entry: ForkIdEntry, network: NetworkDefinition, atSeconds: number): ForkIdVerdict {
-  return judge(createForkClassifier, forkSchedule(network), entry, atSeconds);
+  const verdict = judge(createForkClassifier, forkSchedule(network), entry, atSeconds);
+  if (verdict === 'local_stale' && judge(createForkFilter, forkSchedule(network), entry, atSeconds) === 'incompatible') {
+    return networkOfForkEntry(entry, atSeconds) ? 'incompatible' : 'local_stale';
+  }
+  return verdict;
 }
 
 /**
