@@ -9,7 +9,10 @@
  *   - otherwise HELLO with its client id and capabilities, STATUS for its network on the shared eth
  *     version, GetBlockHeaders answered for its head (by hash or number) and for mainnet's DAO block,
  *     p2p PING answered (Devp2pPeer does it);
- *   - it never disconnects first, except a peer silent for idleTimeoutMs, a protocol breach, or shutdown.
+ *   - it never disconnects first, except a peer silent for idleTimeoutMs, a protocol breach, or shutdown;
+ *   - client policies (policies.ts): a "reth" peer answers FINDNODE only within 1 h of our PONG, a
+ *     "geth" peer closes a second inbound connection from one IP within 30 s (loopback exempt unless
+ *     the throttle options say otherwise).
  *
  * Intervals are options with lazy defaults (30 s revalidation, 10 min refresh) so hundreds of peers
  * idle cheaply in one process.
@@ -36,6 +39,7 @@ import { decodeGetBlockHeaders, encodeBlockHeaders } from '../eth/headers.js';
 import { equalBytes } from '../util/bytes.js';
 import { headerAt, statusFor } from './chain.js';
 import type { PeerProfile } from './profiles.js';
+import { GETH_INBOUND_THROTTLE, InboundThrottle, bondExpirationFor, type InboundThrottleOptions } from './policies.js';
 
 export interface PeerTimings {
   /**
@@ -112,6 +116,8 @@ function ownRecord(profile: PeerProfile, ip: string, udp: number, tcp: number): 
 export interface InboundStats {
   /** TCP connections accepted. */
   accepted: number;
+  /** Closed at once: the same IP connected within the inbound throttle window ("geth" peers). */
+  throttled: number;
   /** Dropped before the handshake: too many handshakes in progress. */
   dropped: number;
   handshakeFailed: number;
@@ -138,6 +144,10 @@ export interface EmulatedPeerOptions {
   random?: () => number;
   /** 64-byte random lookup targets. */
   randomTarget?: () => Uint8Array;
+  /** geth's inbound throttle, applied by "geth" peers (default GETH_INBOUND_THROTTLE: 30 s, LAN exempt). */
+  inboundThrottle?: InboundThrottleOptions;
+  /** Endpoint-proof lifetime; default by client (policies.ts bondExpirationFor). */
+  bondExpirationMs?: number;
 }
 
 export class EmulatedPeer {
@@ -159,8 +169,10 @@ export class EmulatedPeer {
   private readonly leaving = new Set<RlpxSession>();
   private pendingHandshakes = 0;
   private closed = false;
+  private readonly throttle: InboundThrottle | undefined;
   private readonly stats: InboundStats = {
     accepted: 0,
+    throttled: 0,
     dropped: 0,
     handshakeFailed: 0,
     tooManyPeers: 0,
@@ -182,6 +194,8 @@ export class EmulatedPeer {
     this.listener = listener;
     this.randomTarget = options.randomTarget;
     this.localCaps = localCapabilities(this.profile.capabilities);
+    if (this.profile.client === 'geth') this.throttle = new InboundThrottle(this.clock, options.inboundThrottle ?? GETH_INBOUND_THROTTLE);
+    const bondExpirationMs = options.bondExpirationMs ?? bondExpirationFor(this.profile.client);
     // A discovery-only node still announces its TCP port, as real ones do (nothing listens there).
     this.tcpPort = listener?.port ?? transport.localAddress.port;
     const table = new Table({
@@ -201,6 +215,7 @@ export class EmulatedPeer {
       enr: ownRecord(this.profile, transport.localAddress.address, transport.localAddress.port, this.tcpPort),
       responseTimeoutMs: this.timings.responseTimeoutMs,
       bondWaitMs: this.timings.responseTimeoutMs,
+      ...(bondExpirationMs !== undefined ? { bondExpirationMs } : {}),
       // geth answers FINDNODE from live entries when it has any (findnodeByID preferLive).
       closest: (target, count) => table.closest(target, count, 'prefer-live'),
       onNodeSeen: (node, source, type) => {
@@ -308,6 +323,12 @@ export class EmulatedPeer {
   // ---------------------------------------------------------------- RLPx server
 
   private onConnection(stream: ByteStream): void {
+    if (!this.closed && this.throttle && !this.throttle.admit(stream.remoteAddress)) {
+      // geth checkInboundConn: "too many attempts", the socket is closed before the handshake.
+      this.stats.throttled++;
+      stream.destroy();
+      return;
+    }
     if (this.closed || this.pendingHandshakes >= MAX_PENDING_HANDSHAKES) {
       this.stats.dropped++;
       stream.destroy();

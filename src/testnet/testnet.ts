@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../net/clock.js';
 import { buildManifest, type Manifest } from './manifest.js';
 import { EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
 import { buildProfiles, type MixOptions } from './profiles.js';
+import type { InboundThrottleOptions } from './policies.js';
 import { NonLoopbackHostError, TestnetParameterError, checkInteger } from './errors.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -39,6 +40,8 @@ export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
   startSpreadMs?: number;
   timings?: Partial<PeerTimings>;
   clock?: Clock;
+  /** geth's inbound throttle for "geth" peers (default 30 s with LAN and loopback exempt, as geth). */
+  inboundThrottle?: InboundThrottleOptions;
 }
 
 export interface TestnetStats {
@@ -116,6 +119,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
             port: basePort > 0 ? basePort + profile.index : 0,
             clock,
             timings: options.timings,
+            ...(options.inboundThrottle ? { inboundThrottle: options.inboundThrottle } : {}),
             random: () => prng.nextFloat(),
             randomTarget: () => prng.fillBytes(new Uint8Array(64)),
           });
@@ -167,6 +171,7 @@ function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): Tes
   const discv4 = { pingsReceived: 0, findnodeReceived: 0, pingsSent: 0, findnodeSent: 0 };
   const inbound: InboundStats = {
     accepted: 0,
+    throttled: 0,
     dropped: 0,
     handshakeFailed: 0,
     tooManyPeers: 0,
