@@ -12,6 +12,7 @@ import { DEFAULT_MIX, MAX_NODES } from '../testnet/profiles.js';
 import { manifestToJson } from '../testnet/manifest.js';
 import { DEFAULT_BOOTNODES_PER_PEER, DEFAULT_HOST, isLoopbackHost, startTestnet, type Testnet } from '../testnet/testnet.js';
 import { DEFAULT_PEER_TIMINGS } from '../testnet/peer.js';
+import { GETH_INBOUND_THROTTLE_MS } from '../testnet/policies.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
 
@@ -37,6 +38,7 @@ interface TestnetRawOptions {
   pingInterval: string;
   refreshInterval: string;
   progressInterval: string;
+  throttleLoopback?: boolean;
 }
 
 function parseFraction(text: string, option: string): number {
@@ -71,6 +73,7 @@ export function registerTestnet(program: Command): void {
     .option('--ping-interval <time>', 'table revalidation interval per peer', `${DEFAULT_PEER_TIMINGS.pingIntervalMs / 1000}s`)
     .option('--refresh-interval <time>', 'refresh-lookup interval per peer', `${DEFAULT_PEER_TIMINGS.refreshIntervalMs / 60_000}m`)
     .option('--progress-interval <time>', 'how often to print progress', DEFAULT_PROGRESS_INTERVAL)
+    .option('--throttle-loopback', "geth peers apply geth's 30 s per-IP inbound throttle to loopback too (geth exempts LAN and loopback)")
     .action(async (raw: TestnetRawOptions) => {
       const nodes = parseIntOption(raw.nodes, '--nodes', 1, MAX_NODES);
       const port = parseIntOption(raw.port, '--port', 1, 65535);
@@ -95,6 +98,7 @@ export function registerTestnet(program: Command): void {
           pingIntervalMs: parseInterval(raw.pingInterval, '--ping-interval'),
           refreshIntervalMs: parseInterval(raw.refreshInterval, '--refresh-interval'),
         },
+        ...(raw.throttleLoopback ? { inboundThrottle: { throttleMs: GETH_INBOUND_THROTTLE_MS, exemptLan: false } } : {}),
       };
       const progressMs = parseInterval(raw.progressInterval, '--progress-interval');
 
