@@ -12,6 +12,9 @@ import { Discv4Endpoint, type Discv4EndpointOptions } from '../../src/discv4/end
 import { decodePacket, encodePacket } from '../../src/discv4/packet.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { MemoryUdpNetwork } from '../../src/net/memory-udp.js';
+import { checkRelayedEndpoint } from '../../src/discv4/relay.js';
+import { ipFromBytes } from '../../src/enode/ip.js';
+import { BASE_SEED, FUZZ_SCALE, Rng } from '../devp2p/fuzz-helpers.js';
 
 const LATENCY = 10;
 const HOUR = 3_600_000;
@@ -92,6 +95,51 @@ describe('NEIGHBORS entries are judged one by one (geth nodeFromRPC)', () => {
       invalidNeighbors: 7,
       neighborsDropped: { lan: 1, loopback: 1, special: 2, low_port: 1, bad_key: 1, self: 1 },
     });
+  });
+
+  it('property: random entries from public, LAN and loopback senders; kept = those passing the rules, drops add up', async () => {
+    const rng = new Rng(BASE_SEED + 77);
+    const keys = Array.from({ length: 6 }, () => node('1.1.1.1'));
+    const w = world();
+    const a = w.endpoint('44.1.1.1');
+    const interesting = ['0.0.0.0', '127.0.0.1', '10.0.0.1', '192.168.5.5', '169.254.0.1', '192.0.2.1', '224.1.1.1', '255.255.255.255', '8.8.8.8', '::1', 'fe80::1', 'fd12::1', '2001:db8::5', '2a01::1', '::'];
+    for (const senderIp of ['23.55.1.242', '10.1.2.3', '127.0.0.9']) {
+      const key = generatePrivateKey();
+      const pub = publicKeyFromPrivate(key);
+      const peer: NodeRecord = { id: keccak256(pub), publicKey: pub, ip: senderIp, udpPort: 30303, tcpPort: 30303 };
+      const t = w.net.bind(senderIp, 30303);
+      const inbox: ReturnType<typeof decodePacket>[] = [];
+      t.onMessage((d) => inbox.push(decodePacket(d)));
+      const exp = () => Math.floor(w.clock.now() / 1000) + 20;
+      const send = (type: Parameters<typeof encodePacket>[0], data: Parameters<typeof encodePacket>[1]) =>
+        t.send(encodePacket(type, data as never, key).bytes, { address: a.record.ip, port: 30303 });
+      // Bond once: answer a's PING, ping a.
+      const first = a.e.findNode(peer, TARGET).catch(() => undefined);
+      await w.settle(LATENCY + 1);
+      const ping = inbox.find((p) => p.type === PacketType.Ping)!;
+      send(PacketType.Pong, { to: { ip: a.record.ip, udpPort: 30303, tcpPort: 0 }, pingHash: ping.hash, expiration: exp() });
+      send(PacketType.Ping, { version: 4, from: { ip: senderIp, udpPort: 30303, tcpPort: 30303 }, to: { ip: a.record.ip, udpPort: 30303, tcpPort: 0 }, expiration: exp() });
+      await w.settle(RESPONSE_TIMEOUT_MS + 10 * LATENCY);
+      await first;
+      for (let i = 0; i < 20 * FUZZ_SCALE; i++) {
+        const entries: NodeRecord[] = Array.from({ length: 1 + rng.int(12) }, () => {
+          const k = rng.int(10) === 0 ? { ...keys[0]!, publicKey: rng.bytes(64) } : rng.pick(keys);
+          const ip = rng.bool() ? rng.pick(interesting) : ipFromBytes(rng.bytes(rng.bool() ? 4 : 16))!;
+          return { ...k, ip, udpPort: rng.pick([0, 80, 1024, 1025, 30303, 65535, rng.int(65536)]) };
+        });
+        const before = a.e.counters();
+        const result = a.e.findNode(peer, TARGET);
+        await w.settle(LATENCY + 1);
+        send(PacketType.Neighbors, { nodes: entries, expiration: exp() });
+        await w.settle(RESPONSE_TIMEOUT_MS + 2 * LATENCY);
+        const expected = entries.filter((e) => checkRelayedEndpoint(senderIp, e) === undefined && keys.some((k) => k.publicKey === e.publicKey));
+        expect(await result).toEqual(expected);
+        const after = a.e.counters();
+        const dropped = (c: typeof after) => Object.values(c.neighborsDropped).reduce((x, y) => x + (y ?? 0), 0);
+        expect(after.invalidNeighbors - before.invalidNeighbors).toBe(entries.length - expected.length);
+        expect(dropped(after) - dropped(before)).toBe(entries.length - expected.length);
+      }
+    }
   });
 
   it('LAN and loopback entries are fine from a loopback sender (a local testnet)', async () => {
