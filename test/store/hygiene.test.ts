@@ -8,6 +8,7 @@ import { migrate } from '../../src/store/migrations.js';
 import { validateEvent } from '../../src/store/validate.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { InvalidEventError } from '../../src/store/errors.js';
+import { runReportQuery } from '../../src/report/sql.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 import { T0 } from './fixtures.js';
 
@@ -118,16 +119,14 @@ for (const engine of ENGINES) {
           [GETH, 1, 0, T0 + 7000],
         ]);
         // The question the counts are for: how often each client forgets our endpoint proof.
-        const byClient = await t.db.query<{ client: string; nodes: number; rebonds: number; answered: number }>(
-          `WITH latest AS (SELECT DISTINCT ON (node_id) node_id, client_name FROM hellos ORDER BY node_id, started_at DESC)
-           SELECT coalesce(l.client_name, '(no hello)') AS client, count(*)::int AS nodes,
-                  sum(n.findnode_rebonds)::int AS rebonds, sum(n.findnode_rebonds_answered)::int AS answered
-           FROM nodes n LEFT JOIN latest l ON l.node_id = n.id WHERE n.findnode_rebonds > 0 GROUP BY 1 ORDER BY 1`,
-        );
+        const byClient = await runReportQuery(t.db, 'findnode-rebonds', { excluded: [] });
         expect(byClient).toEqual([
-          { client: '(no hello)', nodes: 1, rebonds: 1, answered: 0 },
-          { client: 'Geth', nodes: 1, rebonds: 1, answered: 0 },
-          { client: 'reth', nodes: 1, rebonds: 3, answered: 2 },
+          { client: 'reth', nodes: 1, rebonds: 3, answered: 2, last_at: T0 + 9000 },
+          { client: '', nodes: 1, rebonds: 1, answered: 0, last_at: T0 + 8000 },
+          { client: 'Geth', nodes: 1, rebonds: 1, answered: 0, last_at: T0 + 7000 },
+        ]);
+        expect(await runReportQuery(t.db, 'findnode-rebonds', { excluded: [RETH, SILENT] })).toEqual([
+          { client: 'Geth', nodes: 1, rebonds: 1, answered: 0, last_at: T0 + 7000 },
         ]);
       }));
   });
