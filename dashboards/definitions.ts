@@ -517,6 +517,7 @@ export const REPORTS_NOT_ON_DASHBOARDS: Readonly<Record<string, string>> = {
   'coverage-external': 'needs an external node list (report coverage --external)',
   freshness: 'needs the chain head from the data and a per-node best block: report freshness',
   'instance-captures': 'capture–recapture estimation is computed in TypeScript: report snapshot',
+  'findnode-rebonds': 'cumulative per node since the database began (no time window): run it with psql',
 };
 
 export type { PanelSpec };
