@@ -327,9 +327,10 @@ export class Discv4Endpoint {
       (p, self) => {
         if (p.type !== PacketType.Neighbors) return false;
         replies++;
-        received += p.data.nodes.length;
-        nodes.push(...this.acceptNeighbors(p.data.nodes, self.ip));
-        if (p.data.nodes.length === 0 || received >= BUCKET_SIZE) this.settle(self, () => self.resolve(nodes));
+        const malformed = p.data.malformed ?? 0;
+        received += p.data.nodes.length + malformed;
+        nodes.push(...this.acceptNeighbors(p.data.nodes, self.ip, malformed));
+        if (p.data.nodes.length + malformed === 0 || received >= BUCKET_SIZE) this.settle(self, () => self.resolve(nodes));
         else this.armTimer(self, options.timeoutMs ?? this.responseTimeoutMs); // wait for the next datagram
         return true;
       },
@@ -641,9 +642,13 @@ export class Discv4Endpoint {
    * return the usable ones. Each entry is judged on its own, as geth's nodeFromRPC does: one bad
    * entry costs only itself.
    */
-  private acceptNeighbors(nodes: readonly NodeRecord[], sender: string): NodeRecord[] {
+  private acceptNeighbors(nodes: readonly NodeRecord[], sender: string, malformed: number): NodeRecord[] {
     this.stats.neighborsReceived++;
-    this.stats.nodesLearned += nodes.length;
+    this.stats.nodesLearned += nodes.length + malformed;
+    if (malformed > 0) {
+      this.stats.invalidNeighbors += malformed;
+      this.stats.neighborsDropped.malformed = (this.stats.neighborsDropped.malformed ?? 0) + malformed;
+    }
     const out: NodeRecord[] = [];
     for (const n of nodes) {
       const reason: DropReason | undefined =

@@ -11,7 +11,7 @@
 import { ipToBytes } from '../enode/ip.js';
 
 /** Why an entry was dropped; the keys of Discv4Counters.neighborsDropped. */
-export const DROP_REASONS = ['invalid_ip', 'unspecified', 'special', 'loopback', 'lan', 'low_port', 'bad_key', 'self'] as const;
+export const DROP_REASONS = ['invalid_ip', 'unspecified', 'special', 'loopback', 'lan', 'low_port', 'bad_key', 'self', 'malformed'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 export type RelayIpVerdict = Extract<DropReason, 'invalid_ip' | 'unspecified' | 'special' | 'loopback' | 'lan'>;
 

@@ -4,7 +4,9 @@
  * remote forgot our endpoint proof sooner than we forgot its (reth: 1 h). Manual clock, in-memory UDP.
  */
 import { describe, expect, it } from 'vitest';
-import { generatePrivateKey, keccak256, publicKeyFromPrivate } from '../../src/crypto/index.js';
+import { generatePrivateKey, keccak256, publicKeyFromPrivate, secp256k1 } from '../../src/crypto/index.js';
+import { concatBytes } from '../../src/util/bytes.js';
+import { rlpEncode } from '../../src/util/rlp.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import { isNodeFinderError } from '../../src/errors.js';
 import { PacketType, RESPONSE_TIMEOUT_MS } from '../../src/discv4/constants.js';
@@ -140,6 +142,40 @@ describe('NEIGHBORS entries are judged one by one (geth nodeFromRPC)', () => {
         expect(dropped(after) - dropped(before)).toBe(entries.length - expected.length);
       }
     }
+  });
+
+  it('entries that do not even decode are skipped and counted as malformed; the rest is kept', async () => {
+    const w = world();
+    const a = w.endpoint('44.1.1.1');
+    const peerKey = generatePrivateKey();
+    const peerPub = publicKeyFromPrivate(peerKey);
+    const peer: NodeRecord = { id: keccak256(peerPub), publicKey: peerPub, ip: '23.55.1.242', udpPort: 30303, tcpPort: 30303 };
+    const t = w.net.bind(peer.ip, 30303);
+    const inbox: ReturnType<typeof decodePacket>[] = [];
+    t.onMessage((d) => inbox.push(decodePacket(d)));
+    const exp = () => Math.floor(w.clock.now() / 1000) + 20;
+    const sign = (type: number, body: Uint8Array) => {
+      const typeAndData = concatBytes(Uint8Array.of(type), body);
+      const { signature, recovery } = secp256k1().sign(keccak256(typeAndData), peerKey);
+      const rest = concatBytes(signature, Uint8Array.of(recovery), typeAndData);
+      return concatBytes(keccak256(rest), rest);
+    };
+    const result = a.e.findNode(peer, TARGET);
+    await w.settle(LATENCY + 1);
+    const ping = inbox.find((p) => p.type === PacketType.Ping)!;
+    t.send(encodePacket(PacketType.Pong, { to: { ip: a.record.ip, udpPort: 30303, tcpPort: 0 }, pingHash: ping.hash, expiration: exp() }, peerKey).bytes, { address: a.record.ip, port: 30303 });
+    t.send(encodePacket(PacketType.Ping, { version: 4, from: { ip: peer.ip, udpPort: 30303, tcpPort: 30303 }, to: { ip: a.record.ip, udpPort: 30303, tcpPort: 0 }, expiration: exp() }, peerKey).bytes, { address: a.record.ip, port: 30303 });
+    await w.settle(3 * LATENCY);
+    const good = node('23.55.7.7');
+    const entries = [
+      [Uint8Array.of(23, 55, 7, 7), good.udpPort, good.tcpPort, good.publicKey],
+      [new Uint8Array(5), 30303, 30303, good.publicKey],
+      [Uint8Array.of(23, 55, 7, 8), 30303, 30303, new Uint8Array(65)],
+    ];
+    t.send(sign(PacketType.Neighbors, rlpEncode([entries as never, exp()])), { address: a.record.ip, port: 30303 });
+    await w.settle(RESPONSE_TIMEOUT_MS + 2 * LATENCY);
+    expect(await result).toEqual([good]);
+    expect(a.e.counters()).toMatchObject({ nodesLearned: 3, invalidNeighbors: 2, neighborsDropped: { malformed: 2 } });
   });
 
   it('LAN and loopback entries are fine from a loopback sender (a local testnet)', async () => {
