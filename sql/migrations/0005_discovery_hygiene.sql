@@ -5,7 +5,7 @@
 
 ALTER TABLE discovery_counters ADD COLUMN neighbors_dropped integer NOT NULL DEFAULT 0;
 ALTER TABLE discovery_counters ADD COLUMN findnode_rebonds integer NOT NULL DEFAULT 0;
-COMMENT ON COLUMN discovery_counters.neighbors_dropped IS 'NEIGHBORS entries dropped on receipt: UDP port <= 1024, an address geth''s CheckRelayAddr refuses for that sender (unspecified, special-purpose, loopback or LAN from a host that is not), an invalid key, or our own ID.';
+COMMENT ON COLUMN discovery_counters.neighbors_dropped IS 'NEIGHBORS entries dropped on receipt: UDP port <= 1024, an address geth''s CheckRelayAddr refuses for that sender (unspecified, special-purpose, loopback or LAN from a host that is not), an invalid key, our own ID, or an entry that did not decode.';
 COMMENT ON COLUMN discovery_counters.findnode_rebonds IS 'FINDNODE requests retried after a re-bond: unanswered while we relied on an older bond (the remote may have dropped our endpoint proof).';
 
 ALTER TABLE nodes ADD COLUMN findnode_rebonds integer NOT NULL DEFAULT 0;
