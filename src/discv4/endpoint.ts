@@ -21,7 +21,8 @@ import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import type { UdpAddress, UdpTransport } from '../net/transport.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { BondStore } from './bonds.js';
-import { checkRelayIp, checkRelayedEndpoint, type DropReason } from './relay.js';
+import { checkRelayedEndpoint, type DropReason } from './relay.js';
+import { checkRelayAddr } from '../enode/relay-ip.js';
 import {
   BOND_EXPIRATION_MS,
   BOND_WAIT_MS,
@@ -55,11 +56,6 @@ export interface Discv4EndpointOptions {
   closest?: (targetId: Uint8Array, count: number) => readonly NodeRecord[];
   /** Every valid packet from a node, and every entry of a solicited NEIGHBORS reply. */
   onNodeSeen?: (node: NodeRecord, source: NodeSeenSource, packetType: PacketTypeId) => void;
-  /**
-   * A FINDNODE went unanswered although we relied on an older bond, so we re-bonded and asked
-   * again: `answered` tells whether the retry got NEIGHBORS (the remote had forgotten our proof).
-   */
-  onRebond?: (node: NodeRecord, answered: boolean) => void;
   /** Per-request reply timeout (geth: 500 ms); for findNode, the wait after the last NEIGHBORS. */
   responseTimeoutMs?: number;
   /** How long findNode/requestEnr wait for the remote's PING after bonding (default 500 ms). */
@@ -67,6 +63,11 @@ export interface Discv4EndpointOptions {
   bondExpirationMs?: number;
   packetExpirationMs?: number;
   maxBondEntries?: number;
+  /**
+   * A FINDNODE went unanswered although we relied on an older bond, so we re-bonded and asked
+   * again: `answered` tells whether the retry got NEIGHBORS (the remote had forgotten our proof).
+   */
+  onRebond?: (node: NodeRecord, answered: boolean) => void;
 }
 
 export interface RequestOptions {
@@ -153,7 +154,6 @@ export class Discv4Endpoint {
   private readonly bonds: BondStore;
   private readonly closestFn: Discv4EndpointOptions['closest'];
   private readonly onNodeSeen: Discv4EndpointOptions['onNodeSeen'];
-  private readonly onRebond: Discv4EndpointOptions['onRebond'];
   private readonly advertisedIp: string;
   private readonly tcpPort: number;
   private enr: Enr;
@@ -162,6 +162,7 @@ export class Discv4Endpoint {
   /** bond key → callbacks waiting for that node's PING */
   private readonly pingWaiters = new Map<string, Set<() => void>>();
   private closed = false;
+  private readonly onRebond: Discv4EndpointOptions['onRebond'];
   private readonly stats: Discv4Counters = {
     pingsSent: 0,
     pongsReceived: 0,
@@ -196,10 +197,10 @@ export class Discv4Endpoint {
     this.responseTimeoutMs = options.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS;
     this.bondWaitMs = options.bondWaitMs ?? BOND_WAIT_MS;
     this.packetExpirationMs = options.packetExpirationMs ?? PACKET_EXPIRATION_MS;
+    this.onRebond = options.onRebond;
     this.bonds = new BondStore(options.bondExpirationMs ?? BOND_EXPIRATION_MS, options.maxBondEntries ?? MAX_BOND_ENTRIES);
     this.closestFn = options.closest;
     this.onNodeSeen = options.onNodeSeen;
-    this.onRebond = options.onRebond;
     const local = this.transport.localAddress;
     this.advertisedIp = normalizeIp(options.advertisedIp ?? local.address) ?? '';
     this.tcpPort = options.tcpPort ?? local.port;
@@ -600,7 +601,7 @@ export class Discv4Endpoint {
         }
         const closest = (this.closestFn?.(keccak256(p.data.target), BUCKET_SIZE) ?? []).slice(0, BUCKET_SIZE);
         // geth handleFindnode: relay only entries the requester may use (CheckRelayAddr).
-        const relayable = closest.filter((n) => checkRelayIp(from.address, n.ip) === undefined);
+        const relayable = closest.filter((n) => checkRelayAddr(from.address, n.ip) === undefined);
         this.stats.neighborsWithheld += closest.length - relayable.length;
         const packets = encodeNeighbors(relayable, this.expiration(), this.privateKey);
         for (const packet of packets) this.sendAnswer(() => packet, from);

@@ -12,7 +12,7 @@
  *     testnet the throttle only bites when `exemptLan` is off.
  */
 import type { Clock } from '../net/clock.js';
-import { isLanIp } from '../discv4/relay.js';
+import { isLanIp } from '../enode/relay-ip.js';
 import { normalizeIp } from '../enode/ip.js';
 import type { ClientKind } from './profiles.js';
 

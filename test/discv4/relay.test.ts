@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkRelayIp, checkRelayedEndpoint, isLanIp, isLoopbackIp, MIN_RELAYED_UDP_PORT } from '../../src/discv4/relay.js';
+import { checkRelayedEndpoint, MIN_RELAYED_UDP_PORT } from '../../src/discv4/relay.js';
+import { checkRelayAddr, isLanIp, isLoopbackIp } from '../../src/enode/relay-ip.js';
 import { ipFromBytes } from '../../src/enode/ip.js';
 import { BASE_SEED, Rng } from '../devp2p/fuzz-helpers.js';
 
@@ -33,7 +34,7 @@ describe('relay rules (geth netutil CheckRelayAddr, v4_udp.go nodeFromRPC)', () 
       [PUBLIC, 'fd00::1', 'lan'],
       [PUBLIC, 'fe80::1', 'lan'],
       [PUBLIC, '::ffff:192.168.0.1', 'lan'],
-      [PUBLIC, 'not-an-ip', 'invalid_ip'],
+      [PUBLIC, 'not-an-ip', 'invalid'],
       ['127.0.0.1', '127.0.2.19', undefined],
       ['::ffff:127.0.0.1', '127.0.2.19', undefined],
       ['127.0.0.1', '192.168.0.1', undefined], // loopback is a LAN
@@ -46,7 +47,7 @@ describe('relay rules (geth netutil CheckRelayAddr, v4_udp.go nodeFromRPC)', () 
       [PUBLIC, '2001:4860::8888', undefined], // outside 2001::/32 and 2001:10::/28
       [PUBLIC, '198.20.0.1', undefined], // just past 198.18/15
     ];
-    for (const [sender, addr, want] of cases) expect([sender, addr, checkRelayIp(sender, addr)]).toEqual([sender, addr, want]);
+    for (const [sender, addr, want] of cases) expect([sender, addr, checkRelayAddr(sender, addr)]).toEqual([sender, addr, want]);
   });
 
   it('drops UDP ports ≤ 1024 before looking at the address', () => {
@@ -63,18 +64,18 @@ describe('relay rules (geth netutil CheckRelayAddr, v4_udp.go nodeFromRPC)', () 
       const v6 = rng.bool();
       const addr = ipFromBytes(rng.bytes(v6 ? 16 : 4))!;
       const sender = rng.pick(['127.0.0.1', '10.0.0.1', PUBLIC, '::1', 'fe80::2', ipFromBytes(rng.bytes(4))!]);
-      const v = checkRelayIp(sender, addr);
+      const v = checkRelayAddr(sender, addr);
       // A verdict of undefined means: not LAN unless the sender is, not loopback unless the sender is.
       if (v === undefined) {
         if (isLanIp(addr)) expect(isLanIp(sender)).toBe(true);
         if (isLoopbackIp(addr)) expect(isLoopbackIp(sender)).toBe(true);
       }
       // The loopback sender may relay every valid, non-special address.
-      const fromLoopback = checkRelayIp('127.0.0.1', addr);
+      const fromLoopback = checkRelayAddr('127.0.0.1', addr);
       expect(fromLoopback === undefined || fromLoopback === 'special' || fromLoopback === 'unspecified').toBe(true);
       // The same address is never worse from a LAN sender than from a public one.
-      const fromPublic = checkRelayIp(PUBLIC, addr);
-      if (fromPublic === undefined) expect(checkRelayIp('10.0.0.1', addr)).toBeUndefined();
+      const fromPublic = checkRelayAddr(PUBLIC, addr);
+      if (fromPublic === undefined) expect(checkRelayAddr('10.0.0.1', addr)).toBeUndefined();
     }
   });
 });
