@@ -328,11 +328,11 @@ export class CrawlerInstance {
       // which falls back to unverified entries when it has no live one).
       closest: (target, n) => table.closest(target, n, 'live'),
       onNodeSeen: (node, source) => this.onNodeSeen(node, source),
+      ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
       onRebond: (node, answered) => {
         if (this.stopped) return;
         o.emit({ type: 'findnode_rebond', instance: this.idHex, nodeId: bytesToHex(node.id), answered, at: clock.now() });
       },
-      ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
     });
     this.endpoint = endpoint;
 

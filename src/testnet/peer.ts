@@ -37,9 +37,9 @@ import { P2P_MESSAGE_IDS, encodeDisconnect } from '../devp2p/messages.js';
 import { ETH_MESSAGE_IDS, decodeStatus, encodeStatus } from '../eth/status.js';
 import { decodeGetBlockHeaders, encodeBlockHeaders } from '../eth/headers.js';
 import { equalBytes } from '../util/bytes.js';
+import { GETH_INBOUND_THROTTLE, InboundThrottle, bondExpirationFor, type InboundThrottleOptions } from './policies.js';
 import { headerAt, statusFor } from './chain.js';
 import type { PeerProfile } from './profiles.js';
-import { GETH_INBOUND_THROTTLE, InboundThrottle, bondExpirationFor, type InboundThrottleOptions } from './policies.js';
 
 export interface PeerTimings {
   /**
@@ -140,14 +140,14 @@ export interface EmulatedPeerOptions {
   port: number;
   clock?: Clock;
   timings?: Partial<PeerTimings>;
-  /** Uniform [0, 1) for the table (revalidation picks, jitter). */
-  random?: () => number;
-  /** 64-byte random lookup targets. */
-  randomTarget?: () => Uint8Array;
   /** geth's inbound throttle, applied by "geth" peers (default GETH_INBOUND_THROTTLE: 30 s, LAN exempt). */
   inboundThrottle?: InboundThrottleOptions;
   /** Endpoint-proof lifetime; default by client (policies.ts bondExpirationFor). */
   bondExpirationMs?: number;
+  /** Uniform [0, 1) for the table (revalidation picks, jitter). */
+  random?: () => number;
+  /** 64-byte random lookup targets. */
+  randomTarget?: () => Uint8Array;
 }
 
 export class EmulatedPeer {

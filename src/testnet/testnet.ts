@@ -17,8 +17,8 @@ import { systemClock, type Clock } from '../net/clock.js';
 import { buildManifest, type Manifest } from './manifest.js';
 import { EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
 import { buildProfiles, type MixOptions } from './profiles.js';
-import type { InboundThrottleOptions } from './policies.js';
 import { NonLoopbackHostError, TestnetParameterError, checkInteger } from './errors.js';
+import type { InboundThrottleOptions } from './policies.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_BOOTNODES_PER_PEER = 3;
@@ -38,10 +38,10 @@ export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
   bootnodesPerPeer?: number;
   /** Peers start looking up within this window (default 10 ms per peer, at most 3 s). */
   startSpreadMs?: number;
-  timings?: Partial<PeerTimings>;
-  clock?: Clock;
   /** geth's inbound throttle for "geth" peers (default 30 s with LAN and loopback exempt, as geth). */
   inboundThrottle?: InboundThrottleOptions;
+  timings?: Partial<PeerTimings>;
+  clock?: Clock;
 }
 
 export interface TestnetStats {
