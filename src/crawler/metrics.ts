@@ -56,6 +56,14 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
       }
     });
   }
+  const neighborsDropped = r.counter('nodefinder_neighbors_dropped_total', 'NEIGHBORS entries dropped on receipt by reason (low_port, invalid, unspecified, special, loopback, lan, bad_key, self, malformed)');
+  if (live) {
+    neighborsDropped.collect(() => {
+      const sums = new Map<string, number>();
+      for (const c of live()) for (const [reason, n] of Object.entries(c?.neighborsDropped ?? {})) sums.set(reason, (sums.get(reason) ?? 0) + (n ?? 0));
+      for (const [reason, sum] of sums) neighborsDropped.set(Math.max(sum, neighborsDropped.get({ reason })), { reason });
+    });
+  }
   const sightings = r.counter('nodefinder_node_sightings_total', 'Node addresses recorded, by source');
   const enrs = r.counter('nodefinder_enrs_total', 'ENR records received');
   const handshake = r.histogram('nodefinder_dial_duration_ms', 'Connection attempt duration (connect to disconnect), ms', MS_BUCKETS);
