@@ -9,10 +9,10 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isNodeFinderError } from '../errors.js';
 import { DEFAULT_MIX, MAX_NODES } from '../testnet/profiles.js';
+import { GETH_INBOUND_THROTTLE_MS } from '../testnet/policies.js';
 import { manifestToJson } from '../testnet/manifest.js';
 import { DEFAULT_BOOTNODES_PER_PEER, DEFAULT_HOST, isLoopbackHost, startTestnet, type Testnet } from '../testnet/testnet.js';
 import { DEFAULT_PEER_TIMINGS } from '../testnet/peer.js';
-import { GETH_INBOUND_THROTTLE_MS } from '../testnet/policies.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
 
@@ -33,12 +33,12 @@ interface TestnetRawOptions {
   otherNetworkFraction: string;
   parityFraction: string;
   discoveryOnlyFraction: string;
+  throttleLoopback?: boolean;
   staleForkPeers?: string;
   bootnodesPerPeer: string;
   pingInterval: string;
   refreshInterval: string;
   progressInterval: string;
-  throttleLoopback?: boolean;
 }
 
 function parseFraction(text: string, option: string): number {
@@ -68,12 +68,12 @@ export function registerTestnet(program: Command): void {
     .option('--other-network-fraction <f>', 'share of peers on sepolia/holesky/hoodi/a private network', String(DEFAULT_MIX.otherNetworkFraction))
     .option('--parity-fraction <f>', "share of peers using Parity's pre-2.0 distance metric", String(DEFAULT_MIX.parityFraction))
     .option('--discovery-only-fraction <f>', 'share of peers that answer discovery but accept no TCP', String(DEFAULT_MIX.noTcpFraction))
+    .option('--throttle-loopback', "geth peers apply geth's 30 s per-IP inbound throttle to loopback too (geth exempts LAN and loopback)")
     .option('--stale-fork-peers <n>', 'old clients with a stale fork ID (default: 1 from 10 peers on)')
     .option('--bootnodes-per-peer <n>', 'peers each peer is bootstrapped with', String(DEFAULT_BOOTNODES_PER_PEER))
     .option('--ping-interval <time>', 'table revalidation interval per peer', `${DEFAULT_PEER_TIMINGS.pingIntervalMs / 1000}s`)
     .option('--refresh-interval <time>', 'refresh-lookup interval per peer', `${DEFAULT_PEER_TIMINGS.refreshIntervalMs / 60_000}m`)
     .option('--progress-interval <time>', 'how often to print progress', DEFAULT_PROGRESS_INTERVAL)
-    .option('--throttle-loopback', "geth peers apply geth's 30 s per-IP inbound throttle to loopback too (geth exempts LAN and loopback)")
     .action(async (raw: TestnetRawOptions) => {
       const nodes = parseIntOption(raw.nodes, '--nodes', 1, MAX_NODES);
       const port = parseIntOption(raw.port, '--port', 1, 65535);
