@@ -520,6 +520,7 @@ export const REPORTS_NOT_ON_DASHBOARDS: Readonly<Record<string, string>> = {
   'fork-ids': 'fork IDs with the verdict of the crawl: report forks and report snapshot',
   'fork-readiness': 'FORK_NEXT by client release, merged with ENR eth entries in TypeScript: report forks',
   'fork-enrs': 'ENR eth entries are decoded in TypeScript: report forks',
+  'findnode-rebonds': 'cumulative per node since the database began (no time window): run it with psql',
 };
 
 export type { PanelSpec };

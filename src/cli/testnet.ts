@@ -9,6 +9,7 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isNodeFinderError } from '../errors.js';
 import { DEFAULT_MIX, MAX_NODES } from '../testnet/profiles.js';
+import { GETH_INBOUND_THROTTLE_MS } from '../testnet/policies.js';
 import { manifestToJson } from '../testnet/manifest.js';
 import { DEFAULT_BOOTNODES_PER_PEER, DEFAULT_HOST, isLoopbackHost, startTestnet, type Testnet } from '../testnet/testnet.js';
 import { DEFAULT_PEER_TIMINGS } from '../testnet/peer.js';
@@ -33,6 +34,7 @@ interface TestnetRawOptions {
   otherNetworkFraction: string;
   parityFraction: string;
   discoveryOnlyFraction: string;
+  throttleLoopback?: boolean;
   staleForkPeers?: string;
   newerForkPeers?: string;
   bootnodesPerPeer: string;
@@ -69,6 +71,7 @@ export function registerTestnet(program: Command): void {
     .option('--other-network-fraction <f>', 'share of peers on sepolia/holesky/hoodi/a private network', String(DEFAULT_MIX.otherNetworkFraction))
     .option('--parity-fraction <f>', "share of peers using Parity's pre-2.0 distance metric", String(DEFAULT_MIX.parityFraction))
     .option('--discovery-only-fraction <f>', 'share of peers that answer discovery but accept no TCP', String(DEFAULT_MIX.noTcpFraction))
+    .option('--throttle-loopback', "geth peers apply geth's 30 s per-IP inbound throttle to loopback too (geth exempts LAN and loopback)")
     .option('--stale-fork-peers <n>', 'old clients with a stale fork ID (default: 1 from 10 peers on)')
     .option('--newer-fork-peers <n>', "geth peers that know one fork more than NodeFinder's schedule (default 0)")
     .option('--bootnodes-per-peer <n>', 'peers each peer is bootstrapped with', String(DEFAULT_BOOTNODES_PER_PEER))
@@ -101,6 +104,7 @@ export function registerTestnet(program: Command): void {
           pingIntervalMs: parseInterval(raw.pingInterval, '--ping-interval'),
           refreshIntervalMs: parseInterval(raw.refreshInterval, '--refresh-interval'),
         },
+        ...(raw.throttleLoopback ? { inboundThrottle: { throttleMs: GETH_INBOUND_THROTTLE_MS, exemptLan: false } } : {}),
       };
       const progressMs = parseInterval(raw.progressInterval, '--progress-interval');
       const dnsPort = raw.dnsPort === undefined ? undefined : parseIntOption(raw.dnsPort, '--dns-port', 0, 65535);

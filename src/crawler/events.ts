@@ -63,6 +63,23 @@ export interface DiscoveryCountersEvent {
   pingsReceived: number;
   findnodeReceived: number;
   tableSize: number; // gauge at the end of the minute
+  /** NEIGHBORS entries dropped by the port/relay/key rules (discv4/relay.ts); absent in old journals. */
+  neighborsDropped?: number;
+  /** FINDNODEs retried after a re-bond; absent in old journals. */
+  findnodeRebonds?: number;
+}
+
+/**
+ * A FINDNODE to this node went unanswered while we relied on an older bond; we re-bonded and asked
+ * again (discv4/endpoint.ts findNode). Per node, so reports can group it by the node's client.
+ */
+export interface FindnodeRebondEvent {
+  type: 'findnode_rebond';
+  instance: string;
+  nodeId: string;
+  /** The retry got NEIGHBORS: the node had dropped our endpoint proof (reth keeps it 1 h). */
+  answered: boolean;
+  at: number;
 }
 
 export interface HelloInfo {
@@ -149,4 +166,5 @@ export type CrawlerEvent =
   | DiscoveryCountersEvent
   | DialEvent
   | EnrEvent
-  | NodeExpiredEvent;
+  | NodeExpiredEvent
+  | FindnodeRebondEvent;

@@ -370,11 +370,17 @@ export class CrawlerInstance {
       tcpPort: o.port,
       ...(advertisedIp ? { advertisedIp } : {}),
       enr: localNode.enr,
-      closest: (target, n) => table.closest(target, n),
+      // Only entries that answered our PING: never relay hearsay (stricter than geth's preferLive,
+      // which falls back to unverified entries when it has no live one).
+      closest: (target, n) => table.closest(target, n, 'live'),
       onNodeSeen: (node, source) => this.onNodeSeen(node, source),
       onEndpointStatement: (from, to) => localNode.endpointStatement(from, to),
       onContact: (to) => localNode.contact(to),
       ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
+      onRebond: (node, answered) => {
+        if (this.stopped) return;
+        o.emit({ type: 'findnode_rebond', instance: this.idHex, nodeId: bytesToHex(node.id), answered, at: clock.now() });
+      },
     });
     this.endpoint = endpoint;
 
@@ -642,6 +648,8 @@ export class CrawlerInstance {
       pingsReceived: c.pingsReceived - p.pingsReceived,
       findnodeReceived: c.findnodeReceived - p.findnodeReceived,
       tableSize: this.table?.size ?? 0,
+      neighborsDropped: c.invalidNeighbors - p.invalidNeighbors,
+      findnodeRebonds: c.findnodeRebonds - p.findnodeRebonds,
     });
   }
 }

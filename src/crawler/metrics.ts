@@ -30,6 +30,8 @@ const LIVE_DISCOVERY_KINDS = {
   pongs_received: 'pongsReceived',
   pings_received: 'pingsReceived',
   findnode_received: 'findnodeReceived',
+  neighbors_dropped: 'invalidNeighbors',
+  findnode_rebonds: 'findnodeRebonds',
 } as const satisfies Record<string, keyof Discv4Counters>;
 
 const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
@@ -42,7 +44,7 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
   const errors = r.counter('nodefinder_dial_errors_total', 'Failed connection attempts by error kind');
   const disconnects = r.counter('nodefinder_disconnects_total', 'DISCONNECT messages by direction and reason');
   const live = gauges.discovery;
-  const discovery = r.counter('nodefinder_discovery_total', 'discv4 activity by kind (findnode_sent, neighbors_received, nodes_learned, pings_sent, pongs_received, pings_received, findnode_received, new_nodes)');
+  const discovery = r.counter('nodefinder_discovery_total', 'discv4 activity by kind (findnode_sent, neighbors_received, nodes_learned, pings_sent, pongs_received, pings_received, findnode_received, new_nodes, neighbors_dropped, findnode_rebonds)');
   if (live) {
     discovery.collect(() => {
       const all = live();
@@ -52,6 +54,14 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
         // Instances only count up; max() keeps the counter monotonic if one stopped and lost its endpoint.
         discovery.set(Math.max(sum, discovery.get({ kind })), { kind });
       }
+    });
+  }
+  const neighborsDropped = r.counter('nodefinder_neighbors_dropped_total', 'NEIGHBORS entries dropped on receipt by reason (low_port, invalid, unspecified, special, loopback, lan, bad_key, self, malformed)');
+  if (live) {
+    neighborsDropped.collect(() => {
+      const sums = new Map<string, number>();
+      for (const c of live()) for (const [reason, n] of Object.entries(c?.neighborsDropped ?? {})) sums.set(reason, (sums.get(reason) ?? 0) + (n ?? 0));
+      for (const [reason, sum] of sums) neighborsDropped.set(Math.max(sum, neighborsDropped.get({ reason })), { reason });
     });
   }
   const sightings = r.counter('nodefinder_node_sightings_total', 'Node addresses recorded, by source');
@@ -113,6 +123,8 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
         discovery.inc({ kind: 'pongs_received' }, e.pongsReceived);
         discovery.inc({ kind: 'pings_received' }, e.pingsReceived);
         discovery.inc({ kind: 'findnode_received' }, e.findnodeReceived);
+        discovery.inc({ kind: 'neighbors_dropped' }, e.neighborsDropped ?? 0);
+        discovery.inc({ kind: 'findnode_rebonds' }, e.findnodeRebonds ?? 0);
         break;
       case 'node_seen':
         sightings.inc({ source: e.source });

@@ -9,6 +9,11 @@ import { NoSharedCapabilityError, UnknownMessageError } from './errors.js';
 export interface Capability {
   name: string;
   version: number;
+  /**
+   * Set on a received capability whose name breaks the 1–8 printable ASCII rule (hello.ts
+   * capabilityNameText): `name` is then an escaped, bounded rendering and never negotiates.
+   */
+  irregular?: true;
 }
 
 /** A capability we offer: `length` is its number of message ids. */
@@ -75,6 +80,7 @@ export function negotiateCapabilities(
 ): NegotiatedCapability[] {
   const best = new Map<string, LocalCapability>();
   for (const r of remote) {
+    if (r.irregular) continue;
     const mine = local.find((l) => l.name === r.name && l.version === r.version);
     if (!mine) continue;
     const prev = best.get(mine.name);

@@ -25,8 +25,19 @@ export const HELLO_MAX_SIZE = 2 * 1024;
 /** A real HELLO lists a handful of capabilities; the 2 KiB limit alone would allow ~400. */
 export const MAX_HELLO_CAPABILITIES = 64;
 
-/** Capability names are short ASCII words ("eth", "snap", "istanbul"): at most 8 characters. */
+/**
+ * Capability names are short ASCII words ("eth", "snap", "istanbul"): at most 8 characters. We send
+ * only such names. Received ones are not held to it: geth decodes a name as any RLP string (p2p
+ * protocol.go Cap.Name, no length check) and reth as any UTF-8 string, so a longer or odd name is a
+ * quirk to record (Capability.irregular), not a reason to lose the HELLO.
+ */
 export const MAX_CAPABILITY_NAME_LENGTH = 8;
+
+/**
+ * Longest text recorded for an irregular name (escaped, then cut with "..."), so that "name/version"
+ * stays within the 64 characters the store keeps per capability.
+ */
+export const MAX_RECORDED_CAPABILITY_NAME = 40;
 
 /** rlpx.md: nodeKey is the 64-byte secp256k1 public key (without the 0x04 prefix). */
 export const NODE_KEY_LENGTH = 64;
@@ -65,6 +76,29 @@ export function isValidCapabilityName(name: string): boolean {
   return name.length >= 1 && name.length <= MAX_CAPABILITY_NAME_LENGTH && /^[\x21-\x7e]+$/.test(name);
 }
 
+/**
+ * The text of a received capability name: as is when valid; otherwise printable ASCII kept, every
+ * other byte (and the backslash) as \xNN, cut to MAX_RECORDED_CAPABILITY_NAME characters.
+ */
+export function capabilityNameText(bytes: Uint8Array): { name: string; irregular: boolean } {
+  const printable = (b: number) => b >= 0x21 && b <= 0x7e;
+  if (bytes.length >= 1 && bytes.length <= MAX_CAPABILITY_NAME_LENGTH && bytes.every(printable)) {
+    return { name: String.fromCharCode(...bytes), irregular: false };
+  }
+  let name = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const piece = printable(b) && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    // Keep room for "..." unless this is the last piece.
+    if (name.length + piece.length > MAX_RECORDED_CAPABILITY_NAME - (i === bytes.length - 1 ? 0 : 3)) {
+      name += '...';
+      break;
+    }
+    name += piece;
+  }
+  return { name, irregular: true };
+}
+
 /** Decode HELLO msg-data (no message id, already uncompressed: HELLO never is). */
 export function decodeHello(payload: Uint8Array): Hello {
   if (payload.length > HELLO_MAX_SIZE) throw new MessageTooLargeError('HELLO', payload.length, HELLO_MAX_SIZE);
@@ -93,10 +127,9 @@ function decodeCapabilities(item: RlpItem | undefined): Capability[] {
   return list.map((entry, i) => {
     // EIP-8: a capability entry may carry extra elements after [name, version].
     const pair = asList(entry, `HELLO capability ${i}`, 2);
-    const nameBytes = asBytes(pair[0], `HELLO capability ${i} name`, undefined, MAX_CAPABILITY_NAME_LENGTH);
-    const name = String.fromCharCode(...nameBytes);
-    if (!isValidCapabilityName(name)) throw new HelloError(`HELLO capability ${i}: invalid name`);
+    // Any length (HELLO_MAX_SIZE bounds it) and any bytes: see MAX_CAPABILITY_NAME_LENGTH.
+    const { name, irregular } = capabilityNameText(asBytes(pair[0], `HELLO capability ${i} name`));
     const version = asSafeNumber(pair[1], `HELLO capability ${i} version`);
-    return { name, version };
+    return irregular ? { name, version, irregular } : { name, version };
   });
 }

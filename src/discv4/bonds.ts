@@ -11,6 +11,8 @@ export interface BondEntry {
   pongReceivedAt: number;
   /** last TCP port learned for this endpoint (PING `from`, or the record we sent to), 0 if unknown */
   tcpPort: number;
+  /** PINGs received from this id+ip (tells a fresh PING from an old one at the same clock time) */
+  pings: number;
 }
 
 export class BondStore {
@@ -48,6 +50,7 @@ export class BondStore {
   pingReceived(key: string, now: number, tcpPort?: number): void {
     this.update(key, (e) => {
       e.pingReceivedAt = now;
+      e.pings++;
       if (tcpPort) e.tcpPort = tcpPort;
     });
   }
@@ -63,7 +66,7 @@ export class BondStore {
   }
 
   private update(key: string, fn: (e: BondEntry) => void): void {
-    const e = this.entries.get(key) ?? { pingReceivedAt: 0, pongReceivedAt: 0, tcpPort: 0 };
+    const e = this.entries.get(key) ?? { pingReceivedAt: 0, pongReceivedAt: 0, tcpPort: 0, pings: 0 };
     this.entries.delete(key); // re-insert: Map order becomes least-recently-updated first
     fn(e);
     this.entries.set(key, e);

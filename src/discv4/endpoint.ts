@@ -21,6 +21,8 @@ import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import type { UdpAddress, UdpTransport } from '../net/transport.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { BondStore } from './bonds.js';
+import { checkRelayedEndpoint, type DropReason } from './relay.js';
+import { checkRelayAddr } from '../enode/relay-ip.js';
 import {
   BOND_EXPIRATION_MS,
   BOND_WAIT_MS,
@@ -65,6 +67,11 @@ export interface Discv4EndpointOptions {
   bondExpirationMs?: number;
   packetExpirationMs?: number;
   maxBondEntries?: number;
+  /**
+   * A FINDNODE went unanswered although we relied on an older bond, so we re-bonded and asked
+   * again: `answered` tells whether the retry got NEIGHBORS (the remote had forgotten our proof).
+   */
+  onRebond?: (node: NodeRecord, answered: boolean) => void;
 }
 
 export interface RequestOptions {
@@ -91,8 +98,16 @@ export interface Discv4Counters {
   neighborsReceived: number;
   /** Entries in solicited NEIGHBORS, with repeats, before validity filtering */
   nodesLearned: number;
-  /** Entries skipped: key not on the curve, port 0, unspecified IP, or our own id */
+  /** Entries skipped (the sum of neighborsDropped) */
   invalidNeighbors: number;
+  /** Entries skipped by reason: geth's port and relay rules (relay.ts), bad keys, our own id */
+  neighborsDropped: Partial<Record<DropReason, number>>;
+  /** Entries of our table not sent to a FINDNODE requester that may not use them (geth handleFindnode) */
+  neighborsWithheld: number;
+  /** FINDNODEs retried after a re-bond (no answer while relying on an older bond) */
+  findnodeRebonds: number;
+  /** ... of which the retry was answered */
+  findnodeRebondsAnswered: number;
   enrRequestsSent: number;
   enrRequestsReceived: number;
   enrResponsesReceived: number;
@@ -152,6 +167,7 @@ export class Discv4Endpoint {
   /** bond key → callbacks waiting for that node's PING */
   private readonly pingWaiters = new Map<string, Set<() => void>>();
   private closed = false;
+  private readonly onRebond: Discv4EndpointOptions['onRebond'];
   private readonly stats: Discv4Counters = {
     pingsSent: 0,
     pongsReceived: 0,
@@ -161,6 +177,10 @@ export class Discv4Endpoint {
     neighborsReceived: 0,
     nodesLearned: 0,
     invalidNeighbors: 0,
+    neighborsDropped: {},
+    neighborsWithheld: 0,
+    findnodeRebonds: 0,
+    findnodeRebondsAnswered: 0,
     enrRequestsSent: 0,
     enrRequestsReceived: 0,
     enrResponsesReceived: 0,
@@ -182,6 +202,7 @@ export class Discv4Endpoint {
     this.responseTimeoutMs = options.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS;
     this.bondWaitMs = options.bondWaitMs ?? BOND_WAIT_MS;
     this.packetExpirationMs = options.packetExpirationMs ?? PACKET_EXPIRATION_MS;
+    this.onRebond = options.onRebond;
     this.bonds = new BondStore(options.bondExpirationMs ?? BOND_EXPIRATION_MS, options.maxBondEntries ?? MAX_BOND_ENTRIES);
     this.closestFn = options.closest;
     this.onNodeSeen = options.onNodeSeen;
@@ -218,7 +239,7 @@ export class Discv4Endpoint {
 
   /** A snapshot of the cumulative counters (subtract two snapshots for per-minute deltas). */
   counters(): Discv4Counters {
-    return { ...this.stats, decodeErrors: { ...this.stats.decodeErrors } };
+    return { ...this.stats, decodeErrors: { ...this.stats.decodeErrors }, neighborsDropped: { ...this.stats.neighborsDropped } };
   }
 
   /** Number of outstanding requests (tests assert nothing leaks). */
@@ -270,10 +291,36 @@ export class Discv4Endpoint {
    * FINDNODE → the nodes of the NEIGHBORS datagrams that follow, until k (16) arrived or no
    * further datagram came within the timeout. Resolves with what arrived if at least one
    * datagram did; rejects `timeout` if none. Bonds first when needed (see module comment).
+   *
+   * When no NEIGHBORS came although we skipped bonding on the strength of an older PING from the
+   * remote, it may have dropped our endpoint proof sooner than we dropped its (reth answers only
+   * within 1 h of our last PONG, crates/net/discv4 bond_expiration; geth 24 h, v4_udp.go
+   * bondExpiration): re-bond (PING, wait for its PING) and ask once more. geth re-bonds too, in
+   * ensureBond, once a node failed FINDNODE more than maxFindnodeFailures times in a row.
    */
   async findNode(node: NodeRecord, target: Uint8Array, options: RequestOptions = {}): Promise<NodeRecord[]> {
     if (target.length !== 64) throw new BadPacketError('findNode: target must be a 64-byte public key');
-    await this.ensureBond(node, options);
+    const bonded = await this.ensureBond(node, options);
+    try {
+      return await this.sendFindNode(node, target, options);
+    } catch (err) {
+      if (bonded || !(err instanceof RequestTimeoutError)) throw err;
+    }
+    this.stats.findnodeRebonds++;
+    let nodes: NodeRecord[];
+    try {
+      await this.rebond(node, options);
+      nodes = await this.sendFindNode(node, target, options);
+    } catch (err) {
+      if (!(err instanceof RequestAbortedError)) this.reportRebond(node, false);
+      throw err;
+    }
+    this.stats.findnodeRebondsAnswered++;
+    this.reportRebond(node, true);
+    return nodes;
+  }
+
+  private async sendFindNode(node: NodeRecord, target: Uint8Array, options: RequestOptions): Promise<NodeRecord[]> {
     let packet: EncodedPacket;
     try {
       packet = encodePacket(PacketType.FindNode, { target, expiration: this.expiration() }, this.privateKey);
@@ -292,9 +339,10 @@ export class Discv4Endpoint {
       (p, self) => {
         if (p.type !== PacketType.Neighbors) return false;
         replies++;
-        received += p.data.nodes.length;
-        nodes.push(...this.acceptNeighbors(p.data.nodes));
-        if (p.data.nodes.length === 0 || received >= BUCKET_SIZE) this.settle(self, () => self.resolve(nodes));
+        const malformed = p.data.malformed ?? 0;
+        received += p.data.nodes.length + malformed;
+        nodes.push(...this.acceptNeighbors(p.data.nodes, self.ip, malformed));
+        if (p.data.nodes.length + malformed === 0 || received >= BUCKET_SIZE) this.settle(self, () => self.resolve(nodes));
         else this.armTimer(self, options.timeoutMs ?? this.responseTimeoutMs); // wait for the next datagram
         return true;
       },
@@ -426,14 +474,33 @@ export class Discv4Endpoint {
   /**
    * Make sure the remote holds an endpoint proof of us before we ask it anything: without a PING
    * from it within 12 h, ping it (errors propagate: a node that does not answer PING will not
-   * answer FINDNODE either), then give it up to bondWaitMs to ping us back.
+   * answer FINDNODE either), then give it up to bondWaitMs to ping us back. True if it pinged.
    */
-  private async ensureBond(node: NodeRecord, options: RequestOptions): Promise<void> {
+  private async ensureBond(node: NodeRecord, options: RequestOptions): Promise<boolean> {
     const key = this.bondKey(node.id, node.ip);
-    if (this.bonds.hasPingFrom(key, this.clock.now())) return;
+    if (this.bonds.hasPingFrom(key, this.clock.now())) return false;
     await this.ping(node, options);
-    if (this.bonds.hasPingFrom(key, this.clock.now())) return;
+    if (this.bonds.hasPingFrom(key, this.clock.now())) return true;
     await this.waitForPing(key, this.bondWaitMs, options.signal);
+    return true;
+  }
+
+  /** Bond again although we hold a PING from the remote: ping it, wait for a PING newer than ours. */
+  private async rebond(node: NodeRecord, options: RequestOptions): Promise<void> {
+    const key = this.bondKey(node.id, node.ip);
+    const before = this.bonds.get(key)?.pings ?? 0;
+    await this.ping(node, options);
+    if ((this.bonds.get(key)?.pings ?? 0) !== before) return;
+    await this.waitForPing(key, this.bondWaitMs, options.signal);
+  }
+
+  private reportRebond(node: NodeRecord, answered: boolean): void {
+    if (!this.onRebond) return;
+    try {
+      this.onRebond(node, answered);
+    } catch (err) {
+      this.countDecodeError(new NodeFinderError('internal', `onRebond hook threw: ${String(err)}`, { cause: err }));
+    }
   }
 
   private waitForPing(key: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -545,8 +612,11 @@ export class Discv4Endpoint {
           this.stats.unbondedRequests++;
           return;
         }
-        const closest = this.closestFn?.(keccak256(p.data.target), BUCKET_SIZE) ?? [];
-        const packets = encodeNeighbors(closest.slice(0, BUCKET_SIZE), this.expiration(), this.privateKey);
+        const closest = (this.closestFn?.(keccak256(p.data.target), BUCKET_SIZE) ?? []).slice(0, BUCKET_SIZE);
+        // geth handleFindnode: relay only entries the requester may use (CheckRelayAddr).
+        const relayable = closest.filter((n) => checkRelayAddr(from.address, n.ip) === undefined);
+        this.stats.neighborsWithheld += closest.length - relayable.length;
+        const packets = encodeNeighbors(relayable, this.expiration(), this.privateKey);
         for (const packet of packets) this.sendAnswer(() => packet, from);
         return;
       }
@@ -581,14 +651,25 @@ export class Discv4Endpoint {
     }
   }
 
-  /** Validate the entries of a solicited NEIGHBORS datagram, report them, return the usable ones. */
-  private acceptNeighbors(nodes: readonly NodeRecord[]): NodeRecord[] {
+  /**
+   * Validate the entries of a solicited NEIGHBORS datagram from `sender` (an IP), report them,
+   * return the usable ones. Each entry is judged on its own, as geth's nodeFromRPC does: one bad
+   * entry costs only itself.
+   */
+  private acceptNeighbors(nodes: readonly NodeRecord[], sender: string, malformed: number): NodeRecord[] {
     this.stats.neighborsReceived++;
-    this.stats.nodesLearned += nodes.length;
+    this.stats.nodesLearned += nodes.length + malformed;
+    if (malformed > 0) {
+      this.stats.invalidNeighbors += malformed;
+      this.stats.neighborsDropped.malformed = (this.stats.neighborsDropped.malformed ?? 0) + malformed;
+    }
     const out: NodeRecord[] = [];
     for (const n of nodes) {
-      if (n.udpPort === 0 || isUnspecifiedIp(n.ip) || equalBytes(n.id, this.nodeId) || !isValidPublicKey(n.publicKey)) {
+      const reason: DropReason | undefined =
+        checkRelayedEndpoint(sender, n) ?? (equalBytes(n.id, this.nodeId) ? 'self' : !isValidPublicKey(n.publicKey) ? 'bad_key' : undefined);
+      if (reason) {
         this.stats.invalidNeighbors++;
+        this.stats.neighborsDropped[reason] = (this.stats.neighborsDropped[reason] ?? 0) + 1;
         continue;
       }
       out.push(n);

@@ -70,6 +70,12 @@ export interface FindNodeData {
 export interface NeighborsData {
   nodes: NodeRecord[];
   expiration: number;
+  /**
+   * Entries that did not decode (IP not 4 or 16 bytes, port wider than 2 bytes, key not 64 bytes,
+   * not a list): skipped one by one, so one bad entry costs only itself (geth drops an entry with
+   * an invalid IP in nodeFromRPC). Set by the decoder; the encoder ignores it.
+   */
+  malformed?: number;
 }
 
 export interface EnrRequestData {
@@ -214,7 +220,17 @@ function decodeData(type: PacketTypeId, item: RlpItem): PacketDataMap[PacketType
     case PacketType.Neighbors: {
       const f = list(item, 'neighbors', 2);
       // The datagram size cap bounds the entry count (≈ 20 at MAX_RECEIVE_SIZE).
-      return { nodes: list(f[0], 'neighbors nodes', 0).map(decodeNode), expiration: expiration(f[1]) };
+      const nodes: NodeRecord[] = [];
+      let malformed = 0;
+      for (const entry of list(f[0], 'neighbors nodes', 0)) {
+        try {
+          nodes.push(decodeNode(entry));
+        } catch (err) {
+          if (!(err instanceof BadPacketError)) throw err;
+          malformed++;
+        }
+      }
+      return malformed > 0 ? { nodes, expiration: expiration(f[1]), malformed } : { nodes, expiration: expiration(f[1]) };
     }
     case PacketType.EnrRequest: {
       const f = list(item, 'enrrequest', 1);

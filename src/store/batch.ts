@@ -210,6 +210,7 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
   const enrs = new Map<string, { node: string; seq: bigint; raw: string; first: number; last: number; inst: string }>();
   const expired = new Map<string, number>();
   const leases = new Map<string, number>();
+  const rebonds = new Map<string, { n: number; answered: number; last: number }>();
 
   const touchNode = (id: string, pk: string | null, at: number, alive: boolean) => {
     const n = nodes.get(id);
@@ -268,6 +269,8 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
           c.pingsReceived += ev.pingsReceived;
           c.findnodeReceived += ev.findnodeReceived;
           c.tableSize = Math.max(c.tableSize, ev.tableSize);
+          c.neighborsDropped = (c.neighborsDropped ?? 0) + (ev.neighborsDropped ?? 0);
+          c.findnodeRebonds = (c.findnodeRebonds ?? 0) + (ev.findnodeRebonds ?? 0);
         }
         const t = total(ev.instance, ev.minute);
         t[0]! += ev.findnodeSent;
@@ -318,6 +321,18 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
       case 'node_expired':
         expired.set(ev.nodeId, Math.max(expired.get(ev.nodeId) ?? 0, ev.at));
         break;
+      case 'findnode_rebond': {
+        // The node row must exist for the UPDATE below; an answered retry is a sign of life.
+        touchNode(ev.nodeId, null, ev.at, ev.answered);
+        const r = rebonds.get(ev.nodeId);
+        if (!r) rebonds.set(ev.nodeId, { n: 1, answered: ev.answered ? 1 : 0, last: ev.at });
+        else {
+          r.n++;
+          if (ev.answered) r.answered++;
+          r.last = Math.max(r.last, ev.at);
+        }
+        break;
+      }
     }
   }
 
@@ -400,6 +415,20 @@ ON CONFLICT (id) DO UPDATE SET public_key = COALESCE(n.public_key, excluded.publ
     }
   }
 
+  if (rebonds.size) {
+    const keys = [...rebonds.keys()].sort();
+    const rows = keys.map((k) => rebonds.get(k)!);
+    out.push({
+      table: 'nodes',
+      sql: `UPDATE nodes n SET findnode_rebonds = n.findnode_rebonds + u.c,
+  findnode_rebonds_answered = n.findnode_rebonds_answered + u.a,
+  last_findnode_rebond_at = GREATEST(n.last_findnode_rebond_at, ${ts('u.l')})
+FROM unnest($1::text[], $2::int4[], $3::int4[], $4::int8[]) AS u(id, c, a, l)
+WHERE n.id = ${bytes('u.id')}`,
+      params: [keys, rows.map((r) => r.n), rows.map((r) => r.answered), rows.map((r) => r.last)],
+    });
+  }
+
   if (addresses.size) {
     const rows = sortedRows(addresses, (a) => `${a.ip}|${a.udp}|${a.tcp}`);
     out.push({
@@ -436,9 +465,9 @@ ON CONFLICT (day, instance_id, node_id) DO UPDATE SET
     const rows = [...counters.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
     out.push({
       table: 'discovery_counters',
-      sql: `INSERT INTO discovery_counters AS c (minute, instance_id, findnode_sent, neighbors_received, nodes_learned, new_nodes, pings_sent, pongs_received, pings_received, findnode_received, table_size)
-SELECT ${ts('m')}, ${bytes('i')}, a, b, c, d, e, f, g, h, t
-FROM unnest($1::int8[], $2::text[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[]) AS u(m, i, a, b, c, d, e, f, g, h, t)
+      sql: `INSERT INTO discovery_counters AS c (minute, instance_id, findnode_sent, neighbors_received, nodes_learned, new_nodes, pings_sent, pongs_received, pings_received, findnode_received, table_size, neighbors_dropped, findnode_rebonds)
+SELECT ${ts('m')}, ${bytes('i')}, a, b, c, d, e, f, g, h, t, nd, fr
+FROM unnest($1::int8[], $2::text[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::int4[]) AS u(m, i, a, b, c, d, e, f, g, h, t, nd, fr)
 ON CONFLICT (instance_id, minute) DO UPDATE SET
   findnode_sent = c.findnode_sent + excluded.findnode_sent,
   neighbors_received = c.neighbors_received + excluded.neighbors_received,
@@ -448,7 +477,9 @@ ON CONFLICT (instance_id, minute) DO UPDATE SET
   pongs_received = c.pongs_received + excluded.pongs_received,
   pings_received = c.pings_received + excluded.pings_received,
   findnode_received = c.findnode_received + excluded.findnode_received,
-  table_size = GREATEST(c.table_size, excluded.table_size)`,
+  table_size = GREATEST(c.table_size, excluded.table_size),
+  neighbors_dropped = c.neighbors_dropped + excluded.neighbors_dropped,
+  findnode_rebonds = c.findnode_rebonds + excluded.findnode_rebonds`,
       params: [
         rows.map((r) => r.minute),
         rows.map((r) => r.instance),
@@ -461,6 +492,8 @@ ON CONFLICT (instance_id, minute) DO UPDATE SET
         rows.map((r) => r.pingsReceived),
         rows.map((r) => r.findnodeReceived),
         rows.map((r) => r.tableSize),
+        rows.map((r) => r.neighborsDropped ?? 0),
+        rows.map((r) => r.findnodeRebonds ?? 0),
       ],
     });
   }

@@ -253,6 +253,8 @@ export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
         pingsReceived: int32(ev, ev.pingsReceived, 'pingsReceived'),
         findnodeReceived: int32(ev, ev.findnodeReceived, 'findnodeReceived'),
         tableSize: int32(ev, ev.tableSize, 'tableSize'),
+        neighborsDropped: ev.neighborsDropped === undefined ? 0 : int32(ev, ev.neighborsDropped, 'neighborsDropped'),
+        findnodeRebonds: ev.findnodeRebonds === undefined ? 0 : int32(ev, ev.findnodeRebonds, 'findnodeRebonds'),
       };
     case 'dial':
       return checkDial(ev);
@@ -270,6 +272,15 @@ export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
     }
     case 'node_expired':
       return { type: ev.type, nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'), at: time(ev, ev.at, 'at') };
+    case 'findnode_rebond':
+      if (typeof ev.answered !== 'boolean') fail(ev, 'answered is not a boolean');
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'),
+        answered: ev.answered,
+        at: time(ev, ev.at, 'at'),
+      };
     default:
       throw new InvalidEventError(`unknown event type ${show((ev as { type?: unknown }).type)}`);
   }

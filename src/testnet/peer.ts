@@ -12,7 +12,10 @@
  *   - a "geth" peer checks our STATUS as geth does (network id, genesis, EIP-2124 fork filter over the
  *     schedule it knows) and leaves with subprotocol_error on a mismatch;
  *   - otherwise it never disconnects first, except a peer silent for idleTimeoutMs, a protocol breach,
- *     or shutdown.
+ *     or shutdown;
+ *   - client policies (policies.ts): a "reth" peer answers FINDNODE only within 1 h of our PONG, a
+ *     "geth" peer closes a second inbound connection from one IP within 30 s (loopback exempt unless
+ *     the throttle options say otherwise).
  *
  * Intervals are options with lazy defaults (30 s revalidation, 10 min refresh) so hundreds of peers
  * idle cheaply in one process.
@@ -38,6 +41,7 @@ import { ETH_MESSAGE_IDS, decodeStatus, encodeStatus, type Status } from '../eth
 import { createForkFilter, type ForkFilter } from '../eth/fork-id.js';
 import { decodeGetBlockHeaders, encodeBlockHeaders } from '../eth/headers.js';
 import { equalBytes } from '../util/bytes.js';
+import { GETH_INBOUND_THROTTLE, InboundThrottle, bondExpirationFor, type InboundThrottleOptions } from './policies.js';
 import { headerAt, statusFor } from './chain.js';
 import type { PeerProfile } from './profiles.js';
 import { GethDialer, dialsLikeGeth116, type GethDialerOptions, type GethDialerStats } from './geth-dialer.js';
@@ -117,6 +121,8 @@ export function ownRecord(profile: PeerProfile, ip: string, udp: number, tcp: nu
 export interface InboundStats {
   /** TCP connections accepted. */
   accepted: number;
+  /** Closed at once: the same IP connected within the inbound throttle window ("geth" peers). */
+  throttled: number;
   /** Dropped before the handshake: too many handshakes in progress. */
   dropped: number;
   handshakeFailed: number;
@@ -141,6 +147,10 @@ export interface EmulatedPeerOptions {
   port: number;
   clock?: Clock;
   timings?: Partial<PeerTimings>;
+  /** geth's inbound throttle, applied by "geth" peers (default GETH_INBOUND_THROTTLE: 30 s, LAN exempt). */
+  inboundThrottle?: InboundThrottleOptions;
+  /** Endpoint-proof lifetime; default by client (policies.ts bondExpirationFor). */
+  bondExpirationMs?: number;
   /** Uniform [0, 1) for the table (revalidation picks, jitter). */
   random?: () => number;
   /** 64-byte random lookup targets. */
@@ -174,8 +184,10 @@ export class EmulatedPeer {
   private readonly leaving = new Set<RlpxSession>();
   private pendingHandshakes = 0;
   private closed = false;
+  private readonly throttle: InboundThrottle | undefined;
   private readonly stats: InboundStats = {
     accepted: 0,
+    throttled: 0,
     dropped: 0,
     handshakeFailed: 0,
     tooManyPeers: 0,
@@ -198,6 +210,8 @@ export class EmulatedPeer {
     this.listener = listener;
     this.randomTarget = options.randomTarget;
     this.localCaps = localCapabilities(this.profile.capabilities);
+    if (this.profile.client === 'geth') this.throttle = new InboundThrottle(this.clock, options.inboundThrottle ?? GETH_INBOUND_THROTTLE);
+    const bondExpirationMs = options.bondExpirationMs ?? bondExpirationFor(this.profile.client);
     // A discovery-only node still announces its TCP port, as real ones do (nothing listens there).
     this.tcpPort = listener?.port ?? transport.localAddress.port;
     const table = new Table({
@@ -217,6 +231,7 @@ export class EmulatedPeer {
       enr: ownRecord(this.profile, transport.localAddress.address, transport.localAddress.port, this.tcpPort),
       responseTimeoutMs: this.timings.responseTimeoutMs,
       bondWaitMs: this.timings.responseTimeoutMs,
+      ...(bondExpirationMs !== undefined ? { bondExpirationMs } : {}),
       // geth answers FINDNODE from live entries when it has any (findnodeByID preferLive).
       closest: (target, count) => table.closest(target, count, 'prefer-live'),
       onNodeSeen: (node, source, type) => {
@@ -350,6 +365,12 @@ export class EmulatedPeer {
   // ---------------------------------------------------------------- RLPx server
 
   private onConnection(stream: ByteStream): void {
+    if (!this.closed && this.throttle && !this.throttle.admit(stream.remoteAddress)) {
+      // geth checkInboundConn: "too many attempts", the socket is closed before the handshake.
+      this.stats.throttled++;
+      stream.destroy();
+      return;
+    }
     if (this.closed || this.pendingHandshakes >= MAX_PENDING_HANDSHAKES) {
       this.stats.dropped++;
       stream.destroy();

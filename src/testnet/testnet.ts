@@ -20,6 +20,7 @@ import type { GethDialerStats } from './geth-dialer.js';
 import { bytesToHex } from '../util/bytes.js';
 import { buildProfiles, type MixOptions } from './profiles.js';
 import { NonLoopbackHostError, TestnetParameterError, checkInteger } from './errors.js';
+import type { InboundThrottleOptions } from './policies.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_BOOTNODES_PER_PEER = 3;
@@ -39,6 +40,8 @@ export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
   bootnodesPerPeer?: number;
   /** Peers start looking up within this window (default 10 ms per peer, at most 3 s). */
   startSpreadMs?: number;
+  /** geth's inbound throttle for "geth" peers (default 30 s with LAN and loopback exempt, as geth). */
+  inboundThrottle?: InboundThrottleOptions;
   timings?: Partial<PeerTimings>;
   clock?: Clock;
   /**
@@ -128,6 +131,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
             port: basePort > 0 ? basePort + profile.index : 0,
             clock,
             timings: options.timings,
+            ...(options.inboundThrottle ? { inboundThrottle: options.inboundThrottle } : {}),
             random: () => prng.nextFloat(),
             randomTarget: () => prng.fillBytes(new Uint8Array(64)),
             gethDials,
@@ -180,6 +184,7 @@ function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): Tes
   const discv4 = { pingsReceived: 0, findnodeReceived: 0, pingsSent: 0, findnodeSent: 0 };
   const inbound: InboundStats = {
     accepted: 0,
+    throttled: 0,
     dropped: 0,
     handshakeFailed: 0,
     tooManyPeers: 0,

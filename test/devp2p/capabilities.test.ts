@@ -85,6 +85,14 @@ describe('negotiation (rlpx.md "Message ID-based Multiplexing")', () => {
     ]);
   });
 
+  it('an irregular (recorded, escaped) name never negotiates, even if its text matches ours', () => {
+    const n = negotiateCapabilities(local, [
+      { name: 'eth', version: 68, irregular: true },
+      { name: 'snap', version: 1 },
+    ]);
+    expect(n.map((c) => c.name)).toEqual(['snap']);
+  });
+
   it('no common version: empty result and NoSharedCapabilityError from requireSharedEth', () => {
     const n = negotiateCapabilities(local, [
       { name: 'eth', version: 65 },

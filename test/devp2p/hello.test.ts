@@ -3,6 +3,9 @@ import { HelloError, MessageTooLargeError } from '../../src/devp2p/errors.js';
 import {
   HELLO_MAX_SIZE,
   MAX_HELLO_CAPABILITIES,
+  MAX_RECORDED_CAPABILITY_NAME,
+  capabilityNameText,
+  isValidCapabilityName,
   P2P_VERSION,
   decodeHello,
   encodeHello,
@@ -110,10 +113,7 @@ describe('HELLO limits and malformed input', () => {
 
   const cases: [string, Uint8Array][] = [
     ['too many capabilities', base({ caps: Array.from({ length: MAX_HELLO_CAPABILITIES + 1 }, () => ['eth', 1]) })],
-    ['capability name longer than 8', base({ caps: [['ethereum1', 1]] })],
-    ['empty capability name', base({ caps: [['', 1]] })],
-    ['non-ASCII capability name', base({ caps: [[Uint8Array.from([0xc3, 0xa9]), 1]] })],
-    ['capability name with a space', base({ caps: [['e h', 1]] })],
+    ['capability name a list', base({ caps: [[['eth'], 1]] })],
     ['capability entry not a list', base({ caps: ['eth'] })],
     ['capability version a list', base({ caps: [['eth', []]] })],
     ['capabilities not a list', base({ caps: 'eth' })],
@@ -131,6 +131,32 @@ describe('HELLO limits and malformed input', () => {
     });
   }
 
+  it('records odd capability names instead of losing the HELLO (geth: any string; reth: any UTF-8)', () => {
+    const odd = base({
+      caps: [
+        ['eth', 68],
+        ['ethereum1', 1],
+        ['', 2],
+        [Uint8Array.from([0xc3, 0xa9]), 3],
+        ['e h', 4],
+        ['a\\b\x00', 5],
+        ['x'.repeat(300), 6],
+        ['snap', 1],
+      ],
+    });
+    const h = decodeHello(odd);
+    expect(h.capabilities).toEqual([
+      { name: 'eth', version: 68 },
+      { name: 'ethereum1', version: 1, irregular: true },
+      { name: '', version: 2, irregular: true },
+      { name: '\\xc3\\xa9', version: 3, irregular: true },
+      { name: 'e\\x20h', version: 4, irregular: true },
+      { name: 'a\\x5cb\\x00', version: 5, irregular: true },
+      { name: `${'x'.repeat(MAX_RECORDED_CAPABILITY_NAME - 3)}...`, version: 6, irregular: true },
+      { name: 'snap', version: 1 },
+    ]);
+  });
+
   it('tolerates bytes after the list', () => {
     const withTail = Uint8Array.from([...base(), 0, 0, 0]);
     expect(decodeHello(withTail).listenPort).toBe(30303);
@@ -141,6 +167,26 @@ describe('HELLO limits and malformed input', () => {
     expect(() => encodeHello({ ...h, nodeKey: new Uint8Array(10) })).toThrow(RangeError);
     expect(() => encodeHello({ ...h, capabilities: [{ name: 'toolongname', version: 1 }] })).toThrow(RangeError);
     expect(() => encodeHello({ ...h, clientId: 'x'.repeat(3000) })).toThrow(RangeError);
+  });
+});
+
+describe('capability name text (property)', () => {
+  it('never throws, stays bounded, flags exactly the names that break the 1–8 printable ASCII rule', () => {
+    const rng = new Rng(BASE_SEED + 12);
+    for (let i = 0; i < 5_000 * FUZZ_SCALE; i++) {
+      const len = rng.pick([0, 1, 3, 8, 9, 20, 39, 40, 41, 200]);
+      const bytes = rng.bool() ? rng.bytes(len) : Uint8Array.from({ length: len }, () => 0x21 + rng.int(94));
+      const { name, irregular } = capabilityNameText(bytes);
+      expect(name.length).toBeLessThanOrEqual(MAX_RECORDED_CAPABILITY_NAME);
+      const text = String.fromCharCode(...bytes);
+      expect(irregular).toBe(!isValidCapabilityName(text));
+      if (!irregular) expect(name).toBe(text);
+      else if (bytes.length > 0 && name.endsWith('...') === false) {
+        // Uncut: the escapes decode back to the bytes.
+        const back = name.replace(/\\x([0-9a-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+        expect(back).toBe(text);
+      }
+    }
   });
 });
 

@@ -227,8 +227,18 @@ describe('discv4 packet codec: hostile input', () => {
     expect(kindOf(() => decodePacket(frame(1, rlpEncode([4, [new Uint8Array(5), 1, 1], [new Uint8Array(4), 1, 1], 1]))))).toBe('bad_packet');
     expect(kindOf(() => decodePacket(frame(1, rlpEncode([4, [new Uint8Array(4), 65536, 1], [new Uint8Array(4), 1, 1], 1]))))).toBe('bad_packet');
     expect(kindOf(() => decodePacket(frame(3, rlpEncode([new Uint8Array(65), 1]))))).toBe('bad_packet');
-    expect(kindOf(() => decodePacket(frame(4, rlpEncode([[[new Uint8Array(4), 1, 1, new Uint8Array(63)]], 1]))))).toBe('bad_packet');
-    expect(kindOf(() => decodePacket(frame(4, rlpEncode([[[new Uint8Array(6), 1, 1, new Uint8Array(64)]], 1]))))).toBe('bad_packet');
+    // A bad NEIGHBORS entry (key not 64 bytes, IP neither 4 nor 16, port wider than 2 bytes, not a
+    // list) costs only itself: skipped and counted, the datagram's other entries still decode.
+    const good = [Uint8Array.of(1, 2, 3, 4), 30303, 30303, new Uint8Array(64).fill(1)];
+    const bad = [
+      [new Uint8Array(4), 1, 1, new Uint8Array(63)],
+      [new Uint8Array(6), 1, 1, new Uint8Array(64)],
+      [new Uint8Array(4), 65536, 1, new Uint8Array(64)],
+      new Uint8Array(3),
+    ];
+    const n = decodePacket(frame(4, rlpEncode([[bad[0]!, good, bad[1]!, bad[2]!, bad[3]!], 1])));
+    expect(n.type === PacketType.Neighbors && [n.data.nodes.map((x) => x.ip), n.data.malformed]).toEqual([['1.2.3.4'], 4]);
+    expect(kindOf(() => decodePacket(frame(4, rlpEncode([new Uint8Array(3), 1]))))).toBe('bad_packet'); // nodes not a list
     expect(kindOf(() => decodePacket(frame(6, rlpEncode([new Uint8Array(32), [1, 2, 3]]))))).toBe('bad_enr');
     expect(kindOf(() => decodePacket(frame(5, rlpEncode([new Uint8Array(9)]))))).toBe('bad_packet');
     // empty endpoint IP and empty tcp port are tolerated (EIP-8 liberal receiving)

@@ -1,0 +1,61 @@
+/**
+ * Discovery-hygiene metrics: NEIGHBORS entries dropped by reason and FINDNODE re-bonds, sampled
+ * live from the endpoints' counters at scrape time, or from the per-minute events without them.
+ */
+import { describe, expect, it } from 'vitest';
+import { createCrawlMetrics, type CrawlGauges } from '../../src/crawler/metrics.js';
+import type { Discv4Counters } from '../../src/discv4/endpoint.js';
+import type { CrawlerEvent } from '../../src/crawler/events.js';
+
+function counters(over: Partial<Discv4Counters>): Discv4Counters {
+  return {
+    pingsSent: 0, pongsReceived: 0, pingsReceived: 0, findnodeSent: 0, findnodeReceived: 0, neighborsReceived: 0,
+    nodesLearned: 0, invalidNeighbors: 0, neighborsDropped: {}, neighborsWithheld: 0, findnodeRebonds: 0,
+    findnodeRebondsAnswered: 0, enrRequestsSent: 0, enrRequestsReceived: 0, enrResponsesReceived: 0,
+    unsolicitedReplies: 0, unbondedRequests: 0, expiredPackets: 0, selfPackets: 0, sendErrors: 0, decodeErrors: {},
+    ...over,
+  };
+}
+
+const gauges = (discovery?: CrawlGauges['discovery']): CrawlGauges => ({
+  knownNodes: () => 0,
+  tableSizes: () => [],
+  dialsInFlight: () => 0,
+  dialsQueued: () => 0,
+  staticNodes: () => 0,
+  socketsInUse: () => 0,
+  writer: () => undefined,
+  ...(discovery ? { discovery } : {}),
+});
+
+describe('crawl metrics: discovery hygiene', () => {
+  it('sums live drops by reason and re-bonds over instances, never going down', () => {
+    let live: (Discv4Counters | undefined)[] = [
+      counters({ invalidNeighbors: 4, neighborsDropped: { lan: 3, low_port: 1 }, findnodeRebonds: 2 }),
+      counters({ invalidNeighbors: 2, neighborsDropped: { lan: 1, malformed: 1 }, findnodeRebonds: 1 }),
+      undefined,
+    ];
+    const { registry } = createCrawlMetrics(gauges(() => live));
+    const text = registry.render();
+    expect(text).toContain('nodefinder_neighbors_dropped_total{reason="lan"} 4');
+    expect(text).toContain('nodefinder_neighbors_dropped_total{reason="low_port"} 1');
+    expect(text).toContain('nodefinder_neighbors_dropped_total{reason="malformed"} 1');
+    expect(text).toContain('nodefinder_discovery_total{kind="neighbors_dropped"} 6');
+    expect(text).toContain('nodefinder_discovery_total{kind="findnode_rebonds"} 3');
+    live = [live[0]]; // an instance stopped: counters stay where they were
+    expect(registry.render()).toContain('nodefinder_neighbors_dropped_total{reason="lan"} 4');
+  });
+
+  it('without live sampling, counts from the per-minute events', () => {
+    const { registry, consume } = createCrawlMetrics(gauges());
+    const ev: CrawlerEvent = {
+      type: 'discovery_counters', instance: 'a1'.repeat(32), minute: 0, findnodeSent: 1, neighborsReceived: 1, nodesLearned: 5,
+      newNodes: 0, pingsSent: 0, pongsReceived: 0, pingsReceived: 0, findnodeReceived: 0, tableSize: 0, neighborsDropped: 2, findnodeRebonds: 1,
+    };
+    consume(ev);
+    consume({ ...ev, neighborsDropped: undefined, findnodeRebonds: undefined });
+    const text = registry.render();
+    expect(text).toContain('nodefinder_discovery_total{kind="neighbors_dropped"} 2');
+    expect(text).toContain('nodefinder_discovery_total{kind="findnode_rebonds"} 1');
+  });
+});
