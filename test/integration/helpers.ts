@@ -11,8 +11,12 @@ import type { CrawlerEvent } from '../../src/crawler/events.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 
 /** A free-ish port range per test file (each file runs in its own process). */
+/**
+ * A random base for a block of fixed loopback ports, below Linux's ephemeral range (32768–60999), so
+ * that the OS never hands one of them to an outgoing socket of a parallel test (EADDRINUSE).
+ */
 export function portBase(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
+  return 20000 + Math.floor(Math.random() * 12000);
 }
 
 export function loopbackCrawler(

@@ -50,7 +50,7 @@ describe('crawl --metrics', () => {
     expect(summary.full).toBeGreaterThan(0);
     let err = '';
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    const port = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range (32768+)
     const run = main([
       'node', 'nodefinder', 'crawl', '--db', join(root, 'db'), '--listen', '127.0.0.1', '--port', String(port), '--instances', '2',
       '--bootnodes', testnet.enodes.slice(0, 3).join(','), '--netrestrict', '127.0.0.0/8', '--metrics', '127.0.0.1:0',
