@@ -312,11 +312,11 @@ export class Discv4Endpoint {
       await this.rebond(node, options);
       nodes = await this.sendFindNode(node, target, options);
     } catch (err) {
-      if (!(err instanceof RequestAbortedError)) this.reportRebond(node, false);
+      if (!(err instanceof RequestAbortedError)) this.hook(() => this.onRebond?.(node, false));
       throw err;
     }
     this.stats.findnodeRebondsAnswered++;
-    this.reportRebond(node, true);
+    this.hook(() => this.onRebond?.(node, true));
     return nodes;
   }
 
@@ -492,15 +492,6 @@ export class Discv4Endpoint {
     await this.ping(node, options);
     if ((this.bonds.get(key)?.pings ?? 0) !== before) return;
     await this.waitForPing(key, this.bondWaitMs, options.signal);
-  }
-
-  private reportRebond(node: NodeRecord, answered: boolean): void {
-    if (!this.onRebond) return;
-    try {
-      this.onRebond(node, answered);
-    } catch (err) {
-      this.countDecodeError(new NodeFinderError('internal', `onRebond hook threw: ${String(err)}`, { cause: err }));
-    }
   }
 
   private waitForPing(key: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
