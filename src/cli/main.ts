@@ -13,6 +13,7 @@ import { registerTestnet } from './testnet.js';
 import { registerPing } from './ping.js';
 import { registerDemo } from './demo.js';
 import { registerEnr } from './enr.js';
+import { registerServe } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPing(program);
   registerDemo(program);
   registerEnr(program);
+  registerServe(program);
   return program;
 }
 

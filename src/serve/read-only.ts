@@ -1,0 +1,54 @@
+/**
+ * Every request reads inside one READ ONLY transaction with a statement timeout: the web view cannot
+ * write even if a query were wrong, and no query outlives --query-timeout on a Postgres server.
+ * The embedded engine (PGlite, one WebAssembly session) honours READ ONLY but has no timer to cancel
+ * a statement, so there every query is bounded by its shape instead (keyset pages, scan limits).
+ */
+import type { Database, Queryable } from '../store/database.js';
+import { DatabaseError } from '../store/errors.js';
+import { HttpError } from './errors.js';
+
+/** Postgres SQLSTATE 57014 query_canceled: statement_timeout fired. */
+const QUERY_CANCELED = '57014';
+
+export interface ReadOnlyOptions {
+  /** statement_timeout per statement, ms. */
+  queryTimeoutMs: number;
+}
+
+export class ReadOnlyDb {
+  constructor(
+    readonly db: Database,
+    private readonly opts: ReadOnlyOptions,
+  ) {}
+
+  get engine(): Database['engine'] {
+    return this.db.engine;
+  }
+
+  /** Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks). */
+  async read<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        // First statement of the transaction, as SET TRANSACTION requires.
+        await tx.exec('SET TRANSACTION READ ONLY');
+        const settings: [string, string][] = [['statement_timeout', String(Math.round(this.opts.queryTimeoutMs))]];
+        // Report queries hash-aggregate a day of dials (see src/report/context.ts): same settings here.
+        if (this.db.engine === 'postgres') settings.push(['work_mem', '64MB'], ['jit', 'off']);
+        await tx.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
+        return await fn(tx);
+      });
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  }
+}
+
+export function toHttpError(err: unknown): unknown {
+  if (err instanceof HttpError) return err;
+  if (err instanceof DatabaseError) {
+    if (err.sqlState === QUERY_CANCELED) return new HttpError('timeout', 'the query took longer than the server allows; narrow the filters');
+    if (err.transient) return new HttpError('database_unavailable', 'the database is not reachable right now; try again');
+  }
+  return err;
+}
