@@ -28,6 +28,9 @@ code.id{font-size:.85rem;word-break:break-all}
 #live-status{color:var(--muted);font-size:.85rem}
 h2.report{margin-top:2.5rem}
 main{max-width:1240px}
+#live>h2{margin-top:1.75rem}
+.table-wrap.long{max-height:none}
+.pager a{font-weight:600}
 `.trim();
 
 export interface PageOptions {
@@ -79,16 +82,23 @@ export function renderPage(o: PageOptions): string {
   ].join('\n');
 }
 
+/** Timestamps from the API (ISO 8601, UTC) are shown as `YYYY-MM-DD HH:MM:SS`. */
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
 /** A generic table of rows (every cell escaped); `cols` = [key, label]. */
-export function renderRows(rows: readonly Record<string, unknown>[], cols: readonly (readonly [string, string])[], opts: { caption?: string; link?: (row: Record<string, unknown>, key: string) => string | null } = {}): string {
+export function renderRows(
+  rows: readonly Record<string, unknown>[],
+  cols: readonly (readonly [string, string])[],
+  opts: { caption?: string; long?: boolean; link?: (row: Record<string, unknown>, key: string) => string | null } = {},
+): string {
   if (rows.length === 0) return '<p class="empty">None.</p>';
-  const out = ['<div class="table-wrap" tabindex="0"><table>'];
+  const out = [`<div class="table-wrap${opts.long ? ' long' : ''}" tabindex="0"><table>`];
   if (opts.caption) out.push(`<caption>${escapeHtml(opts.caption)}</caption>`);
   out.push(`<thead><tr>${cols.map(([, label]) => `<th scope="col">${escapeHtml(label)}</th>`).join('')}</tr></thead><tbody>`);
   for (const row of rows) {
     const cells = cols.map(([key]) => {
       const v = row[key];
-      const text = escapeHtml(v === null || v === undefined ? '–' : Array.isArray(v) ? v.join(' ') : String(v));
+      const text = escapeHtml(v === null || v === undefined ? '–' : Array.isArray(v) ? v.join(' ') : typeof v === 'string' && ISO.test(v) ? `${v.slice(0, 10)} ${v.slice(11, 19)}` : String(v));
       const href = opts.link?.(row, key);
       const num = typeof v === 'number' ? ' class="num"' : '';
       return `<td${num} data-key="${escapeHtml(key)}">${href ? `<a href="${escapeHtml(href)}">${text}</a>` : text}</td>`;

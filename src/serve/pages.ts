@@ -33,8 +33,8 @@ export function overviewBody(o: Overview): string {
   return out.join('\n');
 }
 
-function select(name: string, label: string, current: string | null, options: readonly (readonly [string, string])[]): string {
-  const opts = [['', 'any'] as const, ...options].map(([v, l]) => `<option value="${escapeHtml(v)}"${v === (current ?? '') ? ' selected' : ''}>${escapeHtml(l)}</option>`);
+function select(name: string, label: string, current: string | null, options: readonly (readonly [string, string])[], any = true): string {
+  const opts = [...(any ? [['', 'any'] as const] : []), ...options].map(([v, l]) => `<option value="${escapeHtml(v)}"${v === (current ?? '') ? ' selected' : ''}>${escapeHtml(l)}</option>`);
   return `<label>${escapeHtml(label)}<select name="${name}">${opts.join('')}</select></label>`;
 }
 
@@ -56,7 +56,7 @@ export function nodeFilterForm(raw: URLSearchParams): string {
     select('fork_verdict', 'Fork verdict', v('fork_verdict'), FORK_VERDICTS.map((f) => [f, f] as const)),
     input('seen_since', 'Seen since', v('seen_since'), '24h or 2024-01-15'),
     select('direction', 'Connection', v('direction'), DIRECTIONS.map((d) => [d, d] as const)),
-    select('limit', 'Per page', v('limit'), [['50', '50'], ['100', '100'], ['200', '200']]),
+    select('limit', 'Per page', v('limit') ?? '50', [['50', '50'], ['100', '100'], ['200', '200']], false),
     '<button type="submit">Filter</button>',
     '</form>',
   ].join('\n');
@@ -76,7 +76,7 @@ export function nodeListBody(page: NodeListPage, q: NodeListQuery, raw: URLSearc
     renderRows(rows, [
       ['node', 'Node'], ['endpoint', 'Endpoint'], ['country', 'Country'], ['asn_text', 'AS'], ['client', 'Client'], ['version', 'Version'],
       ['network_id', 'Network'], ['fork_verdict', 'Fork'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['connection', 'Connection'], ['last_outcome', 'Last outcome'], ['seen', 'Last seen (UTC)'],
-    ], { link: (row, key) => (key === 'node' ? `/node?q=${row['id'] as string}` : null) }),
+    ], { long: true, link: (row, key) => (key === 'node' ? `/node?q=${row['id'] as string}` : null) }),
   ];
   const keep = new URLSearchParams();
   for (const k of NODE_LIST_PARAMS) {
@@ -93,6 +93,8 @@ export function nodeListBody(page: NodeListPage, q: NodeListQuery, raw: URLSearc
   return out.join('\n');
 }
 
+const when = (iso: string | null): string => (iso === null ? '–' : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`);
+
 export function nodeBody(n: NodeDetail | null, id: string): string {
   if (!n) {
     return `<p class="verdict no" id="verdict">Not seen: node <code class="id">${escapeHtml(id)}</code> is not in this database.</p>
@@ -100,13 +102,13 @@ export function nodeBody(n: NodeDetail | null, id: string): string {
   }
   const last = n.dials[0];
   const summary = [
-    `Seen: yes. First seen ${n.first_seen?.replace('T', ' ').slice(0, 19) ?? '–'}, last seen ${n.last_seen?.replace('T', ' ').slice(0, 19) ?? '–'} UTC.`,
+    `Seen: yes. First seen ${when(n.first_seen)}, last seen ${when(n.last_seen)} UTC.`,
     last ? `Latest connection: ${String(last['kind'])} ${String(last['outcome'])}${last['client_id'] ? ` (${String(last['client_id'])})` : ''}.` : 'No connection recorded.',
   ];
   return [
     `<p class="verdict" id="verdict">${escapeHtml(summary.join(' '))}</p>`,
     `<p>Node ID <code class="id" id="node-id">${escapeHtml(n.id)}</code></p>`,
-    `<p class="meta">Last HELLO ${escapeHtml(n.last_hello_at ?? '–')} · last STATUS ${escapeHtml(n.last_status_at ?? '–')} · last too_many_peers ${escapeHtml(n.last_too_many_peers_at ?? '–')} · JSON: <a href="/api/node/${n.id}">/api/node/${n.id.slice(0, 8)}…</a></p>`,
+    `<p class="meta">Last HELLO ${escapeHtml(when(n.last_hello_at))} · last STATUS ${escapeHtml(when(n.last_status_at))} · last too_many_peers ${escapeHtml(when(n.last_too_many_peers_at))} · JSON: <a href="/api/node/${n.id}">/api/node/${n.id.slice(0, 8)}…</a></p>`,
     '<h2>Endpoints</h2>',
     renderRows(n.addresses, [['ip', 'IP'], ['udp_port', 'UDP'], ['tcp_port', 'TCP'], ['country', 'Country'], ['asn', 'AS'], ['org', 'Organisation'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['last_source', 'Learned from']]),
     '<h2>Connections (dials, HELLO, STATUS, RTT, DISCONNECT)</h2>',
@@ -115,7 +117,7 @@ export function nodeBody(n: NodeDetail | null, id: string): string {
       ['network_id', 'Network'], ['fork_id', 'Fork ID'], ['fork_verdict', 'Verdict'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['disconnects', 'Disconnects'],
     ]),
     '<h2>Discovery sightings (recent days)</h2>',
-    renderRows(n.sightings, [['day', 'Day'], ['instance', 'Instance'], ['sightings', 'Sightings'], ['first_source', 'Source'], ['first_seen', 'First'], ['last_seen', 'Last']]),
+    renderRows(n.sightings.map((s) => ({ ...s, instance: `${String(s['instance']).slice(0, 12)}…` })), [['day', 'Day'], ['instance', 'Instance'], ['sightings', 'Sightings'], ['first_source', 'Source'], ['first_seen', 'First'], ['last_seen', 'Last']]),
     '<h2>ENR history</h2>',
     renderRows(n.enrs, [['seq', 'Seq'], ['ip', 'IP'], ['tcp_port', 'TCP'], ['udp_port', 'UDP'], ['fork_id', 'eth fork ID'], ['keys', 'Keys'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['error', 'Error']]),
   ].join('\n');

@@ -115,7 +115,9 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
         body = errorBody(e.message);
         status = e.status;
       }
-      return fragment ? html(body, status) : html(renderPage({ title: 'Nodes', nonce, head: form, body, liveSrc: live('/nodes'), refreshSeconds: opts.refreshSeconds }), status);
+      // Only a good answer refreshes itself.
+      const liveSrc = status === 200 ? live('/nodes') : undefined;
+      return fragment ? html(body, status) : html(renderPage({ title: 'Nodes', nonce, head: form, body, liveSrc, refreshSeconds: opts.refreshSeconds }), status);
     }
     if (path === '/node' || path.startsWith('/node/')) {
       const text = path === '/node' ? (singleParams(params, ['q']).get('q') ?? '') : decodePath(path.slice('/node/'.length));
@@ -134,7 +136,8 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
         body = errorBody(e.message);
         status = e.status;
       }
-      return fragment ? html(body, status) : html(renderPage({ title: 'Node', nonce, search: shown, body, liveSrc: live(path), refreshSeconds: opts.refreshSeconds }), status);
+      const liveSrc = status === 200 ? live(path) : undefined;
+      return fragment ? html(body, status) : html(renderPage({ title: 'Node', nonce, search: shown, body, liveSrc, refreshSeconds: opts.refreshSeconds }), status);
     }
     throw new HttpError('not_found', `no page ${path.length > 60 ? `${path.slice(0, 60)}…` : path}`);
   }
