@@ -20,6 +20,7 @@ interface ServeRawOptions {
   db: string;
   listen: string;
   queryTimeout: string;
+  overviewTimeout: string;
   refresh: string;
   history: string;
   at?: string;
@@ -43,6 +44,7 @@ export function registerServe(program: Command): void {
     .option('--db <url|dir>', 'postgres:// URL (live while crawls write), or an embedded database directory (after the crawl, or a copy: the crawl holds it while it runs)', DEFAULT_DB)
     .option('--listen <host:port>', 'address to serve on (loopback by default; anything else exposes the database to whoever reaches it)', DEFAULT_LISTEN)
     .option('--query-timeout <time>', 'statement_timeout of every query (Postgres)', '5s')
+    .option('--overview-timeout <time>', 'statement_timeout of the overview\'s report queries (built once per --refresh, shared)', '60s')
     .option('--refresh <time>', 'how often pages refresh and the overview is rebuilt', '30s')
     .option('--history <time>', 'span of the overview charts over time', '7d')
     .option('--at <time>', 'show the database as of this time instead of now (ISO 8601; for a copy of an old crawl)')
@@ -51,11 +53,12 @@ export function registerServe(program: Command): void {
       const listen = parseHostPort(raw.listen);
       if (!listen) throw new UsageError(`invalid --listen ${JSON.stringify(raw.listen)}: expected host:port, e.g. ${DEFAULT_LISTEN} or [::1]:8080`);
       const queryTimeoutMs = bounded(raw.queryTimeout, '--query-timeout', 100, 300_000, '100ms..5m');
+      const overviewTimeoutMs = bounded(raw.overviewTimeout, '--overview-timeout', 100, 3_600_000, '100ms..1h');
       const refreshMs = bounded(raw.refresh, '--refresh', 1000, 3_600_000, '1s..1h');
       const historyMs = bounded(raw.history, '--history', 3_600_000, 366 * 86_400_000, '1h..366d');
       const at = raw.at === undefined ? undefined : parseTime(raw.at, '--at', Date.now());
       const durationMs = raw.duration === undefined ? undefined : bounded(raw.duration, '--duration', 100, 2_147_483_647, '100ms..24d');
-      const db = await openDatabase(raw.db, { mustExist: true, queryTimeoutMs: queryTimeoutMs + 5000 });
+      const db = await openDatabase(raw.db, { mustExist: true, queryTimeoutMs: Math.max(queryTimeoutMs, overviewTimeoutMs) + 5000 });
       let server: WebServer | undefined;
       try {
         const status = await migrationStatus(db);
@@ -64,7 +67,7 @@ export function registerServe(program: Command): void {
           throw new UsageError(`database schema is at version ${status.current} but this NodeFinder expects ${status.latest}: run nodefinder db migrate --db … (serve never writes)`);
         }
         try {
-          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
+          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === 'EADDRINUSE') throw new RuntimeError(`cannot listen on ${raw.listen}: address in use; choose another --listen`);

@@ -14,7 +14,7 @@ import { HttpError } from './errors.js';
 import { hexNodeId } from './params.js';
 
 /** Bounds of each history on the page. */
-export const NODE_LIMITS = { addresses: 50, sightingDays: 7, sightings: 200, dials: 100, enrs: 20 } as const;
+export const NODE_LIMITS = { addresses: 50, sightingDays: 2, sightings: 200, dials: 100, enrs: 20 } as const;
 /** Longest search text accepted (an ENR is ≤ 300 bytes: ≤ 404 characters of base64). */
 export const MAX_SEARCH_LENGTH = 600;
 
@@ -70,7 +70,9 @@ export async function loadNode(tx: Queryable, id: string, now: number, geo: () =
      FROM addresses WHERE node_id = $1 ORDER BY last_seen DESC LIMIT $2`,
     [key, NODE_LIMITS.addresses],
   );
-  // node_sightings has no node_id index (coverage reads whole days): only recent days' partitions.
+  // node_sightings has no node_id index (coverage reads whole days, and an index would slow the
+  // writer's upserts): only the partitions of today and yesterday are scanned. addresses keeps
+  // every endpoint's first and last sighting for good.
   const sinceDay = new Date(now - NODE_LIMITS.sightingDays * 86_400_000).toISOString().slice(0, 10);
   const sightings = await tx.query(
     `SELECT to_char(day, 'YYYY-MM-DD') AS day, encode(instance_id, 'hex') AS instance, first_seen, last_seen, sightings, first_source::text

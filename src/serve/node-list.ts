@@ -14,7 +14,8 @@ import type { Queryable } from '../store/database.js';
 import type { NodeListQuery } from './params.js';
 
 /** Node IDs examined per request at most. */
-export const SCAN_LIMIT = 2000;
+// Measured ~0.2 ms per node ID on Postgres when a filter rejects most of them (bench/serve.bench.ts).
+export const SCAN_LIMIT = 1000;
 
 export interface NodeListRow {
   id: string;

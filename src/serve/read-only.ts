@@ -12,7 +12,7 @@ import { HttpError } from './errors.js';
 const QUERY_CANCELED = '57014';
 
 export interface ReadOnlyOptions {
-  /** statement_timeout per statement, ms. */
+  /** statement_timeout per statement, ms (`read` may give another). */
   queryTimeoutMs: number;
 }
 
@@ -27,12 +27,12 @@ export class ReadOnlyDb {
   }
 
   /** Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks). */
-  async read<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs): Promise<T> {
     try {
       return await this.db.transaction(async (tx) => {
         // First statement of the transaction, as SET TRANSACTION requires.
         await tx.exec('SET TRANSACTION READ ONLY');
-        const settings: [string, string][] = [['statement_timeout', String(Math.round(this.opts.queryTimeoutMs))]];
+        const settings: [string, string][] = [['statement_timeout', String(Math.round(timeoutMs))]];
         // Report queries hash-aggregate a day of dials (see src/report/context.ts): same settings here.
         if (this.db.engine === 'postgres') settings.push(['work_mem', '64MB'], ['jit', 'off']);
         await tx.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { packagedGeo, type GeoLookup } from '../geo/index.js';
-import { toJsonObject } from '../report/render/json.js';
 import type { Database } from '../store/database.js';
 import { HttpError } from './errors.js';
 import { health } from './health.js';
@@ -29,6 +28,8 @@ export interface ServeOptions {
   port: number;
   /** statement_timeout per query, ms (Postgres). */
   queryTimeoutMs: number;
+  /** statement_timeout of the overview's report queries (built once per refresh), ms; default 60 s. */
+  overviewTimeoutMs?: number;
   /** Page refresh and overview rebuild interval, seconds. */
   refreshSeconds: number;
   /** Span of the overview's charts over time, ms. */
@@ -60,8 +61,15 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   const startedAt = now();
   const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs });
   const geo = () => opts.geo ?? packagedGeo();
-  const overview = new OverviewCache(db, { historyMs: opts.historyMs, ttlMs: opts.refreshSeconds * 1000, now, geo: opts.geo });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const overview = new OverviewCache(db, {
+    historyMs: opts.historyMs,
+    ttlMs: opts.refreshSeconds * 1000,
+    timeoutMs: opts.overviewTimeoutMs ?? 60_000,
+    now,
+    geo: opts.geo,
+    onError: (err) => log(`nodefinder serve: overview rebuild failed, serving the previous one: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`),
+  });
 
   async function route(req: IncomingMessage, url: URL, nonce: string): Promise<Reply> {
     const path = url.pathname;
@@ -78,7 +86,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     if (path === '/api/overview') {
       singleParams(search, []);
       const o = await overview.get();
-      return json({ built_at: new Date(o.builtAt).toISOString(), reports: o.reports.map(toJsonObject) });
+      return { status: 200, type: 'application/json; charset=utf-8', body: o.json() };
     }
     if (path === '/api/nodes') {
       const q = parseNodeListQuery(search, now());
@@ -99,7 +107,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     const live = (p: string) => `${p}?${new URLSearchParams([...params, ['fragment', '1']]).toString()}`;
     if (path === '/') {
       singleParams(params, []);
-      const body = overviewBody(await overview.get());
+      const body = (await overview.get()).html(overviewBody);
       return fragment ? html(body) : html(renderPage({ title: 'Network overview', nonce, body, liveSrc: live('/'), refreshSeconds: opts.refreshSeconds }));
     }
     if (path === '/nodes') {
