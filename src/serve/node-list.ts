@@ -36,6 +36,8 @@ export interface NodeListRow {
   inbound: boolean;
   dialed: boolean;
   last_outcome: string | null;
+  /** How the node's endpoints were learned: neighbors, inbound, bootnode, ping, static, dial. */
+  sources: string[];
   first_seen: string;
   last_seen: string | null;
 }
@@ -58,7 +60,7 @@ WITH cand AS (
   ORDER BY n.id LIMIT $3
 )
 SELECT encode(c.id, 'hex') AS id, c.first_seen, c.last_seen,
-       host(a.ip) AS ip, a.tcp_port, a.udp_port,
+       host(a.ip) AS ip, a.tcp_port, a.udp_port, coalesce(a.sources, '{}') AS sources,
        h.client_id, h.client_name AS client, h.client_version AS version, h.os,
        s.network_id::text AS network_id,
        CASE WHEN s.fork_hash IS NULL THEN NULL ELSE encode(s.fork_hash, 'hex') || '/' || s.fork_next::text END AS fork_id,
@@ -66,7 +68,10 @@ SELECT encode(c.id, 'hex') AS id, c.first_seen, c.last_seen,
        r.srtt_ms AS rtt_ms, coalesce(k.inbound, false) AS inbound, coalesce(k.dialed, false) AS dialed,
        k.last_outcome::text AS last_outcome
 FROM cand c
-LEFT JOIN LATERAL (SELECT ip, tcp_port, udp_port FROM addresses WHERE node_id = c.id ORDER BY last_seen DESC LIMIT 1) a ON true
+LEFT JOIN LATERAL (
+  SELECT (array_agg(x.ip ORDER BY x.last_seen DESC))[1] AS ip, (array_agg(x.tcp_port ORDER BY x.last_seen DESC))[1] AS tcp_port,
+         (array_agg(x.udp_port ORDER BY x.last_seen DESC))[1] AS udp_port, array_agg(DISTINCT src::text ORDER BY src::text) AS sources
+  FROM addresses x, unnest(ARRAY[x.first_source, x.last_source]) src WHERE x.node_id = c.id) a ON true
 LEFT JOIN LATERAL (
   SELECT h.client_id, h.client_name, h.client_version, h.os FROM dials d
   JOIN hellos h ON h.dial_id = d.dial_id AND h.started_at = d.started_at

@@ -30,6 +30,7 @@ describe('nodefinder demo', () => {
     expect(r.err).toMatch(/crawl: every peer dialed after \d+ s/);
     expect(r.err).toMatch(/discovered +\d+\/24 · dialed +\d+\/24/);
     expect(r.err).toContain(`nodefinder report snapshot --db ${dir} --format html`);
+    expect(r.err).toContain(`nodefinder serve --db ${dir} --listen 127.0.0.1:8080`);
     expect(existsSync(join(dir, DEMO_MARKER))).toBe(true);
 
     const manifest = JSON.parse(readFileSync(join(dir, DEMO_MANIFEST), 'utf8')) as Manifest;
