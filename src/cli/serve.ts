@@ -58,7 +58,8 @@ export function registerServe(program: Command): void {
       const historyMs = bounded(raw.history, '--history', 3_600_000, 366 * 86_400_000, '1h..366d');
       const at = raw.at === undefined ? undefined : parseTime(raw.at, '--at', Date.now());
       const durationMs = raw.duration === undefined ? undefined : bounded(raw.duration, '--duration', 100, 2_147_483_647, '100ms..24d');
-      const db = await openDatabase(raw.db, { mustExist: true, queryTimeoutMs: Math.max(queryTimeoutMs, overviewTimeoutMs) + 5000 });
+      // Postgres: 8 connections, so the overview's build (one connection) never starves the pages.
+      const db = await openDatabase(raw.db, { mustExist: true, maxConnections: 8, queryTimeoutMs: Math.max(queryTimeoutMs, overviewTimeoutMs) + 5000 });
       let server: WebServer | undefined;
       try {
         const status = await migrationStatus(db);

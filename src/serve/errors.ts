@@ -11,6 +11,7 @@ export const HTTP_ERROR_CODES = [
   'method_not_allowed', // anything but GET and HEAD
   'uri_too_long',
   'payload_too_large', // a request with a body
+  'bad_host', // a Host header naming another server (DNS rebinding against a loopback service)
   'timeout', // a query ran past --query-timeout
   'database_unavailable', // the database did not answer
   'internal', // a bug: logged on the server, never detailed to the client
@@ -24,6 +25,7 @@ const STATUS: Record<HttpErrorCode, number> = {
   method_not_allowed: 405,
   uri_too_long: 414,
   payload_too_large: 413,
+  bad_host: 421,
   timeout: 503,
   database_unavailable: 503,
   internal: 500,

@@ -50,7 +50,9 @@ export interface NodeListPage {
   scanned: number | null;
 }
 
-// Each lateral reads one node's latest row through an index; `d.outcome` narrows the dials first.
+// Each lateral reads one node's latest row through an index; $10 (the --history horizon) prunes the
+// day partitions of dials/hellos/statuses/rtts at executor start, so a page's cost does not grow with
+// the months of data kept.
 const LIST_SQL = `
 WITH cand AS (
   SELECT n.id, n.first_seen, n.last_seen FROM nodes n
@@ -75,18 +77,18 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
   SELECT h.client_id, h.client_name, h.client_version, h.os FROM dials d
   JOIN hellos h ON h.dial_id = d.dial_id AND h.started_at = d.started_at
-  WHERE d.node_id = c.id AND d.outcome IN ('hello', 'status') ORDER BY d.started_at DESC LIMIT 1) h ON true
+  WHERE d.node_id = c.id AND d.started_at >= $10::timestamptz AND d.outcome IN ('hello', 'status') ORDER BY d.started_at DESC LIMIT 1) h ON true
 LEFT JOIN LATERAL (
   SELECT s.network_id, s.fork_hash, s.fork_next, s.fork_verdict, s.best_block FROM dials d
   JOIN statuses s ON s.dial_id = d.dial_id AND s.started_at = d.started_at
-  WHERE d.node_id = c.id AND d.outcome = 'status' ORDER BY d.started_at DESC LIMIT 1) s ON true
+  WHERE d.node_id = c.id AND d.started_at >= $10::timestamptz AND d.outcome = 'status' ORDER BY d.started_at DESC LIMIT 1) s ON true
 LEFT JOIN LATERAL (
   SELECT r.srtt_ms FROM dials d JOIN rtts r ON r.dial_id = d.dial_id AND r.started_at = d.started_at
-  WHERE d.node_id = c.id ORDER BY d.started_at DESC LIMIT 1) r ON true
+  WHERE d.node_id = c.id AND d.started_at >= $10::timestamptz ORDER BY d.started_at DESC LIMIT 1) r ON true
 LEFT JOIN LATERAL (
   SELECT bool_or(kind = 'inbound') AS inbound, bool_or(kind <> 'inbound') AS dialed,
          (array_agg(outcome ORDER BY started_at DESC))[1] AS last_outcome
-  FROM dials WHERE node_id = c.id) k ON true
+  FROM dials WHERE node_id = c.id AND started_at >= $10::timestamptz) k ON true
 WHERE ($4::numeric IS NULL OR s.network_id = $4::numeric)
   AND ($5::text IS NULL OR lower(h.client_name) = lower($5::text))
   AND ($6::text IS NULL OR starts_with(h.client_version, $6::text))
@@ -108,13 +110,17 @@ interface RawRow extends Omit<NodeListRow, 'country' | 'asn' | 'first_seen' | 'l
   [key: string]: unknown;
 }
 
-export async function listNodes(tx: Queryable, q: NodeListQuery, geo: () => GeoLookup, scanLimit = SCAN_LIMIT): Promise<NodeListPage> {
+/**
+ * One page. Connection facts (client, network, fork, RTT, inbound/dialed) come from the node's
+ * connections since `horizon` (ms since the epoch; the server passes now − --history).
+ */
+export async function listNodes(tx: Queryable, q: NodeListQuery, geo: () => GeoLookup, horizon: number, scanLimit = SCAN_LIMIT): Promise<NodeListPage> {
   const byGeo = q.country !== null || q.asn !== null;
   // Without a geo filter one row more than the page tells whether there is a next page.
   const take = byGeo ? scanLimit : q.limit + 1;
   const after = q.after === null ? null : Buffer.from(q.after, 'hex');
   const since = q.seenSince === null ? null : new Date(q.seenSince).toISOString();
-  const raw = await tx.query<RawRow>(LIST_SQL, [after, since, scanLimit, q.networkId, q.client, q.version, q.forkVerdict, q.direction, take]);
+  const raw = await tx.query<RawRow>(LIST_SQL, [after, since, scanLimit, q.networkId, q.client, q.version, q.forkVerdict, q.direction, take, new Date(horizon).toISOString()]);
   let rows = raw.map((r): NodeListRow => {
     const g = r.ip ? geo().lookup(r.ip) : null;
     return {

@@ -90,7 +90,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     }
     if (path === '/api/nodes') {
       const q = parseNodeListQuery(search, now());
-      const page = await db.read((tx) => listNodes(tx, q, geo));
+      const page = await db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs));
       return json({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit });
     }
     if (path === '/api/node' || path.startsWith('/api/node/')) {
@@ -116,7 +116,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       let status = 200;
       try {
         const q = parseNodeListQuery(params, now());
-        body = nodeListBody(await db.read((tx) => listNodes(tx, q, geo)), q, params);
+        body = nodeListBody(await db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs)), q, params);
       } catch (err) {
         const e = toHttpError(err);
         if (!(e instanceof HttpError) || e.status >= 500) throw e;
@@ -150,6 +150,15 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     throw new HttpError('not_found', `no page ${path.length > 60 ? `${path.slice(0, 60)}…` : path}`);
   }
 
+  // A loopback server answers only requests addressed to loopback: a web page elsewhere cannot read
+  // the API through a DNS name rebound to 127.0.0.1. Any other listen address is meant to be reached
+  // by name (behind a proxy), so any Host goes.
+  let allowedHosts: Set<string> | null = null;
+  const checkHost = (host: string | undefined): void => {
+    if (allowedHosts === null || host === undefined) return;
+    if (!allowedHosts.has(host.toLowerCase())) throw new HttpError('bad_host', 'this server answers requests to its loopback address only');
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const nonce = randomBytes(16).toString('base64');
     const rawUrl = req.url ?? '/';
@@ -158,6 +167,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('method_not_allowed', `method ${String(req.method).slice(0, 20)} not allowed: GET or HEAD only`);
       if (rawUrl.length > LIMITS.urlChars) throw new HttpError('uri_too_long', `URL longer than ${LIMITS.urlChars} characters`);
+      checkHost(req.headers.host);
       const length = req.headers['content-length'];
       if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) throw new HttpError('payload_too_large', 'requests carry no body here');
       let url: URL;
@@ -217,6 +227,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  if (isLoopbackHost(opts.host)) allowedHosts = new Set([hostPart, '127.0.0.1', 'localhost', '[::1]'].map((h) => `${h.toLowerCase()}:${port}`));
   return {
     port,
     url: `http://${hostPart}:${port}`,
@@ -226,6 +237,10 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+function isLoopbackHost(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host.toLowerCase() === 'localhost';
 }
 
 interface Reply {

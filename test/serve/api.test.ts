@@ -193,6 +193,9 @@ for (const engine of ENGINES) {
       expectJsonError(await raw(base, '/api/nodes', { method: 'DELETE' }), 405, 'method_not_allowed');
       expectJsonError(await raw(base, '/api/nodes', { method: 'PUT', body: 'x'.repeat(1000), headers: { 'content-type': 'text/plain' } }), 405, 'method_not_allowed');
       expectJsonError(await raw(base, '/api/nodes', { method: 'GET', body: 'x'.repeat(1000), headers: { 'content-length': '1000' } }), 413, 'payload_too_large');
+      // DNS rebinding: a page on evil.example whose name now points at 127.0.0.1
+      expectJsonError(await raw(base, '/api/nodes', { headers: { host: `evil.example:${web.port}` } }), 421, 'bad_host');
+      expect((await raw(base, '/api/nodes?limit=1', { headers: { host: `localhost:${web.port}` } })).status).toBe(200);
       // the database is intact after the injection attempts
       expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM nodes'))[0]!.n).toBe(36);
     });
