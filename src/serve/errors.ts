@@ -13,6 +13,7 @@ export const HTTP_ERROR_CODES = [
   'payload_too_large', // a request with a body
   'bad_host', // a Host header naming another server (DNS rebinding against a loopback service)
   'timeout', // a query ran past --query-timeout
+  'busy', // more requests waiting for the database than it can serve in time
   'database_unavailable', // the database did not answer
   'internal', // a bug: logged on the server, never detailed to the client
 ] as const;
@@ -27,6 +28,7 @@ const STATUS: Record<HttpErrorCode, number> = {
   payload_too_large: 413,
   bad_host: 421,
   timeout: 503,
+  busy: 503,
   database_unavailable: 503,
   internal: 500,
 };

@@ -14,13 +14,58 @@ const QUERY_CANCELED = '57014';
 export interface ReadOnlyOptions {
   /** statement_timeout per statement, ms (`read` may give another). */
   queryTimeoutMs: number;
+  /** Reads in flight at once (≤ the connection pool, so none waits inside the driver); default 6. */
+  maxConcurrent?: number;
+  /** Longest wait for a turn before answering `busy`, ms; default 30 s. */
+  maxWaitMs?: number;
+}
+
+/**
+ * Admission: at most `max` reads run, the rest wait in order (up to `maxWaitMs`). A burst of
+ * viewers then queues here instead of timing out on the pool's connect deadline.
+ */
+class Gate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(
+    private readonly max: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.max) {
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          const i = this.waiting.indexOf(turn);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new HttpError('busy', 'too many requests are waiting for the database; try again shortly'));
+        }, this.maxWaitMs);
+        this.waiting.push(turn);
+      });
+    } else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes to the next waiter directly (running stays the same).
+      if (next) next();
+      else this.running--;
+    }
+  }
 }
 
 export class ReadOnlyDb {
+  private readonly gate: Gate;
   constructor(
     readonly db: Database,
     private readonly opts: ReadOnlyOptions,
-  ) {}
+  ) {
+    this.gate = new Gate(opts.maxConcurrent ?? 6, opts.maxWaitMs ?? 30_000);
+  }
 
   get engine(): Database['engine'] {
     return this.db.engine;
@@ -29,7 +74,7 @@ export class ReadOnlyDb {
   /** Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks). */
   async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs): Promise<T> {
     try {
-      return await this.db.transaction(async (tx) => {
+      return await this.gate.run(() => this.db.transaction(async (tx) => {
         // First statement of the transaction, as SET TRANSACTION requires.
         await tx.exec('SET TRANSACTION READ ONLY');
         const settings: [string, string][] = [['statement_timeout', String(Math.round(timeoutMs))]];
@@ -37,7 +82,7 @@ export class ReadOnlyDb {
         if (this.db.engine === 'postgres') settings.push(['work_mem', '64MB'], ['jit', 'off']);
         await tx.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
         return await fn(tx);
-      });
+      }));
     } catch (err) {
       throw toHttpError(err);
     }

@@ -225,6 +225,33 @@ for (const engine of ENGINES) {
       await expect(ro.read((tx) => tx.query(`DELETE FROM nodes`))).rejects.toThrow(/read-only/);
     });
 
+    it('admission: reads beyond the limit wait their turn, and answer busy after the longest wait', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const ro = new ReadOnlyDb(t.db, { queryTimeoutMs: 5000, maxConcurrent: 1, maxWaitMs: 300 });
+      const first = ro.read(async (tx) => {
+        await held;
+        return (await tx.query<{ n: number }>('SELECT 1 AS n'))[0]!.n;
+      });
+      const err = await ro.read((tx) => tx.query('SELECT 2')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).code).toBe('busy');
+      const patient = new ReadOnlyDb(t.db, { queryTimeoutMs: 5000, maxConcurrent: 1, maxWaitMs: 60_000 });
+      let hold!: () => void;
+      const gate = new Promise<void>((r) => (hold = r));
+      const order: number[] = [];
+      const a = patient.read(async () => {
+        await gate;
+        order.push(1);
+      });
+      const b = patient.read(async () => void order.push(2));
+      const c = patient.read(async () => void order.push(3));
+      hold();
+      release();
+      await Promise.all([a, b, c, first]);
+      expect(order).toEqual([1, 2, 3]);
+    });
+
     it.skipIf(engine.name !== 'postgres')('a query past the statement timeout is cancelled: HTTP timeout error', async () => {
       const ro = new ReadOnlyDb(t.db, { queryTimeoutMs: 200 });
       const err = await ro.read((tx) => tx.query('SELECT pg_sleep(3)')).catch((e: unknown) => e);
