@@ -7,7 +7,7 @@
  * primary keys of hellos/statuses/rtts). A selective filter therefore returns a short (even empty) page
  * with a `next` cursor instead of scanning the whole table; the page says how many IDs it scanned.
  * Country and AS filters are applied by the geo database in the server (the database has no geo
- * tables unless Grafana's were loaded), over the same bounded scan.
+ * tables unless Grafana's were loaded) over the same bounded scan, before the costly lookups.
  */
 import type { GeoLookup } from '../geo/index.js';
 import type { Queryable } from '../store/database.js';
@@ -53,14 +53,21 @@ export interface NodeListPage {
 // Each lateral reads one node's latest row through an index; $10 (the --history horizon) prunes the
 // day partitions of dials/hellos/statuses/rtts at executor start, so a page's cost does not grow with
 // the months of data kept.
-const LIST_SQL = `
-WITH cand AS (
+// The candidates: the next $3 node IDs after $1 ($2: seen since), our own instances left out.
+const SCAN_CANDIDATES = `
   SELECT n.id, n.first_seen, n.last_seen FROM nodes n
   WHERE ($1::bytea IS NULL OR n.id > $1::bytea)
     AND ($2::timestamptz IS NULL OR n.last_seen >= $2::timestamptz)
     AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = n.id)
-  ORDER BY n.id LIMIT $3
-)
+  ORDER BY n.id LIMIT $3`;
+// …or the IDs in $1 (hex; those a geo filter kept), with the same parameter shape.
+const LISTED_CANDIDATES = `
+  SELECT n.id, n.first_seen, n.last_seen FROM nodes n
+  WHERE n.id IN (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x)
+    AND ($2::timestamptz IS NULL OR n.last_seen >= $2::timestamptz)
+  ORDER BY n.id LIMIT $3`;
+const listSql = (candidates: string) => `
+WITH cand AS (${candidates})
 SELECT encode(c.id, 'hex') AS id, c.first_seen, c.last_seen,
        host(a.ip) AS ip, a.tcp_port, a.udp_port, coalesce(a.sources, '{}') AS sources,
        h.client_id, h.client_name AS client, h.client_version AS version, h.os,
@@ -96,6 +103,15 @@ WHERE ($4::numeric IS NULL OR s.network_id = $4::numeric)
   AND ($8::text IS NULL OR ($8::text = 'inbound' AND k.inbound) OR ($8::text = 'dialed' AND k.dialed))
 ORDER BY c.id
 LIMIT $9`;
+const LIST_SQL = listSql(SCAN_CANDIDATES);
+const LIST_BY_IDS_SQL = listSql(LISTED_CANDIDATES);
+
+// A geo filter first reads only each candidate's latest IP (one primary-key probe), so the costly
+// laterals run for the nodes in the country or AS alone.
+const GEO_SCAN_SQL = `
+WITH cand AS (${SCAN_CANDIDATES})
+SELECT encode(c.id, 'hex') AS id, host((SELECT ip FROM addresses x WHERE x.node_id = c.id ORDER BY x.last_seen DESC LIMIT 1)) AS ip
+FROM cand c ORDER BY c.id`;
 
 const SCAN_SQL = `
 SELECT count(*)::int AS scanned, encode((array_agg(id ORDER BY id DESC))[1], 'hex') AS last FROM (
@@ -115,13 +131,26 @@ interface RawRow extends Omit<NodeListRow, 'country' | 'asn' | 'first_seen' | 'l
  * connections since `horizon` (ms since the epoch; the server passes now − --history).
  */
 export async function listNodes(tx: Queryable, q: NodeListQuery, geo: () => GeoLookup, horizon: number, scanLimit = SCAN_LIMIT): Promise<NodeListPage> {
-  const byGeo = q.country !== null || q.asn !== null;
-  // Without a geo filter one row more than the page tells whether there is a next page.
-  const take = byGeo ? scanLimit : q.limit + 1;
   const after = q.after === null ? null : Buffer.from(q.after, 'hex');
   const since = q.seenSince === null ? null : new Date(q.seenSince).toISOString();
-  const raw = await tx.query<RawRow>(LIST_SQL, [after, since, scanLimit, q.networkId, q.client, q.version, q.forkVerdict, q.direction, take, new Date(horizon).toISOString()]);
-  let rows = raw.map((r): NodeListRow => {
+  const filters = [q.networkId, q.client, q.version, q.forkVerdict, q.direction];
+  // One row more than the page tells whether there is a next page.
+  const take = q.limit + 1;
+  let raw: RawRow[];
+  let scan: { scanned: number; last: string | null } | null = null;
+  if (q.country !== null || q.asn !== null) {
+    const scanned = await tx.query<{ id: string; ip: string | null }>(GEO_SCAN_SQL, [after, since, scanLimit]);
+    scan = { scanned: scanned.length, last: scanned[scanned.length - 1]?.id ?? null };
+    const kept = scanned.filter((r) => {
+      if (r.ip === null) return false;
+      const g = geo().lookup(r.ip);
+      return (q.country === null || g.country === q.country) && (q.asn === null || g.asn === q.asn);
+    });
+    raw = kept.length === 0 ? [] : await tx.query<RawRow>(LIST_BY_IDS_SQL, [kept.map((r) => r.id), since, kept.length, ...filters, take, new Date(horizon).toISOString()]);
+  } else {
+    raw = await tx.query<RawRow>(LIST_SQL, [after, since, scanLimit, ...filters, take, new Date(horizon).toISOString()]);
+  }
+  const rows = raw.map((r): NodeListRow => {
     const g = r.ip ? geo().lookup(r.ip) : null;
     return {
       ...r,
@@ -132,13 +161,11 @@ export async function listNodes(tx: Queryable, q: NodeListQuery, geo: () => GeoL
       last_seen: r.last_seen ? r.last_seen.toISOString() : null,
     };
   });
-  if (byGeo) rows = rows.filter((r) => (q.country === null || r.country === q.country) && (q.asn === null || r.asn === q.asn));
   if (rows.length > q.limit) {
     const nodes = rows.slice(0, q.limit);
     return { nodes, next: nodes[nodes.length - 1]!.id, scanned: null };
   }
   // A short page: either the table ended, or the scan limit did (then continue after the last ID scanned).
-  const [scan] = await tx.query<{ scanned: number; last: string | null }>(SCAN_SQL, [after, since, scanLimit]);
-  const scanned = scan?.scanned ?? 0;
-  return { nodes: rows, next: scanned >= scanLimit ? scan!.last : null, scanned };
+  scan ??= (await tx.query<{ scanned: number; last: string | null }>(SCAN_SQL, [after, since, scanLimit]))[0] ?? { scanned: 0, last: null };
+  return { nodes: rows, next: scan.scanned >= scanLimit ? scan.last : null, scanned: scan.scanned };
 }

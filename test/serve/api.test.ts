@@ -7,6 +7,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadOnlyDb } from '../../src/serve/read-only.js';
+import { listNodes } from '../../src/serve/node-list.js';
+import { parseNodeListQuery } from '../../src/serve/params.js';
 import { startWebServer, type WebServer } from '../../src/serve/server.js';
 import { HttpError } from '../../src/serve/errors.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
@@ -14,6 +16,8 @@ import { datasetGeo, I1, NODES, UNTIL } from '../report/dataset.js';
 import { ENR_NODE, ENR_V2, EVIL_CLIENT_ID, EVIL_NODE, enodeOf, fillDatabase } from './fixture.js';
 
 afterAll(closeSharedPglite);
+
+const geo = datasetGeo();
 
 interface Answer {
   status: number;
@@ -61,7 +65,7 @@ for (const engine of ENGINES) {
       await warmUp();
       t = await engine.fresh();
       await fillDatabase(t.db);
-      web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 2 * 86_400_000, now: () => UNTIL, geo: datasetGeo(), log: () => {} });
+      web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 2 * 86_400_000, now: () => UNTIL, geo, log: () => {} });
       base = web.url;
       allIds = (await t.db.query<{ id: string }>(`SELECT encode(id, 'hex') AS id FROM nodes WHERE id NOT IN (SELECT id FROM instances) ORDER BY id`)).map((r) => r.id);
     }, 120_000);
@@ -112,6 +116,29 @@ for (const engine of ENGINES) {
       expect(await ids(`seen_since=${since}`)).toEqual(named('n13'));
       const expected = (await t.db.query<{ id: string }>(`SELECT encode(id, 'hex') AS id FROM nodes WHERE last_seen >= $1 AND id NOT IN (SELECT id FROM instances) ORDER BY id`, [new Date(UNTIL - 3_600_000)])).map((r) => r.id);
       expect(await ids('seen_since=1h')).toEqual(expected);
+    });
+
+    it('filtered pages: a short scan gives short pages with a cursor, and the walk finds every match once', async () => {
+      const ro = new ReadOnlyDb(t.db, { queryTimeoutMs: 20_000 });
+      const walk = async (query: string, scanLimit: number, limit: number) => {
+        const found: string[] = [];
+        let after: string | null = null;
+        for (let i = 0; i < 100; i++) {
+          const q = parseNodeListQuery(new URLSearchParams(`${query}&limit=${limit}${after ? `&after=${after}` : ''}`), UNTIL);
+          const page = await ro.read((tx) => listNodes(tx, q, () => geo, UNTIL - 2 * 86_400_000, scanLimit));
+          expect(page.nodes.length).toBeLessThanOrEqual(limit);
+          if (page.scanned !== null) expect(page.scanned).toBeLessThanOrEqual(scanLimit);
+          found.push(...page.nodes.map((n) => n.id));
+          after = page.next;
+          if (!after) return found;
+        }
+        throw new Error('no end');
+      };
+      const sybils = Array.from({ length: 10 }, (_, i) => NODES[`s${i}`]!.id).sort();
+      expect(await walk('country=NL', 5, 3)).toEqual(sybils);
+      expect(await walk('country=NL', 1000, 3)).toEqual(sybils);
+      expect(await walk('asn=64500&client=geth', 4, 50)).toEqual([NODES['s0']!.id]);
+      expect(await walk('client=geth', 5, 2)).toEqual(named('n0', 'n1', 'n2', 'n5', 'n6', 'n12', 's0'));
     });
 
     it('a node by ID, enode URL or ENR: sightings, dials with HELLO/STATUS/RTT/DISCONNECT, ENR history', async () => {
