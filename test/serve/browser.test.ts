@@ -65,7 +65,9 @@ describeBrowser('the web view in headless Chromium', () => {
     expect(await page.locator('svg.chart .mark').count()).toBeGreaterThan(10);
     await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
     await page.screenshot({ path: join(ARTIFACTS, 'overview-top.png') });
-    await page.locator('section').nth(6).screenshot({ path: join(ARTIFACTS, 'overview-section.png') });
+    // One section up close, by its box (the 1-second refresh may replace the element meanwhile).
+    const box = await page.locator('section').nth(6).boundingBox();
+    if (box) await page.screenshot({ path: join(ARTIFACTS, 'overview-section.png'), clip: box, fullPage: true });
     // the script swaps the live region without navigating
     await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
     await page.waitForSelector('#live[data-updated]', { timeout: 20_000 });
