@@ -9,11 +9,11 @@ import { registerDistance } from './distance.js';
 import { registerCrawl } from './crawl.js';
 import { registerDb } from './db.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 import { registerTestnet } from './testnet.js';
 import { registerPing } from './ping.js';
 import { registerDemo } from './demo.js';
 import { registerEnr } from './enr.js';
-import { registerServe } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -27,11 +27,11 @@ export function buildProgram(): Command {
   registerDistance(program);
   registerDb(program);
   registerReport(program);
+  registerServe(program);
   registerTestnet(program);
   registerPing(program);
   registerDemo(program);
   registerEnr(program);
-  registerServe(program);
   return program;
 }
 
