@@ -6,7 +6,8 @@
  *     overview's first build and its cached answer);
  *  2. the crawl's write rate alone, then with 200 concurrent API requests from a second process on
  *     loopback (bench/serve-load-client.ts) while the writer (bench/serve-writer.ts, a third process)
- *     commits: requests/s, p50/p99 latency, errors, and the write rate's change (goal: ≤ 10 %).
+ *     commits, with --max-queries 4 (default) and 1: requests/s, p50/p99 latency, errors, and the
+ *     write rate's change (goal: ≤ 10 %).
  * BENCH_SERVE_CONCURRENCY and BENCH_SERVE_SECONDS change the load. Leaves nothing behind.
  */
 import { execFile } from 'node:child_process';
@@ -63,9 +64,12 @@ export default async function run(): Promise<BenchTable[]> {
     await migrate(db);
     const loadS = await load(db, DIALS);
     const [{ n: nodes }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM nodes')) as [{ n: number }];
-    const web = await startWebServer({ db, host: '127.0.0.1', port: 0, queryTimeoutMs: 10_000, refreshSeconds: 30, historyMs: 3 * 86_400_000, now: () => NOW, log: (l) => process.stderr.write(`${l}\n`) });
+    const start = (maxQueries: number) =>
+      startWebServer({ db, host: '127.0.0.1', port: 0, queryTimeoutMs: 10_000, refreshSeconds: 30, historyMs: 3 * 86_400_000, maxQueries, now: () => NOW, log: (l) => process.stderr.write(`${l}\n`) });
+    const web = await start(4);
+    const sample = (await db.query<{ id: string }>(`SELECT encode(id, 'hex') AS id FROM nodes ORDER BY md5(id::text) LIMIT 200`)).map((r) => r.id);
+    const rows: (string | number)[][] = [];
     try {
-      const sample = (await db.query<{ id: string }>(`SELECT encode(id, 'hex') AS id FROM nodes ORDER BY md5(id::text) LIMIT 200`)).map((r) => r.id);
       const mid = sample[0]!;
       const single: [string, string][] = [
         ['node list, first page (50)', '/api/nodes'],
@@ -79,52 +83,58 @@ export default async function run(): Promise<BenchTable[]> {
       ];
       const first = performance.now();
       const overviewStatus = (await fetch(`${web.url}/api/overview`)).status;
-      const overviewMs = performance.now() - first;
-      const rows: (string | number)[][] = [['overview, first build (snapshot + longitudinal)', fmt(overviewMs), overviewStatus]];
+      rows.push(['overview, first build (snapshot + longitudinal)', fmt(performance.now() - first), overviewStatus]);
       rows.push(['overview, cached', fmt((await timed(web.url, '/api/overview', 5)).median, 1), 200]);
       for (const [label, path] of single) {
         const r = await timed(web.url, path, 7);
         rows.push([label, fmt(r.median, 1), r.status]);
       }
-      // The mix the load client cycles through: mostly lists and node pages, some health and overview.
-      const paths: string[] = [];
-      for (let i = 0; i < sample.length; i++) {
-        paths.push(`/api/node/${sample[i]}`, `/api/nodes?after=${sample[(i + 1) % sample.length]}`, ['/api/nodes?client=geth', '/healthz', '/api/overview', '/api/nodes?limit=200'][i % 4]!);
-      }
-      const pathsFile = join(dir, 'paths.txt');
-      writeFileSync(pathsFile, paths.join('\n'));
-      const alone = await child('serve-writer.js', [PG_URL, schema, String(SECONDS)]);
-      const [withLoad, client] = await Promise.all([
-        child('serve-writer.js', [PG_URL, schema, String(SECONDS)]),
-        child('serve-load-client.js', [web.url, String(CONCURRENCY), String(SECONDS), pathsFile]),
-      ]);
-      const change = (Number(withLoad['per_second']) / Number(alone['per_second']) - 1) * 100;
-      return [
-        {
-          title: `serve: one request at a time (Postgres, ${fmt(nodes)} nodes, ${fmt(DIALS)} dials; loaded in ${fmt(loadS, 1)} s)`,
-          columns: ['request', 'median ms', 'HTTP status'],
-          rows,
-        },
-        {
-          title: `serve: ${CONCURRENCY} concurrent API requests from another process for ${SECONDS} s while a writer commits`,
-          columns: ['measure', 'value'],
-          rows: [
-            ['requests', fmt(Number(client['requests']))],
-            ['requests/s', fmt(Number(client['per_second']), 1)],
-            ['errors', fmt(Number(client['errors']))],
-            ['latency p50 ms', fmt(Number(client['p50']), 1)],
-            ['latency p99 ms', fmt(Number(client['p99']), 1)],
-            ['latency max ms', fmt(Number(client['max']), 1)],
-            ['writer events/s alone', fmt(Number(alone['per_second']))],
-            ['writer events/s under load', fmt(Number(withLoad['per_second']))],
-            ['writer change', `${change >= 0 ? '+' : ''}${fmt(change, 1)} %`],
-          ],
-          notes: [`first errors: ${JSON.stringify(client['first_errors'])}`, 'Server, load client and writer are three processes on one machine: on 2 cores they compete for CPU too, not only for the database.'],
-        },
-      ];
     } finally {
       await web.close();
     }
+    // The mix the load client cycles through: mostly lists and node pages, some health and overview.
+    const paths: string[] = [];
+    for (let i = 0; i < sample.length; i++) {
+      paths.push(`/api/node/${sample[i]}`, `/api/nodes?after=${sample[(i + 1) % sample.length]}`, ['/api/nodes?client=geth', '/healthz', '/api/overview', '/api/nodes?limit=200'][i % 4]!);
+    }
+    const pathsFile = join(dir, 'paths.txt');
+    writeFileSync(pathsFile, paths.join('\n'));
+    const alone = await child('serve-writer.js', [PG_URL, schema, String(SECONDS)]);
+    const loadRows: (string | number)[][] = [['writer events/s alone', fmt(Number(alone['per_second'])), '']];
+    const notes: string[] = [];
+    for (const maxQueries of [4, 1]) {
+      const server = await start(maxQueries);
+      try {
+        await (await fetch(`${server.url}/api/overview`)).text(); // built before the clock starts
+        const [withLoad, client] = await Promise.all([
+          child('serve-writer.js', [PG_URL, schema, String(SECONDS)]),
+          child('serve-load-client.js', [server.url, String(CONCURRENCY), String(SECONDS), pathsFile]),
+        ]);
+        const change = (Number(withLoad['per_second']) / Number(alone['per_second']) - 1) * 100;
+        loadRows.push(
+          [`--max-queries ${maxQueries}: requests/s`, fmt(Number(client['per_second']), 1), ''],
+          [`--max-queries ${maxQueries}: errors`, fmt(Number(client['errors'])), ''],
+          [`--max-queries ${maxQueries}: latency p50 / p99 / max ms`, `${fmt(Number(client['p50']))} / ${fmt(Number(client['p99']))} / ${fmt(Number(client['max']))}`, ''],
+          [`--max-queries ${maxQueries}: writer events/s under load`, fmt(Number(withLoad['per_second'])), `${change >= 0 ? '+' : ''}${fmt(change, 1)} %`],
+        );
+        if (Number(client['errors']) > 0) notes.push(`--max-queries ${maxQueries} first errors: ${JSON.stringify(client['first_errors'])}`);
+      } finally {
+        await server.close();
+      }
+    }
+    return [
+      {
+        title: `serve: one request at a time (Postgres, ${fmt(nodes)} nodes, ${fmt(DIALS)} dials; loaded in ${fmt(loadS, 1)} s)`,
+        columns: ['request', 'median ms', 'HTTP status'],
+        rows,
+      },
+      {
+        title: `serve: ${CONCURRENCY} concurrent API requests from another process for ${SECONDS} s while a writer commits`,
+        columns: ['measure', 'value', 'writer change'],
+        rows: loadRows,
+        notes: [...notes, 'Server, load client and writer are three processes on one machine: they compete for its CPU, not only for the database.'],
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});

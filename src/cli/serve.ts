@@ -10,7 +10,7 @@ import { startWebServer, type WebServer } from '../serve/server.js';
 import { DEFAULT_DB } from '../store/database.js';
 import { migrationStatus } from '../store/migrations.js';
 import { openDatabase } from '../store/open.js';
-import { parseDuration } from './durations.js';
+import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { parseTime } from './report.js';
 
@@ -21,6 +21,7 @@ interface ServeRawOptions {
   listen: string;
   queryTimeout: string;
   overviewTimeout: string;
+  maxQueries: string;
   refresh: string;
   history: string;
   at?: string;
@@ -45,6 +46,7 @@ export function registerServe(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (loopback by default; anything else exposes the database to whoever reaches it)', DEFAULT_LISTEN)
     .option('--query-timeout <time>', 'statement_timeout of every query (Postgres)', '5s')
     .option('--overview-timeout <time>', 'statement_timeout of the overview\'s report queries (built once per --refresh, shared)', '60s')
+    .option('--max-queries <n>', 'requests reading the database at once; the rest wait their turn (bounds the load on a crawl\'s database)', '4')
     .option('--refresh <time>', 'how often pages refresh and the overview is rebuilt', '30s')
     .option('--history <time>', 'span of the overview charts over time', '7d')
     .option('--at <time>', 'show the database as of this time instead of now (ISO 8601; for a copy of an old crawl)')
@@ -54,12 +56,13 @@ export function registerServe(program: Command): void {
       if (!listen) throw new UsageError(`invalid --listen ${JSON.stringify(raw.listen)}: expected host:port, e.g. ${DEFAULT_LISTEN} or [::1]:8080`);
       const queryTimeoutMs = bounded(raw.queryTimeout, '--query-timeout', 100, 300_000, '100ms..5m');
       const overviewTimeoutMs = bounded(raw.overviewTimeout, '--overview-timeout', 100, 3_600_000, '100ms..1h');
+      const maxQueries = parseIntOption(raw.maxQueries, '--max-queries', 1, 64);
       const refreshMs = bounded(raw.refresh, '--refresh', 1000, 3_600_000, '1s..1h');
       const historyMs = bounded(raw.history, '--history', 3_600_000, 366 * 86_400_000, '1h..366d');
       const at = raw.at === undefined ? undefined : parseTime(raw.at, '--at', Date.now());
       const durationMs = raw.duration === undefined ? undefined : bounded(raw.duration, '--duration', 100, 2_147_483_647, '100ms..24d');
-      // Postgres: 8 connections, so the overview's build (one connection) never starves the pages.
-      const db = await openDatabase(raw.db, { mustExist: true, maxConnections: 8, queryTimeoutMs: Math.max(queryTimeoutMs, overviewTimeoutMs) + 5000 });
+      // Postgres: a connection per concurrent read, plus one for the overview's build.
+      const db = await openDatabase(raw.db, { mustExist: true, maxConnections: maxQueries + 1, queryTimeoutMs: Math.max(queryTimeoutMs, overviewTimeoutMs) + 5000 });
       let server: WebServer | undefined;
       try {
         const status = await migrationStatus(db);
@@ -68,7 +71,7 @@ export function registerServe(program: Command): void {
           throw new UsageError(`database schema is at version ${status.current} but this NodeFinder expects ${status.latest}: run nodefinder db migrate --db … (serve never writes)`);
         }
         try {
-          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
+          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, maxQueries, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === 'EADDRINUSE') throw new RuntimeError(`cannot listen on ${raw.listen}: address in use; choose another --listen`);

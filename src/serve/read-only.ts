@@ -14,7 +14,7 @@ const QUERY_CANCELED = '57014';
 export interface ReadOnlyOptions {
   /** statement_timeout per statement, ms (`read` may give another). */
   queryTimeoutMs: number;
-  /** Reads in flight at once (≤ the connection pool, so none waits inside the driver); default 6. */
+  /** Reads in flight at once (≤ the connection pool, so none waits inside the driver); default 4. */
   maxConcurrent?: number;
   /** Longest wait for a turn before answering `busy`, ms; default 30 s. */
   maxWaitMs?: number;
@@ -64,17 +64,19 @@ export class ReadOnlyDb {
     readonly db: Database,
     private readonly opts: ReadOnlyOptions,
   ) {
-    this.gate = new Gate(opts.maxConcurrent ?? 6, opts.maxWaitMs ?? 30_000);
+    this.gate = new Gate(opts.maxConcurrent ?? 4, opts.maxWaitMs ?? 30_000);
   }
 
   get engine(): Database['engine'] {
     return this.db.engine;
   }
 
-  /** Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks). */
-  async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs): Promise<T> {
-    try {
-      return await this.gate.run(() => this.db.transaction(async (tx) => {
+  /**
+   * Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks).
+   * `gated: false` skips the admission queue (the overview's build: one at a time by itself).
+   */
+  async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs, gated = true): Promise<T> {
+    const run = () => this.db.transaction(async (tx) => {
         // First statement of the transaction, as SET TRANSACTION requires.
         await tx.exec('SET TRANSACTION READ ONLY');
         const settings: [string, string][] = [['statement_timeout', String(Math.round(timeoutMs))]];
@@ -82,7 +84,9 @@ export class ReadOnlyDb {
         if (this.db.engine === 'postgres') settings.push(['work_mem', '64MB'], ['jit', 'off']);
         await tx.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
         return await fn(tx);
-      }));
+      });
+    try {
+      return await (gated ? this.gate.run(run) : run());
     } catch (err) {
       throw toHttpError(err);
     }

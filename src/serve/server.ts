@@ -30,6 +30,8 @@ export interface ServeOptions {
   queryTimeoutMs: number;
   /** statement_timeout of the overview's report queries (built once per refresh), ms; default 60 s. */
   overviewTimeoutMs?: number;
+  /** Requests reading the database at once (the rest queue); default 4. Bounds the CPU the view takes from a crawl on the same server. */
+  maxQueries?: number;
   /** Page refresh and overview rebuild interval, seconds. */
   refreshSeconds: number;
   /** Span of the overview's charts over time, ms. */
@@ -59,7 +61,7 @@ const API_INDEX = {
 export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   const now = opts.now ?? Date.now;
   const startedAt = now();
-  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs });
+  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? 4 });
   const geo = () => opts.geo ?? packagedGeo();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const overview = new OverviewCache(db, {
