@@ -22,7 +22,7 @@ import { fmt, opsPerSecond, type BenchTable } from './table.js';
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 /** "Now" for generated data: the end of the third day. */
-const NOW = Date.UTC(2024, 5, 3, 0, 0, 0);
+export const NOW = Date.UTC(2024, 5, 3, 0, 0, 0);
 /** Distinct node IDs the dials go to (BENCH_REPORT_NODES): report cost grows with it, not with dials. */
 const NODES = Number(process.env['BENCH_REPORT_NODES'] ?? 200_000);
 const INSTANCES = 8;
@@ -34,7 +34,7 @@ const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0
  * one IP (45.10.20.30: 200 IDs, an abusive IP). Rows only: nothing is contacted.
  * Dial row g: node g % NODES, instance g % 8, time spread evenly over three days; g % 3 = 0 → HELLO + STATUS + RTT; g % 6 = 1 → too_many_peers; else timeout.
  */
-async function load(db: Database, dials: number): Promise<number> {
+export async function load(db: Database, dials: number): Promise<number> {
   const t0 = performance.now();
   const nodes = Math.min(NODES, Math.max(1000, Math.floor(dials / 5)));
   for (let d = 3; d >= 1; d--) {

@@ -275,6 +275,7 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
   say(
     `\nNext: the same report as HTML — nodefinder report snapshot --db ${rel} --format html --out snapshot.html` +
       `\n      (or npx nodefinder …); other reports: clients, latency, disconnects, coverage… (nodefinder report --help);` +
-      `\n      the test network's ground truth is ${join(rel, DEMO_MANIFEST)}.`,
+      `\n      the test network's ground truth is ${join(rel, DEMO_MANIFEST)}.` +
+      `\n      The web view (overview, node list, "is my node seen?"): nodefinder serve --db ${rel} --listen 127.0.0.1:8080, then open http://127.0.0.1:8080/`,
   );
 }

@@ -9,6 +9,7 @@ import { registerDistance } from './distance.js';
 import { registerCrawl } from './crawl.js';
 import { registerDb } from './db.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 import { registerTestnet } from './testnet.js';
 import { registerPing } from './ping.js';
 import { registerDemo } from './demo.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDistance(program);
   registerDb(program);
   registerReport(program);
+  registerServe(program);
   registerTestnet(program);
   registerPing(program);
   registerDemo(program);

@@ -37,6 +37,7 @@ describe('nodefinder demo', () => {
     expect(r.err).toMatch(/inbound +[1-9]\d*\/\d+/);
     expect(r.err).toMatch(/crawl: instance 0 is enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+/);
     expect(r.err).toContain(`nodefinder report snapshot --db ${dir} --format html`);
+    expect(r.err).toContain(`nodefinder serve --db ${dir} --listen 127.0.0.1:8080`);
     expect(existsSync(join(dir, DEMO_MARKER))).toBe(true);
 
     const manifest = JSON.parse(readFileSync(join(dir, DEMO_MANIFEST), 'utf8')) as Manifest;

@@ -15,7 +15,8 @@ export interface HtmlRenderOptions {
   foldRowsAbove?: number;
 }
 
-const CSS = `
+/** Shared with the web view (src/serve), so its pages look like the reports. */
+export const CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1f2328;--muted:#57606a;--rule:#d8dee4;--grid:#e8ebef;--card:#f6f8fa;--accent:#0a5fa3;--stripe:#f9fafb}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9aa4ae;--rule:#30363d;--grid:#22282f;--card:#151b23;--accent:#6cb6ff;--stripe:#121820}}
 *{box-sizing:border-box}
@@ -99,7 +100,7 @@ function anchor(id: string): string {
   return `s-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
-function renderSection(section: Section, index: number, fold: number): string {
+export function renderSection(section: Section, index: number, fold: number): string {
   const id = anchor(section.id);
   const headingId = `${id}-h`;
   const out: string[] = [`<section id="${id}" aria-labelledby="${headingId}">`, `<h2 id="${headingId}">${escapeHtml(section.title)}</h2>`];

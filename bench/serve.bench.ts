@@ -1,0 +1,143 @@
+/**
+ * Web view benchmark (`npm run bench -- serve`), on a real Postgres (TEST_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test; skipped if unreachable), data from bench/reports (500 000
+ * dials over 100 000 node IDs by default; BENCH_SERVE_DIALS changes it):
+ *  1. latency of each API query alone (node list pages with and without filters, a node page, the
+ *     overview's first build and its cached answer);
+ *  2. the crawl's write rate alone, then with 200 concurrent API requests from a second process on
+ *     loopback (bench/serve-load-client.ts) while the writer (bench/serve-writer.ts, a third process)
+ *     commits, with --max-queries 4 (default) and 1: requests/s, p50/p99 latency, errors, and the
+ *     write rate's change (goal: ≤ 10 %).
+ * BENCH_SERVE_CONCURRENCY and BENCH_SERVE_SECONDS change the load. Leaves nothing behind.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startWebServer } from '../src/serve/server.js';
+import type { Database } from '../src/store/database.js';
+import { migrate } from '../src/store/migrations.js';
+import { openPostgres } from '../src/store/pg-adapter.js';
+import { load, NOW } from './reports.bench.js';
+import { fmt, type BenchTable } from './table.js';
+
+const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DIALS = Number(process.env['BENCH_SERVE_DIALS'] ?? 500_000);
+const CONCURRENCY = Number(process.env['BENCH_SERVE_CONCURRENCY'] ?? 200);
+const SECONDS = Number(process.env['BENCH_SERVE_SECONDS'] ?? 15);
+const here = dirname(fileURLToPath(import.meta.url));
+
+function child(script: string, args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(here, script), ...args], { timeout: (SECONDS + 120) * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${script}: ${err.message} ${stderr.slice(-500)}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>);
+    });
+  });
+}
+
+async function timed(base: string, path: string, times: number): Promise<{ median: number; status: number }> {
+  const ms: number[] = [];
+  let status = 0;
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}${path}`);
+    await res.arrayBuffer();
+    status = res.status;
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(ms.length / 2)]!, status };
+}
+
+export default async function run(): Promise<BenchTable[]> {
+  const schema = `nf_bench_serve_${process.pid}`;
+  let db: Database;
+  try {
+    db = await openPostgres(PG_URL, { schema, connectTimeoutMs: 3000, queryTimeoutMs: 300_000, maxConnections: 8 });
+  } catch (err) {
+    return [{ title: 'serve', columns: ['skipped'], rows: [[`Postgres unreachable at ${PG_URL} (${(err as Error).message})`]] }];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'nodefinder-serve-bench-'));
+  try {
+    await migrate(db);
+    const loadS = await load(db, DIALS);
+    const [{ n: nodes }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM nodes')) as [{ n: number }];
+    const start = (maxQueries: number) =>
+      startWebServer({ db, host: '127.0.0.1', port: 0, queryTimeoutMs: 10_000, refreshSeconds: 30, historyMs: 3 * 86_400_000, maxQueries, now: () => NOW, log: (l) => process.stderr.write(`${l}\n`) });
+    const web = await start(4);
+    const sample = (await db.query<{ id: string }>(`SELECT encode(id, 'hex') AS id FROM nodes ORDER BY md5(id::text) LIMIT 200`)).map((r) => r.id);
+    const rows: (string | number)[][] = [];
+    try {
+      const mid = sample[0]!;
+      const single: [string, string][] = [
+        ['node list, first page (50)', '/api/nodes'],
+        ['node list, page after a cursor (200)', `/api/nodes?limit=200&after=${mid}`],
+        ['node list, client=besu', '/api/nodes?client=besu'],
+        ['node list, client+version prefix', '/api/nodes?client=geth&version=v1.12'],
+        ['node list, fork_verdict=remote_stale', '/api/nodes?fork_verdict=remote_stale'],
+        ['node list, country (geo in the server)', '/api/nodes?country=AU'],
+        ['node list, seen_since=2h, inbound', '/api/nodes?seen_since=2h&direction=inbound'],
+        ['node page (all history)', `/api/node/${mid}`],
+      ];
+      const first = performance.now();
+      const overviewStatus = (await fetch(`${web.url}/api/overview`)).status;
+      rows.push(['overview, first build (snapshot + longitudinal)', fmt(performance.now() - first), overviewStatus]);
+      rows.push(['overview, cached', fmt((await timed(web.url, '/api/overview', 5)).median, 1), 200]);
+      for (const [label, path] of single) {
+        const r = await timed(web.url, path, 7);
+        rows.push([label, fmt(r.median, 1), r.status]);
+      }
+    } finally {
+      await web.close();
+    }
+    // The mix the load client cycles through: mostly lists and node pages, some health and overview.
+    const paths: string[] = [];
+    for (let i = 0; i < sample.length; i++) {
+      paths.push(`/api/node/${sample[i]}`, `/api/nodes?after=${sample[(i + 1) % sample.length]}`, ['/api/nodes?client=geth', '/healthz', '/api/overview', '/api/nodes?limit=200'][i % 4]!);
+    }
+    const pathsFile = join(dir, 'paths.txt');
+    writeFileSync(pathsFile, paths.join('\n'));
+    const alone = await child('serve-writer.js', [PG_URL, schema, String(SECONDS)]);
+    const loadRows: (string | number)[][] = [['writer events/s alone', fmt(Number(alone['per_second'])), '']];
+    const notes: string[] = [];
+    for (const maxQueries of [4, 1]) {
+      const server = await start(maxQueries);
+      try {
+        await (await fetch(`${server.url}/api/overview`)).text(); // built before the clock starts
+        const [withLoad, client] = await Promise.all([
+          child('serve-writer.js', [PG_URL, schema, String(SECONDS)]),
+          child('serve-load-client.js', [server.url, String(CONCURRENCY), String(SECONDS), pathsFile]),
+        ]);
+        const change = (Number(withLoad['per_second']) / Number(alone['per_second']) - 1) * 100;
+        loadRows.push(
+          [`--max-queries ${maxQueries}: requests/s`, fmt(Number(client['per_second']), 1), ''],
+          [`--max-queries ${maxQueries}: errors`, fmt(Number(client['errors'])), ''],
+          [`--max-queries ${maxQueries}: latency p50 / p99 / max ms`, `${fmt(Number(client['p50']))} / ${fmt(Number(client['p99']))} / ${fmt(Number(client['max']))}`, ''],
+          [`--max-queries ${maxQueries}: writer events/s under load`, fmt(Number(withLoad['per_second'])), `${change >= 0 ? '+' : ''}${fmt(change, 1)} %`],
+        );
+        if (Number(client['errors']) > 0) notes.push(`--max-queries ${maxQueries} first errors: ${JSON.stringify(client['first_errors'])}`);
+      } finally {
+        await server.close();
+      }
+    }
+    return [
+      {
+        title: `serve: one request at a time (Postgres, ${fmt(nodes)} nodes, ${fmt(DIALS)} dials; loaded in ${fmt(loadS, 1)} s)`,
+        columns: ['request', 'median ms', 'HTTP status'],
+        rows,
+      },
+      {
+        title: `serve: ${CONCURRENCY} concurrent API requests from another process for ${SECONDS} s while a writer commits`,
+        columns: ['measure', 'value', 'writer change'],
+        rows: loadRows,
+        notes: [...notes, 'Server, load client and writer are three processes on one machine: they compete for its CPU, not only for the database.'],
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    await db.close();
+  }
+}

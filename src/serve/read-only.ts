@@ -1,0 +1,103 @@
+/**
+ * Every request reads inside one READ ONLY transaction with a statement timeout: the web view cannot
+ * write even if a query were wrong, and no query outlives --query-timeout on a Postgres server.
+ * The embedded engine (PGlite, one WebAssembly session) honours READ ONLY but has no timer to cancel
+ * a statement, so there every query is bounded by its shape instead (keyset pages, scan limits).
+ */
+import type { Database, Queryable } from '../store/database.js';
+import { DatabaseError } from '../store/errors.js';
+import { HttpError } from './errors.js';
+
+/** Postgres SQLSTATE 57014 query_canceled: statement_timeout fired. */
+const QUERY_CANCELED = '57014';
+
+export interface ReadOnlyOptions {
+  /** statement_timeout per statement, ms (`read` may give another). */
+  queryTimeoutMs: number;
+  /** Reads in flight at once (≤ the connection pool, so none waits inside the driver); default 4. */
+  maxConcurrent?: number;
+  /** Longest wait for a turn before answering `busy`, ms; default 30 s. */
+  maxWaitMs?: number;
+}
+
+/**
+ * Admission: at most `max` reads run, the rest wait in order (up to `maxWaitMs`). A burst of
+ * viewers then queues here instead of timing out on the pool's connect deadline.
+ */
+class Gate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(
+    private readonly max: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.max) {
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          const i = this.waiting.indexOf(turn);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new HttpError('busy', 'too many requests are waiting for the database; try again shortly'));
+        }, this.maxWaitMs);
+        this.waiting.push(turn);
+      });
+    } else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes to the next waiter directly (running stays the same).
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+export class ReadOnlyDb {
+  private readonly gate: Gate;
+  constructor(
+    readonly db: Database,
+    private readonly opts: ReadOnlyOptions,
+  ) {
+    this.gate = new Gate(opts.maxConcurrent ?? 4, opts.maxWaitMs ?? 30_000);
+  }
+
+  get engine(): Database['engine'] {
+    return this.db.engine;
+  }
+
+  /**
+   * Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks).
+   * `gated: false` skips the admission queue (the overview's build: one at a time by itself).
+   */
+  async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs, gated = true): Promise<T> {
+    const run = () => this.db.transaction(async (tx) => {
+        // First statement of the transaction, as SET TRANSACTION requires.
+        await tx.exec('SET TRANSACTION READ ONLY');
+        const settings: [string, string][] = [['statement_timeout', String(Math.round(timeoutMs))]];
+        // Report queries hash-aggregate a day of dials (see src/report/context.ts): same settings here.
+        if (this.db.engine === 'postgres') settings.push(['work_mem', '64MB'], ['jit', 'off']);
+        await tx.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
+        return await fn(tx);
+      });
+    try {
+      return await (gated ? this.gate.run(run) : run());
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  }
+}
+
+export function toHttpError(err: unknown): unknown {
+  if (err instanceof HttpError) return err;
+  if (err instanceof DatabaseError) {
+    if (err.sqlState === QUERY_CANCELED) return new HttpError('timeout', 'the query took longer than the server allows; narrow the filters');
+    if (err.transient) return new HttpError('database_unavailable', 'the database is not reachable right now; try again');
+  }
+  return err;
+}

@@ -1,0 +1,270 @@
+/**
+ * `nodefinder serve`: node:http, no framework. GET and HEAD only; each request is parsed and
+ * validated before any query (params.ts), reads in a READ ONLY transaction with a statement timeout
+ * (read-only.ts), and answers HTML (escaped; CSP with a per-response nonce), JSON, or — for any
+ * failure — one line: `{"error":{"code":…,"message":…}}` on /api/, a short page elsewhere. Internal
+ * errors are logged here and never detailed to the client.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { packagedGeo, type GeoLookup } from '../geo/index.js';
+import type { Database } from '../store/database.js';
+import { HttpError } from './errors.js';
+import { health } from './health.js';
+import { renderPage } from './html-page.js';
+import { loadNode, parseNodeQuery, MAX_SEARCH_LENGTH } from './node-detail.js';
+import { listNodes } from './node-list.js';
+import { OverviewCache } from './overview.js';
+import { errorBody, nodeBody, nodeFilterForm, nodeListBody, overviewBody } from './pages.js';
+import { NODE_LIST_PARAMS, parseNodeListQuery, singleParams } from './params.js';
+import { ReadOnlyDb, toHttpError } from './read-only.js';
+
+/** Request limits: the longest URL (a pasted ENR fits many times), header bytes, time to send headers. */
+export const LIMITS = { urlChars: 4096, headerBytes: 16_384, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveMs: 5_000 } as const;
+
+export interface ServeOptions {
+  db: Database;
+  host: string;
+  port: number;
+  /** statement_timeout per query, ms (Postgres). */
+  queryTimeoutMs: number;
+  /** statement_timeout of the overview's report queries (built once per refresh), ms; default 60 s. */
+  overviewTimeoutMs?: number;
+  /** Requests reading the database at once (the rest queue); default 4. Bounds the CPU the view takes from a crawl on the same server. */
+  maxQueries?: number;
+  /** Page refresh and overview rebuild interval, seconds. */
+  refreshSeconds: number;
+  /** Span of the overview's charts over time, ms. */
+  historyMs: number;
+  /** The clock (tests pin it to their dataset). */
+  now?: () => number;
+  geo?: GeoLookup;
+  /** One line per internal error. */
+  log?: (line: string) => void;
+}
+
+export interface WebServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const API_INDEX = {
+  endpoints: {
+    '/api/overview': 'the overview: snapshot (24 h ending now), fork readiness when available, longitudinal (hourly) reports as in `nodefinder report --format json`',
+    '/api/nodes': `node list; parameters ${NODE_LIST_PARAMS.join(', ')}`,
+    '/api/node/<node ID | enode URL | ENR>': 'one node: endpoints, sightings, dials with HELLO/STATUS/RTT/DISCONNECT, ENRs (also /api/node?q=…)',
+    '/healthz': 'Prometheus text: database reachable, age of the last write',
+  },
+};
+
+export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
+  const now = opts.now ?? Date.now;
+  const startedAt = now();
+  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? 4 });
+  const geo = () => opts.geo ?? packagedGeo();
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const overview = new OverviewCache(db, {
+    historyMs: opts.historyMs,
+    ttlMs: opts.refreshSeconds * 1000,
+    timeoutMs: opts.overviewTimeoutMs ?? 60_000,
+    now,
+    geo: opts.geo,
+    onError: (err) => log(`nodefinder serve: overview rebuild failed, serving the previous one: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}`),
+  });
+
+  async function route(req: IncomingMessage, url: URL, nonce: string): Promise<Reply> {
+    const path = url.pathname;
+    const search = url.searchParams;
+    if (path === '/healthz') {
+      singleParams(search, []);
+      const h = await health(db, now(), startedAt);
+      return { status: h.ok ? 200 : 503, type: 'text/plain; version=0.0.4; charset=utf-8', body: h.text };
+    }
+    if (path === '/api' || path === '/api/') {
+      singleParams(search, []);
+      return json(API_INDEX);
+    }
+    if (path === '/api/overview') {
+      singleParams(search, []);
+      const o = await overview.get();
+      return { status: 200, type: 'application/json; charset=utf-8', body: o.json() };
+    }
+    if (path === '/api/nodes') {
+      const q = parseNodeListQuery(search, now());
+      const page = await db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs));
+      return json({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit });
+    }
+    if (path === '/api/node' || path.startsWith('/api/node/')) {
+      const text = path === '/api/node' ? (singleParams(search, ['q']).get('q') ?? '') : (singleParams(search, []), decodePath(path.slice('/api/node/'.length)));
+      const nq = parseNodeQuery(text);
+      const node = await db.read((tx) => loadNode(tx, nq.id, now(), geo));
+      if (!node) throw new HttpError('not_found', `node ${nq.id} is not in this database`);
+      return json({ input: nq.input, node });
+    }
+    if (path.startsWith('/api/')) throw new HttpError('not_found', 'no such API endpoint; see /api/');
+    // HTML pages: `fragment=1` answers only the live region (the client script's refresh).
+    const fragment = search.get('fragment') === '1';
+    const params = new URLSearchParams([...search].filter(([k]) => k !== 'fragment'));
+    const live = (p: string) => `${p}?${new URLSearchParams([...params, ['fragment', '1']]).toString()}`;
+    if (path === '/') {
+      singleParams(params, []);
+      const body = (await overview.get()).html(overviewBody);
+      return fragment ? html(body) : html(renderPage({ title: 'Network overview', nonce, body, liveSrc: live('/'), refreshSeconds: opts.refreshSeconds }));
+    }
+    if (path === '/nodes') {
+      const form = nodeFilterForm(params);
+      let body: string;
+      let status = 200;
+      try {
+        const q = parseNodeListQuery(params, now());
+        body = nodeListBody(await db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs)), q, params);
+      } catch (err) {
+        const e = toHttpError(err);
+        if (!(e instanceof HttpError) || e.status >= 500) throw e;
+        body = errorBody(e.message);
+        status = e.status;
+      }
+      // Only a good answer refreshes itself.
+      const liveSrc = status === 200 ? live('/nodes') : undefined;
+      return fragment ? html(body, status) : html(renderPage({ title: 'Nodes', nonce, head: form, body, liveSrc, refreshSeconds: opts.refreshSeconds }), status);
+    }
+    if (path === '/node' || path.startsWith('/node/')) {
+      const text = path === '/node' ? (singleParams(params, ['q']).get('q') ?? '') : decodePath(path.slice('/node/'.length));
+      const shown = text.slice(0, MAX_SEARCH_LENGTH);
+      if (text.trim() === '') return html(renderPage({ title: 'Is my node seen?', nonce, body: errorBody('Paste a node ID, an enode:// URL or an enr: record into the search box above.') }));
+      let body: string;
+      let status = 200;
+      try {
+        const nq = parseNodeQuery(text);
+        const node = await db.read((tx) => loadNode(tx, nq.id, now(), geo));
+        body = nodeBody(node, nq.id);
+        if (!node) status = 404;
+      } catch (err) {
+        const e = toHttpError(err);
+        if (!(e instanceof HttpError) || e.status >= 500) throw e;
+        body = errorBody(e.message);
+        status = e.status;
+      }
+      const liveSrc = status === 200 ? live(path) : undefined;
+      return fragment ? html(body, status) : html(renderPage({ title: 'Node', nonce, search: shown, body, liveSrc, refreshSeconds: opts.refreshSeconds }), status);
+    }
+    throw new HttpError('not_found', `no page ${path.length > 60 ? `${path.slice(0, 60)}…` : path}`);
+  }
+
+  // A loopback server answers only requests addressed to loopback: a web page elsewhere cannot read
+  // the API through a DNS name rebound to 127.0.0.1. Any other listen address is meant to be reached
+  // by name (behind a proxy), so any Host goes.
+  let allowedHosts: Set<string> | null = null;
+  const checkHost = (host: string | undefined): void => {
+    if (allowedHosts === null || host === undefined) return;
+    if (!allowedHosts.has(host.toLowerCase())) throw new HttpError('bad_host', 'this server answers requests to its loopback address only');
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const nonce = randomBytes(16).toString('base64');
+    const rawUrl = req.url ?? '/';
+    const isApi = rawUrl.startsWith('/api') || rawUrl.startsWith('/healthz');
+    let reply: Reply;
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError('method_not_allowed', `method ${String(req.method).slice(0, 20)} not allowed: GET or HEAD only`);
+      if (rawUrl.length > LIMITS.urlChars) throw new HttpError('uri_too_long', `URL longer than ${LIMITS.urlChars} characters`);
+      checkHost(req.headers.host);
+      const length = req.headers['content-length'];
+      if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) throw new HttpError('payload_too_large', 'requests carry no body here');
+      let url: URL;
+      try {
+        url = new URL(rawUrl, 'http://localhost');
+      } catch {
+        throw new HttpError('bad_parameter', 'malformed URL');
+      }
+      reply = await route(req, url, nonce);
+    } catch (err) {
+      const e = toHttpError(err);
+      const he = e instanceof HttpError ? e : new HttpError('internal', 'internal error; the server log has the details');
+      if (!(e instanceof HttpError)) log(`nodefinder serve: ${req.method} ${rawUrl.slice(0, 200)}: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`);
+      reply = isApi
+        ? { status: he.status, type: 'application/json; charset=utf-8', body: `${JSON.stringify({ error: { code: he.code, message: he.message } })}\n` }
+        : { status: he.status, type: 'text/html; charset=utf-8', body: renderPage({ title: he.status === 404 ? 'Not found' : 'Error', nonce, body: errorBody(he.message) }) };
+      if (he.code === 'method_not_allowed') reply.headers = { allow: 'GET, HEAD' };
+      if (he.code === 'payload_too_large' || he.code === 'uri_too_long') reply.headers = { connection: 'close' };
+    }
+    const isHtml = reply.type.startsWith('text/html');
+    res.writeHead(reply.status, {
+      'content-type': reply.type,
+      'content-length': Buffer.byteLength(reply.body),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'content-security-policy': isHtml
+        ? `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`
+        : "default-src 'none'; frame-ancestors 'none'",
+      ...reply.headers,
+    });
+    res.end(req.method === 'HEAD' ? undefined : reply.body);
+  }
+
+  const server: Server = createServer({ maxHeaderSize: LIMITS.headerBytes, requestTimeout: LIMITS.requestTimeoutMs, headersTimeout: LIMITS.headersTimeoutMs, keepAliveTimeout: LIMITS.keepAliveMs }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`nodefinder serve: ${(err as Error)?.message ?? String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end('{"error":{"code":"internal","message":"internal error"}}\n');
+    });
+  });
+  // Malformed HTTP: a bare 400, no echo.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  if (isLoopbackHost(opts.host)) allowedHosts = new Set([hostPart, '127.0.0.1', 'localhost', '[::1]'].map((h) => `${h.toLowerCase()}:${port}`));
+  return {
+    port,
+    url: `http://${hostPart}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function isLoopbackHost(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host.toLowerCase() === 'localhost';
+}
+
+interface Reply {
+  status: number;
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+function json(value: unknown): Reply {
+  return { status: 200, type: 'application/json; charset=utf-8', body: `${JSON.stringify(value)}\n` };
+}
+
+function html(body: string, status = 200): Reply {
+  return { status, type: 'text/html; charset=utf-8', body };
+}
+
+/** A path segment holding a pasted record ("enode://…" arrives percent-encoded or not). */
+function decodePath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError('bad_node', 'malformed percent-encoding in the node path');
+  }
+}
