@@ -20,7 +20,7 @@ import { NodeTcpDialer, listenTcp } from '../net/node-tcp.js';
 import type { TcpDialer, TcpListener } from '../net/transport.js';
 import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type SocketBudget, type StaticSeed } from './scheduler.js';
-import { dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeTimeouts } from './probe.js';
+import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
 import type { AddressSource, CrawlerEvent, DialEvent } from './events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 
@@ -580,13 +580,6 @@ export class CrawlerInstance {
       tableSize: this.table?.size ?? 0,
     });
   }
-}
-
-/** Add the discv4 PING→PONG time to a dial's RTT record (probe.ts falls back to it for srtt). */
-function withDiscPing(event: DialEvent, discPingMs: number | null): void {
-  if (discPingMs === null) return;
-  if (event.rtt) event.rtt.discPingMs = discPingMs;
-  else event.rtt = { srttMs: discPingMs, minMs: discPingMs, samples: 0, tcpConnectMs: null, discPingMs };
 }
 
 /** Resolve after `ms` on the injected clock, or at once when `signal` aborts. */

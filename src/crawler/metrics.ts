@@ -101,7 +101,7 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
         handshake.observe(e.endedAt - e.startedAt);
         if (e.connectMs !== null) connect.observe(e.connectMs);
         if (e.handshakeMs !== undefined && e.handshakeMs !== null) rlpx.observe(e.handshakeMs, { kind: e.kind });
-        if (e.rtt && e.rtt.samples > 0) srtt.observe(e.rtt.srttMs);
+        if (e.rtt && e.rtt.srttMs !== null) srtt.observe(e.rtt.srttMs);
         break;
       case 'discovery_counters':
         discovery.inc({ kind: 'new_nodes' }, e.newNodes);

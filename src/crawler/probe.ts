@@ -1,6 +1,6 @@
 /**
  * The NodeFinder connection policy (IMC 2018 §3): connect, RLPx handshake, HELLO, STATUS (+ fork-ID
- * check), learn the best block number, a few p2p PINGs for RTT, then leave with client_quitting —
+ * check), learn the best block number, PING_SAMPLES p2p PINGs for RTT, then leave with client_quitting —
  * recording everything the peer said and every failure as one DialEvent. Used for outbound dials
  * (crawler, `nodefinder ping`) and for inbound connections, which we always accept whatever our
  * peer count (we keep none).
@@ -70,13 +70,33 @@ export interface ProbeConfig {
   network: NetworkDefinition;
   capabilities?: readonly LocalCapability[];
   timeouts?: Partial<ProbeTimeouts>;
-  /** p2p PINGs sent after STATUS for RTT samples (default 2). */
+  /** p2p PINGs sent after STATUS for RTT samples (default PING_SAMPLES). */
   pingSamples?: number;
+  /** Least time between the starts of two PINGs (default PING_SPACING_MS; 0 = back to back). */
+  pingSpacingMs?: number;
   /** Ask for the best block's header to learn its number (eth < 69; default true). */
   learnBestBlock?: boolean;
   /** Ask mainnet peers for block 1 920 000 and check the DAO-fork extraData (default false). */
   checkDaoFork?: boolean;
 }
+
+/**
+ * p2p PING→PONG samples per connection: the only RTT samples a connection gives (README "How RTT is
+ * measured"). The remote answers a PING at once without real work (geth p2p/peer.go: pingMsg →
+ * SendItems(pongMsg) from the read loop; @ethereumjs/devp2p: _handleMessage → _sendPong), unlike the
+ * RLPx handshake (ECIES), HELLO→STATUS (peer setup) or GetBlockHeaders (a database read).
+ * One PING is outstanding at a time: PONG carries no identifier, so only then does each PONG match
+ * its PING unambiguously (the reason of Karn's rule, RFC 6298 §3: no sample from an ambiguous echo).
+ * Eight samples, each started ≥ PING_SPACING_MS after the previous one: a stall on either host (GC,
+ * a busy event loop, a database flush in our process) inflates every sample it overlaps, so samples
+ * taken back to back are inflated together; spread over ~0.7 s, the minimum is a clean sample unless
+ * all eight hit stalls (with a 30 % stall rate per sample, 0.3^8 < 1e-4). RFC 6298 §3 asks TCP for at
+ * least one sample per RTT to track a flow; we estimate a path's floor, for which independent samples
+ * matter more than many. Cost: a dial slot stays ~0.7 s + 8 RTTs longer (≤ ~3 s on a 300 ms path).
+ * With α = 1/8 the SRTT of 8 samples still gives its first (7/8)^7 ≈ 39 %: kept, but reports use the min.
+ */
+export const PING_SAMPLES = 8;
+export const PING_SPACING_MS = 100;
 
 export interface ProbeResult {
   event: DialEvent;
@@ -97,7 +117,11 @@ export function dialVerdict(event: DialEvent): 'hello' | 'too_many_peers' | 'fai
 
 interface Recorder {
   event: DialEvent;
+  /** p2p PING→PONG samples only. */
   rtt: RttEstimator;
+  /** RLPx auth written → ack received; HELLO written → STATUS received (remote work included). */
+  authAckMs: number | null;
+  helloStatusMs: number | null;
   daoFork: DaoForkVerdict | null;
 }
 
@@ -126,6 +150,8 @@ function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: n
       rtt: null,
     },
     rtt: new RttEstimator(),
+    authAckMs: null,
+    helloStatusMs: null,
     daoFork: null,
   };
 }
@@ -156,8 +182,8 @@ export async function probeOutbound(
       signal,
     });
     rec.event.handshakeMs = config.clock.now() - handshakeStart;
-    // auth written → ack received is one request/response round trip.
-    rec.rtt.addSample(session.timing.handshakeEndedAt - session.timing.handshakeStartedAt);
+    // auth written → ack received: one round trip plus the remote's ECIES work (not an RTT sample).
+    rec.authAckMs = Math.max(0, session.timing.handshakeEndedAt - session.timing.handshakeStartedAt);
     await runSession(config, rec, session, signal);
   } catch (err) {
     recordError(rec, toNodeFinderError(err));
@@ -221,28 +247,25 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
       signal,
     });
     const status = decodeStatus(statusMessage.payload, eth.version);
-    if (session.role === 'initiator') {
-      // The remote sends STATUS as soon as it has our HELLO: HELLO written → STATUS received ≈ 1 RTT.
-      rec.rtt.addSample(statusMessage.receivedAt - peer.helloSentAt);
-    }
+    // The remote sends STATUS once it has our HELLO (either role): HELLO written → STATUS received
+    // is one round trip plus the remote's HELLO/STATUS work, kept as its own column, not an RTT sample.
+    rec.helloStatusMs = Math.max(0, statusMessage.receivedAt - peer.helloSentAt);
     const assessment = createStatusChecker(config.network)(status, nowSeconds);
     const sameChain = assessment.networkIdMatches && assessment.genesisMatches;
     rec.event.status = statusInfo(status, sameChain ? assessment.forkVerdict : 'unchecked');
 
     let requestId = 1n;
     if (sameChain && status.shape === 'td' && config.learnBestBlock !== false) {
-      const number = await requestHeaderNumber(clock, peer, rec, requestId++, status.bestHash, timeouts.headerMs, signal);
+      const number = await requestHeaderNumber(peer, requestId++, status.bestHash, timeouts.headerMs, signal);
       if (number !== null) rec.event.status.bestBlock = number;
     }
     if (sameChain && config.checkDaoFork) {
       const request = daoForkRequest(config.network, requestId++);
       if (request) {
-        const sentAt = clock.now();
         peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders(request));
         const reply = await optional(peer, signal, awaitHeaders(peer, request.requestId, timeouts.headerMs, signal));
         rec.daoFork = 'unknown';
         if (reply) {
-          rec.rtt.addSample(reply.receivedAt - sentAt);
           try {
             rec.daoFork = daoForkVerdict(config.network, decodeBlockHeaders(reply.payload).headers);
           } catch {
@@ -251,7 +274,11 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
         }
       }
     }
-    for (let i = 0; i < (config.pingSamples ?? 2); i++) {
+    const spacing = config.pingSpacingMs ?? PING_SPACING_MS;
+    let lastPingAt = -Infinity;
+    for (let i = 0; i < (config.pingSamples ?? PING_SAMPLES); i++) {
+      await pause(clock, lastPingAt + spacing - clock.now(), signal);
+      lastPingAt = clock.now();
       const ms = await optional(peer, signal, peer.ping({ timeoutMs: timeouts.pingMs, signal }));
       if (ms === null) break;
       rec.rtt.addSample(ms);
@@ -265,6 +292,20 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
   } finally {
     rec.event.disconnects = peer.disconnects.map((d) => ({ ...d }));
   }
+}
+
+/** Wait `ms` on the injected clock (no-op when ≤ 0); resolves early when `signal` aborts. */
+function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (!(ms > 0) || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clock.clearTimer(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.setTimer(ms, done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 const isEth = (id: number) => (m: CapabilityMessage) => m.capability.name === 'eth' && m.id === id;
@@ -312,21 +353,20 @@ function awaitHeaders(peer: Devp2pPeer, requestId: bigint, timeoutMs: number, si
   );
 }
 
-/** GetBlockHeaders(hash) → the header's number, or null when the peer does not answer usefully. */
+/**
+ * GetBlockHeaders(hash) → the header's number, or null when the peer does not answer usefully. Not an
+ * RTT sample: the remote reads the header from its database (and may queue the request) first.
+ */
 async function requestHeaderNumber(
-  clock: Clock,
   peer: Devp2pPeer,
-  rec: Recorder,
   requestId: bigint,
   hash: Uint8Array,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<bigint | null> {
-  const sentAt = clock.now();
   peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders({ requestId, origin: { hash }, limit: 1, skip: 0, reverse: false }));
   const reply = await optional(peer, signal, awaitHeaders(peer, requestId, timeoutMs, signal));
   if (!reply) return null;
-  rec.rtt.addSample(reply.receivedAt - sentAt);
   try {
     const header = decodeBlockHeaders(reply.payload).headers[0];
     // Only the header we asked for tells the best block's number.
@@ -358,16 +398,49 @@ function finish(config: ProbeConfig, rec: Recorder, discPingMs: number | null): 
     e.errorMessage = 'dial ended without result or error';
   }
   const snap = rec.rtt.snapshot();
-  if (snap || e.connectMs !== null || discPingMs !== null) {
+  if (snap || e.connectMs !== null || discPingMs !== null || rec.authAckMs !== null || rec.helloStatusMs !== null) {
     e.rtt = {
-      srttMs: snap?.srttMs ?? e.connectMs ?? discPingMs ?? 0,
-      minMs: snap?.minMs ?? e.connectMs ?? discPingMs ?? 0,
+      srttMs: snap?.srttMs ?? null,
+      minMs: snap?.minMs ?? null,
       samples: snap?.samples ?? 0,
+      // The minimum, not the SRTT: the lowest sample is the path's round trip with the least
+      // queueing and scheduling delay on either side (README "How RTT is measured").
+      rttMs: snap ? snap.minMs : null,
+      rttSource: snap ? 'p2p_ping' : null,
       tcpConnectMs: e.connectMs,
-      discPingMs,
+      discPingMs: null,
+      handshakeMs: rec.authAckMs,
+      statusMs: rec.helloStatusMs,
     };
+    withDiscPing(e, discPingMs);
   }
   return { event: e, daoFork: rec.daoFork };
+}
+
+/**
+ * Set a dial's discv4 PING→PONG time, and make it the node's RTT when the connection gave no p2p
+ * PONG (a peer that refused before HELLO, or never answered a PING). discv4 is the second choice:
+ * one sample, and the remote verifies and signs (~0.1 ms in geth, a few ms in pure-JS clients).
+ */
+export function withDiscPing(event: DialEvent, discPingMs: number | null): void {
+  if (discPingMs === null || !(discPingMs >= 0)) return;
+  event.rtt ??= {
+    srttMs: null,
+    minMs: null,
+    samples: 0,
+    rttMs: null,
+    rttSource: null,
+    tcpConnectMs: null,
+    discPingMs: null,
+    handshakeMs: null,
+    statusMs: null,
+  };
+  const r = event.rtt;
+  r.discPingMs = discPingMs;
+  if (r.rttMs === null) {
+    r.rttMs = discPingMs;
+    r.rttSource = 'disc_ping';
+  }
 }
 
 function helloInfo(hello: Hello): HelloInfo {
