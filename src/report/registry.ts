@@ -13,6 +13,7 @@ import { buildFreshnessReport } from './freshness.js';
 import { buildAsnsReport, buildCountriesReport } from './geo-report.js';
 import { buildLatencyReport } from './latency.js';
 import { buildLongitudinalReport } from './longitudinal.js';
+import { buildNodesReport } from './nodes.js';
 import { buildSizeReport } from './size.js';
 import { buildSnapshotReport } from './snapshot.js';
 
@@ -29,6 +30,7 @@ export const REPORT_NAMES = [
   'abusive',
   'coverage',
   'size',
+  'nodes',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -49,6 +51,7 @@ const BUILDERS: Record<ReportName, (ctx: ReportContext) => Promise<Report>> = {
   abusive: buildAbusiveReport,
   coverage: buildCoverageReport,
   size: buildSizeReport,
+  nodes: buildNodesReport,
 };
 
 export function buildReport(name: ReportName, ctx: ReportContext): Promise<Report> {
