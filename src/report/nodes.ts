@@ -10,6 +10,7 @@
 import { getNetwork } from '../eth/networks.js';
 import type { Report, Section } from './render/model.js';
 import type { ReportContext } from './context.js';
+import { latencyHistogramSection } from './latency.js';
 
 export interface NodeRow {
   id: string;
@@ -130,7 +131,8 @@ export async function buildNodesReport(ctx: ReportContext): Promise<Report> {
     title: 'Nodes',
     generatedAt: ctx.generatedAt,
     parameters: { ...ctx.baseParameters(), network: ctx.networkFilter, client: ctx.client, excluded_node_ids: nodeIds.length },
-    sections: [nodesSection(rows)],
+    // The table first; the RTT distribution of the same rows (also what the HTML charts).
+    sections: [nodesSection(rows), latencyHistogramSection(rows.flatMap((r) => (r.rtt_ms === null ? [] : [{ rttMs: r.rtt_ms }])))],
     data: { nodes: nodesData(rows) },
   };
 }
