@@ -1,4 +1,4 @@
--- 0002: RTT is the network round trip, not the peer's CPU time (issue 9 §1).
+-- rtt_network: RTT is the network round trip, not the peer's CPU time (issue 9 §1).
 -- Until now srtt_ms/min_ms smoothed the RLPx auth→ack time (the remote's ECIES work), HELLO→STATUS
 -- (its application work), GetBlockHeaders round trips and two p2p PINGs, and fell back to the TCP
 -- connect or discv4 PING time when there were none. From now on srtt_ms/min_ms/samples cover p2p
@@ -24,7 +24,7 @@ COMMENT ON TABLE rtts IS 'Timings of one connection (one row per dial): network 
 COMMENT ON COLUMN rtts.srtt_ms IS 'Smoothed RTT in ms (RFC 6298, alpha = 1/8) over the p2p PING/PONG samples; NULL without samples.';
 COMMENT ON COLUMN rtts.min_ms IS 'Lowest p2p PING/PONG sample in ms; NULL without samples.';
 COMMENT ON COLUMN rtts.samples IS 'Number of p2p PING/PONG samples (one PING outstanding at a time, up to 8 per connection).';
-COMMENT ON COLUMN rtts.rtt_ms IS 'The network RTT in ms that reports and dashboards use: min_ms when samples > 0, else disc_ping_ms; NULL when neither. Rows from before migration 0002 with samples hold their old min_ms (rtt_source NULL).';
-COMMENT ON COLUMN rtts.rtt_source IS 'Where rtt_ms came from: p2p_ping (min of the PING/PONG samples) or disc_ping (the discv4 PING/PONG, when the connection gave no PONG); NULL without rtt_ms or on rows from before migration 0002.';
+COMMENT ON COLUMN rtts.rtt_ms IS 'The network RTT in ms that reports and dashboards use: min_ms when samples > 0, else disc_ping_ms; NULL when neither. Rows from before the rtt_network migration with samples hold their old min_ms (rtt_source NULL).';
+COMMENT ON COLUMN rtts.rtt_source IS 'Where rtt_ms came from: p2p_ping (min of the PING/PONG samples) or disc_ping (the discv4 PING/PONG, when the connection gave no PONG); NULL without rtt_ms or on rows from before the rtt_network migration.';
 COMMENT ON COLUMN rtts.handshake_ms IS 'RLPx auth written to ack received in ms: one round trip plus the remote''s ECIES work (slow or overloaded clients show here); NULL for inbound and failed handshakes. Never part of rtt_ms.';
 COMMENT ON COLUMN rtts.status_ms IS 'Our HELLO written to the remote''s STATUS received in ms: one round trip plus the remote''s HELLO/STATUS work; NULL without a STATUS. Never part of rtt_ms.';

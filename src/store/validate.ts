@@ -171,7 +171,7 @@ function checkStatus(ev: DialEvent, raw: unknown): StatusInfo {
   };
 }
 
-/** Events journaled before migration 0002 lack the newer fields: absent means null. */
+/** Events journaled before the rtt_network migration lack the newer fields: absent means null. */
 const optMs = (ev: DialEvent, v: unknown, what: string): number | null => (v === null || v === undefined ? null : msValue(ev, v, what));
 
 function checkRtt(ev: DialEvent, raw: unknown): RttInfo {
@@ -184,7 +184,7 @@ function checkRtt(ev: DialEvent, raw: unknown): RttInfo {
   let rttSource = r.rttSource === null || r.rttSource === undefined ? null : oneOf(ev, r.rttSource, RTT_SOURCES, 'rtt.rttSource');
   if (r.rttMs === undefined && r.rttSource === undefined) {
     // An older event: its srtt/min mixed handshake and STATUS times; keep the min of a connection
-    // that had samples (an upper bound of the RTT, as migration 0002 does for stored rows).
+    // that had samples (an upper bound of the RTT, as the rtt_network migration does for stored rows).
     rttMs = samples > 0 ? minMs : discPingMs;
     rttSource = samples > 0 ? 'p2p_ping' : discPingMs !== null ? 'disc_ping' : null;
   }

@@ -36,7 +36,7 @@ describe('event validation', () => {
     expect(cleanText('x'.repeat(5000)).length).toBe(2048);
   });
 
-  it('an RTT journaled before migration 0002 (no rtt/handshake/status fields) is read as such', () => {
+  it('an RTT journaled before the rtt_network migration (no rtt/handshake/status fields) is read as such', () => {
     const rng = new Rng(4);
     const ev = [...crawlStream(rng, makeWorld(rng), 200)].find((e) => e.type === 'dial' && e.rtt) as Extract<CrawlerEvent, { type: 'dial' }>;
     const old = (rtt: Record<string, unknown>) => validateEvent({ ...ev, rtt: rtt as never }) as typeof ev;
