@@ -28,6 +28,7 @@ import { ETH_MESSAGE_IDS, createStatusChecker, decodeStatus, encodeStatus, local
 import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders, type DaoForkVerdict } from '../eth/headers.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import { RttEstimator } from './rtt.js';
+import { samplePings, withDiscPing } from './ping-samples.js';
 import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from './events.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { NoSharedCapabilityError } from '../devp2p/errors.js';
@@ -80,23 +81,7 @@ export interface ProbeConfig {
   checkDaoFork?: boolean;
 }
 
-/**
- * p2p PING→PONG samples per connection: the only RTT samples a connection gives (README "How RTT is
- * measured"). The remote answers a PING at once without real work (geth p2p/peer.go: pingMsg →
- * SendItems(pongMsg) from the read loop; @ethereumjs/devp2p: _handleMessage → _sendPong), unlike the
- * RLPx handshake (ECIES), HELLO→STATUS (peer setup) or GetBlockHeaders (a database read).
- * One PING is outstanding at a time: PONG carries no identifier, so only then does each PONG match
- * its PING unambiguously (the reason of Karn's rule, RFC 6298 §3: no sample from an ambiguous echo).
- * Eight samples, each started ≥ PING_SPACING_MS after the previous one: a stall on either host (GC,
- * a busy event loop, a database flush in our process) inflates every sample it overlaps, so samples
- * taken back to back are inflated together; spread over ~0.7 s, the minimum is a clean sample unless
- * all eight hit stalls (with a 30 % stall rate per sample, 0.3^8 < 1e-4). RFC 6298 §3 asks TCP for at
- * least one sample per RTT to track a flow; we estimate a path's floor, for which independent samples
- * matter more than many. Cost: a dial slot stays ~0.7 s + 8 RTTs longer (≤ ~3 s on a 300 ms path).
- * With α = 1/8 the SRTT of 8 samples still gives its first (7/8)^7 ≈ 39 %: kept, but reports use the min.
- */
-export const PING_SAMPLES = 8;
-export const PING_SPACING_MS = 100;
+export { PING_SAMPLES, PING_SPACING_MS, withDiscPing } from './ping-samples.js';
 
 export interface ProbeResult {
   event: DialEvent;
@@ -274,15 +259,7 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
         }
       }
     }
-    const spacing = config.pingSpacingMs ?? PING_SPACING_MS;
-    let lastPingAt = -Infinity;
-    for (let i = 0; i < (config.pingSamples ?? PING_SAMPLES); i++) {
-      await pause(clock, lastPingAt + spacing - clock.now(), signal);
-      lastPingAt = clock.now();
-      const ms = await optional(peer, signal, peer.ping({ timeoutMs: timeouts.pingMs, signal }));
-      if (ms === null) break;
-      rec.rtt.addSample(ms);
-    }
+    await samplePings(clock, peer, rec.rtt, { count: config.pingSamples, spacingMs: config.pingSpacingMs, timeoutMs: timeouts.pingMs, signal });
     peer.disconnect('client_quitting');
   } catch (err) {
     const e = toNodeFinderError(err);
@@ -292,20 +269,6 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
   } finally {
     rec.event.disconnects = peer.disconnects.map((d) => ({ ...d }));
   }
-}
-
-/** Wait `ms` on the injected clock (no-op when ≤ 0); resolves early when `signal` aborts. */
-function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (!(ms > 0) || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clock.clearTimer(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = clock.setTimer(ms, done);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 const isEth = (id: number) => (m: CapabilityMessage) => m.capability.name === 'eth' && m.id === id;
@@ -415,32 +378,6 @@ function finish(config: ProbeConfig, rec: Recorder, discPingMs: number | null): 
     withDiscPing(e, discPingMs);
   }
   return { event: e, daoFork: rec.daoFork };
-}
-
-/**
- * Set a dial's discv4 PING→PONG time, and make it the node's RTT when the connection gave no p2p
- * PONG (a peer that refused before HELLO, or never answered a PING). discv4 is the second choice:
- * one sample, and the remote verifies and signs (~0.1 ms in geth, a few ms in pure-JS clients).
- */
-export function withDiscPing(event: DialEvent, discPingMs: number | null): void {
-  if (discPingMs === null || !(discPingMs >= 0)) return;
-  event.rtt ??= {
-    srttMs: null,
-    minMs: null,
-    samples: 0,
-    rttMs: null,
-    rttSource: null,
-    tcpConnectMs: null,
-    discPingMs: null,
-    handshakeMs: null,
-    statusMs: null,
-  };
-  const r = event.rtt;
-  r.discPingMs = discPingMs;
-  if (r.rttMs === null) {
-    r.rttMs = discPingMs;
-    r.rttSource = 'disc_ping';
-  }
 }
 
 function helloInfo(hello: Hello): HelloInfo {

@@ -46,6 +46,9 @@ function config(clock: ManualClock, me: Identity, extra: Partial<ProbeConfig> = 
     listenPort: 30304,
     network: NETWORKS.mainnet,
     learnBestBlock: false,
+    // The ManualClock moves only when a test advances it: PINGs go back to back here
+    // (probe-rtt.test.ts covers their spacing).
+    pingSpacingMs: 0,
     ...extra,
   };
 }

@@ -9,14 +9,14 @@ import { bytesToHex } from '../../src/util/bytes.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { createMemoryStreamPair } from '../../src/net/memory-stream.js';
 import type { ByteStream } from '../../src/net/transport.js';
-import { PING_SAMPLES, probeOutbound, withDiscPing, type ProbeConfig } from '../../src/crawler/probe.js';
+import { PING_SAMPLES, PING_SPACING_MS, probeOutbound, withDiscPing, type ProbeConfig } from '../../src/crawler/probe.js';
 import { RttEstimator } from '../../src/crawler/rtt.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { localStatus, ETH_MESSAGE_IDS } from '../../src/eth/status.js';
 import { decodeGetBlockHeaders, encodeBlockHeaders, encodeHeader } from '../../src/eth/headers.js';
 import { keccak256 } from '../../src/crypto/index.js';
 import { P2P_MESSAGE_IDS } from '../../src/devp2p/messages.js';
-import { ETH_OFFSET, ScriptedPeer, StreamDialer, identity, until } from './probe-scripted-peer.js';
+import { ETH_OFFSET, ScriptedPeer, StreamDialer, identity, turns, until } from './probe-scripted-peer.js';
 
 const START = 1_780_000_000_000;
 const NOW_S = START / 1000;
@@ -58,6 +58,7 @@ describe('probe RTT: p2p PING→PONG only', () => {
       listenPort: 30304,
       network: NETWORKS.mainnet,
       learnBestBlock: true,
+      pingSpacingMs: 0, // spacing: the next test
     };
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(slowAck(theirs, clock, 250), clock, them);
@@ -104,6 +105,44 @@ describe('probe RTT: p2p PING→PONG only', () => {
     withDiscPing(e, 2);
     // A discv4 PING is recorded, but the p2p PINGs stay the node's RTT.
     expect([e.rtt?.discPingMs, e.rtt?.rttMs, e.rtt?.rttSource]).toEqual([2, 30, 'p2p_ping']);
+  });
+
+  it('PINGs start PING_SPACING_MS apart, one outstanding at a time', async () => {
+    const clock = new ManualClock(START);
+    const [ours, theirs] = createMemoryStreamPair({});
+    const me = identity();
+    const them = identity();
+    const config: ProbeConfig = {
+      clock,
+      privateKey: me.privateKey,
+      publicKey: me.publicKey,
+      instance: bytesToHex(me.node.id),
+      clientId: 'NodeFinder/v0.1.0/linux-amd64/node20',
+      listenPort: 30304,
+      network: NETWORKS.mainnet,
+      learnBestBlock: false,
+    };
+    const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
+    const peer = await ScriptedPeer.accept(theirs, clock, them);
+    peer.hello();
+    await peer.next(ETH_OFFSET + ETH_MESSAGE_IDS.status, 'prober STATUS');
+    peer.status(localStatus(NETWORKS.mainnet, 68, NOW_S));
+    const pings = () => peer.received.filter((m) => m.code === P2P_MESSAGE_IDS.ping).length;
+    for (let i = 0; i < PING_SAMPLES; i++) {
+      await until(() => pings() > i, `PING ${i + 1}`);
+      clock.advance(2); // the round trip
+      peer.send(P2P_MESSAGE_IDS.pong, Uint8Array.of(0xc0));
+      if (i === PING_SAMPLES - 1) break;
+      await turns(200);
+      expect(pings()).toBe(i + 1);
+      clock.advance(PING_SPACING_MS - 3);
+      await turns(200);
+      expect(pings(), 'not before the spacing').toBe(i + 1);
+      clock.advance(1);
+    }
+    const { event: e } = await probe;
+    expect(e.rtt).toMatchObject({ samples: PING_SAMPLES, minMs: 2, rttMs: 2, rttSource: 'p2p_ping' });
+    expect(e.endedAt - e.startedAt).toBeGreaterThanOrEqual((PING_SAMPLES - 1) * PING_SPACING_MS);
   });
 
   it('without a p2p PONG the discv4 PING→PONG is the RTT; with neither there is none', () => {
