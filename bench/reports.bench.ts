@@ -110,7 +110,8 @@ export async function load(db: Database, dials: number): Promise<number> {
       range,
     );
     await db.query(
-      `INSERT INTO rtts SELECT dial_id, ts, inst, node, 20 + g % 200, 15 + g % 200, 3, 20, NULL FROM (${gen}) s WHERE g % 3 = 0`,
+      `INSERT INTO rtts (dial_id, started_at, instance_id, node_id, srtt_ms, min_ms, samples, tcp_connect_ms, disc_ping_ms, rtt_ms, rtt_source, handshake_ms, status_ms)
+       SELECT dial_id, ts, inst, node, 20 + g % 200, 15 + g % 200, 8, 20, NULL, 15 + g % 200, 'p2p_ping', 60 + g % 300, 40 + g % 300 FROM (${gen}) s WHERE g % 3 = 0`,
       range,
     );
     await db.query(

@@ -27,7 +27,7 @@ function batch(at: number): CrawlerEvent[] {
       startedAt: at, endedAt: at + 300, connectMs: 20, outcome: 'status', errorKind: null, errorMessage: null,
       hello: { p2pVersion: 5, clientId: 'Geth/v1.14.11-stable/linux-amd64/go1.23.2', clientName: 'Geth', clientVersion: 'v1.14.11-stable', os: 'linux', arch: 'amd64', runtime: 'go1.23.2', caps: ['eth/68'], listenPort: 30303 },
       status: { ethVersion: 68, networkId: 1n, totalDifficulty: null, bestHash: hex(32), genesisHash: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', forkHash: '9f3d2254', forkNext: 0n, forkVerdict: 'compatible', bestBlock: 20_000_000n, earliestBlock: null },
-      disconnects: [], rtt: { srttMs: 40, minMs: 38, samples: 3, tcpConnectMs: 20, discPingMs: null },
+      disconnects: [], rtt: { srttMs: 40, minMs: 38, samples: 8, rttMs: 38, rttSource: 'p2p_ping', tcpConnectMs: 20, discPingMs: null, handshakeMs: 55, statusMs: 60 },
     });
   }
   return out;

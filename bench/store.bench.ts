@@ -116,7 +116,7 @@ function dialEvent(rng: Rng, instance: string, node: { id: string; pk: string; i
       ? { ethVersion: 68, networkId: 1n, totalDifficulty: 58750003716598352816469n, bestHash: bytesToHex(randomBytes(32)), genesisHash: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', forkHash: '9f3d2254', forkNext: 0n, forkVerdict: 'compatible', bestBlock: null, earliestBlock: null }
       : null,
     disconnects: ok ? [{ direction: 'sent', reason: 'disconnect_requested', at: at + 290 }] : [],
-    rtt: ok ? { srttMs: 80, minMs: 60, samples: 3, tcpConnectMs: 40, discPingMs: null } : null,
+    rtt: ok ? { srttMs: 80, minMs: 60, samples: 3, rttMs: 60, rttSource: 'p2p_ping', tcpConnectMs: 40, discPingMs: null, handshakeMs: 95, statusMs: 120 } : null,
   };
 }
 

@@ -296,14 +296,14 @@ const latency: DashboardSpec = {
   uid: 'nodefinder-latency',
   title: 'NodeFinder · Latency',
   description:
-    'Round-trip times measured on connections: the smoothed RTT (RFC 6298) over the RLPx handshake, HELLO→STATUS, header requests and p2p PINGs, per (instance, node) as the median over the node’s connections.',
+    'Network round-trip times measured on connections: per connection the lowest of its p2p PING→PONG samples (else the discv4 PING→PONG), per (instance, node) the median over the node’s connections. The RLPx handshake and HELLO→STATUS include the peer’s own work and are shown apart.',
   from: 'now-24h',
   refresh: '5m',
   panels: [
     {
       type: 'stat',
       title: 'Node RTT',
-      description: 'Percentiles over nodes of the direct RTT: per node the lowest over instances of the per-instance median smoothed RTT (the latency_ms of `report snapshot`).',
+      description: 'Percentiles over nodes of the network RTT: per node the lowest over instances of the per-instance median (the latency_ms of `report snapshot`).',
       sql: `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY rtt_ms)::float8 AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY rtt_ms)::float8 AS p90, count(*)::int AS nodes\nFROM ${from(report('latency-nodes'))}`,
       unit: 'ms',
       decimals: 1,
@@ -315,7 +315,7 @@ const latency: DashboardSpec = {
     {
       type: 'histogram',
       title: 'RTT distribution',
-      description: 'Direct RTT per node (lowest per-instance median smoothed RTT), ms.',
+      description: 'Network RTT per node (lowest per-instance median of the connections’ lowest p2p PING→PONG), ms.',
       sql: `SELECT rtt_ms AS "rtt ms"\nFROM ${from(report('latency-nodes'))}`,
       w: 9,
       h: 8,
@@ -324,7 +324,7 @@ const latency: DashboardSpec = {
       type: 'table',
       title: 'By vantage point',
       description: 'RTT percentiles per instance and its listen host: the paper compared vantage points this way.',
-      sql: `SELECT host AS vantage, left(instance, 12) AS instance, count(*)::int AS nodes, percentile_cont(0.5) WITHIN GROUP (ORDER BY srtt_ms)::float8 AS "p50 ms", percentile_cont(0.9) WITHIN GROUP (ORDER BY srtt_ms)::float8 AS "p90 ms"\nFROM ${from(report('latency-samples'))}\nGROUP BY 1, 2\nORDER BY 1, 2`,
+      sql: `SELECT host AS vantage, left(instance, 12) AS instance, count(*)::int AS nodes, percentile_cont(0.5) WITHIN GROUP (ORDER BY rtt_ms)::float8 AS "p50 ms", percentile_cont(0.9) WITHIN GROUP (ORDER BY rtt_ms)::float8 AS "p90 ms"\nFROM ${from(report('latency-samples'))}\nGROUP BY 1, 2\nORDER BY 1, 2`,
       decimals: 1,
       w: 9,
       h: 8,
@@ -332,7 +332,7 @@ const latency: DashboardSpec = {
     {
       type: 'timeseries',
       title: 'RTT over time',
-      description: 'Median and 90th percentile of the smoothed RTT of the connections in each interval, and the median discv4 PING→PONG time.',
+      description: 'Median and 90th percentile of the connections’ network RTT in each interval, the median discv4 PING→PONG, and the medians of the RLPx handshake and HELLO→STATUS (round trip plus the peer’s work: rising values show slow or overloaded clients).',
       sql: file('latency-over-time'),
       format: 'time_series',
       unit: 'ms',
@@ -349,6 +349,15 @@ const latency: DashboardSpec = {
       unit: 'ms',
       interval: '5m',
       w: 12,
+      h: 8,
+    },
+    {
+      type: 'table',
+      title: 'Peer work by client',
+      description: 'Per client: the median network RTT, and the medians of RLPx auth→ack and HELLO→STATUS minus the RTT — the time the peer itself spends (ECIES, peer setup). High values show slow or overloaded clients.',
+      sql: file('remote-work-by-client'),
+      decimals: 1,
+      w: 24,
       h: 8,
     },
   ],
@@ -521,6 +530,7 @@ export const REPORTS_NOT_ON_DASHBOARDS: Readonly<Record<string, string>> = {
   'fork-readiness': 'FORK_NEXT by client release, merged with ENR eth entries in TypeScript: report forks',
   'fork-enrs': 'ENR eth entries are decoded in TypeScript: report forks',
   'findnode-rebonds': 'cumulative per node since the database began (no time window): run it with psql',
+  nodes: 'one row per node, filtered by chain and client: report nodes (or the web view)',
 };
 
 export type { PanelSpec };

@@ -5,8 +5,10 @@
  *
  * Output (DESIGN.md CLI contract), one JSON object with --json:
  *   id, public_key (hex, no 0x), ip, tcp_port, udp_port, client_id, client_name, caps ["eth/68"],
- *   p2p_version, listen_port, rtt_ms (smoothed over handshake, STATUS, header and PINGs),
- *   rtt_min_ms, rtt_samples, tcp_connect_ms, disc_rtt_ms, disc_enr_seq, disc_error {kind, message},
+ *   p2p_version, listen_port, rtt_ms (the network RTT: the lowest p2p PING→PONG, else the discv4
+ *   PING→PONG), rtt_source (p2p_ping|disc_ping), srtt_ms (RFC 6298 over the p2p PINGs), rtt_min_ms,
+ *   rtt_samples, handshake_ms (RLPx auth→ack), status_ms (HELLO→STATUS; both include remote work),
+ *   tcp_connect_ms, disc_rtt_ms, disc_enr_seq, disc_error {kind, message},
  *   outcome (status|hello|disconnect|error), dial_verdict, disconnects [{direction, reason, at_ms}],
  *   started_at, duration_ms, network; and when they apply:
  *   status {version, network_id, genesis_hash, best_hash, fork_id {hash, next}, td, best_block,
@@ -160,9 +162,13 @@ export function pingReportJson(report: PingReport): { [key: string]: Json } {
     caps: hello?.caps ?? [],
     p2p_version: hello?.p2pVersion ?? null,
     listen_port: hello?.listenPort ?? null,
-    rtt_ms: e.rtt && e.rtt.samples > 0 ? ms(e.rtt.srttMs) : null,
-    rtt_min_ms: e.rtt && e.rtt.samples > 0 ? ms(e.rtt.minMs) : null,
+    rtt_ms: ms(e.rtt?.rttMs ?? null),
+    rtt_source: e.rtt?.rttSource ?? null,
+    srtt_ms: ms(e.rtt?.srttMs ?? null),
+    rtt_min_ms: ms(e.rtt?.minMs ?? null),
     rtt_samples: e.rtt?.samples ?? 0,
+    handshake_ms: ms(e.rtt?.handshakeMs ?? null),
+    status_ms: ms(e.rtt?.statusMs ?? null),
     tcp_connect_ms: ms(e.connectMs),
     disc_rtt_ms: ms(report.disc.rttMs),
     disc_enr_seq: big(report.disc.enrSeq),
@@ -218,7 +224,12 @@ export function formatPingText(report: PingReport): string {
       `eth/${s.ethVersion} · network ${s.networkId} · genesis ${short(hash(s.genesisHash))} · best ${short(hash(s.bestHash))}${block} · fork ${hash(s.forkHash)}/${s.forkNext} ${s.forkVerdict}`,
     ]);
   }
-  if (e.rtt && e.rtt.samples > 0) lines.push(['rtt', `${fmtMs(e.rtt.srttMs)} (min ${fmtMs(e.rtt.minMs)}, ${e.rtt.samples} sample${e.rtt.samples === 1 ? '' : 's'})`]);
+  const r = e.rtt;
+  if (r && r.srttMs !== null && r.minMs !== null) lines.push(['rtt', `${fmtMs(r.minMs)} (min of ${r.samples} p2p PING${r.samples === 1 ? '' : 's'}; srtt ${fmtMs(r.srttMs)})`]);
+  if (r && (r.handshakeMs !== null || r.statusMs !== null)) {
+    const parts = [r.handshakeMs !== null ? `RLPx auth→ack ${fmtMs(r.handshakeMs)}` : null, r.statusMs !== null ? `HELLO→STATUS ${fmtMs(r.statusMs)}` : null];
+    lines.push(['remote', `${parts.filter((p) => p !== null).join(' · ')} (round trip + the peer's work)`]);
+  }
   for (const x of e.disconnects) lines.push([x.direction === 'received' ? 'peer said' : 'we said', x.reason]);
   if (e.errorKind !== null) lines.push(['error', `${e.errorKind}: ${e.errorMessage ?? ''}`]);
   lines.push(['result', `${e.outcome} (${dialVerdict(e)})`]);

@@ -12,6 +12,7 @@ import { DAY_MS, ReportContext } from '../report/context.js';
 import { readExternalList } from '../report/external-list.js';
 import { buildReport, isReportName, REPORT_NAMES, type ReportName } from '../report/registry.js';
 import { runReportQuery } from '../report/sql.js';
+import { MAX_CLIENT_FILTER } from '../report/nodes.js';
 import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
 import type { Report } from '../report/render/model.js';
 import { DEFAULT_DB } from '../store/database.js';
@@ -29,7 +30,8 @@ export interface ReportCliOptions {
   includeAbusive?: boolean;
   abusiveMinIds: string;
   top: string;
-  network: string;
+  network?: string;
+  client?: string;
   external?: string;
   maxPairNodes: string;
   releaseMinNodes: string;
@@ -87,7 +89,13 @@ function reportTime(): number {
 export async function runReport(name: string, raw: ReportCliOptions): Promise<Report> {
   if (!isReportName(name)) throw new UsageError(`unknown report ${JSON.stringify(name)}: expected one of ${REPORT_NAMES.join(', ')}`);
   if (raw.bucket !== 'hour' && raw.bucket !== 'day') throw new UsageError(`invalid --bucket ${JSON.stringify(raw.bucket)}: expected hour or day`);
-  if (!(NETWORK_NAMES as readonly string[]).includes(raw.network)) throw new UsageError(`invalid --network ${JSON.stringify(raw.network)}: expected one of ${NETWORK_NAMES.join(', ')}`);
+  if (raw.network !== undefined && !(NETWORK_NAMES as readonly string[]).includes(raw.network)) {
+    throw new UsageError(`invalid --network ${JSON.stringify(raw.network)}: expected one of ${NETWORK_NAMES.join(', ')}`);
+  }
+  if (raw.client !== undefined && (raw.client.trim() === '' || raw.client.length > MAX_CLIENT_FILTER || /[\u0000-\u001f]/.test(raw.client))) {
+    throw new UsageError(`invalid --client ${JSON.stringify(raw.client.slice(0, MAX_CLIENT_FILTER))}: expected a client name such as Geth (at most ${MAX_CLIENT_FILTER} characters)`);
+  }
+  if (raw.client !== undefined && name !== 'nodes') throw new UsageError('--client is an option of report nodes');
   if (raw.external !== undefined && name !== 'coverage') throw new UsageError('--external is an option of report coverage');
   const options = {
     abusiveMinIds: parseIntOption(raw.abusiveMinIds, '--abusive-min-ids', 2, 1_000_000),
@@ -105,7 +113,9 @@ export async function runReport(name: string, raw: ReportCliOptions): Promise<Re
       ...options,
       generatedAt,
       bucket: raw.bucket,
-      network: raw.network as NetworkName,
+      network: (raw.network ?? 'mainnet') as NetworkName,
+      networkFilter: (raw.network ?? null) as NetworkName | null,
+      client: raw.client?.trim() ?? null,
       includeAbusive: raw.includeAbusive === true,
       external,
     });
@@ -128,7 +138,8 @@ export function registerReport(program: Command): void {
     .option('--include-abusive', 'count the node IDs of abusive IPs too (default: left out of network size)', false)
     .option('--abusive-min-ids <n>', 'an IP with at least this many node IDs in the window is abusive', '10')
     .option('--top <n>', 'rows shown in ranked tables and charts', '15')
-    .addOption(new Option('--network <name>', 'chain for freshness').choices([...NETWORK_NAMES]).default('mainnet'))
+    .addOption(new Option('--network <name>', 'freshness: the chain (default mainnet); nodes: only nodes whose latest STATUS is on it').choices([...NETWORK_NAMES]))
+    .option('--client <name>', 'nodes: only nodes whose latest HELLO names this client (e.g. Geth; case-insensitive)')
     .option('--external <file>', 'coverage: compare with a node list (enode URLs, node IDs, or geth nodes.json)')
     .option('--max-pair-nodes <n>', 'latency: nodes whose pairwise RTT bounds are computed', '200')
     .option('--release-min-nodes <n>', 'client-age: a release counts once this many nodes announced it', '2');

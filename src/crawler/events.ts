@@ -109,12 +109,30 @@ export interface StatusInfo {
   earliestBlock: bigint | null;
 }
 
+/** Where a connection's `rttMs` came from (README "How RTT is measured and what it means"). */
+export type RttSource = 'p2p_ping' | 'disc_ping';
+
+/**
+ * Timings of one connection. Only request/response pairs the remote answers without real work are
+ * RTT samples (p2p PING→PONG; discv4 PING→PONG as a fallback); the RLPx handshake and HELLO→STATUS
+ * include the remote's ECIES and application work and are kept apart, never mixed into RTT.
+ */
 export interface RttInfo {
-  srttMs: number; // RFC 6298 smoothed RTT, α = 1/8
-  minMs: number;
+  /** RFC 6298 smoothed RTT (α = 1/8) over the p2p PING→PONG samples; null without any. */
+  srttMs: number | null;
+  /** Lowest p2p PING→PONG sample; null without any. */
+  minMs: number | null;
+  /** p2p PING→PONG samples taken. */
   samples: number;
+  /** The network RTT reports use: minMs when samples > 0, else discPingMs, else null. */
+  rttMs: number | null;
+  rttSource: RttSource | null;
   tcpConnectMs: number | null;
   discPingMs: number | null; // discv4 PING→PONG
+  /** RLPx auth written → ack received (1 RTT + the remote's ECIES work); null for inbound. */
+  handshakeMs: number | null;
+  /** Our HELLO written → the remote's STATUS received (1 RTT + the remote's HELLO/STATUS work). */
+  statusMs: number | null;
 }
 
 /** One connection attempt (outbound dial or inbound accept), with all it learned. */

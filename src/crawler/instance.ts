@@ -21,7 +21,7 @@ import type { TcpDialer, TcpListener } from '../net/transport.js';
 import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
-import { dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeTimeouts } from './probe.js';
+import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
 import type { AddressSource, CrawlerEvent, DialEvent } from './events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
@@ -652,13 +652,6 @@ export class CrawlerInstance {
       findnodeRebonds: c.findnodeRebonds - p.findnodeRebonds,
     });
   }
-}
-
-/** Add the discv4 PING→PONG time to a dial's RTT record (probe.ts falls back to it for srtt). */
-function withDiscPing(event: DialEvent, discPingMs: number | null): void {
-  if (discPingMs === null) return;
-  if (event.rtt) event.rtt.discPingMs = discPingMs;
-  else event.rtt = { srttMs: discPingMs, minMs: discPingMs, samples: 0, tcpConnectMs: null, discPingMs };
 }
 
 /** Resolve after `ms` on the injected clock, or at once when `signal` aborts. */

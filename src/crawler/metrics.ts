@@ -69,7 +69,8 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
   const handshake = r.histogram('nodefinder_dial_duration_ms', 'Connection attempt duration (connect to disconnect), ms', MS_BUCKETS);
   const connect = r.histogram('nodefinder_tcp_connect_ms', 'TCP connect time, ms', MS_BUCKETS);
   const rlpx = r.histogram('nodefinder_rlpx_handshake_ms', 'RLPx handshake (auth → ack, crypto included) by dial kind, ms', HANDSHAKE_BUCKETS);
-  const srtt = r.histogram('nodefinder_srtt_ms', 'Smoothed RTT per connection (RFC 6298), ms', MS_BUCKETS);
+  const srtt = r.histogram('nodefinder_srtt_ms', 'Smoothed RTT of the p2p PINGs per connection (RFC 6298), ms', MS_BUCKETS);
+  const rtt = r.histogram('nodefinder_rtt_ms', 'Network RTT per connection (lowest p2p PING, else the discv4 PING), ms', MS_BUCKETS);
 
   const known = r.gauge('nodefinder_known_nodes', 'Distinct node IDs seen by this process (sighting window)');
   known.collect(() => known.set(gauges.knownNodes()));
@@ -111,7 +112,8 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
         handshake.observe(e.endedAt - e.startedAt);
         if (e.connectMs !== null) connect.observe(e.connectMs);
         if (e.handshakeMs !== undefined && e.handshakeMs !== null) rlpx.observe(e.handshakeMs, { kind: e.kind });
-        if (e.rtt && e.rtt.samples > 0) srtt.observe(e.rtt.srttMs);
+        if (e.rtt && e.rtt.srttMs !== null) srtt.observe(e.rtt.srttMs);
+        if (e.rtt && e.rtt.rttMs !== null) rtt.observe(e.rtt.rttMs);
         break;
       case 'discovery_counters':
         discovery.inc({ kind: 'new_nodes' }, e.newNodes);

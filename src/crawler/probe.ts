@@ -1,6 +1,6 @@
 /**
  * The NodeFinder connection policy (IMC 2018 §3): connect, RLPx handshake, HELLO, STATUS (+ fork-ID
- * check), learn the best block number, a few p2p PINGs for RTT, then leave with client_quitting —
+ * check), learn the best block number, PING_SAMPLES p2p PINGs for RTT, then leave with client_quitting —
  * recording everything the peer said and every failure as one DialEvent. Used for outbound dials
  * (crawler, `nodefinder ping`) and for inbound connections, which we always accept whatever our
  * peer count (we keep none).
@@ -29,6 +29,7 @@ import { exchangeStatus } from './status-exchange.js';
 import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders, type DaoForkVerdict } from '../eth/headers.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import { RttEstimator } from './rtt.js';
+import { samplePings, withDiscPing } from './ping-samples.js';
 import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from './events.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { NoSharedCapabilityError } from '../devp2p/errors.js';
@@ -71,8 +72,10 @@ export interface ProbeConfig {
   network: NetworkDefinition;
   capabilities?: readonly LocalCapability[];
   timeouts?: Partial<ProbeTimeouts>;
-  /** p2p PINGs sent after STATUS for RTT samples (default 2). */
+  /** p2p PINGs sent after STATUS for RTT samples (default PING_SAMPLES). */
   pingSamples?: number;
+  /** Least time between the starts of two PINGs (default PING_SPACING_MS; 0 = back to back). */
+  pingSpacingMs?: number;
   /** Ask for the best block's header to learn its number (eth < 69; default true). */
   learnBestBlock?: boolean;
   /** Ask mainnet peers for block 1 920 000 and check the DAO-fork extraData (default false). */
@@ -80,6 +83,8 @@ export interface ProbeConfig {
   /** Wait this long for the remote's STATUS before sending ours (default STATUS_FIRST_WAIT_MS). */
   statusWaitMs?: number;
 }
+
+export { PING_SAMPLES, PING_SPACING_MS, withDiscPing } from './ping-samples.js';
 
 export interface ProbeResult {
   event: DialEvent;
@@ -100,7 +105,11 @@ export function dialVerdict(event: DialEvent): 'hello' | 'too_many_peers' | 'fai
 
 interface Recorder {
   event: DialEvent;
+  /** p2p PING→PONG samples only. */
   rtt: RttEstimator;
+  /** RLPx auth written → ack received; HELLO written → STATUS received (remote work included). */
+  authAckMs: number | null;
+  helloStatusMs: number | null;
   daoFork: DaoForkVerdict | null;
 }
 
@@ -129,6 +138,8 @@ function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: n
       rtt: null,
     },
     rtt: new RttEstimator(),
+    authAckMs: null,
+    helloStatusMs: null,
     daoFork: null,
   };
 }
@@ -159,8 +170,8 @@ export async function probeOutbound(
       signal,
     });
     rec.event.handshakeMs = config.clock.now() - handshakeStart;
-    // auth written → ack received is one request/response round trip.
-    rec.rtt.addSample(session.timing.handshakeEndedAt - session.timing.handshakeStartedAt);
+    // auth written → ack received: one round trip plus the remote's ECIES work (not an RTT sample).
+    rec.authAckMs = Math.max(0, session.timing.handshakeEndedAt - session.timing.handshakeStartedAt);
     await runSession(config, rec, session, signal);
   } catch (err) {
     recordError(rec, toNodeFinderError(err));
@@ -222,28 +233,25 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
       ...(config.statusWaitMs !== undefined ? { waitMs: config.statusWaitMs } : {}),
       ...(signal ? { signal } : {}),
     });
-    if (session.role === 'initiator') {
-      // The remote sends STATUS as soon as it has our HELLO: HELLO written → STATUS received ≈ 1 RTT.
-      rec.rtt.addSample(statusMessage.receivedAt - peer.helloSentAt);
-    }
+    // The remote sends STATUS once it has our HELLO (either role): HELLO written → STATUS received
+    // is one round trip plus the remote's HELLO/STATUS work, kept as its own column, not an RTT sample.
+    rec.helloStatusMs = Math.max(0, statusMessage.receivedAt - peer.helloSentAt);
     const assessment = createStatusChecker(config.network)(status, nowSeconds);
     const sameChain = assessment.networkIdMatches && assessment.genesisMatches;
     rec.event.status = statusInfo(status, sameChain ? assessment.forkVerdict : 'unchecked');
 
     let requestId = 1n;
     if (sameChain && status.shape === 'td' && config.learnBestBlock !== false) {
-      const number = await requestHeaderNumber(clock, peer, rec, requestId++, status.bestHash, timeouts.headerMs, signal);
+      const number = await requestHeaderNumber(peer, requestId++, status.bestHash, timeouts.headerMs, signal);
       if (number !== null) rec.event.status.bestBlock = number;
     }
     if (sameChain && config.checkDaoFork) {
       const request = daoForkRequest(config.network, requestId++);
       if (request) {
-        const sentAt = clock.now();
         peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders(request));
         const reply = await optional(peer, signal, awaitHeaders(peer, request.requestId, timeouts.headerMs, signal));
         rec.daoFork = 'unknown';
         if (reply) {
-          rec.rtt.addSample(reply.receivedAt - sentAt);
           try {
             rec.daoFork = daoForkVerdict(config.network, decodeBlockHeaders(reply.payload).headers);
           } catch {
@@ -252,11 +260,7 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
         }
       }
     }
-    for (let i = 0; i < (config.pingSamples ?? 2); i++) {
-      const ms = await optional(peer, signal, peer.ping({ timeoutMs: timeouts.pingMs, signal }));
-      if (ms === null) break;
-      rec.rtt.addSample(ms);
-    }
+    await samplePings(clock, peer, rec.rtt, { count: config.pingSamples, spacingMs: config.pingSpacingMs, timeoutMs: timeouts.pingMs, signal });
     peer.disconnect('client_quitting');
   } catch (err) {
     const e = toNodeFinderError(err);
@@ -313,21 +317,20 @@ function awaitHeaders(peer: Devp2pPeer, requestId: bigint, timeoutMs: number, si
   );
 }
 
-/** GetBlockHeaders(hash) → the header's number, or null when the peer does not answer usefully. */
+/**
+ * GetBlockHeaders(hash) → the header's number, or null when the peer does not answer usefully. Not an
+ * RTT sample: the remote reads the header from its database (and may queue the request) first.
+ */
 async function requestHeaderNumber(
-  clock: Clock,
   peer: Devp2pPeer,
-  rec: Recorder,
   requestId: bigint,
   hash: Uint8Array,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<bigint | null> {
-  const sentAt = clock.now();
   peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders({ requestId, origin: { hash }, limit: 1, skip: 0, reverse: false }));
   const reply = await optional(peer, signal, awaitHeaders(peer, requestId, timeoutMs, signal));
   if (!reply) return null;
-  rec.rtt.addSample(reply.receivedAt - sentAt);
   try {
     const header = decodeBlockHeaders(reply.payload).headers[0];
     // Only the header we asked for tells the best block's number.
@@ -359,14 +362,21 @@ function finish(config: ProbeConfig, rec: Recorder, discPingMs: number | null): 
     e.errorMessage = 'dial ended without result or error';
   }
   const snap = rec.rtt.snapshot();
-  if (snap || e.connectMs !== null || discPingMs !== null) {
+  if (snap || e.connectMs !== null || discPingMs !== null || rec.authAckMs !== null || rec.helloStatusMs !== null) {
     e.rtt = {
-      srttMs: snap?.srttMs ?? e.connectMs ?? discPingMs ?? 0,
-      minMs: snap?.minMs ?? e.connectMs ?? discPingMs ?? 0,
+      srttMs: snap?.srttMs ?? null,
+      minMs: snap?.minMs ?? null,
       samples: snap?.samples ?? 0,
+      // The minimum, not the SRTT: the lowest sample is the path's round trip with the least
+      // queueing and scheduling delay on either side (README "How RTT is measured").
+      rttMs: snap ? snap.minMs : null,
+      rttSource: snap ? 'p2p_ping' : null,
       tcpConnectMs: e.connectMs,
-      discPingMs,
+      discPingMs: null,
+      handshakeMs: rec.authAckMs,
+      statusMs: rec.helloStatusMs,
     };
+    withDiscPing(e, discPingMs);
   }
   return { event: e, daoFork: rec.daoFork };
 }

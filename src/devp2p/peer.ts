@@ -161,7 +161,7 @@ export class Devp2pPeer {
       nodeKey: options.nodeKey,
     });
     this.helloSentAt = this.clock.now();
-    this.session.onMessage(({ code, data }) => this.onFrame(code, data));
+    this.session.onMessage(({ code, data }, firstByteAt) => this.onFrame(code, data, firstByteAt));
     // Without an error the session was closed by us, and `failure` is already set.
     this.session.onClose((err) => this.fail(err ?? new PeerAbortedError('connection')));
     try {
@@ -265,7 +265,7 @@ export class Devp2pPeer {
     } catch (err) {
       this.fail(toNodeFinderError(err));
     }
-    return result.then((at) => at - sentAt);
+    return result.then((at) => Math.max(0, at - sentAt));
   }
 
   /** Send DISCONNECT(reason), then close politely (bounded by DISCONNECT_FLUSH_MS). No-op once closed. */
@@ -282,7 +282,7 @@ export class Devp2pPeer {
     this.session.destroy(error);
   }
 
-  private onFrame(code: number, data: Uint8Array): void {
+  private onFrame(code: number, data: Uint8Array, firstByteAt: number): void {
     if (this.failure) return;
     this.counters.messagesReceived++;
     const at = this.clock.now();
@@ -295,7 +295,8 @@ export class Devp2pPeer {
         if (code === P2P_MESSAGE_IDS.ping) this.onPing(payload);
         else if (code === P2P_MESSAGE_IDS.pong) {
           decodePingPong(payload);
-          this.pongWaiters.shift()?.resolve(at);
+          // The PONG's first byte: a body held back by the peer's Nagle is not network time.
+          this.pongWaiters.shift()?.resolve(Math.min(at, firstByteAt));
         }
         // Other base-protocol ids are reserved: ignored, as geth does.
         return;

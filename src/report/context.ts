@@ -28,6 +28,10 @@ export interface ReportOptions {
   bucket?: 'hour' | 'day';
   /** Chain for freshness (default mainnet). */
   network?: NetworkName;
+  /** `report nodes`: only nodes whose latest STATUS is on this chain (default: every node). */
+  networkFilter?: NetworkName | null;
+  /** `report nodes`: only nodes whose latest HELLO names this client (case-insensitive). */
+  client?: string | null;
   /** `coverage --external`. */
   external?: ExternalList;
   /** Nodes whose pairwise latency bounds are computed (default 200: ~20 000 pairs). */
@@ -82,6 +86,8 @@ export class ReportContext {
   readonly top: number;
   readonly bucket: 'hour' | 'day';
   readonly network: NetworkName;
+  readonly networkFilter: NetworkName | null;
+  readonly client: string | null;
   readonly external: ExternalList | undefined;
   readonly maxPairNodes: number;
   readonly releaseMinNodes: number;
@@ -101,6 +107,8 @@ export class ReportContext {
     this.top = opts.top ?? 15;
     this.bucket = opts.bucket ?? 'day';
     this.network = opts.network ?? 'mainnet';
+    this.networkFilter = opts.networkFilter ?? null;
+    this.client = opts.client ?? null;
     this.external = opts.external;
     this.maxPairNodes = opts.maxPairNodes ?? 200;
     this.releaseMinNodes = opts.releaseMinNodes ?? 2;

@@ -1,6 +1,7 @@
 /**
- * `report latency`: direct round-trip times from our instances to the nodes (the smoothed RTT of
- * RFC 6298 measured on each connection), their distribution overall and per country and AS, and
+ * `report latency`: direct network round-trip times from our instances to the nodes (rtts.rtt_ms:
+ * per connection the lowest p2p PING→PONG, else the discv4 PING→PONG; README "How RTT is measured
+ * and what it means"), their distribution overall and per country and AS, and
  * the RTT between remote pairs of nodes bounded by the triangle inequality from several vantage
  * points, as the IMC 2018 paper did: |d(v,a) − d(v,b)| ≤ d(a,b) ≤ d(v,a) + d(v,b).
  */
@@ -15,7 +16,9 @@ export interface LatencySample {
   host: string;
   node_id: string;
   ip: string | null;
-  srtt_ms: number;
+  /** Median over the node's connections with this instance of rtts.rtt_ms. */
+  rtt_ms: number;
+  srtt_ms: number | null;
   min_ms: number;
   connections: number;
   [key: string]: unknown;
@@ -24,7 +27,7 @@ export interface LatencySample {
 export interface NodeRtt {
   node: string;
   ip: string | null;
-  /** Best (lowest) per-instance median smoothed RTT. */
+  /** Best (lowest) per-instance median network RTT. */
   rttMs: number;
   instances: number;
 }
@@ -51,9 +54,9 @@ export function nodeRtts(samples: readonly LatencySample[]): NodeRtt[] {
   const m = new Map<string, NodeRtt>();
   for (const s of samples) {
     const n = m.get(s.node_id);
-    if (!n) m.set(s.node_id, { node: s.node_id, ip: s.ip, rttMs: s.srtt_ms, instances: 1 });
+    if (!n) m.set(s.node_id, { node: s.node_id, ip: s.ip, rttMs: s.rtt_ms, instances: 1 });
     else {
-      n.rttMs = Math.min(n.rttMs, s.srtt_ms);
+      n.rttMs = Math.min(n.rttMs, s.rtt_ms);
       n.instances++;
     }
   }
@@ -86,9 +89,9 @@ export function latencyHistogramSection(rtts: readonly Pick<NodeRtt, 'rttMs'>[])
       { key: 'nodes', label: 'Nodes', type: 'integer' },
     ],
     rows: bins.map((b) => ({ rtt_ms: b.start, nodes: b.count })),
-    chart: { type: 'histogram', x: 'rtt_ms', series: ['nodes'], xLabel: 'smoothed RTT (ms)', yLabel: 'nodes' },
+    chart: { type: 'histogram', x: 'rtt_ms', series: ['nodes'], xLabel: 'network RTT (ms)', yLabel: 'nodes' },
     notes: [
-      `${rtts.length} nodes with an RTT; per node the lowest of its per-instance median smoothed RTTs (RFC 6298).`,
+      `${rtts.length} nodes with an RTT; per node the lowest of its per-instance median network RTTs (per connection the lowest p2p PING→PONG, else the discv4 PING→PONG; the RLPx handshake and HELLO→STATUS include the peer's work and are not RTT).`,
       `Bins of ${width} ms; the last bin holds everything from ${width * (BINS - 1)} ms up.`,
     ],
   };
@@ -163,7 +166,7 @@ export function computeTriangles(samples: readonly LatencySample[], maxNodes: nu
   for (const s of samples) {
     let m = rtt.get(s.instance);
     if (!m) rtt.set(s.instance, (m = new Map()));
-    m.set(s.node_id, s.srtt_ms);
+    m.set(s.node_id, s.rtt_ms);
     perNode.set(s.node_id, (perNode.get(s.node_id) ?? 0) + 1);
     hosts.add(s.host);
   }
@@ -184,7 +187,7 @@ export function triangleSections(t: TriangleResult, samples: readonly LatencySam
   const hl = histogram(lowers, width, BINS);
   const oneHost = t.hosts.length <= 1 || t.hosts.every((h) => isUnspecifiedIp(h));
   const notes = [
-    `For each pair (a, b) of remote nodes measured from common vantage points v: max_v |d(v,a) − d(v,b)| ≤ d(a,b) ≤ min_v d(v,a) + d(v,b), with d the per-instance median smoothed RTT.`,
+    `For each pair (a, b) of remote nodes measured from common vantage points v: max_v |d(v,a) − d(v,b)| ≤ d(a,b) ≤ min_v d(v,a) + d(v,b), with d the per-instance median network RTT.`,
     `${t.pairs.length} pairs among the ${t.nodes} nodes measured by the most vantage points (at most --max-pair-nodes); ${t.vantages} instances on ${t.hosts.length} listen host(s): ${t.hosts.join(', ') || 'none'}.`,
   ];
   if (oneHost) {

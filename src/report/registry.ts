@@ -14,6 +14,7 @@ import { buildFreshnessReport } from './freshness.js';
 import { buildAsnsReport, buildCountriesReport } from './geo-report.js';
 import { buildLatencyReport } from './latency.js';
 import { buildLongitudinalReport } from './longitudinal.js';
+import { buildNodesReport } from './nodes.js';
 import { buildSizeReport } from './size.js';
 import { buildSnapshotReport } from './snapshot.js';
 
@@ -31,6 +32,7 @@ export const REPORT_NAMES = [
   'coverage',
   'size',
   'forks',
+  'nodes',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -52,6 +54,7 @@ const BUILDERS: Record<ReportName, (ctx: ReportContext) => Promise<Report>> = {
   coverage: buildCoverageReport,
   size: buildSizeReport,
   forks: buildForksReport,
+  nodes: buildNodesReport,
 };
 
 export function buildReport(name: ReportName, ctx: ReportContext): Promise<Report> {

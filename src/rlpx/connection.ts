@@ -68,8 +68,11 @@ export class RlpxSession {
 
   private readonly writer: FrameWriter;
   private readonly reader: FrameReader;
-  private messageHandler: ((message: RlpxMessage) => void) | undefined;
-  private readonly queued: RlpxMessage[] = [];
+  private messageHandler: ((message: RlpxMessage, firstByteAt: number) => void) | undefined;
+  private readonly queued: { message: RlpxMessage; firstByteAt: number }[] = [];
+  private readonly clock: Clock | undefined;
+  /** When the first byte of the frame being read arrived (undefined between frames). */
+  private frameStartedAt: number | undefined;
   private readonly closeHandlers: ((error?: NodeFinderError) => void)[] = [];
   private closedWith: { error: NodeFinderError | undefined } | undefined;
 
@@ -79,9 +82,10 @@ export class RlpxSession {
     readonly role: RlpxRole,
     readonly remotePublicKey: Uint8Array,
     secrets: SessionSecrets,
-    meta: { timing: RlpxTiming; format: HandshakeFormat; version: number; maxFrameSize?: number },
+    meta: { timing: RlpxTiming; format: HandshakeFormat; version: number; maxFrameSize?: number; clock?: Clock },
   ) {
     this.timing = meta.timing;
+    this.clock = meta.clock;
     this.remoteHandshakeFormat = meta.format;
     this.remoteHandshakeVersion = meta.version;
     this.writer = new FrameWriter(secrets);
@@ -106,10 +110,16 @@ export class RlpxSession {
     this.stream.write(this.writer.encode(code, data));
   }
 
-  onMessage(handler: (message: RlpxMessage) => void): void {
+  /**
+   * `firstByteAt` is when the message's first byte arrived: a peer that writes a frame's header and
+   * body separately without TCP_NODELAY (@ethereumjs/devp2p) has its body held by Nagle until our
+   * delayed ACK (~40 ms on Linux), which is no part of the network round trip.
+   */
+  onMessage(handler: (message: RlpxMessage, firstByteAt: number) => void): void {
     this.messageHandler = handler;
     while (this.queued.length > 0 && this.messageHandler === handler && !this.closedWith) {
-      this.dispatch(this.queued.shift()!);
+      const q = this.queued.shift()!;
+      this.dispatch(q.message, q.firstByteAt);
     }
   }
 
@@ -141,8 +151,9 @@ export class RlpxSession {
   }
 
   /** @internal bytes from the stream after the handshake (including any leftover from the ack read). */
-  receive(chunk: Uint8Array): void {
+  receive(chunk: Uint8Array, at: number = this.clock?.now() ?? 0): void {
     if (this.closedWith) return;
+    if (!this.reader.midFrame) this.frameStartedAt = at;
     this.reader.push(chunk);
     for (;;) {
       let message: RlpxMessage | undefined;
@@ -153,8 +164,11 @@ export class RlpxSession {
         return;
       }
       if (!message) return;
-      if (this.messageHandler && this.queued.length === 0) this.dispatch(message);
-      else this.queued.push(message);
+      const firstByteAt = this.frameStartedAt ?? at;
+      // Bytes left after a complete frame came in this chunk: the next frame started now.
+      this.frameStartedAt = this.reader.midFrame ? at : undefined;
+      if (this.messageHandler && this.queued.length === 0) this.dispatch(message, firstByteAt);
+      else this.queued.push({ message, firstByteAt });
       if (this.closedWith) return;
     }
   }
@@ -167,9 +181,9 @@ export class RlpxSession {
     else this.finish(new ConnectionClosedError('remote closed the connection'));
   }
 
-  private dispatch(message: RlpxMessage): void {
+  private dispatch(message: RlpxMessage, firstByteAt: number): void {
     try {
-      this.messageHandler!(message);
+      this.messageHandler!(message, firstByteAt);
     } catch (err) {
       // A throwing handler is our bug: record it instead of letting it unwind the socket callback.
       this.destroy(toNodeFinderError(err));
@@ -235,9 +249,10 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
         format,
         version,
         maxFrameSize: options.maxFrameSize,
+        clock,
       });
       resolve(session);
-      if (rest.length > 0) session.receive(rest);
+      if (rest.length > 0) session.receive(rest, endedAt);
     };
 
     let onHandshakeData: (chunk: Uint8Array) => void;

@@ -673,9 +673,11 @@ ON CONFLICT (dial_id, started_at, seq) DO NOTHING`,
   if (rtts.length) {
     out.push({
       table: 'rtts',
-      sql: `INSERT INTO rtts (dial_id, started_at, instance_id, node_id, srtt_ms, min_ms, samples, tcp_connect_ms, disc_ping_ms)
-SELECT d::uuid, ${ts('s')}, ${bytes('i')}, ${bytes('n')}, sr, mn, sm, tc, dp
-FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::float4[], $6::float4[], $7::int4[], $8::float4[], $9::float4[]) AS u(d, s, i, n, sr, mn, sm, tc, dp)
+      sql: `INSERT INTO rtts (dial_id, started_at, instance_id, node_id, srtt_ms, min_ms, samples, tcp_connect_ms, disc_ping_ms,
+                  rtt_ms, rtt_source, handshake_ms, status_ms)
+SELECT d::uuid, ${ts('s')}, ${bytes('i')}, ${bytes('n')}, sr, mn, sm, tc, dp, rt, rs, hs, st
+FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::float4[], $6::float4[], $7::int4[], $8::float4[], $9::float4[],
+            $10::float4[], $11::text[], $12::float4[], $13::float4[]) AS u(d, s, i, n, sr, mn, sm, tc, dp, rt, rs, hs, st)
 ON CONFLICT (dial_id, started_at) DO NOTHING`,
       params: [
         rtts.map((d) => d.dialId),
@@ -687,6 +689,10 @@ ON CONFLICT (dial_id, started_at) DO NOTHING`,
         rtts.map((d) => d.rtt!.samples),
         rtts.map((d) => d.rtt!.tcpConnectMs),
         rtts.map((d) => d.rtt!.discPingMs),
+        rtts.map((d) => d.rtt!.rttMs),
+        rtts.map((d) => d.rtt!.rttSource),
+        rtts.map((d) => d.rtt!.handshakeMs),
+        rtts.map((d) => d.rtt!.statusMs),
       ],
     });
   }

@@ -16,6 +16,7 @@ import type {
   ForkVerdict,
   HelloInfo,
   RttInfo,
+  RttSource,
   StatusInfo,
 } from '../crawler/events.js';
 import { InvalidEventError } from './errors.js';
@@ -25,6 +26,7 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const ADDRESS_SOURCES = ['neighbors', 'inbound', 'bootnode', 'ping', 'static', 'dns'] as const satisfies readonly AddressSource[];
 export const DIAL_KINDS = ['dynamic', 'static', 'inbound'] as const satisfies readonly DialKind[];
 export const DIAL_OUTCOMES = ['status', 'hello', 'disconnect', 'error'] as const satisfies readonly DialOutcome[];
+export const RTT_SOURCES = ['p2p_ping', 'disc_ping'] as const satisfies readonly RttSource[];
 export const FORK_VERDICTS = ['compatible', 'incompatible', 'remote_stale', 'local_stale', 'unchecked'] as const satisfies readonly ForkVerdict[];
 const exhaustive: [
   Exact<(typeof ADDRESS_SOURCES)[number], AddressSource>,
@@ -169,14 +171,34 @@ function checkStatus(ev: DialEvent, raw: unknown): StatusInfo {
   };
 }
 
+/** Events journaled before the rtt_network migration lack the newer fields: absent means null. */
+const optMs = (ev: DialEvent, v: unknown, what: string): number | null => (v === null || v === undefined ? null : msValue(ev, v, what));
+
 function checkRtt(ev: DialEvent, raw: unknown): RttInfo {
   const r = object<RttInfo>(ev, raw, 'rtt');
+  const samples = int32(ev, r.samples, 'rtt.samples');
+  const srttMs = optMs(ev, r.srttMs, 'rtt.srttMs');
+  const minMs = optMs(ev, r.minMs, 'rtt.minMs');
+  const discPingMs = optMs(ev, r.discPingMs, 'rtt.discPingMs');
+  let rttMs = optMs(ev, r.rttMs, 'rtt.rttMs');
+  let rttSource = r.rttSource === null || r.rttSource === undefined ? null : oneOf(ev, r.rttSource, RTT_SOURCES, 'rtt.rttSource');
+  if (r.rttMs === undefined && r.rttSource === undefined) {
+    // An older event: its srtt/min mixed handshake and STATUS times; keep the min of a connection
+    // that had samples (an upper bound of the RTT, as the rtt_network migration does for stored rows).
+    rttMs = samples > 0 ? minMs : discPingMs;
+    rttSource = samples > 0 ? 'p2p_ping' : discPingMs !== null ? 'disc_ping' : null;
+  }
+  if ((rttMs === null) !== (rttSource === null)) fail(ev, 'rtt.rttMs and rtt.rttSource must both be set or both null');
   return {
-    srttMs: msValue(ev, r.srttMs, 'rtt.srttMs'),
-    minMs: msValue(ev, r.minMs, 'rtt.minMs'),
-    samples: int32(ev, r.samples, 'rtt.samples'),
-    tcpConnectMs: r.tcpConnectMs === null ? null : msValue(ev, r.tcpConnectMs, 'rtt.tcpConnectMs'),
-    discPingMs: r.discPingMs === null ? null : msValue(ev, r.discPingMs, 'rtt.discPingMs'),
+    srttMs,
+    minMs,
+    samples,
+    rttMs,
+    rttSource,
+    tcpConnectMs: optMs(ev, r.tcpConnectMs, 'rtt.tcpConnectMs'),
+    discPingMs,
+    handshakeMs: optMs(ev, r.handshakeMs, 'rtt.handshakeMs'),
+    statusMs: optMs(ev, r.statusMs, 'rtt.statusMs'),
   };
 }
 

@@ -9,7 +9,7 @@ import { ERROR_KINDS } from '../../src/errors.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { createMemoryStreamPair, randomChunks } from '../../src/net/memory-stream.js';
-import { DEFAULT_PROBE_TIMEOUTS, dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeResult } from '../../src/crawler/probe.js';
+import { DEFAULT_PROBE_TIMEOUTS, PING_SAMPLES, dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeResult } from '../../src/crawler/probe.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { localStatus, ETH_MESSAGE_IDS, decodeStatus } from '../../src/eth/status.js';
 import { decodeGetBlockHeaders, encodeBlockHeaders, encodeHeader } from '../../src/eth/headers.js';
@@ -47,6 +47,9 @@ function config(clock: ManualClock, me: Identity, extra: Partial<ProbeConfig> = 
     network: NETWORKS.mainnet,
     learnBestBlock: false,
     statusWaitMs: 0, // these scripted peers wait for our STATUS (echoing theirs: status-exchange.test.ts)
+    // The ManualClock moves only when a test advances it: PINGs go back to back here
+    // (probe-rtt.test.ts covers their spacing).
+    pingSpacingMs: 0,
     ...extra,
   };
 }
@@ -113,7 +116,10 @@ describe('probe against a well-behaved scripted peer', () => {
     expect(e.hello?.clientName).toBe('Scripted');
     expect(e.hello?.caps).toEqual(['eth/68']);
     expect(e.status).toMatchObject({ ethVersion: 68, networkId: 1n, totalDifficulty: 123n, forkVerdict: 'compatible', bestBlock: 23_456_789n });
-    expect(e.rtt?.samples).toBeGreaterThanOrEqual(4); // handshake, STATUS, header, 2 PINGs
+    // RTT samples are the p2p PINGs only (the handshake and HELLO→STATUS have fields of their own).
+    expect(e.rtt?.samples).toBe(PING_SAMPLES);
+    expect(e.rtt?.rttSource).toBe('p2p_ping');
+    expect(e.rtt?.statusMs).not.toBeNull();
     expect(sent(e)).toEqual(['client_quitting']);
     expect(received(e)).toEqual([]);
     expect(dialVerdict(e)).toBe('hello');
@@ -347,7 +353,7 @@ describe('probe against hostile or odd peers', () => {
     expect(e.outcome).toBe('status');
     expect(e.errorKind).toBeNull();
     expect(sent(e)).toEqual(['client_quitting']);
-    // PONGs are rationed: 32 answers at most, plus nothing else of ours but HELLO, STATUS, 2 PINGs, DISCONNECT.
+    // PONGs are rationed: 32 answers at most, plus nothing else of ours but HELLO, STATUS, PINGs, DISCONNECT.
     await until(() => e.peer.disconnectsReceived().length > 0);
     expect(e.peer.received.filter((m) => m.code === P2P_MESSAGE_IDS.pong).length).toBeLessThanOrEqual(32);
   });

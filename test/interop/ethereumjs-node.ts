@@ -60,7 +60,14 @@ export function bestHeader(): Uint8Array {
   });
 }
 
-export async function startEjsNode(options: { maxPeers?: number; withDpt?: boolean } = {}): Promise<EjsNode> {
+export async function startEjsNode(
+  options: {
+    maxPeers?: number;
+    withDpt?: boolean;
+    /** Put something in front of its TCP port (e.g. a delay proxy); returns the port announced instead. */
+    tcpFront?: (rlpxPort: number) => Promise<number>;
+  } = {},
+): Promise<EjsNode> {
   const privateKey = generatePrivateKey();
   const publicKey = publicKeyFromPrivate(privateKey);
   const common = new Common({ chain: Mainnet });
@@ -81,13 +88,14 @@ export async function startEjsNode(options: { maxPeers?: number; withDpt?: boole
   const headerFields = rlpDecode(header) as RlpItem[];
 
   let dpt: DPT | null = null;
-  let udpPort = rlpx.port;
+  const tcpPort = options.tcpFront ? await options.tcpFront(rlpx.port) : rlpx.port;
+  let udpPort = tcpPort;
   if (options.withDpt) {
     const socket = createSocket({ type: 'udp4' });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     udpPort = socket.address().port;
     dpt = new DPT(privateKey, {
-      endpoint: { address: '127.0.0.1', udpPort, tcpPort: rlpx.port },
+      endpoint: { address: '127.0.0.1', udpPort, tcpPort },
       createSocket: () => socket,
       refreshInterval: 3_600_000,
       timeout: 3_000,
@@ -98,7 +106,7 @@ export async function startEjsNode(options: { maxPeers?: number; withDpt?: boole
   const out: EjsNode = {
     rlpx,
     dpt,
-    node: { id: nodeIdFromPublicKey(publicKey), publicKey, ip: '127.0.0.1', udpPort, tcpPort: rlpx.port },
+    node: { id: nodeIdFromPublicKey(publicKey), publicKey, ip: '127.0.0.1', udpPort, tcpPort },
     common,
     added: [],
     statuses: [],

@@ -10,7 +10,7 @@
  */
 import { DISCONNECT_REASON } from '@ethereumjs/devp2p';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeResult } from '../../src/crawler/probe.js';
+import { PING_SAMPLES, dialVerdict, probeInbound, probeOutbound, type ProbeConfig, type ProbeResult } from '../../src/crawler/probe.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../src/crypto/index.js';
 import { nodeIdFromPublicKey } from '../../src/enode/distance.js';
 import { NETWORKS } from '../../src/eth/networks.js';
@@ -89,7 +89,11 @@ describe('RLPx interop with @ethereumjs/devp2p', () => {
     expect(e.kind).toBe('dynamic');
     expect(e.nodeId).toBe(bytesToHex(them.node.id));
     expect(e.connectMs).not.toBeNull();
-    expect(e.rtt?.samples).toBeGreaterThanOrEqual(5); // handshake, STATUS, header, 2 PINGs
+    // ethereumjs answers every p2p PING: those are the RTT samples; handshake and STATUS stand apart.
+    expect(e.rtt?.samples).toBe(PING_SAMPLES);
+    expect(e.rtt?.rttSource).toBe('p2p_ping');
+    expect(e.rtt?.handshakeMs).not.toBeNull();
+    expect(e.rtt?.statusMs).not.toBeNull();
     await eventually(() => them.removed.length === 1, 'ethereumjs to see the DISCONNECT');
     expect(them.removed[0]).toEqual({ reason: DISCONNECT_REASON.CLIENT_QUITTING, disconnectWe: false });
   });

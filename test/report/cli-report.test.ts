@@ -114,6 +114,21 @@ describe('nodefinder report (embedded database)', () => {
     expect(JSON.parse(readFileSync(out2, 'utf8')).nodes.discovered).toBe(31);
   }, 60_000);
 
+  it('nodes --network --client --format json: one row per node, filtered', async () => {
+    const out = join(dir, 'nodes.json');
+    const r = await run('nodes', '--db', dbDir, '--at', '2024-01-16', '--network', 'mainnet', '--client', 'geth', '--format', 'json', '--out', out);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    expect(j.report).toBe('nodes');
+    expect(j.parameters).toMatchObject({ network: 'mainnet', client: 'geth' });
+    // n0, n1, n2 (dataset.ts): Geth on mainnet; RTTs 40, 60 (nearest of 60/90) and 100.
+    expect(j.nodes.map((n: { rtt_ms: number }) => n.rtt_ms).sort((a: number, b: number) => a - b)).toEqual([40, 60, 100]);
+    for (const n of j.nodes) expect(n).toMatchObject({ client: 'Geth', network_id: '1', fork_verdict: 'compatible' });
+    for (const format of ['table', 'csv', 'html']) {
+      expect((await run('nodes', '--db', dbDir, '--at', '2024-01-16', '--format', format, '--out', join(dir, `nodes.${format}`))).code).toBe(0);
+    }
+  }, 60_000);
+
   it('usage errors exit 2 with one line', async () => {
     for (const args of [
       ['nosuch', '--db', dbDir],
@@ -122,6 +137,9 @@ describe('nodefinder report (embedded database)', () => {
       ['snapshot', '--db', dbDir, '--top', '0'],
       ['coverage', '--db', dbDir, '--external', join(dir, 'missing.txt')],
       ['clients', '--db', dbDir, '--external', join(dir, 'missing.txt')],
+      ['clients', '--db', dbDir, '--client', 'Geth'],
+      ['nodes', '--db', dbDir, '--client', ' '],
+      ['nodes', '--db', dbDir, '--client', 'x'.repeat(200)],
     ]) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -145,7 +145,11 @@ function dial(s: DialSpec): DialEvent {
     hello: s.hello ?? null,
     status: s.status ?? null,
     disconnects,
-    rtt: s.srtt === undefined ? null : { srttMs: s.srtt, minMs: s.srtt - 1, samples: 3, tcpConnectMs: 5, discPingMs: null },
+    // `srtt` is the connection's network RTT (rtt_ms = the lowest PING); its SRTT is a little higher.
+    rtt:
+      s.srtt === undefined
+        ? null
+        : { srttMs: s.srtt + 5, minMs: s.srtt, samples: 3, rttMs: s.srtt, rttSource: 'p2p_ping', tcpConnectMs: 5, discPingMs: null, handshakeMs: s.srtt + 50, statusMs: s.srtt + 20 },
   };
 }
 

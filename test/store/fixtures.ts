@@ -6,6 +6,7 @@ import type {
   EnrEvent,
   InstanceStartedEvent,
   NodeSeenEvent,
+  RttInfo,
 } from '../../src/crawler/events.js';
 import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js';
 import { ERROR_KINDS } from '../../src/errors.js';
@@ -96,6 +97,25 @@ export function counters(rng: Rng, w: World, minute: number): DiscoveryCountersE
   };
 }
 
+/** Connection timings: p2p PING samples (rtt = their min) or, without any, the discv4 PING. */
+function rttInfo(rng: Rng): RttInfo {
+  const samples = rng.int(9);
+  const discPingMs = rng.int(2) ? rng.next() * 100 : null;
+  const minMs = samples > 0 ? rng.next() * 100 : null;
+  const rttMs = minMs ?? discPingMs;
+  return {
+    srttMs: minMs === null ? null : minMs + rng.next() * 50,
+    minMs,
+    samples,
+    rttMs,
+    rttSource: minMs !== null ? 'p2p_ping' : discPingMs !== null ? 'disc_ping' : null,
+    tcpConnectMs: rng.next() * 100,
+    discPingMs,
+    handshakeMs: rng.int(2) ? 50 + rng.next() * 300 : null,
+    statusMs: rng.int(2) ? 20 + rng.next() * 300 : null,
+  };
+}
+
 export function dial(rng: Rng, w: World, at: number, outcome?: DialEvent['outcome']): DialEvent {
   const n = rng.pick(w.nodes);
   const o = outcome ?? rng.pick(['status', 'status', 'hello', 'disconnect', 'error', 'error'] as const);
@@ -155,7 +175,7 @@ export function dial(rng: Rng, w: World, at: number, outcome?: DialEvent['outcom
     hello,
     status,
     disconnects,
-    rtt: hello ? { srttMs: rng.next() * 300, minMs: rng.next() * 100, samples: 1 + rng.int(10), tcpConnectMs: rng.next() * 100, discPingMs: rng.int(2) ? rng.next() * 100 : null } : null,
+    rtt: hello ? rttInfo(rng) : null,
   };
 }
 

@@ -36,6 +36,19 @@ describe('event validation', () => {
     expect(cleanText('x'.repeat(5000)).length).toBe(2048);
   });
 
+  it('an RTT journaled before the rtt_network migration (no rtt/handshake/status fields) is read as such', () => {
+    const rng = new Rng(4);
+    const ev = [...crawlStream(rng, makeWorld(rng), 200)].find((e) => e.type === 'dial' && e.rtt) as Extract<CrawlerEvent, { type: 'dial' }>;
+    const old = (rtt: Record<string, unknown>) => validateEvent({ ...ev, rtt: rtt as never }) as typeof ev;
+    expect(old({ srttMs: 90, minMs: 1.5, samples: 5, tcpConnectMs: 2, discPingMs: 3 }).rtt).toEqual({
+      srttMs: 90, minMs: 1.5, samples: 5, rttMs: 1.5, rttSource: 'p2p_ping', tcpConnectMs: 2, discPingMs: 3, handshakeMs: null, statusMs: null,
+    });
+    expect(old({ srttMs: 2, minMs: 2, samples: 0, tcpConnectMs: 2, discPingMs: 3 }).rtt).toMatchObject({ rttMs: 3, rttSource: 'disc_ping' });
+    expect(old({ srttMs: 2, minMs: 2, samples: 0, tcpConnectMs: 2, discPingMs: null }).rtt).toMatchObject({ rttMs: null, rttSource: null });
+    expect(() => old({ ...ev.rtt, rttMs: 4, rttSource: null })).toThrow(InvalidEventError);
+    expect(() => old({ ...ev.rtt, rttMs: 4, rttSource: 'handshake' })).toThrow(InvalidEventError);
+  });
+
   it('fuzz: mutated and random events throw only InvalidEventError, never a TypeError', () => {
     const rng = new Rng(2);
     const world = makeWorld(rng);

@@ -82,7 +82,7 @@ function sampleEvents(): CrawlerEvent[] {
       { direction: 'sent', reason: 'disconnect_requested', at: T0 + 5900 },
       { direction: 'received', reason: 'too_many_peers', at: T0 + 5950 },
     ],
-    rtt: { srttMs: 40.5, minMs: 30.25, samples: 3, tcpConnectMs: 12.5, discPingMs: null },
+    rtt: { srttMs: 40.5, minMs: 30.25, samples: 3, rttMs: 30.25, rttSource: 'p2p_ping', tcpConnectMs: 12.5, discPingMs: null, handshakeMs: 95.5, statusMs: 61.75 },
   };
   const d2: DialEvent = {
     type: 'dial',
@@ -194,6 +194,7 @@ for (const engine of ENGINES) {
 
         const [r] = await q('SELECT * FROM rtts');
         expect([r!.srtt_ms, r!.min_ms, r!.samples, r!.tcp_connect_ms, r!.disc_ping_ms]).toEqual([40.5, 30.25, 3, 12.5, null]);
+        expect([r!.rtt_ms, r!.rtt_source, r!.handshake_ms, r!.status_ms]).toEqual([30.25, 'p2p_ping', 95.5, 61.75]);
 
         const [e] = await q('SELECT node_id, seq::text AS seq, raw, first_seen, instance_id FROM enrs');
         expect([hex(e!.node_id), e!.seq, hex(e!.raw), ms(e!.first_seen), hex(e!.instance_id)]).toEqual([N1, '18446744073709551615', 'f84b'.padEnd(200, '0'), T0 + 8000, I]);

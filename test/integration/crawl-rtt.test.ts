@@ -1,0 +1,118 @@
+/**
+ * The stored RTT is the network round trip (issue 9 §1). Real @ethereumjs/devp2p nodes (DPT + RLPx
+ * + ETH) on 127.0.0.1, three of them behind loopback proxies that delay every chunk by a known
+ * round trip (10, 30, 80 ms), three reached directly. The crawler finds them through discovery
+ * (each announces the proxy's TCP port), and `report nodes --format json` must give, node by node,
+ * an rtt_ms within 10 % + 3 ms of the injected delay, and a loopback median below 5 ms — while the
+ * RLPx handshake and HELLO→STATUS, which include ethereumjs's own work, are stored apart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
+import { ReportContext } from '../../src/report/context.js';
+import { buildReport } from '../../src/report/registry.js';
+import { renderReport } from '../../src/report/render/index.js';
+import { hexToBytes } from '../../src/util/bytes.js';
+import type { NodeRecord } from '../../src/enode/node-record.js';
+import { portBase } from './helpers.js';
+import { spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+
+/** Three nodes reached directly, three behind proxies adding these round trips. */
+const DELAYS_MS = [0, 0, 0, 10, 30, 80];
+
+interface Peer {
+  id: string;
+  publicKey: string;
+  udpPort: number;
+  tcpPort: number;
+  delayMs: number;
+  hubPeers: number;
+}
+
+const viteNode = fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url));
+const childEntry = fileURLToPath(new URL('./ejs-peers-child.ts', import.meta.url));
+
+describe('stored RTT = injected network delay, node by node', () => {
+  let child: ChildProcess;
+  let peers: Peer[] = [];
+  let run: CrawlRun;
+  let spy: SocketSpy;
+  let reported: Record<string, any>[] = [];
+  let childErr = '';
+
+  beforeAll(async () => {
+    // The peers run in their own process: a network's peers do not share the crawler's event loop.
+    child = spawn(process.execPath, [viteNode, childEntry, JSON.stringify(DELAYS_MS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (childErr += d.toString()));
+    await waitUntil(() => out.includes('\n') || child.exitCode !== null, 60_000);
+    expect(out, childErr).toContain('\n');
+    peers = JSON.parse(out.split('\n')[0]!) as Peer[];
+    expect(peers[0]!.hubPeers).toBe(DELAYS_MS.length - 1);
+
+    spy = spySockets();
+    const hub = peers[0]!;
+    const hubNode: NodeRecord = { id: hexToBytes(hub.id), publicKey: hexToBytes(hub.publicKey), ip: '127.0.0.1', udpPort: hub.udpPort, tcpPort: hub.tcpPort };
+    run = await startCrawlRun({ instances: 2, port: portBase(), bootnodes: [hubNode], netrestrict: LOOPBACK_ONLY });
+    // Every node's dial recorded with its STATUS (the event comes after the PINGs). Generous: ~3 s of
+    // work, but the machine may be shared with much else.
+    const dialed = (id: string) => (run.dialsByNode.get(id) ?? []).some((d) => d.outcome === 'status' && d.rtt?.rttSource === 'p2p_ping');
+    await waitUntil(() => peers.every((p) => dialed(p.id)), 90_000);
+    await run.stop();
+    const ctx = new ReportContext(run.db, { since: Date.now() - 3_600_000, until: Date.now() + 60_000, generatedAt: Date.now() });
+    reported = JSON.parse(renderReport(await buildReport('nodes', ctx), 'json')).nodes;
+  }, 180_000);
+
+  afterAll(async () => {
+    await run?.stop();
+    await run?.db.close();
+    child?.stdin?.end();
+    child?.kill('SIGTERM');
+    spy?.restore();
+  });
+
+  const row = (p: Peer) => reported.find((r) => r.id === p.id);
+
+  it('each delayed node: rtt_ms within 10 % + 3 ms of its injected round trip', () => {
+    for (const p of peers.filter((x) => x.delayMs > 0)) {
+      const { delayMs } = p;
+      const r = row(p);
+      expect(r, `node behind ${delayMs} ms`).toBeDefined();
+      expect(r!.tcp_port, 'dialed through its proxy').toBe(p.tcpPort);
+      // A delay proxy never delivers early; the clock reads whole milliseconds.
+      expect(r!.rtt_ms, `${delayMs} ms`).toBeGreaterThanOrEqual(delayMs - 1);
+      expect(Math.abs(r!.rtt_ms - delayMs), `${delayMs} ms: stored ${r!.rtt_ms}`).toBeLessThanOrEqual(0.1 * delayMs + 3);
+    }
+  });
+
+  it('loopback nodes: median rtt_ms below 5 ms', () => {
+    const direct = peers.filter((p) => p.delayMs === 0).map((p) => row(p)?.rtt_ms as number);
+    expect(direct.every((v) => typeof v === 'number')).toBe(true);
+    direct.sort((a, b) => a - b);
+    expect(direct[Math.floor(direct.length / 2)]).toBeLessThan(5);
+  });
+
+  it('the RTT comes from p2p PINGs; the handshake and HELLO→STATUS are stored apart and include the round trip', async () => {
+    const rows = await run.db.query<{ node: string; source: string; samples: number; rtt: number; hs: number | null; st: number | null }>(
+      `SELECT encode(node_id, 'hex') AS node, rtt_source AS source, samples, rtt_ms AS rtt, handshake_ms AS hs, status_ms AS st
+         FROM rtts WHERE samples > 0`,
+    );
+    for (const { id, delayMs } of peers) {
+      const mine = rows.filter((r) => r.node === id);
+      expect(mine.length, `connections of the ${delayMs} ms node`).toBeGreaterThan(0);
+      for (const r of mine) {
+        expect(r.source).toBe('p2p_ping');
+        expect(r.hs).not.toBeNull();
+        expect(r.st).not.toBeNull();
+        expect(r.hs!).toBeGreaterThanOrEqual(delayMs - 1);
+        expect(r.st!).toBeGreaterThanOrEqual(delayMs - 1);
+      }
+    }
+  });
+
+  it('talks to nothing outside loopback', () => {
+    expect(spy.outsideLoopback()).toEqual([]);
+  });
+});
