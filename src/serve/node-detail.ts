@@ -89,9 +89,9 @@ export async function loadNode(tx: Queryable, id: string, now: number, geo: () =
             h.client_id, h.client_name AS client, h.client_version AS version, h.p2p_version, h.caps, h.listen_port,
             s.eth_version, s.network_id::text AS network_id, encode(s.genesis_hash, 'hex') AS genesis_hash,
             encode(s.best_hash, 'hex') AS best_hash, s.best_block::text AS best_block,
-            CASE WHEN s.fork_hash IS NULL THEN NULL ELSE encode(s.fork_hash, 'hex') || '/' || s.fork_next::text END AS fork_id,
+            CASE WHEN s.fork_hash IS NULL THEN NULL ELSE '0x' || encode(s.fork_hash, 'hex') || '/' || s.fork_next::text END AS fork_id,
             s.fork_verdict::text AS fork_verdict,
-            r.srtt_ms AS rtt_ms, r.min_ms AS rtt_min_ms, r.samples AS rtt_samples, r.tcp_connect_ms, r.disc_ping_ms,
+            r.rtt_ms, r.rtt_source::text AS rtt_source, r.srtt_ms, r.samples AS rtt_samples, r.handshake_ms, r.status_ms, r.tcp_connect_ms, r.disc_ping_ms,
             (SELECT string_agg(x.direction::text || ' ' || x.reason::text, ', ' ORDER BY x.seq)
                FROM disconnects x WHERE x.dial_id = d.dial_id AND x.started_at = d.started_at) AS disconnects
      FROM (SELECT * FROM dials WHERE node_id = $1 ORDER BY started_at DESC LIMIT $2) d
@@ -135,7 +135,7 @@ function describeEnr(raw: Uint8Array): Record<string, unknown> {
       ip: enr.ip ?? enr.ip6 ?? null,
       tcp_port: enr.tcp ?? enr.tcp6 ?? null,
       udp_port: enr.udp ?? enr.udp6 ?? null,
-      fork_id: eth ? `${bytesToHex(eth.forkHash)}/${eth.forkNext.toString()}` : null,
+      fork_id: eth ? `0x${bytesToHex(eth.forkHash)}/${eth.forkNext.toString()}` : null,
       keys: [...enr.entries.keys()].join(' '),
       error: null,
     };

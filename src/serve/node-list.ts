@@ -72,9 +72,9 @@ SELECT encode(c.id, 'hex') AS id, c.first_seen, c.last_seen,
        host(a.ip) AS ip, a.tcp_port, a.udp_port, coalesce(a.sources, '{}') AS sources,
        h.client_id, h.client_name AS client, h.client_version AS version, h.os,
        s.network_id::text AS network_id,
-       CASE WHEN s.fork_hash IS NULL THEN NULL ELSE encode(s.fork_hash, 'hex') || '/' || s.fork_next::text END AS fork_id,
+       CASE WHEN s.fork_hash IS NULL THEN NULL ELSE '0x' || encode(s.fork_hash, 'hex') || '/' || s.fork_next::text END AS fork_id,
        s.fork_verdict::text AS fork_verdict, s.best_block::text AS best_block,
-       r.srtt_ms AS rtt_ms, coalesce(k.inbound, false) AS inbound, coalesce(k.dialed, false) AS dialed,
+       r.rtt_ms, coalesce(k.inbound, false) AS inbound, coalesce(k.dialed, false) AS dialed,
        k.last_outcome::text AS last_outcome
 FROM cand c
 LEFT JOIN LATERAL (
@@ -90,8 +90,8 @@ LEFT JOIN LATERAL (
   JOIN statuses s ON s.dial_id = d.dial_id AND s.started_at = d.started_at
   WHERE d.node_id = c.id AND d.started_at >= $10::timestamptz AND d.outcome = 'status' ORDER BY d.started_at DESC LIMIT 1) s ON true
 LEFT JOIN LATERAL (
-  SELECT r.srtt_ms FROM dials d JOIN rtts r ON r.dial_id = d.dial_id AND r.started_at = d.started_at
-  WHERE d.node_id = c.id AND d.started_at >= $10::timestamptz ORDER BY d.started_at DESC LIMIT 1) r ON true
+  SELECT r.rtt_ms FROM dials d JOIN rtts r ON r.dial_id = d.dial_id AND r.started_at = d.started_at
+  WHERE d.node_id = c.id AND d.started_at >= $10::timestamptz AND r.rtt_ms IS NOT NULL ORDER BY d.started_at DESC LIMIT 1) r ON true
 LEFT JOIN LATERAL (
   SELECT bool_or(kind = 'inbound') AS inbound, bool_or(kind <> 'inbound') AS dialed,
          (array_agg(outcome ORDER BY started_at DESC))[1] AS last_outcome
