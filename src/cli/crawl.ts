@@ -21,6 +21,7 @@ import { parseHostPort, startMetricsServer, type MetricsServer } from '../metric
 import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { EventWriter } from '../store/writer.js';
+import { startMaintenance, type Maintenance } from '../store/maintenance.js';
 import { toNodeFinderError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
@@ -45,6 +46,7 @@ export interface CrawlCliOptions {
   daoCheck?: boolean;
   status: boolean;
   statusInterval: string;
+  retainRaw?: string;
 }
 
 export function registerCrawl(program: Command): void {
@@ -69,6 +71,7 @@ export function registerCrawl(program: Command): void {
     .option('--dao-check', 'ask mainnet peers for block 1 920 000 and record their DAO-fork side', false)
     .option('--no-status', 'no status line')
     .option('--status-interval <time>', 'status line period', '5s')
+    .option('--retain-raw <time>', 'drop raw rows of rolled-up UTC days older than this (e.g. 30d); default: keep them')
     .action(async (opts: CrawlCliOptions) => {
       await runCrawl(opts);
     });
@@ -98,6 +101,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   const expireAfterMs = parseDuration(opts.expireAfter, '--expire-after');
   const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
   const statusMs = parseDuration(opts.statusInterval, '--status-interval');
+  const retainRawMs = opts.retainRaw === undefined ? undefined : parseDuration(opts.retainRaw, '--retain-raw');
   let netrestrict: Netrestrict;
   try {
     netrestrict = Netrestrict.parse(opts.netrestrict);
@@ -124,10 +128,12 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   let writer: EventWriter | undefined;
   let metricsServer: MetricsServer | undefined;
   let crawler: Crawler | undefined;
+  let maintenance: Maintenance | undefined;
   try {
     if (applied.length > 0) say(`database ${pg ? redactUrl(opts.db) : opts.db}: applied ${applied.length} migration(s)`);
     // The writer retries and spills by itself; its state shows in the status line.
     writer = await EventWriter.open(db, { journalDir });
+    maintenance = startMaintenance(db, { clock: systemClock, log: say, ...(retainRawMs !== undefined ? { retainRawMs } : {}) });
     const privateKeys: Uint8Array[] = [];
     let created = 0;
     for (let i = 0; i < instances; i++) {
@@ -223,6 +229,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   } finally {
     await crawler?.stop();
     await metricsServer?.close();
+    await maintenance?.stop();
     const w = writer ? await writer.close() : undefined;
     await db.close();
     process.off('SIGINT', forceExit);

@@ -12,7 +12,9 @@ import { runReportQuery } from '../../src/report/sql.js';
 import type { Database, Queryable } from '../../src/store/database.js';
 import { DatabaseError } from '../../src/store/errors.js';
 import { migrate } from '../../src/store/migrations.js';
+import { startMaintenance } from '../../src/store/maintenance.js';
 import { pruneRaw } from '../../src/store/retention.js';
+import { ManualClock } from '../../src/net/clock.js';
 import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay } from '../../src/store/rollup.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
@@ -187,6 +189,26 @@ for (const engine of ENGINES) {
       await rollupDay(db, SINCE);
       expect((await planRollup(db, { since: 0, until: NOW, now: NOW, onlyMissing: true })).days).toEqual([D0, D2]);
       expect((await planRollup(db, { since: SINCE, until: UNTIL, now: NOW })).days).toEqual([D0, SINCE]);
+    });
+
+    it('the crawl hook rolls up closed days after the grace period and applies --retain-raw', async () => {
+      // Jan 17 00:30: Jan 14–16 closed, but Jan 16 closed less than the 1 h grace ago.
+      const clock = new ManualClock(D3 + 30 * 60_000);
+      const lines: string[] = [];
+      const m = startMaintenance(db, { clock, retainRawMs: 2 * DAY_MS, intervalMs: H, log: (l) => lines.push(l) });
+      clock.advance(60_000);
+      await m.runOnce();
+      expect(await rolledDays(db)).toEqual([D0, SINCE]);
+      // Retention 2 days: Jan 14 ended more than 2 days before Jan 17 00:30; Jan 15 not yet.
+      expect(await rawRows(db, D0)).toBe(0);
+      expect(await rawRows(db, SINCE)).toBeGreaterThan(0);
+      clock.advance(H);
+      await m.runOnce();
+      expect(await rolledDays(db)).toEqual([D0, SINCE, D2]);
+      expect(lines.filter((l) => l.startsWith('rollup:'))).toEqual(['rollup: 2 day(s) rolled up', 'rollup: 1 day(s) rolled up']);
+      expect(lines).toContain('retention: dropped the raw rows of 1 rolled-up day(s)');
+      await m.stop();
+      expect(clock.pending).toBe(0);
     });
   });
 }
