@@ -138,6 +138,6 @@ COMMENT ON TABLE rollup_day_nodes IS 'The node-ID set of each UTC day with the s
 COMMENT ON COLUMN rollup_day_nodes.day IS 'UTC day.';
 COMMENT ON COLUMN rollup_day_nodes.node_id IS 'The node (nodes.id).';
 COMMENT ON COLUMN rollup_day_nodes.stages IS 'Bit set: 1 discovered (sighted), 2 dialed out, 4 responded to an outbound dial, 8 dialed us (inbound), 16 HELLO, 32 STATUS, 64 mainnet (network 1, mainnet genesis, compatible fork ID) — as in snapshot-stages.sql.';
-COMMENT ON COLUMN rollup_day_nodes.ip IS 'IP of the node''s last connection that day, else the endpoint of it first learned most recently before the end of the day (stable under re-rolls); NULL if none known.';
+COMMENT ON COLUMN rollup_day_nodes.ip IS 'IP of the node''s connections that day (the greatest if it used several), else the endpoint of it first learned most recently before the end of the day (stable under re-rolls); NULL if none known.';
 COMMENT ON COLUMN rollup_day_nodes.client_name IS 'Client name of the node''s last HELLO that day (NULL without HELLO).';
 COMMENT ON COLUMN rollup_day_nodes.release IS 'Release (MAJOR.MINOR.PATCH, or ?) of that HELLO.';

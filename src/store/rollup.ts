@@ -28,6 +28,14 @@ export const DAY_PARTITIONED = {
 const RELEASE = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 const MAINNET = `network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible'`;
+/** Stage bits of one dial row (rollup_day_nodes.stages). */
+const FLAGS = `CASE WHEN kind <> 'inbound' THEN 2 ELSE 8 END
+  | CASE WHEN kind <> 'inbound' AND outcome <> 'error' THEN 4 ELSE 0 END
+  | CASE WHEN outcome IN ('hello', 'status') THEN 16 ELSE 0 END
+  | CASE WHEN outcome = 'status' THEN 32 ELSE 0 END`;
+/** Distinct nodes per stage over rows of one node each (longitudinal-dials.sql's columns). */
+const STAGE_COUNTS = `count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 2 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 4 <> 0),
+  count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 16 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 32 <> 0)`;
 /** Raw rows of the day: $1 = day start, $2 = next day start (timestamptz). */
 const IN_DAY = `started_at >= $1::timestamptz AND started_at < $2::timestamptz`;
 
@@ -50,34 +58,38 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear day nodes', args: DAY, sql: `DELETE FROM rollup_day_nodes WHERE day = $1::date` },
   {
     // Per node and hour: dial counts and the stages reached (bits as rollup_day_nodes.stages).
-    name: 'dial nodes',
+    name: 'hour nodes',
     args: LOHI,
-    sql: `CREATE TEMP TABLE rollup_tmp_dial_nodes ON COMMIT DROP AS
+    sql: `CREATE TEMP TABLE rollup_tmp_hour_nodes ON COMMIT DROP AS
       SELECT date_bin('1 hour', started_at, ${EPOCH}) AS hour, node_id,
              count(*) FILTER (WHERE kind = 'dynamic')::int AS dynamic_dials,
              count(*) FILTER (WHERE kind = 'static')::int AS static_dials,
              count(*) FILTER (WHERE kind = 'inbound')::int AS inbound,
-             bit_or(CASE WHEN kind <> 'inbound' THEN 2 ELSE 8 END
-                  | CASE WHEN kind <> 'inbound' AND outcome <> 'error' THEN 4 ELSE 0 END
-                  | CASE WHEN outcome IN ('hello', 'status') THEN 16 ELSE 0 END
-                  | CASE WHEN outcome = 'status' THEN 32 ELSE 0 END) AS flags
+             bit_or(${FLAGS}) AS flags
       FROM dials WHERE ${IN_DAY}
       GROUP BY 1, 2`,
+  },
+  {
+    // Per node and (kind, outcome, error kind) over the day: the day's rows and outcomes derive from it.
+    name: 'day dials',
+    args: LOHI,
+    sql: `CREATE TEMP TABLE rollup_tmp_day_dials ON COMMIT DROP AS
+      SELECT node_id, kind, outcome, error_kind, count(*)::int AS dials, bit_or(${FLAGS}) AS flags, max(ip) AS ip
+      FROM dials WHERE ${IN_DAY}
+      GROUP BY 1, 2, 3, 4`,
   },
   {
     name: 'rollup dials',
     args: LO,
     sql: `INSERT INTO rollup_dials (width, bucket, dynamic_dials, static_dials, inbound, nodes_attempted, nodes_responded, hello_nodes, status_nodes)
-      SELECT 'hour', hour, sum(dynamic_dials), sum(static_dials), sum(inbound),
-             count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 2 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 4 <> 0),
-             count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 16 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 32 <> 0)
-      FROM rollup_tmp_dial_nodes GROUP BY hour
+      SELECT 'hour', hour, sum(dynamic_dials), sum(static_dials), sum(inbound), ${STAGE_COUNTS}
+      FROM rollup_tmp_hour_nodes GROUP BY hour
       UNION ALL
-      SELECT 'day', $1::timestamptz, sum(dynamic_dials), sum(static_dials), sum(inbound),
-             count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 2 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 4 <> 0),
-             count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 16 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 32 <> 0)
-      FROM (SELECT node_id, sum(dynamic_dials) AS dynamic_dials, sum(static_dials) AS static_dials, sum(inbound) AS inbound, bit_or(flags) AS flags
-            FROM rollup_tmp_dial_nodes GROUP BY node_id) x
+      SELECT 'day', $1::timestamptz, sum(dynamic_dials), sum(static_dials), sum(inbound), ${STAGE_COUNTS}
+      FROM (SELECT node_id, coalesce(sum(dials) FILTER (WHERE kind = 'dynamic'), 0) AS dynamic_dials,
+                   coalesce(sum(dials) FILTER (WHERE kind = 'static'), 0) AS static_dials,
+                   coalesce(sum(dials) FILTER (WHERE kind = 'inbound'), 0) AS inbound, bit_or(flags) AS flags
+            FROM rollup_tmp_day_dials GROUP BY node_id) x
       HAVING count(*) > 0`,
   },
   {
@@ -106,10 +118,11 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       GROUP BY 1, 2`,
   },
   {
+    // Each node is one row per (kind, outcome, error kind): counting rows counts distinct nodes.
     name: 'rollup outcomes',
-    args: ALL,
+    args: DAY,
     sql: `INSERT INTO rollup_dial_outcomes (day, kind, outcome, error_kind, dials, nodes)
-      SELECT $3::date, kind, outcome, error_kind, count(*), count(DISTINCT node_id) FROM dials WHERE ${IN_DAY} GROUP BY 2, 3, 4`,
+      SELECT $1::date, kind, outcome, error_kind, sum(dials), count(node_id) FROM rollup_tmp_day_dials GROUP BY 2, 3, 4`,
   },
   {
     name: 'rollup disconnects',
@@ -122,17 +135,15 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
     args: ALL,
     sql: `INSERT INTO rollup_day_nodes (day, node_id, stages, ip, client_name, release)
       SELECT $3::date, f.node_id, f.stages,
-             coalesce((SELECT d.ip FROM dials d WHERE d.node_id = f.node_id AND d.started_at >= $1::timestamptz AND d.started_at < $2::timestamptz
-                       ORDER BY d.started_at DESC, d.dial_id DESC LIMIT 1),
-                      (SELECT a.ip FROM addresses a WHERE a.node_id = f.node_id AND a.first_seen < $2::timestamptz
+             coalesce(f.ip, (SELECT a.ip FROM addresses a WHERE a.node_id = f.node_id AND a.first_seen < $2::timestamptz
                        ORDER BY a.first_seen DESC, a.ip, a.udp_port, a.tcp_port LIMIT 1)),
              h.client_name, h.release
       FROM (
-        SELECT node_id, bit_or(st)::smallint AS stages FROM (
-          SELECT node_id, 1 AS st FROM node_sightings WHERE day = $3::date
-          UNION ALL SELECT node_id, bit_or(flags) FROM rollup_tmp_dial_nodes WHERE node_id IS NOT NULL GROUP BY node_id
-          UNION ALL SELECT DISTINCT node_id, 16 FROM rollup_tmp_hello_nodes
-          UNION ALL SELECT node_id, 32 | CASE WHEN bool_or(${MAINNET}) THEN 64 ELSE 0 END FROM statuses WHERE ${IN_DAY} AND node_id IS NOT NULL GROUP BY node_id
+        SELECT node_id, bit_or(st)::smallint AS stages, max(ip) AS ip FROM (
+          SELECT node_id, 1 AS st, NULL::inet AS ip FROM node_sightings WHERE day = $3::date
+          UNION ALL SELECT node_id, bit_or(flags), max(ip) FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id
+          UNION ALL SELECT DISTINCT node_id, 16, NULL::inet FROM rollup_tmp_hello_nodes
+          UNION ALL SELECT node_id, 32 | CASE WHEN bool_or(${MAINNET}) THEN 64 ELSE 0 END, NULL::inet FROM statuses WHERE ${IN_DAY} AND node_id IS NOT NULL GROUP BY node_id
         ) s GROUP BY node_id
       ) f
       LEFT JOIN (
@@ -145,7 +156,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
     args: ALL,
     sql: `INSERT INTO rollup_days (day, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows)
       SELECT $3::date, now(),
-             (SELECT coalesce(sum(dynamic_dials + static_dials + inbound), 0) FROM rollup_tmp_dial_nodes),
+             (SELECT coalesce(sum(dials), 0) FROM rollup_tmp_day_dials),
              (SELECT count(*) FROM hellos WHERE ${IN_DAY}), (SELECT count(*) FROM statuses WHERE ${IN_DAY}),
              (SELECT count(*) FROM disconnects WHERE ${IN_DAY}), (SELECT count(*) FROM node_sightings WHERE day = $3::date),
              (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz)
@@ -166,8 +177,8 @@ export function dayStart(ms: number): number {
 /** Memory for the rollup's hash aggregates over a day of dials (SET LOCAL: this transaction only). */
 const ROLLUP_WORK_MEM = '256MB';
 
-/** Roll up one UTC day (its start in ms) in one transaction. */
-export async function rollupDay(db: Database, dayMs: number): Promise<void> {
+/** Roll up one UTC day (its start in ms) in one transaction; `onStep` times each statement. */
+export async function rollupDay(db: Database, dayMs: number, onStep?: (step: string, ms: number) => void): Promise<void> {
   if (dayMs !== dayStart(dayMs)) throw new RollupError(`rollup day ${new Date(dayMs).toISOString()} is not a UTC day start`);
   const lo = new Date(dayMs).toISOString();
   const hi = new Date(dayMs + DAY_MS).toISOString();
@@ -178,7 +189,9 @@ export async function rollupDay(db: Database, dayMs: number): Promise<void> {
     await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'`);
     for (const step of ROLLUP_STEPS) {
       const values = { lo, hi, day };
+      const t0 = performance.now();
       await tx.query(step.sql, step.args.map((a) => values[a]));
+      onStep?.(step.name, performance.now() - t0);
     }
   });
 }

@@ -138,7 +138,7 @@ for (const engine of ENGINES) {
            FROM rollup_day_nodes WHERE day = '2024-01-15'`,
       );
       expect(fromSet).toEqual(stages);
-      // Per-IP placement: each node's IP of its last connection, else its address.
+      // Per-IP placement: each node's IP of its connections, else its address.
       const ips = await db.query<{ ip: string; nodes: number }>(`SELECT host(ip) AS ip, count(*)::int AS nodes FROM rollup_day_nodes WHERE day = '2024-01-15' GROUP BY 1 ORDER BY 2 DESC, 1`);
       expect(ips.slice(0, 2)).toEqual([
         { ip: '127.0.0.1', nodes: 10 },
