@@ -62,7 +62,7 @@ async function loadRawDay(db: Database, k: number, dayMs: number): Promise<void>
       CASE WHEN g % 20 = 0 THEN 'inbound' WHEN g % 20 < 10 THEN 'dynamic' ELSE 'static' END AS kind,
       CASE WHEN slot < ${Math.floor(NODES / 10)} THEN CASE WHEN g % 5 = 0 THEN 'disconnect' ELSE 'status' END
            ELSE 'error' END AS outcome
-    FROM (SELECT g, (g * 7919) % ${NODES} AS slot FROM generate_series($1::int, $2::int) g) s`;
+    FROM (SELECT g, ((g::bigint * 7919) % ${NODES})::int AS slot FROM generate_series($1::int, $2::int) g) s`;
   for (let off = 0; off < DIALS; off += chunk) {
     const args = [off, Math.min(off + chunk, DIALS) - 1, dayMs, DIALS, k];
     await db.query(
