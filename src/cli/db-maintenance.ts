@@ -42,6 +42,7 @@ export async function runDbRollup(opts: RollupOptions, io: MaintenanceIo = proce
       now,
       onlyMissing: since === undefined,
       onDay: (d, ms) => io.stdout.write(`rolled up ${dayText(d)} in ${(ms / 1000).toFixed(1)} s\n`),
+      onSkip: (d) => io.stdout.write(`kept the rollups of ${dayText(d)}: its raw rows were pruned\n`),
     });
     io.stdout.write(rolled.length === 0 ? 'nothing to roll up (only closed UTC days are rolled up)\n' : `${rolled.length} day(s) rolled up: ${days(rolled)}\n`);
   } finally {

@@ -177,15 +177,25 @@ export function dayStart(ms: number): number {
 /** Memory for the rollup's hash aggregates over a day of dials (SET LOCAL: this transaction only). */
 const ROLLUP_WORK_MEM = '256MB';
 
-/** Roll up one UTC day (its start in ms) in one transaction; `onStep` times each statement. */
-export async function rollupDay(db: Database, dayMs: number, onStep?: (step: string, ms: number) => void): Promise<void> {
+/**
+ * Roll up one UTC day (its start in ms) in one transaction; `onStep` times each statement. Returns
+ * false, changing nothing, when the day was rolled up before from more dials than it has now: its
+ * raw rows were pruned, and rolling it again would replace its rollups by those of what is left.
+ */
+export async function rollupDay(db: Database, dayMs: number, onStep?: (step: string, ms: number) => void): Promise<boolean> {
   if (dayMs !== dayStart(dayMs)) throw new RollupError(`rollup day ${new Date(dayMs).toISOString()} is not a UTC day start`);
   const lo = new Date(dayMs).toISOString();
   const hi = new Date(dayMs + DAY_MS).toISOString();
   const day = dayText(dayMs);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     // One roller per day at a time (crawl hook, `db rollup` and `db prune` may run together).
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('nodefinder.rollup'), $1::int)`, [Math.floor(dayMs / DAY_MS)]);
+    const [pruned] = await tx.query<{ pruned: boolean }>(
+      `SELECT r.dials > (SELECT count(*) FROM dials WHERE ${IN_DAY}) OR r.sightings > (SELECT count(*) FROM node_sightings WHERE day = $3::date) AS pruned
+         FROM rollup_days r WHERE r.day = $3::date`,
+      [lo, hi, day],
+    );
+    if (pruned?.pruned) return false;
     await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'`);
     for (const step of ROLLUP_STEPS) {
       const values = { lo, hi, day };
@@ -193,6 +203,7 @@ export async function rollupDay(db: Database, dayMs: number, onStep?: (step: str
       await tx.query(step.sql, step.args.map((a) => values[a]));
       onStep?.(step.name, performance.now() - t0);
     }
+    return true;
   });
 }
 
@@ -231,15 +242,16 @@ export interface RollupPlan {
 
 /**
  * Which days to roll for a request [since, until) (both ms; clipped to closed days: until ≤ the
- * start of today): every day in the range, plus every earlier day with raw rows not rolled up yet
+ * start of today): every day in the range from the first day with raw rows on (days with raw rows,
+ * and empty days, which get their marker), plus every earlier day with raw rows not rolled up yet
  * (the watermark invariant above). `onlyMissing` leaves out days already rolled (the crawl hook).
  */
 export async function planRollup(db: Queryable, opts: { since: number; until: number; now: number; onlyMissing?: boolean }): Promise<RollupPlan> {
   const closedUntil = dayStart(opts.now);
   const until = Math.min(dayStart(opts.until - 1) + DAY_MS, closedUntil);
-  const since = dayStart(opts.since);
   const rolled = new Set(await rolledDays(db));
   const raw = await rawDays(db);
+  const since = Math.max(dayStart(opts.since), raw[0] ?? closedUntil);
   const days = new Set<number>();
   if (!opts.onlyMissing) for (let d = since; d < until; d += DAY_MS) days.add(d);
   const last = Math.max(until - DAY_MS, ...[...days]);
@@ -250,13 +262,16 @@ export async function planRollup(db: Queryable, opts: { since: number; until: nu
 /** Roll up the planned days one transaction at a time; `onDay` reports progress. */
 export async function rollup(
   db: Database,
-  opts: { since: number; until: number; now: number; onlyMissing?: boolean; onDay?: (dayMs: number, ms: number) => void },
+  opts: { since: number; until: number; now: number; onlyMissing?: boolean; onDay?: (dayMs: number, ms: number) => void; onSkip?: (dayMs: number) => void },
 ): Promise<number[]> {
   const { days } = await planRollup(db, opts);
+  const done: number[] = [];
   for (const d of days) {
     const t0 = Date.now();
-    await rollupDay(db, d);
-    opts.onDay?.(d, Date.now() - t0);
+    if (await rollupDay(db, d)) {
+      done.push(d);
+      opts.onDay?.(d, Date.now() - t0);
+    } else opts.onSkip?.(d);
   }
-  return days;
+  return done;
 }
