@@ -29,7 +29,7 @@ export interface MaintenanceOptions {
 export interface Maintenance {
   /** Run one pass now (tests; the timer calls it). Resolves when done; never rejects. */
   runOnce(): Promise<void>;
-  /** Stop the timer and wait for a pass in progress. */
+  /** Stop the timer and wait for a pass in progress (it stops after the day it is rolling up). */
   stop(): Promise<void>;
 }
 
@@ -41,13 +41,14 @@ export function startMaintenance(db: Database, opts: MaintenanceOptions): Mainte
   let timer: TimerHandle | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  const abort = new AbortController();
 
   const pass = async () => {
     const now = clock.now();
     try {
-      const rolled = await rollup(db, { since: 0, until: now - graceMs, now: now - graceMs, onlyMissing: true });
+      const rolled = await rollup(db, { since: 0, until: now - graceMs, now: now - graceMs, onlyMissing: true, signal: abort.signal });
       if (rolled.length > 0) log(`rollup: ${rolled.length} day(s) rolled up`);
-      if (opts.retainRawMs !== undefined) {
+      if (opts.retainRawMs !== undefined && !abort.signal.aborted) {
         const r = await pruneRaw(db, now - opts.retainRawMs);
         if (r.dropped.length > 0) log(`retention: dropped the raw rows of ${r.dropped.length} rolled-up day(s)`);
       }
@@ -72,6 +73,7 @@ export function startMaintenance(db: Database, opts: MaintenanceOptions): Mainte
     runOnce,
     async stop() {
       stopped = true;
+      abort.abort();
       if (timer !== undefined) clock.clearTimer(timer);
       await running;
     },

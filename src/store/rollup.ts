@@ -259,14 +259,24 @@ export async function planRollup(db: Queryable, opts: { since: number; until: nu
   return { days: [...days].sort((a, b) => a - b) };
 }
 
-/** Roll up the planned days one transaction at a time; `onDay` reports progress. */
+/** Roll up the planned days one transaction at a time; returns those rolled up. */
 export async function rollup(
   db: Database,
-  opts: { since: number; until: number; now: number; onlyMissing?: boolean; onDay?: (dayMs: number, ms: number) => void; onSkip?: (dayMs: number) => void },
+  opts: {
+    since: number;
+    until: number;
+    now: number;
+    onlyMissing?: boolean;
+    onDay?: (dayMs: number, ms: number) => void;
+    onSkip?: (dayMs: number) => void;
+    /** Stops between days (a crawl shutting down does not wait for a backlog of days). */
+    signal?: AbortSignal;
+  },
 ): Promise<number[]> {
   const { days } = await planRollup(db, opts);
   const done: number[] = [];
   for (const d of days) {
+    if (opts.signal?.aborted) break;
     const t0 = Date.now();
     if (await rollupDay(db, d)) {
       done.push(d);

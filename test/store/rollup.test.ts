@@ -213,6 +213,8 @@ for (const engine of ENGINES) {
       expect(lines).toContain('retention: dropped the raw rows of 1 rolled-up day(s)');
       await m.stop();
       expect(clock.pending).toBe(0);
+      // A stopped crawl starts no further day.
+      expect(await rollup(db, { since: 0, until: NOW, now: NOW, signal: AbortSignal.abort() })).toEqual([]);
     });
   });
 }
