@@ -141,3 +141,11 @@ COMMENT ON COLUMN rollup_day_nodes.stages IS 'Bit set: 1 discovered (sighted), 2
 COMMENT ON COLUMN rollup_day_nodes.ip IS 'IP of the node''s connections that day (the greatest if it used several), else the endpoint of it first learned most recently before the end of the day (stable under re-rolls); NULL if none known.';
 COMMENT ON COLUMN rollup_day_nodes.client_name IS 'Client name of the node''s last HELLO that day (NULL without HELLO).';
 COMMENT ON COLUMN rollup_day_nodes.release IS 'Release (MAJOR.MINOR.PATCH, or ?) of that HELLO.';
+
+CREATE TABLE rollup_open_hours (
+  day date PRIMARY KEY,
+  hours_until timestamptz NOT NULL
+);
+COMMENT ON TABLE rollup_open_hours IS 'Hour rows (width hour) of the open day, the day after the last rolled-up day, exist up to hours_until (src/store/rollup-hours.ts); removed when the day itself is rolled up.';
+COMMENT ON COLUMN rollup_open_hours.day IS 'The open UTC day.';
+COMMENT ON COLUMN rollup_open_hours.hours_until IS 'End of the last closed hour rolled up (exclusive bound).';

@@ -6,13 +6,19 @@
 -- Returns: bucket_ms (float8), client_name (text), release (text: "MAJOR.MINOR.PATCH" from the
 -- version, patch 0 when absent, '?' when it has no number), nodes (int).
 -- Whole buckets of rolled-up days come from rollup_clients, the rest from raw hellos (as longitudinal-dials).
-WITH p AS (
+WITH w AS (
+  SELECT CASE WHEN $3::interval < interval '1 day' THEN 'hour' ELSE 'day' END AS width,
+         CASE WHEN $3::interval < interval '1 day' THEN interval '1 hour' ELSE interval '1 day' END AS step,
+         coalesce((SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM rollup_days), '-infinity') AS watermark
+),
+p AS (
   SELECT w.width, w.step,
          date_bin(w.step, $1::timestamptz - interval '1 microsecond', timestamptz '1970-01-01 00:00:00+00') + w.step AS lo,
          least(date_bin(w.step, $2::timestamptz, timestamptz '1970-01-01 00:00:00+00'),
-               coalesce((SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM rollup_days), '-infinity')) AS hi
-  FROM (SELECT CASE WHEN $3::interval < interval '1 day' THEN 'hour' ELSE 'day' END AS width,
-               CASE WHEN $3::interval < interval '1 day' THEN interval '1 hour' ELSE interval '1 day' END AS step) w
+               CASE WHEN w.width = 'hour'
+                    THEN coalesce((SELECT o.hours_until FROM rollup_open_hours o WHERE o.day = (w.watermark AT TIME ZONE 'UTC')::date AND o.hours_until > w.watermark), w.watermark)
+                    ELSE w.watermark END) AS hi
+  FROM w
 )
 SELECT bucket_ms, client_name, release, nodes
 FROM (

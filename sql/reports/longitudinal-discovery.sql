@@ -5,13 +5,19 @@
 -- Returns: bucket_ms (float8, bucket start), findnode_sent, neighbors_received, nodes_learned,
 -- new_nodes (per-instance new), pings_sent, pongs_received (float8 sums), instances (int, reporting).
 -- Whole buckets of rolled-up days come from rollup_discovery, the rest from raw discovery_counters.
-WITH p AS (
+WITH w AS (
+  SELECT CASE WHEN $3::interval < interval '1 day' THEN 'hour' ELSE 'day' END AS width,
+         CASE WHEN $3::interval < interval '1 day' THEN interval '1 hour' ELSE interval '1 day' END AS step,
+         coalesce((SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM rollup_days), '-infinity') AS watermark
+),
+p AS (
   SELECT w.width, w.step,
          date_bin(w.step, $1::timestamptz - interval '1 microsecond', timestamptz '1970-01-01 00:00:00+00') + w.step AS lo,
          least(date_bin(w.step, $2::timestamptz, timestamptz '1970-01-01 00:00:00+00'),
-               coalesce((SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM rollup_days), '-infinity')) AS hi
-  FROM (SELECT CASE WHEN $3::interval < interval '1 day' THEN 'hour' ELSE 'day' END AS width,
-               CASE WHEN $3::interval < interval '1 day' THEN interval '1 hour' ELSE interval '1 day' END AS step) w
+               CASE WHEN w.width = 'hour'
+                    THEN coalesce((SELECT o.hours_until FROM rollup_open_hours o WHERE o.day = (w.watermark AT TIME ZONE 'UTC')::date AND o.hours_until > w.watermark), w.watermark)
+                    ELSE w.watermark END) AS hi
+  FROM w
 )
 SELECT (extract(epoch FROM date_bin((SELECT step FROM p), minute, timestamptz '1970-01-01 00:00:00+00')) * 1000)::float8 AS bucket_ms,
        sum(findnode_sent)::float8 AS findnode_sent, sum(neighbors_received)::float8 AS neighbors_received,

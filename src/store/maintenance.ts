@@ -1,6 +1,6 @@
 /**
  * The crawl's periodic storage upkeep: roll up closed UTC days not rolled up yet (src/store/rollup.ts)
- * and, with `--retain-raw`, drop the raw rows of rolled-up days older than that (retention.ts). Runs
+ * and the closed hours of the open day (rollup-hours.ts), and, with `--retain-raw`, drop the raw rows of rolled-up days older than that (retention.ts). Runs
  * shortly after start and then every `intervalMs`; one pass at a time; a failing pass is reported and
  * retried at the next tick (the raw rows stay, nothing is lost).
  *
@@ -11,12 +11,13 @@ import type { Clock, TimerHandle } from '../net/clock.js';
 import type { Database } from './database.js';
 import { pruneRaw } from './retention.js';
 import { rollup } from './rollup.js';
+import { rollupOpenHours } from './rollup-hours.js';
 
 export interface MaintenanceOptions {
   clock: Clock;
   /** Drop raw rows of rolled-up days older than this (ms); undefined = keep raw rows forever. */
   retainRawMs?: number;
-  /** Time between passes (default 1 h). */
+  /** Time between passes (default 15 min). */
   intervalMs?: number;
   /** Delay after midnight UTC before the day is rolled up (default 1 h). */
   graceMs?: number;
@@ -35,7 +36,7 @@ export interface Maintenance {
 
 export function startMaintenance(db: Database, opts: MaintenanceOptions): Maintenance {
   const { clock } = opts;
-  const intervalMs = opts.intervalMs ?? 3_600_000;
+  const intervalMs = opts.intervalMs ?? 900_000;
   const graceMs = opts.graceMs ?? 3_600_000;
   const log = opts.log ?? (() => {});
   let timer: TimerHandle | undefined;
@@ -48,6 +49,7 @@ export function startMaintenance(db: Database, opts: MaintenanceOptions): Mainte
     try {
       const rolled = await rollup(db, { since: 0, until: now - graceMs, now: now - graceMs, onlyMissing: true, signal: abort.signal });
       if (rolled.length > 0) log(`rollup: ${rolled.length} day(s) rolled up`);
+      if (!abort.signal.aborted) await rollupOpenHours(db, now);
       if (opts.retainRawMs !== undefined && !abort.signal.aborted) {
         const r = await pruneRaw(db, now - opts.retainRawMs);
         if (r.dropped.length > 0) log(`retention: dropped the raw rows of ${r.dropped.length} rolled-up day(s)`);

@@ -25,7 +25,7 @@ export const DAY_PARTITIONED = {
 } as const;
 
 /** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
-const RELEASE = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
+export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 const MAINNET = `network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible'`;
 /** Stage bits of one dial row (rollup_day_nodes.stages). */
@@ -56,6 +56,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear outcomes', args: DAY, sql: `DELETE FROM rollup_dial_outcomes WHERE day = $1::date` },
   { name: 'clear disconnects', args: DAY, sql: `DELETE FROM rollup_disconnects WHERE day = $1::date` },
   { name: 'clear day nodes', args: DAY, sql: `DELETE FROM rollup_day_nodes WHERE day = $1::date` },
+  { name: 'clear open hours', args: DAY, sql: `DELETE FROM rollup_open_hours WHERE day <= $1::date` },
   {
     // Per node and hour: dial counts and the stages reached (bits as rollup_day_nodes.stages).
     name: 'hour nodes',
@@ -96,7 +97,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
     name: 'hello nodes',
     args: LOHI,
     sql: `CREATE TEMP TABLE rollup_tmp_hello_nodes ON COMMIT DROP AS
-      SELECT DISTINCT date_bin('1 hour', started_at, ${EPOCH}) AS hour, client_name, ${RELEASE} AS release, node_id
+      SELECT DISTINCT date_bin('1 hour', started_at, ${EPOCH}) AS hour, client_name, ${RELEASE_SQL} AS release, node_id
       FROM hellos WHERE ${IN_DAY} AND node_id IS NOT NULL`,
   },
   {
@@ -147,7 +148,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
         ) s GROUP BY node_id
       ) f
       LEFT JOIN (
-        SELECT DISTINCT ON (node_id) node_id, client_name, ${RELEASE} AS release FROM hellos
+        SELECT DISTINCT ON (node_id) node_id, client_name, ${RELEASE_SQL} AS release FROM hellos
         WHERE ${IN_DAY} AND node_id IS NOT NULL ORDER BY node_id, started_at DESC, dial_id DESC
       ) h ON h.node_id = f.node_id`,
   },

@@ -16,6 +16,7 @@ import { startMaintenance } from '../../src/store/maintenance.js';
 import { pruneRaw } from '../../src/store/retention.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay } from '../../src/store/rollup.js';
+import { rollupOpenHours } from '../../src/store/rollup-hours.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
 import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, warmUp, type TestDb } from './helpers.js';
@@ -215,6 +216,29 @@ for (const engine of ENGINES) {
       expect(clock.pending).toBe(0);
       // A stopped crawl starts no further day.
       expect(await rollup(db, { since: 0, until: NOW, now: NOW, signal: AbortSignal.abort() })).toEqual([]);
+    });
+
+    it('closed hours of the open day are rolled up as they close, and answer hourly queries exactly', async () => {
+      const hourly = async () => (await answers(db)).filter((a) => (a as { bucket: string }).bucket === '1 hour');
+      const raw = await hourly();
+      // The open day is Jan 15: nothing before Jan 14 is rolled, so no hours are rolled either.
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(0);
+      await rollupDay(db, D0);
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 5 * 60_000)).toBe(13); // 14:05 is within the 10 min grace of 14:00
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(1);
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 40 * 60_000)).toBe(0);
+      expect(await hourly()).toEqual(raw);
+      // Served from the hour rows: the raw rows of 13:00–14:00 can go without changing hourly answers.
+      await db.query(`DELETE FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      await db.query(`DELETE FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      expect(await hourly()).toEqual(raw);
+      expect(await rollupOpenHours(db, SINCE + 17 * H)).toBe(2);
+      // Rolling the day itself replaces its hour rows and forgets the open-hours mark.
+      await rollupDay(db, SINCE);
+      const [marks] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rollup_open_hours`);
+      expect(marks!.n).toBe(0);
+      const [hour13] = await db.query<{ n: number }>(`SELECT dynamic_dials AS n FROM rollup_dials WHERE width = 'hour' AND bucket = $1::timestamptz`, [new Date(SINCE + 13 * H).toISOString()]);
+      expect(hour13).toBeUndefined();
     });
   });
 }
