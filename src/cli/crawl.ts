@@ -25,6 +25,7 @@ import { parseHostPort, startMetricsServer, type MetricsServer } from '../metric
 import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { EventWriter } from '../store/writer.js';
+import { startMaintenance, type Maintenance } from '../store/maintenance.js';
 import { toNodeFinderError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
@@ -56,6 +57,7 @@ export interface CrawlCliOptions {
   dnsServer?: string;
   dnsInterval?: string;
   forkSchedule?: string;
+  retainRaw?: string;
 }
 
 export function registerCrawl(program: Command): void {
@@ -84,6 +86,7 @@ export function registerCrawl(program: Command): void {
     .option('--dns <enrtree,...|none>', "EIP-1459 DNS node lists to resolve and crawl (default: the network's public lists, or none when --bootnodes is given)")
     .option('--dns-server <ip[:port]>', "DNS server for --dns lookups (default: the system's resolvers)")
     .option('--dns-interval <time>', 'how often DNS tree roots are re-checked for a new sequence number', '30m')
+    .option('--retain-raw <time>', 'drop raw rows of rolled-up UTC days older than this (e.g. 30d); default: keep them')
     .action(async (opts: CrawlCliOptions) => {
       await runCrawl(opts);
     });
@@ -113,6 +116,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   const expireAfterMs = parseDuration(opts.expireAfter, '--expire-after');
   const durationMs = opts.duration === undefined ? undefined : parseDuration(opts.duration, '--duration');
   const statusMs = parseDuration(opts.statusInterval, '--status-interval');
+  const retainRawMs = opts.retainRaw === undefined ? undefined : parseDuration(opts.retainRaw, '--retain-raw');
   let netrestrict: Netrestrict;
   try {
     netrestrict = Netrestrict.parse(opts.netrestrict);
@@ -146,10 +150,12 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   let metricsServer: MetricsServer | undefined;
   let crawler: Crawler | undefined;
   let dnsFeed: DnsFeed | undefined;
+  let maintenance: Maintenance | undefined;
   try {
     if (applied.length > 0) say(`database ${pg ? redactUrl(opts.db) : opts.db}: applied ${applied.length} migration(s)`);
     // The writer retries and spills by itself; its state shows in the status line.
     writer = await EventWriter.open(db, { journalDir });
+    maintenance = startMaintenance(db, { clock: systemClock, log: say, ...(retainRawMs !== undefined ? { retainRawMs } : {}) });
     const privateKeys: Uint8Array[] = [];
     let created = 0;
     for (let i = 0; i < instances; i++) {
@@ -275,6 +281,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     await dnsFeed?.stop();
     await crawler?.stop();
     await metricsServer?.close();
+    await maintenance?.stop();
     const w = writer ? await writer.close() : undefined;
     await db.close();
     process.off('SIGINT', forceExit);

@@ -8,6 +8,7 @@ import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
 import { DatabaseUnavailableError } from '../store/errors.js';
 import { loadMigrations, migrate, migrationStatus } from '../store/migrations.js';
 import { openDatabase } from '../store/open.js';
+import { registerDbMaintenance } from './db-maintenance.js';
 
 export interface DbIo {
   stdout: { write(s: string): unknown };
@@ -55,7 +56,7 @@ export async function runDbStatus(opts: DbOptions, io: DbIo = process): Promise<
 }
 
 export function registerDb(program: Command): void {
-  const db = program.command('db').description('manage the database schema (forward-only, versioned migrations)');
+  const db = program.command('db').description('manage the database: schema (forward-only, versioned migrations), rollups and retention');
   db.command('migrate')
     .description('apply pending migrations')
     .option('--db <url|dir>', 'postgres:// URL, or a directory for the embedded database', DEFAULT_DB)
@@ -64,4 +65,5 @@ export function registerDb(program: Command): void {
     .description('list applied and pending migrations')
     .option('--db <url|dir>', 'postgres:// URL, or a directory for the embedded database', DEFAULT_DB)
     .action((opts: DbOptions) => runDbStatus(opts));
+  registerDbMaintenance(db);
 }

@@ -74,3 +74,10 @@ export class InvalidEventError extends NodeFinderError {
     super('internal', message);
   }
 }
+
+/** A rollup or retention request that cannot be honoured (a day not closed, a bad range). */
+export class RollupError extends NodeFinderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('database', message, options);
+  }
+}

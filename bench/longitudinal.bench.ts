@@ -1,0 +1,220 @@
+/**
+ * Months of mainnet (`npm run bench -- longitudinal`, issue 13), on Postgres only (TEST_DATABASE_URL,
+ * default postgres://postgres@127.0.0.1:5432/test; skipped if unreachable):
+ *  - a synthetic mainnet-scale history: 90 UTC days, BENCH_LONG_DIALS dials a day (default 5 M) to
+ *    BENCH_LONG_NODES node IDs (default 150 000, 2 % replaced by new IDs every day), a tenth of them
+ *    reachable (HELLO/STATUS with a realistic client mix, too_many_peers now and then), the rest
+ *    failing (timeouts, refused, resets); the last 2 days as raw rows, the 88 before as rollups only
+ *    (as `--retain-raw` would leave them). Rows only: no address is contacted.
+ *  - size on disk per day (raw rows and their indexes; rollups) and bytes per dial;
+ *  - rolling up one full day (goal ≤ 60 s), the snapshot of its 24 hours (≤ 5 s), and
+ *    `report longitudinal` over the 90 days per day and per hour (≤ 2 s).
+ * The schema is dropped at the end.
+ */
+import { loadPackagedGeo } from '../src/geo/index.js';
+import { ReportContext } from '../src/report/context.js';
+import { buildReport } from '../src/report/registry.js';
+import type { Database } from '../src/store/database.js';
+import { migrate } from '../src/store/migrations.js';
+import { openPostgres } from '../src/store/pg-adapter.js';
+import { DAY_MS, dayText, rollupDay } from '../src/store/rollup.js';
+import { rollupOpenHours } from '../src/store/rollup-hours.js';
+import { fmt, type BenchTable } from './table.js';
+
+const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DIALS = Number(process.env['BENCH_LONG_DIALS'] ?? 5_000_000);
+const NODES = Number(process.env['BENCH_LONG_NODES'] ?? 150_000);
+const DAYS = 90;
+const RAW_DAYS = 2;
+const INSTANCES = 30;
+/** End of the history: the last raw day ends here. */
+const NOW = Date.UTC(2025, 2, 1);
+const CHURN = 0.02;
+const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3';
+const RAW_TABLES = ['dials', 'hellos', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters'];
+const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes'];
+
+/** Node slot i on day index k (0 = first day): 2 % of slots get a new ID each day (churn). */
+const nodeExpr = (slot: string, k: string) =>
+  `decode(md5((${slot})::text || ':' || ((${k}) - ((${slot}) % ${Math.round(1 / CHURN)}))::int / ${Math.round(1 / CHURN)}) || md5((${slot})::text), 'hex')`;
+const ipExpr = (slot: string) => `('2.' || (((${slot}) >> 16) & 255) || '.' || (((${slot}) >> 8) & 255) || '.' || ((${slot}) & 255))::inet`;
+const instExpr = (i: string) => `decode(lpad(to_hex(${i}), 64, '0'), 'hex')`;
+/** Client mix of reachable nodes (by slot): Geth 55 %, Nethermind 20 %, Reth 9 %, Erigon 8 %, Besu 7 %, other 1 %. */
+const CLIENT = `(CASE WHEN m < 55 THEN 'Geth/v1.' || (14 + (slot % 3 = 0)::int) || '.' || (slot % 13) || '-stable-' || left(md5(slot::text), 8) || '/linux-amd64/go1.23.4'
+  WHEN m < 75 THEN 'Nethermind/v1.' || (29 + slot % 3) || '.' || (slot % 4) || '+' || left(md5(slot::text), 8) || '/linux-x64/dotnet9.0.0'
+  WHEN m < 84 THEN 'reth/v1.' || (slot % 3) || '.' || (slot % 5) || '-' || left(md5(slot::text), 7) || '/x86_64-unknown-linux-gnu'
+  WHEN m < 92 THEN 'erigon/v2.' || (60 + slot % 2) || '.' || (slot % 4) || '-stable/linux-amd64/go1.22.8'
+  WHEN m < 99 THEN 'besu/v24.' || (1 + slot % 12) || '.0/linux-x86_64/openjdk-java-21'
+  ELSE 'Nimbus/v0.1.0/linux-amd64/nim' END)`;
+
+async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t0];
+}
+
+/** Raw rows of day index k (its start dayMs): dials, HELLO/STATUS/DISCONNECT/RTT, sightings, counters. */
+async function loadRawDay(db: Database, k: number, dayMs: number): Promise<void> {
+  for (const t of RAW_TABLES) await db.query(`SELECT ensure_day_partition($1, $2::date)`, [t, dayText(dayMs)]);
+  const chunk = 500_000;
+  // Dial g goes to slot g % NODES at an even spread over the day; slots below NODES/10 are reachable.
+  const gen = `SELECT g, slot, md5(g::text || ':' || $5::int)::uuid AS dial_id, to_timestamp($3::float8 / 1000) + (g::float8 / $4) * interval '1 day' AS ts,
+      ${instExpr(`g % ${INSTANCES}`)} AS inst, ${nodeExpr('slot', '$5::int')} AS node, ${ipExpr('slot')} AS ip, (slot * 37) % 100 AS m,
+      CASE WHEN g % 20 = 0 THEN 'inbound' WHEN g % 20 < 10 THEN 'dynamic' ELSE 'static' END AS kind,
+      CASE WHEN slot < ${Math.floor(NODES / 10)} THEN CASE WHEN g % 5 = 0 THEN 'disconnect' ELSE 'status' END
+           ELSE 'error' END AS outcome
+    FROM (SELECT g, ((g::bigint * 7919) % ${NODES})::int AS slot FROM generate_series($1::int, $2::int) g) s`;
+  for (let off = 0; off < DIALS; off += chunk) {
+    const args = [off, Math.min(off + chunk, DIALS) - 1, dayMs, DIALS, k];
+    await db.query(
+      `INSERT INTO dials SELECT dial_id, ts, ts + interval '800 ms', inst, kind::dial_kind, node, ip, 30303,
+              CASE WHEN outcome = 'error' AND g % 3 = 0 THEN NULL ELSE 40 + g % 160 END, outcome::dial_outcome,
+              CASE WHEN outcome = 'error' THEN (ARRAY['timeout', 'connection_refused', 'timeout', 'connection_reset', 'handshake_failed'])[1 + g % 5] END::error_kind,
+              CASE WHEN outcome = 'error' THEN 'dial failed' END
+         FROM (${gen}) x`,
+      args,
+    );
+    await db.query(
+      `INSERT INTO hellos SELECT dial_id, ts, inst, node, 5, cid, split_part(cid, '/', 1), split_part(cid, '/', 2), 'linux', 'amd64', split_part(cid, '/', 4),
+              '{eth/68,snap/1}', 30303
+         FROM (SELECT *, ${CLIENT} AS cid FROM (${gen}) y WHERE outcome = 'status') x`,
+      args,
+    );
+    await db.query(
+      `INSERT INTO statuses SELECT dial_id, ts, inst, node, 68, CASE WHEN m < 97 THEN 1 ELSE 11155111 END, NULL,
+              decode(md5((floor(extract(epoch FROM ts) / 12))::text) || md5('x'), 'hex'), decode('${MAINNET_GENESIS}', 'hex'), '\\x9f3d2254', 0,
+              CASE WHEN m % 50 = 1 THEN 'remote_stale' ELSE 'compatible' END::fork_verdict, 21000000 + floor(extract(epoch FROM ts) / 12), NULL
+         FROM (${gen}) x WHERE outcome = 'status'`,
+      args,
+    );
+    await db.query(`INSERT INTO rtts SELECT dial_id, ts, inst, node, 20 + g % 200, 15 + g % 200, 3, 20, NULL FROM (${gen}) x WHERE outcome = 'status'`, args);
+    await db.query(
+      `INSERT INTO disconnects SELECT dial_id, ts, 0, inst, node, CASE WHEN outcome = 'status' THEN 'sent' ELSE 'received' END::disconnect_direction,
+              CASE WHEN outcome = 'status' THEN 'client_quitting' ELSE 'too_many_peers' END::disconnect_reason, ts + interval '500 ms'
+         FROM (${gen}) x WHERE outcome <> 'error'`,
+      args,
+    );
+  }
+  await db.query(
+    `INSERT INTO node_sightings SELECT $1::date, ${instExpr(`(slot + j * 11) % ${INSTANCES}`)}, ${nodeExpr('slot', '$3::int')},
+            $1::date + interval '1 hour', $1::date + interval '23 hours', 12, 'neighbors'
+       FROM generate_series(0, $2::int - 1) slot, generate_series(0, 2) j`,
+    [dayText(dayMs), NODES, k],
+  );
+  await db.query(
+    `INSERT INTO discovery_counters SELECT m, ${instExpr('g')}, 60, 110, 1500, 3, 40, 38, 70, 25, 4000
+       FROM generate_series($1::timestamptz, $1::timestamptz + interval '1 day' - interval '1 minute', interval '1 minute') m, generate_series(0, ${INSTANCES - 1}) g`,
+    [new Date(dayMs).toISOString()],
+  );
+  await db.query(
+    `INSERT INTO nodes (id, first_seen, last_seen) SELECT ${nodeExpr('slot', '$2::int')}, $1::timestamptz, $1::timestamptz + interval '1 day' - interval '1 second'
+       FROM generate_series(0, $3::int - 1) slot
+     ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+    [new Date(dayMs).toISOString(), k, NODES],
+  );
+}
+
+/**
+ * The 88 older days as rollups only: copies of a rolled-up day's rows, shifted in time, with the
+ * churned share of node IDs replaced (as a crawl with retention on leaves them).
+ */
+async function synthesizeRollups(db: Database, fromDay: number, days: number): Promise<void> {
+  const src = dayText(fromDay);
+  for (let i = 1; i <= days; i++) {
+    const shift = `interval '${i} days'`;
+    await db.query(`INSERT INTO rollup_days SELECT day - ${i}, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows FROM rollup_days WHERE day = $1::date`, [src]);
+    for (const t of ['rollup_dials', 'rollup_discovery']) {
+      const cols = t === 'rollup_dials' ? 'dynamic_dials, static_dials, inbound, nodes_attempted, nodes_responded, hello_nodes, status_nodes' : 'findnode_sent, neighbors_received, nodes_learned, new_nodes, pings_sent, pongs_received, instances';
+      await db.query(`INSERT INTO ${t} SELECT width, bucket - ${shift}, ${cols} FROM ${t} WHERE bucket >= $1::date AND bucket < $1::date + 1`, [src]);
+    }
+    await db.query(`INSERT INTO rollup_clients SELECT width, bucket - ${shift}, client_name, release, nodes FROM rollup_clients WHERE bucket >= $1::date AND bucket < $1::date + 1`, [src]);
+    await db.query(`INSERT INTO rollup_dial_outcomes SELECT day - ${i}, kind, outcome, error_kind, dials, nodes FROM rollup_dial_outcomes WHERE day = $1::date`, [src]);
+    await db.query(`INSERT INTO rollup_disconnects SELECT day - ${i}, direction, reason, messages, nodes, connections FROM rollup_disconnects WHERE day = $1::date`, [src]);
+    await db.query(
+      `INSERT INTO rollup_day_nodes SELECT day - ${i}, CASE WHEN get_byte(node_id, 31) < ${Math.round(CHURN * 256 * Math.min(i, 50))} THEN decode(md5(node_id::text || ${i}) || md5(node_id::text), 'hex') ELSE node_id END,
+              stages, ip, client_name, release FROM rollup_day_nodes WHERE day = $1::date`,
+      [src],
+    );
+  }
+  await db.exec('ANALYZE');
+}
+
+async function relBytes(db: Database, names: string[]): Promise<number> {
+  const [r] = await db.query<{ b: string }>(`SELECT coalesce(sum(pg_total_relation_size(to_regclass(n))), 0)::text AS b FROM unnest($1::text[]) n`, [names]);
+  return Number(r!.b);
+}
+
+export default async function run(): Promise<BenchTable[]> {
+  const schema = `nf_bench_longitudinal_${process.pid}`;
+  let db: Database;
+  try {
+    db = await openPostgres(PG_URL, { schema, connectTimeoutMs: 3000, queryTimeoutMs: 1_800_000 });
+  } catch (err) {
+    return [{ title: 'Longitudinal (months of mainnet)', columns: ['skipped'], rows: [[`Postgres unreachable at ${PG_URL}: ${(err as Error).message}`]] }];
+  }
+  const say = (s: string) => process.stderr.write(`longitudinal bench: ${s}\n`);
+  const rows: (string | number)[][] = [];
+  const notes: string[] = [];
+  try {
+    await migrate(db);
+    const first = NOW - DAYS * DAY_MS;
+    const rolledDay = NOW - RAW_DAYS * DAY_MS; // raw, then rolled up (measured)
+    const openDay = NOW - DAY_MS; // raw: the snapshot's window and the longitudinal report's raw part
+    const [, loadMs] = await time(async () => {
+      await loadRawDay(db, DAYS - 2, rolledDay);
+      await loadRawDay(db, DAYS - 1, openDay);
+      await db.exec('ANALYZE');
+    });
+    say(`raw days loaded in ${fmt(loadMs / 1000, 1)} s`);
+    const suffix = dayText(openDay).replaceAll('-', '');
+    const perTable = await Promise.all(RAW_TABLES.map(async (t) => [t, await relBytes(db, [`${t}_${suffix}`])] as const));
+    const rawDayBytes = perTable.reduce((s, [, b]) => s + b, 0);
+    const [counts] = await db.query<{ dials: number; hellos: number }>(
+      `SELECT (SELECT count(*) FROM dials_${suffix})::int AS dials, (SELECT count(*) FROM hellos_${suffix})::int AS hellos`,
+    );
+    const [, rollupMs] = await time(() => rollupDay(db, rolledDay, process.env['BENCH_LONG_STEPS'] === '1' ? (step, ms) => say(`  rollup step ${step}: ${fmt(ms)} ms`) : undefined));
+    rows.push(['roll up one day', `${fmt(counts!.dials)} dials`, fmt(rollupMs), rollupMs <= 60_000 ? 'ok (≤ 60 s)' : 'OVER 60 s']);
+    say(`rollup of one day ${fmt(rollupMs)} ms`);
+    const oneDayRollup = await relBytes(db, ROLLUP_TABLES);
+    const [, synthMs] = await time(() => synthesizeRollups(db, rolledDay, DAYS - RAW_DAYS));
+    say(`88 days of rollups synthesized in ${fmt(synthMs / 1000, 1)} s`);
+    const rollupBytes = await relBytes(db, ROLLUP_TABLES);
+    const totalBytes = await relBytes(
+      db,
+      (await db.query<{ n: string }>(`SELECT c.relname AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = current_schema() AND c.relkind = 'r'`)).map((r) => r.n),
+    );
+
+    const geo = loadPackagedGeo();
+    const ctx = (since: number, bucket: 'hour' | 'day' = 'day') => new ReportContext(db, { since, until: NOW, generatedAt: NOW, geo, bucket });
+    await buildReport('longitudinal', ctx(first)); // warm plans and caches once
+    for (const [label, name, make, goal] of [
+      ['snapshot (24 h, raw)', 'snapshot', () => ctx(openDay), 5000],
+      ['longitudinal 90 days, per day', 'longitudinal', () => ctx(first), 2000],
+      ['longitudinal 90 days, per hour', 'longitudinal', () => ctx(first, 'hour'), 2000],
+      ['longitudinal 88 rolled days only, per day', 'longitudinal', () => new ReportContext(db, { since: first, until: openDay, generatedAt: NOW, geo }), 2000],
+    ] as const) {
+      const [, ms] = await time(() => buildReport(name, make()));
+      rows.push([label, name === 'snapshot' ? `${fmt(counts!.dials)} dials` : `${DAYS} days`, fmt(ms), ms <= goal ? `ok (≤ ${goal / 1000} s)` : `OVER ${goal / 1000} s`]);
+      say(`${label} ${fmt(ms)} ms`);
+    }
+    // The crawl rolls up the open day's closed hours as they close: then hourly reads raw rows of the last hour only.
+    const [hours, hoursMs] = await time(() => rollupOpenHours(db, NOW - 60_000));
+    rows.push([`roll up ${hours} closed hours of the open day`, `${fmt(counts!.dials)} dials`, fmt(hoursMs), '']);
+    const [, hourlyMs] = await time(() => buildReport('longitudinal', ctx(first, 'hour')));
+    rows.push(['longitudinal 90 days, per hour, open hours rolled', `${DAYS} days`, fmt(hourlyMs), hourlyMs <= 2000 ? 'ok (≤ 2 s)' : 'OVER 2 s']);
+    say(`open hours ${fmt(hoursMs)} ms; hourly longitudinal then ${fmt(hourlyMs)} ms`);
+    const mb = (b: number) => fmt(b / 1e6, 1);
+    notes.push(
+      `Synthetic history: ${fmt(DIALS)} dials a day to ${fmt(NODES)} node IDs (${CHURN * 100} % new each day), ${INSTANCES} instances; ${fmt(counts!.hellos)} HELLOs a day. Raw days loaded in ${fmt(loadMs / 1000, 1)} s.`,
+      `Raw day on disk (tables + indexes): ${mb(rawDayBytes)} MB = ${fmt(rawDayBytes / counts!.dials)} bytes per dial (${perTable.map(([t, b]) => `${t} ${mb(b)}`).join(', ')}).`,
+      `Rollups: one day ${mb(oneDayRollup)} MB (rollup_day_nodes nearly all of it); ${DAYS - RAW_DAYS + 1} days ${mb(rollupBytes)} MB. Whole schema: ${mb(totalBytes)} MB.`,
+      'Longitudinal reads the last day (not rolled up, as the open day would be) from raw rows; the snapshot reads its 24 hours of raw rows. No crawl was writing during the measurements.',
+    );
+  } finally {
+    // BENCH_LONG_KEEP=1 keeps the schema for EXPLAIN (drop it by hand afterwards).
+    if (process.env['BENCH_LONG_KEEP'] !== '1') await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    else say(`kept schema ${schema}`);
+    await db.close();
+  }
+  return [{ title: 'Months of mainnet: rollups, snapshot and longitudinal (Postgres)', columns: ['operation', 'data', 'ms', 'goal'], rows, notes }];
+}

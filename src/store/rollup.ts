@@ -1,0 +1,288 @@
+/**
+ * Rollups of closed UTC days (sql/migrations/0002_rollups.sql): per-hour and per-day aggregates that
+ * longitudinal reports and dashboards read instead of raw rows. One transaction per day deletes the
+ * day's rollup rows and builds them again from its raw rows, so re-running a day gives the same rows
+ * (idempotent) and a crash mid-day leaves the previous state (atomic).
+ *
+ * Invariant the report SQL relies on (sql/reports/longitudinal-*.sql): every day before the rollup
+ * watermark (the day after the latest rolled day) that has raw rows is rolled up. So rolling a day
+ * also rolls every earlier unrolled day that has raw rows, and only closed days are rolled.
+ */
+import type { Database, Queryable } from './database.js';
+import { RollupError } from './errors.js';
+
+export const DAY_MS = 86_400_000;
+
+/** Tables partitioned by UTC day (0001_initial.sql) and their partition key. */
+export const DAY_PARTITIONED = {
+  dials: 'started_at',
+  hellos: 'started_at',
+  statuses: 'started_at',
+  disconnects: 'started_at',
+  rtts: 'started_at',
+  node_sightings: 'day',
+  discovery_counters: 'minute',
+} as const;
+
+/** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
+export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
+const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
+const MAINNET = `network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible'`;
+/** Stage bits of one dial row (rollup_day_nodes.stages). */
+const FLAGS = `CASE WHEN kind <> 'inbound' THEN 2 ELSE 8 END
+  | CASE WHEN kind <> 'inbound' AND outcome <> 'error' THEN 4 ELSE 0 END
+  | CASE WHEN outcome IN ('hello', 'status') THEN 16 ELSE 0 END
+  | CASE WHEN outcome = 'status' THEN 32 ELSE 0 END`;
+/** Distinct nodes per stage over rows of one node each (longitudinal-dials.sql's columns). */
+const STAGE_COUNTS = `count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 2 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 4 <> 0),
+  count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 16 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 32 <> 0)`;
+/** Raw rows of the day: $1 = day start, $2 = next day start (timestamptz). */
+const IN_DAY = `started_at >= $1::timestamptz AND started_at < $2::timestamptz`;
+
+type Arg = 'lo' | 'hi' | 'day';
+const LOHI: readonly Arg[] = ['lo', 'hi'];
+const ALL: readonly Arg[] = ['lo', 'hi', 'day'];
+const DAY: readonly Arg[] = ['day'];
+const LO: readonly Arg[] = ['lo'];
+
+/**
+ * The statements of one day's rollup, in order; `args` names their parameters $1…: lo (day start),
+ * hi (next day start), day (the UTC date).
+ */
+export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly Arg[] }[] = [
+  { name: 'clear dials', args: LOHI, sql: `DELETE FROM rollup_dials WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
+  { name: 'clear clients', args: LOHI, sql: `DELETE FROM rollup_clients WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
+  { name: 'clear discovery', args: LOHI, sql: `DELETE FROM rollup_discovery WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
+  { name: 'clear outcomes', args: DAY, sql: `DELETE FROM rollup_dial_outcomes WHERE day = $1::date` },
+  { name: 'clear disconnects', args: DAY, sql: `DELETE FROM rollup_disconnects WHERE day = $1::date` },
+  { name: 'clear day nodes', args: DAY, sql: `DELETE FROM rollup_day_nodes WHERE day = $1::date` },
+  { name: 'clear open hours', args: DAY, sql: `DELETE FROM rollup_open_hours WHERE day <= $1::date` },
+  {
+    // Per node and hour: dial counts and the stages reached (bits as rollup_day_nodes.stages).
+    name: 'hour nodes',
+    args: LOHI,
+    sql: `CREATE TEMP TABLE rollup_tmp_hour_nodes ON COMMIT DROP AS
+      SELECT date_bin('1 hour', started_at, ${EPOCH}) AS hour, node_id,
+             count(*) FILTER (WHERE kind = 'dynamic')::int AS dynamic_dials,
+             count(*) FILTER (WHERE kind = 'static')::int AS static_dials,
+             count(*) FILTER (WHERE kind = 'inbound')::int AS inbound,
+             bit_or(${FLAGS}) AS flags
+      FROM dials WHERE ${IN_DAY}
+      GROUP BY 1, 2`,
+  },
+  {
+    // Per node and (kind, outcome, error kind) over the day: the day's rows and outcomes derive from it.
+    name: 'day dials',
+    args: LOHI,
+    sql: `CREATE TEMP TABLE rollup_tmp_day_dials ON COMMIT DROP AS
+      SELECT node_id, kind, outcome, error_kind, count(*)::int AS dials, bit_or(${FLAGS}) AS flags, max(ip) AS ip
+      FROM dials WHERE ${IN_DAY}
+      GROUP BY 1, 2, 3, 4`,
+  },
+  {
+    name: 'rollup dials',
+    args: LO,
+    sql: `INSERT INTO rollup_dials (width, bucket, dynamic_dials, static_dials, inbound, nodes_attempted, nodes_responded, hello_nodes, status_nodes)
+      SELECT 'hour', hour, sum(dynamic_dials), sum(static_dials), sum(inbound), ${STAGE_COUNTS}
+      FROM rollup_tmp_hour_nodes GROUP BY hour
+      UNION ALL
+      SELECT 'day', $1::timestamptz, sum(dynamic_dials), sum(static_dials), sum(inbound), ${STAGE_COUNTS}
+      FROM (SELECT node_id, coalesce(sum(dials) FILTER (WHERE kind = 'dynamic'), 0) AS dynamic_dials,
+                   coalesce(sum(dials) FILTER (WHERE kind = 'static'), 0) AS static_dials,
+                   coalesce(sum(dials) FILTER (WHERE kind = 'inbound'), 0) AS inbound, bit_or(flags) AS flags
+            FROM rollup_tmp_day_dials GROUP BY node_id) x
+      HAVING count(*) > 0`,
+  },
+  {
+    name: 'hello nodes',
+    args: LOHI,
+    sql: `CREATE TEMP TABLE rollup_tmp_hello_nodes ON COMMIT DROP AS
+      SELECT DISTINCT date_bin('1 hour', started_at, ${EPOCH}) AS hour, client_name, ${RELEASE_SQL} AS release, node_id
+      FROM hellos WHERE ${IN_DAY} AND node_id IS NOT NULL`,
+  },
+  {
+    name: 'rollup clients',
+    args: LO,
+    sql: `INSERT INTO rollup_clients (width, bucket, client_name, release, nodes)
+      SELECT 'hour', hour, client_name, release, count(*) FROM rollup_tmp_hello_nodes GROUP BY 2, 3, 4
+      UNION ALL
+      SELECT 'day', $1::timestamptz, client_name, release, count(DISTINCT node_id) FROM rollup_tmp_hello_nodes GROUP BY 2, 3, 4`,
+  },
+  {
+    name: 'rollup discovery',
+    args: LOHI,
+    sql: `INSERT INTO rollup_discovery (width, bucket, findnode_sent, neighbors_received, nodes_learned, new_nodes, pings_sent, pongs_received, instances)
+      SELECT w.width, date_bin(w.step, minute, ${EPOCH}), sum(findnode_sent), sum(neighbors_received), sum(nodes_learned), sum(new_nodes),
+             sum(pings_sent), sum(pongs_received), count(DISTINCT instance_id)
+      FROM discovery_counters CROSS JOIN (VALUES ('hour', interval '1 hour'), ('day', interval '1 day')) AS w (width, step)
+      WHERE minute >= $1::timestamptz AND minute < $2::timestamptz
+      GROUP BY 1, 2`,
+  },
+  {
+    // Each node is one row per (kind, outcome, error kind): counting rows counts distinct nodes.
+    name: 'rollup outcomes',
+    args: DAY,
+    sql: `INSERT INTO rollup_dial_outcomes (day, kind, outcome, error_kind, dials, nodes)
+      SELECT $1::date, kind, outcome, error_kind, sum(dials), count(node_id) FROM rollup_tmp_day_dials GROUP BY 2, 3, 4`,
+  },
+  {
+    name: 'rollup disconnects',
+    args: ALL,
+    sql: `INSERT INTO rollup_disconnects (day, direction, reason, messages, nodes, connections)
+      SELECT $3::date, direction, reason, count(*), count(DISTINCT node_id), count(DISTINCT dial_id) FROM disconnects WHERE ${IN_DAY} GROUP BY 2, 3`,
+  },
+  {
+    name: 'rollup day nodes',
+    args: ALL,
+    sql: `INSERT INTO rollup_day_nodes (day, node_id, stages, ip, client_name, release)
+      SELECT $3::date, f.node_id, f.stages,
+             coalesce(f.ip, (SELECT a.ip FROM addresses a WHERE a.node_id = f.node_id AND a.first_seen < $2::timestamptz
+                       ORDER BY a.first_seen DESC, a.ip, a.udp_port, a.tcp_port LIMIT 1)),
+             h.client_name, h.release
+      FROM (
+        SELECT node_id, bit_or(st)::smallint AS stages, max(ip) AS ip FROM (
+          SELECT node_id, 1 AS st, NULL::inet AS ip FROM node_sightings WHERE day = $3::date
+          UNION ALL SELECT node_id, bit_or(flags), max(ip) FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id
+          UNION ALL SELECT DISTINCT node_id, 16, NULL::inet FROM rollup_tmp_hello_nodes
+          UNION ALL SELECT node_id, 32 | CASE WHEN bool_or(${MAINNET}) THEN 64 ELSE 0 END, NULL::inet FROM statuses WHERE ${IN_DAY} AND node_id IS NOT NULL GROUP BY node_id
+        ) s GROUP BY node_id
+      ) f
+      LEFT JOIN (
+        SELECT DISTINCT ON (node_id) node_id, client_name, ${RELEASE_SQL} AS release FROM hellos
+        WHERE ${IN_DAY} AND node_id IS NOT NULL ORDER BY node_id, started_at DESC, dial_id DESC
+      ) h ON h.node_id = f.node_id`,
+  },
+  {
+    name: 'mark day',
+    args: ALL,
+    sql: `INSERT INTO rollup_days (day, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows)
+      SELECT $3::date, now(),
+             (SELECT coalesce(sum(dials), 0) FROM rollup_tmp_day_dials),
+             (SELECT count(*) FROM hellos WHERE ${IN_DAY}), (SELECT count(*) FROM statuses WHERE ${IN_DAY}),
+             (SELECT count(*) FROM disconnects WHERE ${IN_DAY}), (SELECT count(*) FROM node_sightings WHERE day = $3::date),
+             (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz)
+      ON CONFLICT (day) DO UPDATE SET rolled_at = excluded.rolled_at, dials = excluded.dials, hellos = excluded.hellos,
+             statuses = excluded.statuses, disconnects = excluded.disconnects, sightings = excluded.sightings, counter_rows = excluded.counter_rows`,
+  },
+];
+
+/** `YYYY-MM-DD` of a UTC day start. */
+export function dayText(dayMs: number): string {
+  return new Date(dayMs).toISOString().slice(0, 10);
+}
+
+export function dayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/** Memory for the rollup's hash aggregates over a day of dials (SET LOCAL: this transaction only). */
+const ROLLUP_WORK_MEM = '256MB';
+
+/**
+ * Roll up one UTC day (its start in ms) in one transaction; `onStep` times each statement. Returns
+ * false, changing nothing, when the day was rolled up before from more dials than it has now: its
+ * raw rows were pruned, and rolling it again would replace its rollups by those of what is left.
+ */
+export async function rollupDay(db: Database, dayMs: number, onStep?: (step: string, ms: number) => void): Promise<boolean> {
+  if (dayMs !== dayStart(dayMs)) throw new RollupError(`rollup day ${new Date(dayMs).toISOString()} is not a UTC day start`);
+  const lo = new Date(dayMs).toISOString();
+  const hi = new Date(dayMs + DAY_MS).toISOString();
+  const day = dayText(dayMs);
+  return db.transaction(async (tx) => {
+    // One roller per day at a time (crawl hook, `db rollup` and `db prune` may run together).
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('nodefinder.rollup'), $1::int)`, [Math.floor(dayMs / DAY_MS)]);
+    const [pruned] = await tx.query<{ pruned: boolean }>(
+      `SELECT r.dials > (SELECT count(*) FROM dials WHERE ${IN_DAY}) OR r.sightings > (SELECT count(*) FROM node_sightings WHERE day = $3::date) AS pruned
+         FROM rollup_days r WHERE r.day = $3::date`,
+      [lo, hi, day],
+    );
+    if (pruned?.pruned) return false;
+    await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'`);
+    for (const step of ROLLUP_STEPS) {
+      const values = { lo, hi, day };
+      const t0 = performance.now();
+      await tx.query(step.sql, step.args.map((a) => values[a]));
+      onStep?.(step.name, performance.now() - t0);
+    }
+    return true;
+  });
+}
+
+/** Days (ms) that hold raw rows, from the day partitions and the DEFAULT partitions. */
+export async function rawDays(db: Queryable): Promise<number[]> {
+  const parents = Object.keys(DAY_PARTITIONED);
+  const parts = await db.query<{ name: string; parent: string }>(
+    `SELECT c.relname AS name, p.relname AS parent FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       JOIN pg_namespace n ON n.oid = p.relnamespace
+      WHERE n.nspname = current_schema() AND p.relname = ANY($1::text[])`,
+    [parents],
+  );
+  const days = new Set<number>();
+  for (const p of parts) {
+    const m = /_(\d{4})(\d{2})(\d{2})$/.exec(p.name);
+    if (m && p.name === `${p.parent}_${m[1]}${m[2]}${m[3]}`) days.add(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  }
+  // Rows a writer put in a DEFAULT partition (no day partition yet) count too.
+  for (const [table, key] of Object.entries(DAY_PARTITIONED)) {
+    const rows = await db.query<{ d: string }>(`SELECT DISTINCT to_char(${key} AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM ${table}_default`);
+    for (const r of rows) days.add(Date.parse(`${r.d}T00:00:00Z`));
+  }
+  return [...days].sort((a, b) => a - b);
+}
+
+export async function rolledDays(db: Queryable): Promise<number[]> {
+  const rows = await db.query<{ d: string }>(`SELECT to_char(day, 'YYYY-MM-DD') AS d FROM rollup_days ORDER BY day`);
+  return rows.map((r) => Date.parse(`${r.d}T00:00:00Z`));
+}
+
+export interface RollupPlan {
+  /** Day starts (ms) to roll, ascending. */
+  days: number[];
+}
+
+/**
+ * Which days to roll for a request [since, until) (both ms; clipped to closed days: until ≤ the
+ * start of today): every day in the range from the first day with raw rows on (days with raw rows,
+ * and empty days, which get their marker), plus every earlier day with raw rows not rolled up yet
+ * (the watermark invariant above). `onlyMissing` leaves out days already rolled (the crawl hook).
+ */
+export async function planRollup(db: Queryable, opts: { since: number; until: number; now: number; onlyMissing?: boolean }): Promise<RollupPlan> {
+  const closedUntil = dayStart(opts.now);
+  const until = Math.min(dayStart(opts.until - 1) + DAY_MS, closedUntil);
+  const rolled = new Set(await rolledDays(db));
+  const raw = await rawDays(db);
+  const since = Math.max(dayStart(opts.since), raw[0] ?? closedUntil);
+  const days = new Set<number>();
+  if (!opts.onlyMissing) for (let d = since; d < until; d += DAY_MS) days.add(d);
+  const last = Math.max(until - DAY_MS, ...[...days]);
+  for (const d of raw) if (d <= last && d < closedUntil && !rolled.has(d)) days.add(d);
+  return { days: [...days].sort((a, b) => a - b) };
+}
+
+/** Roll up the planned days one transaction at a time; returns those rolled up. */
+export async function rollup(
+  db: Database,
+  opts: {
+    since: number;
+    until: number;
+    now: number;
+    onlyMissing?: boolean;
+    onDay?: (dayMs: number, ms: number) => void;
+    onSkip?: (dayMs: number) => void;
+    /** Stops between days (a crawl shutting down does not wait for a backlog of days). */
+    signal?: AbortSignal;
+  },
+): Promise<number[]> {
+  const { days } = await planRollup(db, opts);
+  const done: number[] = [];
+  for (const d of days) {
+    if (opts.signal?.aborted) break;
+    const t0 = Date.now();
+    if (await rollupDay(db, d)) {
+      done.push(d);
+      opts.onDay?.(d, Date.now() - t0);
+    } else opts.onSkip?.(d);
+  }
+  return done;
+}

@@ -1,0 +1,244 @@
+/**
+ * Rollups and retention on both engines, over the hand-built report dataset (test/report/dataset.ts:
+ * Jan 14–16 2024): every longitudinal query answers the same from rollups as from raw rows, for hourly
+ * and daily buckets and for windows that do not start or end on a bucket; re-rolling gives the same
+ * rows; a failure mid-rollup leaves nothing half-written; retention drops rolled-up days only.
+ */
+import { afterAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { ReportContext } from '../../src/report/context.js';
+import { buildReport, REPORT_NAMES } from '../../src/report/registry.js';
+import { toJsonObject } from '../../src/report/render/index.js';
+import { runReportQuery } from '../../src/report/sql.js';
+import type { Database, Queryable } from '../../src/store/database.js';
+import { DatabaseError } from '../../src/store/errors.js';
+import { migrate } from '../../src/store/migrations.js';
+import { startMaintenance } from '../../src/store/maintenance.js';
+import { pruneRaw } from '../../src/store/retention.js';
+import { ManualClock } from '../../src/net/clock.js';
+import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay } from '../../src/store/rollup.js';
+import { rollupOpenHours } from '../../src/store/rollup-hours.js';
+import { EventWriter } from '../../src/store/writer.js';
+import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
+import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, warmUp, type TestDb } from './helpers.js';
+
+afterAll(closeSharedPglite);
+
+const H = 3_600_000;
+const D0 = SINCE - DAY_MS; // Jan 14
+const D2 = UNTIL; // Jan 16
+const D3 = UNTIL + DAY_MS; // Jan 17: no rows
+const NOW = UNTIL + 2 * DAY_MS; // Jan 18: Jan 14–17 are closed
+const LONGITUDINAL = ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes'] as const;
+/** Windows: whole days, and ragged edges (partial first and last buckets). */
+const WINDOWS: [number, number][] = [
+  [D0, D2 + DAY_MS],
+  [SINCE, UNTIL],
+  [SINCE + 13 * H + 1800_000, UNTIL + 2 * H],
+  [D0 + 5 * H + 1, SINCE + 14 * H + 5],
+];
+
+const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes'];
+
+async function answers(db: Queryable, windows: [number, number][] = WINDOWS): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const [since, until] of windows) {
+    for (const bucket of ['1 hour', '1 day']) {
+      for (const name of LONGITUDINAL) {
+        const args: Record<string, unknown> = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+        if (name !== 'longitudinal-new-nodes' || bucket) args['bucket'] = bucket;
+        out.push({ name, since, bucket, rows: await runReportQuery(db, name, args) });
+      }
+    }
+  }
+  return out;
+}
+
+async function dump(db: Queryable): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of ROLLUP_TABLES) {
+    const cols = t === 'rollup_days' ? 'day::text, dials, hellos, statuses, disconnects, sightings, counter_rows' : '*';
+    out[t] = await db.query(`SELECT ${cols} FROM ${t} ORDER BY 1, 2, 3, 4`);
+  }
+  return out;
+}
+
+async function rawRows(db: Queryable, dayMs: number): Promise<number> {
+  const [r] = await db.query<{ n: number }>(
+    `SELECT ((SELECT count(*) FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz)
+           + (SELECT count(*) FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz)
+           + (SELECT count(*) FROM node_sightings WHERE day = $1::date)
+           + (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz))::int AS n`,
+    [new Date(dayMs).toISOString(), new Date(dayMs + DAY_MS).toISOString()],
+  );
+  return r!.n;
+}
+
+for (const engine of ENGINES) {
+  describe.skipIf(engine.skip !== null)(`rollups on ${engineTitle(engine)}`, () => {
+    let t: TestDb;
+    let db: Database;
+    beforeEach(async () => {
+      await warmUp();
+      t = await engine.fresh();
+      db = t.db;
+      await migrate(db);
+      const writer = await EventWriter.open(db, { journalDir: null });
+      writer.writeMany(datasetEvents());
+      expect(await writer.flush()).toBe(true);
+      expect((await writer.close()).rejected).toBe(0);
+    }, 120_000);
+    afterEach(async () => {
+      await t?.dispose();
+    });
+
+    it('rollups answer every longitudinal query exactly as raw rows; re-rolling gives the same rows', async () => {
+      const raw = await answers(db);
+      expect(await rawDays(db)).toEqual([D0, SINCE, D2]);
+      const rolled = await rollup(db, { since: 0, until: NOW, now: NOW, onlyMissing: true });
+      expect(rolled).toEqual([D0, SINCE, D2]);
+      expect(await rolledDays(db)).toEqual([D0, SINCE, D2]);
+      const rows = await dump(db);
+      expect(rows['rollup_dials']!.length).toBeGreaterThan(3);
+      expect(await answers(db)).toEqual(raw);
+      // Idempotent: rolling again (on demand) rewrites the same rows.
+      expect(await rollup(db, { since: D0, until: D3, now: NOW })).toEqual([D0, SINCE, D2]);
+      expect(await dump(db)).toEqual(rows);
+      // An empty closed day is rolled on request (no rollup rows but its marker).
+      expect(await rollup(db, { since: D3, until: NOW, now: NOW })).toEqual([D3]);
+      expect(await rolledDays(db)).toEqual([D0, SINCE, D2, D3]);
+      expect(await answers(db)).toEqual(raw);
+      // The reports read rollups once the raw rows are gone (whole-day windows): same longitudinal report.
+      const ctx = (q: Queryable) => new ReportContext(q, { since: D0, until: D2 + DAY_MS, generatedAt: NOW, geo: datasetGeo() });
+      const before = toJsonObject(await buildReport('longitudinal', ctx(db)));
+      const pruned = await pruneRaw(db, NOW);
+      expect(pruned.dropped).toEqual([D0, SINCE, D2]);
+      for (const d of [D0, SINCE, D2]) expect(await rawRows(db, d)).toBe(0);
+      expect(toJsonObject(await buildReport('longitudinal', ctx(db)))).toEqual(before);
+      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 16));
+      // Rebuilding pruned days would erase their rollups: they are not planned, nor rolled when asked.
+      expect(await rollup(db, { since: D0, until: D3, now: NOW })).toEqual([]);
+      expect(await rollupDay(db, SINCE)).toBe(false);
+      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 16));
+      // Every report still runs on a pruned database (window reports then see no raw rows).
+      for (const name of REPORT_NAMES) await buildReport(name, ctx(db));
+    });
+
+    it('per-day aggregates equal the window queries of that day', async () => {
+      await rollup(db, { since: SINCE, until: UNTIL, now: NOW });
+      const day = { since: new Date(SINCE).toISOString(), until: new Date(UNTIL).toISOString() };
+      const outcomes = await runReportQuery(db, 'dial-outcomes', day);
+      const rolledOutcomes = await db.query(
+        `SELECT kind::text AS kind, outcome::text AS outcome, error_kind::text AS error_kind, dials, nodes FROM rollup_dial_outcomes
+          WHERE day = '2024-01-15' ORDER BY 1, dials DESC, 2, 3`,
+      );
+      expect(rolledOutcomes).toEqual(outcomes);
+      const disconnects = await runReportQuery(db, 'disconnects', day);
+      expect(await db.query(`SELECT direction::text AS direction, reason::text AS reason, messages, nodes, connections FROM rollup_disconnects WHERE day = '2024-01-15' ORDER BY 1, messages DESC, 2`)).toEqual(disconnects);
+      const [stages] = await runReportQuery(db, 'snapshot-stages', { ...day, excluded: '{}' });
+      const [fromSet] = await db.query(
+        `SELECT count(*) FILTER (WHERE stages & 1 <> 0)::int AS discovered, count(*) FILTER (WHERE stages & 2 <> 0)::int AS dialed,
+                count(*) FILTER (WHERE stages & 4 <> 0)::int AS responded, count(*) FILTER (WHERE stages & 8 <> 0)::int AS inbound,
+                count(*) FILTER (WHERE stages & 16 <> 0)::int AS hello, count(*) FILTER (WHERE stages & 32 <> 0)::int AS status,
+                count(*) FILTER (WHERE stages & 64 <> 0)::int AS mainnet, 0 AS excluded
+           FROM rollup_day_nodes WHERE day = '2024-01-15'`,
+      );
+      expect(fromSet).toEqual(stages);
+      // Per-IP placement: each node's IP of its connections, else its address.
+      const ips = await db.query<{ ip: string; nodes: number }>(`SELECT host(ip) AS ip, count(*)::int AS nodes FROM rollup_day_nodes WHERE day = '2024-01-15' GROUP BY 1 ORDER BY 2 DESC, 1`);
+      expect(ips.slice(0, 2)).toEqual([
+        { ip: '127.0.0.1', nodes: 10 },
+        { ip: '45.10.20.30', nodes: 10 },
+      ]);
+      const [geth] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rollup_day_nodes WHERE day = '2024-01-15' AND client_name = 'Geth' AND release = '1.14.11'`);
+      expect(geth!.n).toBe(4);
+    });
+
+    it('a failure mid-rollup leaves nothing half-written, and the day is rolled up cleanly afterwards', async () => {
+      await rollupDay(db, SINCE);
+      const good = await dump(db);
+      // Break the day: re-roll with a failure injected at the last statements.
+      const flaky = new FlakyDatabase(db);
+      for (const at of ['INSERT INTO rollup_day_nodes', 'INSERT INTO rollup_days', 'INSERT INTO rollup_disconnects']) {
+        flaky.failOn = (sql) => (sql.includes(at) ? new DatabaseError('injected failure', { transient: false }) : null);
+        await expect(rollupDay(flaky, SINCE)).rejects.toThrow('injected failure');
+        expect(await dump(db)).toEqual(good);
+        await expect(rollupDay(flaky, D0)).rejects.toThrow('injected failure');
+        expect(await dump(db)).toEqual(good);
+      }
+      expect(await rolledDays(db)).toEqual([SINCE]);
+      flaky.failOn = null;
+      await rollupDay(flaky, D0);
+      expect(await rolledDays(db)).toEqual([D0, SINCE]);
+    });
+
+    it('retention never drops a day that is not rolled up', async () => {
+      // Only Jan 15 rolled (by hand, bypassing the planner that would roll Jan 14 too).
+      await rollupDay(db, SINCE);
+      const before = await Promise.all([D0, SINCE, D2].map((d) => rawRows(db, d)));
+      expect(before.every((n) => n > 0)).toBe(true);
+      const r = await pruneRaw(db, NOW);
+      expect(r).toEqual({ dropped: [SINCE], keptUnrolled: [D0, D2] });
+      expect(await rawRows(db, D0)).toBe(before[0]);
+      expect(await rawRows(db, D2)).toBe(before[2]);
+      expect(await rawRows(db, SINCE)).toBe(0);
+      // A day younger than the cutoff is kept even when rolled up.
+      await rollupDay(db, D2);
+      expect((await pruneRaw(db, D2 + DAY_MS - 1)).dropped).toEqual([]);
+      expect(await rawRows(db, D2)).toBe(before[2]);
+    });
+
+    it('plans: only closed days; an earlier unrolled day with raw rows is rolled first (no gap below the watermark)', async () => {
+      expect((await planRollup(db, { since: D2, until: NOW, now: D2 + H })).days).toEqual([D0, SINCE]);
+      expect((await planRollup(db, { since: D2, until: NOW, now: NOW })).days).toEqual([D0, SINCE, D2, D3]);
+      expect((await planRollup(db, { since: D2, until: D2 + 1, now: NOW })).days).toEqual([D0, SINCE, D2]);
+      await rollupDay(db, SINCE);
+      expect((await planRollup(db, { since: 0, until: NOW, now: NOW, onlyMissing: true })).days).toEqual([D0, D2]);
+      expect((await planRollup(db, { since: SINCE, until: UNTIL, now: NOW })).days).toEqual([D0, SINCE]);
+    });
+
+    it('the crawl hook rolls up closed days after the grace period and applies --retain-raw', async () => {
+      // Jan 17 00:30: Jan 14–16 closed, but Jan 16 closed less than the 1 h grace ago.
+      const clock = new ManualClock(D3 + 30 * 60_000);
+      const lines: string[] = [];
+      const m = startMaintenance(db, { clock, retainRawMs: 2 * DAY_MS, intervalMs: H, log: (l) => lines.push(l) });
+      clock.advance(60_000);
+      await m.runOnce();
+      expect(await rolledDays(db)).toEqual([D0, SINCE]);
+      // Retention 2 days: Jan 14 ended more than 2 days before Jan 17 00:30; Jan 15 not yet.
+      expect(await rawRows(db, D0)).toBe(0);
+      expect(await rawRows(db, SINCE)).toBeGreaterThan(0);
+      clock.advance(H);
+      await m.runOnce();
+      expect(await rolledDays(db)).toEqual([D0, SINCE, D2]);
+      expect(lines.filter((l) => l.startsWith('rollup:'))).toEqual(['rollup: 2 day(s) rolled up', 'rollup: 1 day(s) rolled up']);
+      expect(lines).toContain('retention: dropped the raw rows of 1 rolled-up day(s)');
+      await m.stop();
+      expect(clock.pending).toBe(0);
+      // A stopped crawl starts no further day.
+      expect(await rollup(db, { since: 0, until: NOW, now: NOW, signal: AbortSignal.abort() })).toEqual([]);
+    });
+
+    it('closed hours of the open day are rolled up as they close, and answer hourly queries exactly', async () => {
+      const hourly = async () => (await answers(db)).filter((a) => (a as { bucket: string }).bucket === '1 hour');
+      const raw = await hourly();
+      // The open day is Jan 15: nothing before Jan 14 is rolled, so no hours are rolled either.
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(0);
+      await rollupDay(db, D0);
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 5 * 60_000)).toBe(13); // 14:05 is within the 10 min grace of 14:00
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(1);
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 40 * 60_000)).toBe(0);
+      expect(await hourly()).toEqual(raw);
+      // Served from the hour rows: the raw rows of 13:00–14:00 can go without changing hourly answers.
+      await db.query(`DELETE FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      await db.query(`DELETE FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      expect(await hourly()).toEqual(raw);
+      expect(await rollupOpenHours(db, SINCE + 17 * H)).toBe(2);
+      // Rolling the day itself replaces its hour rows and forgets the open-hours mark.
+      await rollupDay(db, SINCE);
+      const [marks] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rollup_open_hours`);
+      expect(marks!.n).toBe(0);
+      const [hour13] = await db.query<{ n: number }>(`SELECT dynamic_dials AS n FROM rollup_dials WHERE width = 'hour' AND bucket = $1::timestamptz`, [new Date(SINCE + 13 * H).toISOString()]);
+      expect(hour13).toBeUndefined();
+    });
+  });
+}
