@@ -59,6 +59,7 @@ describe('probe RTT: p2p PING→PONG only', () => {
       network: NETWORKS.mainnet,
       learnBestBlock: true,
       pingSpacingMs: 0, // spacing: the next test
+      statusWaitMs: 0, // this scripted peer waits for our STATUS (the echo: status-exchange.test.ts)
     };
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(slowAck(theirs, clock, 250), clock, them);
@@ -121,6 +122,7 @@ describe('probe RTT: p2p PING→PONG only', () => {
       listenPort: 30304,
       network: NETWORKS.mainnet,
       learnBestBlock: false,
+      statusWaitMs: 0, // this scripted peer waits for our STATUS
     };
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(theirs, clock, them);
