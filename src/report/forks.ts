@@ -112,6 +112,7 @@ export function forkIdsSection(rows: readonly ForkIdRow[], top: number): Section
       { key: 'verdict', label: 'Verdict', type: 'text' },
       { key: 'nodes', label: 'Nodes', type: 'integer' },
     ],
+    chart: { type: 'bar', x: 'hash', series: ['nodes'], yLabel: 'nodes' },
     rows: rows.slice(0, Math.max(top, 20)).map((r): Row => {
       const net = networkByGenesis(r.genesis);
       const l = label(net, r.next);
