@@ -30,6 +30,7 @@ describe('probe: odd capability names in HELLO', () => {
       listenPort: 30304,
       network: NETWORKS.mainnet,
       learnBestBlock: false,
+      statusWaitMs: 0, // this scripted peer waits for our STATUS (the echo: status-exchange.test.ts)
     };
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(theirs, clock, them);
