@@ -31,6 +31,7 @@ describe('probe: odd capability names in HELLO', () => {
       network: NETWORKS.mainnet,
       learnBestBlock: false,
       statusWaitMs: 0, // this scripted peer waits for our STATUS (the echo: status-exchange.test.ts)
+      pingSpacingMs: 0, // the ManualClock does not move by itself (spacing: probe-rtt.test.ts)
     };
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(theirs, clock, them);
