@@ -11,7 +11,7 @@ latest AS (
   FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL AND node_id NOT IN (SELECT node_id FROM excluded)
   ORDER BY node_id, started_at DESC
 ),
-main AS (SELECT DISTINCT node_id FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible')
+main AS (SELECT DISTINCT node_id FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale'))
 SELECT l.client_name, l.client_version, l.os, l.arch, l.runtime,
        count(*)::int AS nodes, count(m.node_id)::int AS mainnet_nodes
 FROM latest l LEFT JOIN main m ON m.node_id = l.node_id

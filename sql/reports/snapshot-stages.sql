@@ -4,7 +4,7 @@
 -- $3 excluded (text[]): hex node IDs to leave out ('{}' for none)
 -- Returns one row: discovered (learned from discovery), dialed (outbound dials), responded (an
 -- outbound dial got an answer: STATUS, HELLO or DISCONNECT), inbound (peers that dialed us), hello,
--- status, mainnet (network 1 + mainnet genesis + compatible fork ID), excluded (size of $3).
+-- status, mainnet (network 1 + mainnet genesis + a compatible or local_stale fork ID), excluded (size of $3).
 -- One pass over each table: per node, which stages it reached; then count.
 WITH excluded AS (SELECT decode(x, 'hex') AS node_id FROM unnest($3::text[]) AS x),
 d AS (
@@ -14,7 +14,7 @@ d AS (
   GROUP BY node_id
 ),
 s AS (
-  SELECT node_id, bool_or(network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible') AS mainnet
+  SELECT node_id, bool_or(network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale')) AS mainnet
   FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL AND node_id NOT IN (SELECT node_id FROM excluded)
   GROUP BY node_id
 )

@@ -21,7 +21,7 @@ flags AS (
     UNION ALL
     SELECT node_id, false, false, false, false, true, false, false FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
     UNION ALL
-    SELECT node_id, false, false, false, false, false, true, network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible' FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
+    SELECT node_id, false, false, false, false, false, true, network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale') FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
   ) x
   WHERE node_id NOT IN (SELECT node_id FROM excluded)
   GROUP BY node_id

@@ -27,7 +27,7 @@ export const DAY_PARTITIONED = {
 /** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
 export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
-const MAINNET = `network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict = 'compatible'`;
+const MAINNET = `network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale')`;
 /** Stage bits of one dial row (rollup_day_nodes.stages). */
 const FLAGS = `CASE WHEN kind <> 'inbound' THEN 2 ELSE 8 END
   | CASE WHEN kind <> 'inbound' AND outcome <> 'error' THEN 4 ELSE 0 END
