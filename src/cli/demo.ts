@@ -1,6 +1,7 @@
 /**
  * `nodefinder demo` (`npm run demo`): the first five minutes, with no server and no internet. Starts a
- * local test network of emulated peers on 127.0.0.1 (src/testnet, the default client mix), crawls it
+ * local test network of emulated peers on 127.0.0.1 (src/testnet, the default client mix; in a child
+ * process, so its work is not in the crawler's RTT samples: demo-testnet.ts), crawls it
  * with a few NodeFinder instances into the embedded database (./nodefinder-demo unless --db), stops
  * once every peer has been dialed (or after --duration), and prints the snapshot report.
  *
@@ -15,7 +16,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generatePrivateKey } from '../crypto/index.js';
 import { parseEnode } from '../enode/enode-url.js';
-import { isNodeFinderError } from '../errors.js';
 import { NETWORKS } from '../eth/networks.js';
 import { systemClock } from '../net/clock.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
@@ -26,8 +26,7 @@ import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '..
 import { isPostgresUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { EventWriter } from '../store/writer.js';
-import { manifestToJson } from '../testnet/manifest.js';
-import { startTestnet, type Testnet } from '../testnet/testnet.js';
+import { spawnTestnet, type ChildTestnet } from './demo-testnet.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
@@ -101,9 +100,10 @@ async function rangeIsFree(base: number, n: number): Promise<boolean> {
   return true;
 }
 
+/** A free range below Linux's ephemeral ports (32768+), which outgoing sockets could take meanwhile. */
 export async function findFreePortRange(n: number, random: () => number = Math.random): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(random() * 40_000);
+    const base = 20_000 + Math.floor(random() * (12_700 - n));
     if (await rangeIsFree(base, n)) return base;
   }
   throw new RuntimeError(`no ${n} free consecutive ports found on 127.0.0.1: pass --port`);
@@ -148,12 +148,19 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
   // Creating the embedded database takes seconds: do it while the testnet starts.
   const opening = openMigratedDatabase(dir);
   opening.catch(() => undefined); // awaited below; a rejection must not go unhandled meanwhile
-  let testnet: Testnet;
+  let testnet: ChildTestnet;
   try {
-    testnet = await startTestnet({ nodes, port: 0, host: '127.0.0.1', seed });
+    // Its own process: the peers' work must not sit in the crawler's event loop (demo-testnet.ts).
+    testnet = await spawnTestnet({
+      nodes,
+      seed,
+      port: await findFreePortRange(nodes),
+      enodesFile: join(dir, 'testnet-enodes.txt'),
+      maxLifetimeMs: durationMs + 10 * 60_000,
+    });
   } catch (err) {
     await opening.then((o) => o.db.close(), () => undefined);
-    throw new RuntimeError(`cannot start the test network: ${isNodeFinderError(err) ? `${err.kind}: ` : ''}${err instanceof Error ? err.message : String(err)}`);
+    throw err;
   }
   let crawler: Crawler | undefined;
   let writer: EventWriter | undefined;
@@ -161,7 +168,7 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
   let progress: ReturnType<typeof setInterval> | undefined;
   const started = Date.now();
   try {
-    writeFileSync(join(dir, DEMO_MANIFEST), manifestToJson(testnet.manifest));
+    writeFileSync(join(dir, DEMO_MANIFEST), testnet.manifestJson);
     const s = testnet.manifest.summary;
     say(
       `testnet: ${nodes} peers (seed ${seed}): ${Object.entries(s.clients).map(([k, v]) => `${k} ${v}`).join(', ')}; ` +
@@ -217,7 +224,7 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     }
     for (const instance of crawler.instances) say(`crawl: instance ${instance.index} is ${instance.enode ?? '?'}`);
     // geth ≥ 1.16 peers on mainnet: they dial us once our ENR passes their fork filter (src/testnet/geth-dialer.ts).
-    const gethDialers = testnet.peers.filter((p) => p.dialer && p.profile.chain.network.name === 'mainnet').length;
+    const gethDialers = testnet.manifest.peers.filter((p) => p.dialsByEnr && p.network.name === 'mainnet').length;
     say(`crawl: ${instances} instance(s) on 127.0.0.1:${port}${instances > 1 ? `-${port + instances - 1}` : ''}, netrestrict 127.0.0.0/8, bootnodes: ${DEMO_BOOTNODES} of the peers; stops when every peer was dialed or after ${raw.duration}`);
 
     const width = String(nodes).length;
