@@ -41,7 +41,7 @@ function node(extra: Partial<LocalNodeOptions> = {}) {
   return { ln, clock, changes };
 }
 
-const pong = (i: number, ip: string) => [{ address: `198.51.9.${i}`, port: 30303 }, { address: ip, port: 30303 }] as const;
+const pong = (i: number, ip: string) => [{ address: `198.51.100.${i}`, port: 30303 }, { address: ip, port: 30303 }] as const;
 
 describe('LocalNode: our ENR', () => {
   it('carries id, secp256k1, ip, tcp, udp and eth = [[forkHash, forkNext]] for the network now', async () => {
@@ -76,20 +76,20 @@ describe('LocalNode: our ENR', () => {
   it('takes the IP (and UDP port) most PONGs state once enough do, with a higher seq', async () => {
     const { ln, changes } = node({ fallbackIp: '10.0.0.5' });
     const first = await ln.start();
-    for (let i = 1; i <= 2; i++) ln.endpointStatement(...pong(i, '198.51.100.10'));
-    ln.endpointStatement({ address: '198.51.100.9', port: 1 }, { address: '198.51.100.66', port: 30303 });
+    for (let i = 1; i <= 2; i++) ln.endpointStatement(...pong(i, '198.51.100.210'));
+    ln.endpointStatement({ address: '198.51.100.9', port: 1 }, { address: '198.51.100.166', port: 30303 });
     await ln.flush();
     expect(changes).toHaveLength(0); // two statements < minStatements: still the fallback
     expect(ln.enr.ip).toBe('10.0.0.5');
-    ln.endpointStatement({ address: '198.51.100.3', port: 30303 }, { address: '198.51.100.10', port: 40404 });
-    ln.endpointStatement(...pong(4, '198.51.100.10'));
+    ln.endpointStatement({ address: '198.51.100.3', port: 30303 }, { address: '198.51.100.210', port: 40404 });
+    ln.endpointStatement(...pong(4, '198.51.100.210'));
     await ln.flush();
     expect(changes).toHaveLength(1);
-    expect(ln.enr.ip).toBe('198.51.100.10');
+    expect(ln.enr.ip).toBe('198.51.100.210');
     expect(ln.enr.udp).toBe(30303);
     expect(ln.enr.seq).toBe(first.seq + 1n);
     // The same prediction again changes nothing.
-    ln.endpointStatement(...pong(5, '198.51.100.10'));
+    ln.endpointStatement(...pong(5, '198.51.100.210'));
     await ln.flush();
     expect(changes).toHaveLength(1);
   });
@@ -97,7 +97,7 @@ describe('LocalNode: our ENR', () => {
   it('--external-ip wins over any prediction', async () => {
     const { ln, changes } = node({ staticIp: '203.0.113.7', fallbackIp: '10.0.0.5' });
     expect((await ln.start()).ip).toBe('203.0.113.7');
-    for (let i = 1; i <= 5; i++) ln.endpointStatement(...pong(i, '198.51.100.10'));
+    for (let i = 1; i <= 5; i++) ln.endpointStatement(...pong(i, '198.51.100.210'));
     await ln.flush();
     expect(changes).toHaveLength(0);
     expect(ln.enr.ip).toBe('203.0.113.7');
@@ -132,8 +132,8 @@ describe('LocalNode: seq persisted beside the key', () => {
     const a = new LocalNode({ ...opts, seqStore: enrSeqStore(dir, 0) });
     const first = await a.start();
     expect(first.seq).toBe(1_750_000_000_001n);
-    a.endpointStatement(...pong(1, '198.51.100.10'));
-    a.endpointStatement(...pong(2, '198.51.100.10'));
+    a.endpointStatement(...pong(1, '198.51.100.210'));
+    a.endpointStatement(...pong(2, '198.51.100.210'));
     await a.close();
     expect(a.enr.seq).toBe(first.seq + 1n);
     expect((await readFile(join(dir, enrSeqFileName(0)), 'utf8')).trim()).toBe(String(first.seq + 1n));
