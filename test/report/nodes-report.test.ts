@@ -65,7 +65,7 @@ for (const engine of ENGINES) {
       // Refused with too_many_peers before HELLO: dialed twice, nothing else known.
       expect(byName(rows, 'n8')).toMatchObject({ client: null, network_id: null, fork_id: null, rtt_ms: null, dials: 2, sources: ['neighbors'] });
       // Discovered, never dialed.
-      expect(byName(rows, 'n11')).toMatchObject({ ip: '8.8.8.21', dials: 0, rtt_ms: null, sources: ['neighbors'] });
+      expect(byName(rows, 'n11')).toMatchObject({ ip: NODES['n11']!.ip, dials: 0, rtt_ms: null, sources: ['neighbors'] });
       // Inbound only.
       expect(byName(rows, 'n10')).toMatchObject({ client: 'Reth', best_block: '1001', rtt_ms: 10 });
       expect(byName(rows, 'n10')!.sources).toContain('inbound');

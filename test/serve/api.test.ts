@@ -92,7 +92,7 @@ for (const engine of ENGINES) {
     it('shows the latest facts per node with the report field names', async () => {
       const { json } = await api(`/api/nodes?limit=200`);
       const n0 = json.nodes.find((n: { id: string }) => n.id === NODES['n0']!.id);
-      expect(n0).toMatchObject({ ip: '8.8.8.10', tcp_port: 30303, client: 'Geth', version: 'v1.14.11-stable-aaa', network_id: '1', fork_id: '0xc376cf8b/0', fork_verdict: 'compatible', best_block: '1000', rtt_ms: 40, country: 'US', asn: 15169, dialed: true, inbound: false, last_outcome: 'status' });
+      expect(n0).toMatchObject({ ip: NODES['n0']!.ip, tcp_port: 30303, client: 'Geth', version: 'v1.14.11-stable-aaa', network_id: '1', fork_id: '0xc376cf8b/0', fork_verdict: 'compatible', best_block: '1000', rtt_ms: 40, country: 'US', asn: 15169, dialed: true, inbound: false, last_outcome: 'status' });
       expect(n0.client_id).toBe('Geth/v1.14.11-stable-aaa/linux-amd64/go1.23.2');
       expect(n0.sources).toEqual(['neighbors']);
       const n10 = json.nodes.find((n: { id: string }) => n.id === NODES['n10']!.id);
