@@ -3,15 +3,14 @@
  * breach: the dial still reaches STATUS and the odd names land, escaped, in hello.caps.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '../../src/util/bytes.js';
 import { rlpEncode } from '../../src/util/rlp.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { createMemoryStreamPair } from '../../src/net/memory-stream.js';
-import { probeOutbound, type ProbeConfig } from '../../src/crawler/probe.js';
+import { probeOutbound } from '../../src/crawler/probe.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { ETH_MESSAGE_IDS, localStatus } from '../../src/eth/status.js';
 import { P2P_MESSAGE_IDS } from '../../src/devp2p/messages.js';
-import { ETH_OFFSET, ScriptedPeer, StreamDialer, identity } from './probe-scripted-peer.js';
+import { ETH_OFFSET, ScriptedPeer, StreamDialer, identity, scriptedProbeConfig } from './probe-scripted-peer.js';
 
 const START = 1_780_000_000_000;
 
@@ -21,18 +20,7 @@ describe('probe: odd capability names in HELLO', () => {
     const [ours, theirs] = createMemoryStreamPair({ chunkSize: () => 64 });
     const me = identity();
     const them = identity();
-    const config: ProbeConfig = {
-      clock,
-      privateKey: me.privateKey,
-      publicKey: me.publicKey,
-      instance: bytesToHex(me.node.id),
-      clientId: 'NodeFinder/v0.1.0/linux-amd64/node20',
-      listenPort: 30304,
-      network: NETWORKS.mainnet,
-      learnBestBlock: false,
-      statusWaitMs: 0, // this scripted peer waits for our STATUS (the echo: status-exchange.test.ts)
-      pingSpacingMs: 0, // the ManualClock does not move by itself (spacing: probe-rtt.test.ts)
-    };
+    const config = scriptedProbeConfig(clock, me);
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(theirs, clock, them);
     peer.autoPong = true;

@@ -5,18 +5,17 @@
  * time exact: it "works" (advances the clock) before its ack, its STATUS, its header and each PONG.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '../../src/util/bytes.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { createMemoryStreamPair } from '../../src/net/memory-stream.js';
 import type { ByteStream } from '../../src/net/transport.js';
-import { PING_SAMPLES, PING_SPACING_MS, probeOutbound, withDiscPing, type ProbeConfig } from '../../src/crawler/probe.js';
+import { PING_SAMPLES, PING_SPACING_MS, probeOutbound, withDiscPing } from '../../src/crawler/probe.js';
 import { RttEstimator } from '../../src/crawler/rtt.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { localStatus, ETH_MESSAGE_IDS } from '../../src/eth/status.js';
 import { decodeGetBlockHeaders, encodeBlockHeaders, encodeHeader } from '../../src/eth/headers.js';
 import { keccak256 } from '../../src/crypto/index.js';
 import { P2P_MESSAGE_IDS } from '../../src/devp2p/messages.js';
-import { ETH_OFFSET, ScriptedPeer, StreamDialer, identity, turns, until } from './probe-scripted-peer.js';
+import { ETH_OFFSET, ScriptedPeer, StreamDialer, identity, scriptedProbeConfig, turns, until } from './probe-scripted-peer.js';
 
 const START = 1_780_000_000_000;
 const NOW_S = START / 1000;
@@ -49,18 +48,7 @@ describe('probe RTT: p2p PING→PONG only', () => {
     const [ours, theirs] = createMemoryStreamPair({});
     const me = identity();
     const them = identity();
-    const config: ProbeConfig = {
-      clock,
-      privateKey: me.privateKey,
-      publicKey: me.publicKey,
-      instance: bytesToHex(me.node.id),
-      clientId: 'NodeFinder/v0.1.0/linux-amd64/node20',
-      listenPort: 30304,
-      network: NETWORKS.mainnet,
-      learnBestBlock: true,
-      pingSpacingMs: 0, // spacing: the next test
-      statusWaitMs: 0, // this scripted peer waits for our STATUS (the echo: status-exchange.test.ts)
-    };
+    const config = scriptedProbeConfig(clock, me, { learnBestBlock: true });
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(slowAck(theirs, clock, 250), clock, them);
 
@@ -113,17 +101,8 @@ describe('probe RTT: p2p PING→PONG only', () => {
     const [ours, theirs] = createMemoryStreamPair({});
     const me = identity();
     const them = identity();
-    const config: ProbeConfig = {
-      clock,
-      privateKey: me.privateKey,
-      publicKey: me.publicKey,
-      instance: bytesToHex(me.node.id),
-      clientId: 'NodeFinder/v0.1.0/linux-amd64/node20',
-      listenPort: 30304,
-      network: NETWORKS.mainnet,
-      learnBestBlock: false,
-      statusWaitMs: 0, // this scripted peer waits for our STATUS
-    };
+    // Default spacing here: this test pins it.
+    const config = scriptedProbeConfig(clock, me, { pingSpacingMs: PING_SPACING_MS });
     const probe = probeOutbound(config, new StreamDialer(ours), them.node, 'dynamic');
     const peer = await ScriptedPeer.accept(theirs, clock, them);
     peer.hello();

@@ -13,6 +13,9 @@ import { snappyDecompress } from '../../src/devp2p/snappy.js';
 import { encodeStatus, type Status } from '../../src/eth/status.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import type { Clock } from '../../src/net/clock.js';
+import type { ProbeConfig } from '../../src/crawler/probe.js';
+import { NETWORKS } from '../../src/eth/networks.js';
+import { bytesToHex } from '../../src/util/bytes.js';
 import type { ByteStream, TcpDialer } from '../../src/net/transport.js';
 import { openRlpx, type RlpxSession } from '../../src/rlpx/connection.js';
 import type { RlpxMessage } from '../../src/rlpx/frame.js';
@@ -52,6 +55,27 @@ export function identity(port = 30303): Identity {
   const privateKey = generatePrivateKey();
   const publicKey = publicKeyFromPrivate(privateKey);
   return { privateKey, publicKey, node: { id: nodeIdFromPublicKey(publicKey), publicKey, ip: '127.0.0.1', udpPort: port, tcpPort: port } };
+}
+
+/**
+ * A probe config for scripted peers on a manual clock: our STATUS goes first (these peers wait for it;
+ * the echo is status-exchange.test.ts) and PINGs go back to back (the clock moves only when a test
+ * advances it; spacing is probe-rtt.test.ts). `extra` overrides.
+ */
+export function scriptedProbeConfig(clock: Clock, me: Identity, extra: Partial<ProbeConfig> = {}): ProbeConfig {
+  return {
+    clock,
+    privateKey: me.privateKey,
+    publicKey: me.publicKey,
+    instance: bytesToHex(me.node.id),
+    clientId: 'NodeFinder/v0.1.0/linux-amd64/node20',
+    listenPort: 30304,
+    network: NETWORKS.mainnet,
+    learnBestBlock: false,
+    statusWaitMs: 0,
+    pingSpacingMs: 0,
+    ...extra,
+  };
 }
 
 export class ScriptedPeer {
