@@ -22,7 +22,7 @@ import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
 import { ethCapabilities, type LocalCapability } from '../devp2p/capabilities.js';
 import type { DISCONNECT_REASONS } from '../devp2p/disconnect-reasons.js';
 import { parseClientId } from '../devp2p/client-id.js';
-import { Devp2pPeer, RemoteDisconnectError, type CapabilityMessage } from '../devp2p/peer.js';
+import { Devp2pPeer, RemoteDisconnectError } from '../devp2p/peer.js';
 import type { Hello } from '../devp2p/hello.js';
 import { ETH_MESSAGE_IDS, createStatusChecker, type Status } from '../eth/status.js';
 import { exchangeStatus } from './status-exchange.js';
@@ -272,7 +272,6 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
   }
 }
 
-const isEth = (id: number) => (m: CapabilityMessage) => m.capability.name === 'eth' && m.id === id;
 
 /** The reason we give when we end a session because of `err` (geth's choices, p2p/peer.go). */
 function disconnectReasonFor(err: NodeFinderError): keyof typeof DISCONNECT_REASONS {
