@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generatePrivateKey } from '../src/crypto/index.js';
 import { Crawler } from '../src/crawler/crawler.js';
-import type { CrawlerEvent } from '../src/crawler/events.js';
+import type { CrawlerEvent } from '../src/events.js';
 import { parseEnode } from '../src/enode/enode-url.js';
 import { NETWORKS } from '../src/eth/networks.js';
 import { systemClock } from '../src/net/clock.js';

@@ -5,7 +5,7 @@
  * with the events committed per second — the number the web view must not push down.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { CrawlerEvent } from '../src/crawler/events.js';
+import type { CrawlerEvent } from '../src/events.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { EventWriter } from '../src/store/writer.js';
 

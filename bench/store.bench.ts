@@ -12,7 +12,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from '../src/crypto/index.js';
 import { bytesToHex } from '../src/util/bytes.js';
-import type { CrawlerEvent, DialEvent } from '../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../src/events.js';
 import type { Database } from '../src/store/database.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { wrapPglite } from '../src/store/pglite-adapter.js';

@@ -8,7 +8,8 @@
  */
 import type { Report, Row, Section } from '../report/render/model.js';
 import { EXPECTED_PMF, METRICS, expectedMoments, type DistanceStudy, type MetricName, type MetricSample } from './distance-study.js';
-import { ALPHA, BUCKET_SIZE, type LookupSimResult } from './lookup-sim.js';
+import { ALPHA, BUCKET_SIZE } from '../discv4/constants.js';
+import type { LookupSimResult } from './lookup-sim.js';
 import { histogramQuantile } from './stats.js';
 
 export interface DistanceReportInput {

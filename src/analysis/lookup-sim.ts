@@ -19,14 +19,11 @@
  * Tables here have no liveness, churn or IP limits: only the metric differs between nodes.
  */
 import { NODE_ID_BYTES } from '../enode/distance.js';
+import { ALPHA, BUCKET_SIZE } from '../discv4/constants.js';
 import { checkInteger, checkNumber } from './errors.js';
 import { ID_WORDS, compareDistanceWords, idsToWords, logDistanceWords, parityDistanceWords } from './id-words.js';
 import { Prng } from './prng.js';
 
-/** Kademlia bucket size (discv4.md: k = 16). */
-export const BUCKET_SIZE = 16;
-/** Lookup concurrency (discv4.md: alpha = 3). */
-export const ALPHA = 3;
 /** One bucket per possible distance 0..256 (bucket 0 would only hold our own ID). */
 export const BUCKET_COUNT = NODE_ID_BYTES * 8 + 1;
 /**

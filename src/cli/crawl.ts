@@ -20,7 +20,7 @@ import { Crawler } from '../crawler/crawler.js';
 import { enrSeqStore, loadOrCreateKey } from '../crawler/keys.js';
 import { createCrawlMetrics } from '../crawler/metrics.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
-import type { CrawlerEvent } from '../crawler/events.js';
+import type { CrawlerEvent } from '../events.js';
 import { parseHostPort, startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';

@@ -19,7 +19,7 @@ import type { StaticSeed } from './scheduler.js';
 import { SocketBudget } from './socket-budget.js';
 import type { ProbeTimeouts } from './probe.js';
 import { CrawlStats } from './stats.js';
-import type { CrawlerEvent } from './events.js';
+import type { CrawlerEvent } from '../events.js';
 import type { EnrSeqStore } from './keys.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';

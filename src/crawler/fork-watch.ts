@@ -8,7 +8,7 @@
  * or misconfigured peers are normal (the corpus of real records has ~2 % remote-stale ones), a fifth
  * of the network is not.
  */
-import type { CrawlerEvent } from './events.js';
+import type { CrawlerEvent } from '../events.js';
 
 export const LOCAL_STALE_WARN_SHARE = 0.2;
 export const LOCAL_STALE_WARN_MIN_NODES = 10;

@@ -22,7 +22,7 @@ import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
-import type { AddressSource, CrawlerEvent, DialEvent } from './events.js';
+import type { AddressSource, CrawlerEvent, DialEvent } from '../events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';

@@ -4,7 +4,7 @@
  */
 import { Registry } from '../metrics/registry.js';
 import type { Discv4Counters } from '../discv4/endpoint.js';
-import type { CrawlerEvent } from './events.js';
+import type { CrawlerEvent } from '../events.js';
 
 export interface CrawlGauges {
   knownNodes(): number;

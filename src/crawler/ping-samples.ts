@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../net/clock.js';
 import type { Devp2pPeer } from '../devp2p/peer.js';
-import type { DialEvent } from './events.js';
+import type { DialEvent } from '../events.js';
 import type { RttEstimator } from './rtt.js';
 
 /**

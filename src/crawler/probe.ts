@@ -30,7 +30,7 @@ import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeade
 import type { NetworkDefinition } from '../eth/networks.js';
 import { RttEstimator } from './rtt.js';
 import { samplePings, withDiscPing } from './ping-samples.js';
-import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from './events.js';
+import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from '../events.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { NoSharedCapabilityError } from '../devp2p/errors.js';
 

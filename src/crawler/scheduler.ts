@@ -23,7 +23,7 @@ import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NODE_ID_BYTES } from '../enode/distance.js';
 import { bytesToHex } from '../util/bytes.js';
-import { timeRequest } from './rtt.js';
+import { timeRequest } from '../net/request.js';
 import { Fifo, TimeHeap } from './queues.js';
 import type { SocketBudget } from './socket-budget.js';
 

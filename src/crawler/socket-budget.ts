@@ -1,5 +1,5 @@
 /** The process-wide socket budget shared by every instance's dial scheduler and inbound listener. */
-import { RequestAbortedError } from './errors.js';
+import { RequestAbortedError } from '../net/request.js';
 
 /**
  * A counting semaphore over sockets, shared by every scheduler (and the inbound listener) of a

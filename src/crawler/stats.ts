@@ -3,7 +3,7 @@
  * writer and the metrics endpoint). The status line and the end-of-run summary read them.
  */
 import type { ErrorKind } from '../errors.js';
-import type { CrawlerEvent } from './events.js';
+import type { CrawlerEvent } from '../events.js';
 
 export class CrawlStats {
   dials = 0;

@@ -22,8 +22,10 @@ export const MIN_PACKET_SIZE = HEAD_SIZE + 1;
 /** discv4.md Ping: "version = 4". Mismatches are ignored on receipt (EIP-8). */
 export const PROTOCOL_VERSION = 4;
 
-/** discv4.md "Kademlia Table": k = 16 — NEIGHBORS replies carry up to k nodes in total. */
+/** discv4.md "Kademlia Table": k = 16 — each bucket's size; NEIGHBORS replies carry up to k nodes. */
 export const BUCKET_SIZE = 16;
+/** discv4.md "Recursive Lookup": concurrency α = 3. */
+export const ALPHA = 3;
 
 /**
  * Entries per NEIGHBORS datagram we send: 12 IPv6 entries still fit in 1280 bytes (geth computes

@@ -15,7 +15,7 @@ import { isValidPublicKey, keccak256, publicKeyFromPrivate } from '../crypto/ind
 import { createEnr, type Enr } from '../enode/enr.js';
 import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
-import type { AddressSource } from '../crawler/events.js';
+import type { AddressSource } from '../events.js';
 import { type ErrorKind, NodeFinderError, toNodeFinderError } from '../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import type { UdpAddress, UdpTransport } from '../net/transport.js';
@@ -34,7 +34,8 @@ import {
   RESPONSE_TIMEOUT_MS,
   type PacketTypeId,
 } from './constants.js';
-import { BadPacketError, BadReplyError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+import { BadPacketError, BadReplyError } from './errors.js';
+import { RequestAbortedError, RequestTimeoutError } from '../net/request.js';
 import { decodePacket, encodeNeighbors, encodePacket, type DecodedPacket, type EncodedPacket } from './packet.js';
 
 /** 'ping': a signed packet came from the node at this address; 'neighbors': an entry in a NEIGHBORS reply. */
@@ -380,7 +381,7 @@ export class Discv4Endpoint {
     if (this.closed) return;
     this.closed = true;
     for (const set of [...this.pending.values()]) {
-      for (const p of [...set]) this.settle(p, () => p.reject(new RequestAbortedError(p.what, 'endpoint closed')));
+      for (const p of [...set]) this.settle(p, () => p.reject(new RequestAbortedError(p.what, { cause: 'endpoint closed' })));
     }
     for (const set of this.pingWaiters.values()) for (const wake of [...set]) wake();
     this.pingWaiters.clear();
@@ -400,8 +401,8 @@ export class Discv4Endpoint {
     onSent: () => void,
     onTimeout?: (self: Pending<T>) => void,
   ): Promise<T> {
-    if (this.closed) return Promise.reject(new RequestAbortedError(what, 'endpoint closed'));
-    if (options.signal?.aborted) return Promise.reject(new RequestAbortedError(what, options.signal.reason));
+    if (this.closed) return Promise.reject(new RequestAbortedError(what, { cause: 'endpoint closed' }));
+    if (options.signal?.aborted) return Promise.reject(new RequestAbortedError(what, { cause: options.signal.reason }));
     const ip = normalizeIp(node.ip) ?? node.ip;
     this.bonds.rememberTcpPort(this.bondKey(node.id, ip), node.tcpPort);
     const timeoutMs = options.timeoutMs ?? this.responseTimeoutMs;
@@ -418,7 +419,7 @@ export class Discv4Endpoint {
       this.addPending(p);
       const signal = options.signal;
       if (signal) {
-        const onAbort = () => this.settle(p, () => p.reject(new RequestAbortedError(what, signal.reason)));
+        const onAbort = () => this.settle(p, () => p.reject(new RequestAbortedError(what, { cause: signal.reason })));
         signal.addEventListener('abort', onAbort, { once: true });
         p.cleanup.push(() => signal.removeEventListener('abort', onAbort));
       }
@@ -495,8 +496,8 @@ export class Discv4Endpoint {
   }
 
   private waitForPing(key: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.closed) return Promise.reject(new RequestAbortedError('bond', 'endpoint closed'));
-    if (signal?.aborted) return Promise.reject(new RequestAbortedError('bond', signal.reason));
+    if (this.closed) return Promise.reject(new RequestAbortedError('bond', { cause: 'endpoint closed' }));
+    if (signal?.aborted) return Promise.reject(new RequestAbortedError('bond', { cause: signal.reason }));
     return new Promise<void>((resolve, reject) => {
       let set = this.pingWaiters.get(key);
       if (!set) this.pingWaiters.set(key, (set = new Set()));
@@ -506,11 +507,11 @@ export class Discv4Endpoint {
         set!.delete(wake);
         if (set!.size === 0 && this.pingWaiters.get(key) === set) this.pingWaiters.delete(key);
         if (err) reject(err);
-        else if (this.closed) reject(new RequestAbortedError('bond', 'endpoint closed'));
+        else if (this.closed) reject(new RequestAbortedError('bond', { cause: 'endpoint closed' }));
         else resolve();
       };
       const wake = () => finish();
-      const onAbort = () => finish(new RequestAbortedError('bond', signal?.reason));
+      const onAbort = () => finish(new RequestAbortedError('bond', { cause: signal?.reason }));
       const timer = this.clock.setTimer(ms, wake);
       set.add(wake);
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -47,20 +47,6 @@ export class ExpiredPacketError extends NodeFinderError {
   }
 }
 
-/** A request got no (complete) reply in time. */
-export class RequestTimeoutError extends NodeFinderError {
-  constructor(what: string, ms: number) {
-    super('timeout', `${what}: no reply within ${ms} ms`);
-  }
-}
-
-/** A request was cancelled by its AbortSignal or by closing the endpoint. */
-export class RequestAbortedError extends NodeFinderError {
-  constructor(what: string, reason?: unknown) {
-    super('aborted', `${what}: aborted`, reason === undefined ? undefined : { cause: reason });
-  }
-}
-
 /** A reply that fails the request's own checks (e.g. an ENR for another node id). */
 export class BadReplyError extends NodeFinderError {
   constructor(message: string) {

@@ -16,9 +16,9 @@ import { NODE_ID_BYTES, PUBLIC_KEY_BYTES } from '../enode/distance.js';
 import { keccak256, randomBytes } from '../crypto/index.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { toNodeFinderError } from '../errors.js';
-import { RequestAbortedError } from '../crawler/errors.js';
-import { timeRequest } from '../crawler/rtt.js';
-import { ALPHA, BUCKET_SIZE, insertByDistance } from './table.js';
+import { RequestAbortedError, timeRequest } from '../net/request.js';
+import { ALPHA, BUCKET_SIZE } from './constants.js';
+import { insertByDistance } from './table.js';
 
 /** Ours: backstop deadline per FINDNODE (the client's own NEIGHBORS wait is shorter). */
 export const FINDNODE_TIMEOUT_MS = 10_000;

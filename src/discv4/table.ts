@@ -23,12 +23,9 @@ import type { NodeRecord } from '../enode/node-record.js';
 import { compareDistance, logDistance, NODE_ID_BYTES, parityDistance } from '../enode/distance.js';
 import { ipToBytes } from '../enode/ip.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
-import { timeRequest } from '../crawler/rtt.js';
+import { timeRequest } from '../net/request.js';
+import { ALPHA, BUCKET_SIZE } from './constants.js';
 
-/** discv4.md "Kademlia Table": every k-bucket holds up to k = 16 entries. */
-export const BUCKET_SIZE = 16;
-/** discv4.md "Recursive Lookup": concurrency α = 3. */
-export const ALPHA = 3;
 /** discv4.md: one bucket for each distance 2^i ≤ d < 2^(i+1), 0 ≤ i < 256 (log distance 1..256). */
 export const BUCKET_COUNT = 256;
 /** geth table.go maxReplacements: size of each bucket's replacement list. */

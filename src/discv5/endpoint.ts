@@ -9,7 +9,8 @@ import { systemClock, type Clock } from '../net/clock.js';
 import type { UdpAddress, UdpTransport } from '../net/transport.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { MessageType } from './constants.js';
-import { BadRequestError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+import { BadRequestError } from './errors.js';
+import { RequestAbortedError, RequestTimeoutError } from '../net/request.js';
 import type { RequestBody } from './messages.js';
 import { Discv5Service, type CallResult, type Discv5ServiceOptions, type Discv5Target, type FindNodeResult } from './service.js';
 
@@ -98,7 +99,7 @@ export class Discv5Endpoint {
 
   private call(peer: Discv5Peer, body: RequestBody, options: CallOptions): Promise<CallResult> {
     const name = body.type === MessageType.Ping ? 'PING' : body.type === MessageType.FindNode ? 'FINDNODE' : 'TALKREQ';
-    if (options.signal?.aborted) return Promise.reject(new RequestAbortedError(`discv5 ${name}`, options.signal.reason));
+    if (options.signal?.aborted) return Promise.reject(new RequestAbortedError(`discv5 ${name}`, { cause: options.signal.reason }));
     let target: Discv5Target;
     try {
       target = targetOf(peer);

@@ -75,20 +75,6 @@ export class IdSignatureError extends Discv5Error {
   }
 }
 
-/** A request got no (complete) reply in time. */
-export class RequestTimeoutError extends Discv5Error {
-  constructor(what: string, ms: number) {
-    super('timeout', `${what}: no reply within ${ms} ms`);
-  }
-}
-
-/** A request was cancelled by its AbortSignal or by closing the endpoint. */
-export class RequestAbortedError extends Discv5Error {
-  constructor(what: string, reason?: unknown) {
-    super('aborted', `${what}: aborted`, reason === undefined ? undefined : { cause: reason });
-  }
-}
-
 /** The remote broke the protocol in answer to our request (e.g. WHOAREYOU twice, handshake without its record). */
 export class ProtocolBreachError extends Discv5Error {
   constructor(message: string) {

@@ -27,7 +27,8 @@ import {
   RATE_LIMIT_MAX_IPS,
   RESPONSE_TIMEOUT_MS,
 } from './constants.js';
-import { BadRequestError, Discv5Error, HandshakeError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+import { BadRequestError, Discv5Error, HandshakeError } from './errors.js';
+import { RequestAbortedError, RequestTimeoutError } from '../net/request.js';
 import { encodeMessage, MESSAGE_NAMES, responseTypeOf, type Message, type NodesMessage, type RequestBody, type RequestMessage, type ResponseMessage } from './messages.js';
 import { RateLimiter } from './rate-limit.js';
 import { answerFindNode, answerPing } from './responder.js';
@@ -92,7 +93,7 @@ export class Discv5Service {
       done(err);
       return () => {};
     };
-    if (this.closed) return fail(new RequestAbortedError(`discv5 ${name}`, 'closed'));
+    if (this.closed) return fail(new RequestAbortedError(`discv5 ${name}`, { cause: 'closed' }));
     if (message.type === MessageType.FindNode) {
       const ds = message.distances;
       if (ds.length === 0 || ds.length > MAX_FINDNODE_DISTANCES || ds.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DISTANCE)) {
@@ -123,7 +124,7 @@ export class Discv5Service {
     else this.queues.set(call.key, [call]);
     this.next(call.key);
     // A caller's own deadline arrives as a RequestTimeoutError and keeps its kind.
-    return (reason?: unknown) => this.finish(call, reason instanceof RequestTimeoutError ? reason : new RequestAbortedError(`discv5 ${name}`, reason));
+    return (reason?: unknown) => this.finish(call, reason instanceof RequestTimeoutError ? reason : new RequestAbortedError(`discv5 ${name}`, { cause: reason }));
   }
 
   /** Feed one received datagram. Never throws: what we cannot use is counted and reported as 'dropped'. */
@@ -158,7 +159,7 @@ export class Discv5Service {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const q of [...this.queues.values()]) for (const c of [...q]) this.finish(c, new RequestAbortedError(`discv5 ${MESSAGE_NAMES[c.message.type]}`, 'closed'));
+    for (const q of [...this.queues.values()]) for (const c of [...q]) this.finish(c, new RequestAbortedError(`discv5 ${MESSAGE_NAMES[c.message.type]}`, { cause: 'closed' }));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * Rows touching the same key are folded in JavaScript first (an upsert may not touch a row twice) and
  * sorted by key, so concurrent writers lock rows in the same order and do not deadlock.
  */
-import type { CrawlerEvent, DialEvent } from '../crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../events.js';
 
 export interface Statement {
   table: string;

@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CrawlerEvent } from '../crawler/events.js';
+import type { CrawlerEvent } from '../events.js';
 import { JournalError } from './errors.js';
 
 export interface JournalBatch {

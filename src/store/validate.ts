@@ -18,7 +18,7 @@ import type {
   RttInfo,
   RttSource,
   StatusInfo,
-} from '../crawler/events.js';
+} from '../events.js';
 import { InvalidEventError } from './errors.js';
 
 // Runtime lists of the event unions; `satisfies` + the Exact check keep them equal to the types.

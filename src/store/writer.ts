@@ -18,7 +18,7 @@ import { NodeFinderError, toNodeFinderError } from '../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import { randomBytes } from '../crypto/index.js';
 import { bytesToHex } from '../util/bytes.js';
-import type { CrawlerEvent } from '../crawler/events.js';
+import type { CrawlerEvent } from '../events.js';
 import type { Database } from './database.js';
 import { DatabaseError, InvalidEventError } from './errors.js';
 import { buildBatch, partitionsFor, RefreshCache, type BuiltBatch, type Statement } from './batch.js';

@@ -4,7 +4,7 @@
  * should observe when it probes the peer, so tests and reports can compare a crawl with the truth.
  *
  * JSON, one object; numbers that may exceed 2^53 (total difficulty) are decimal strings; hashes,
- * keys and fork hashes are lowercase hex without 0x, as in src/crawler/events.ts.
+ * keys and fork hashes are lowercase hex without 0x, as in src/events.ts.
  */
 import { ADVERTISED_ETH_VERSIONS, formatCapability } from '../devp2p/capabilities.js';
 import { parseClientId } from '../devp2p/client-id.js';
@@ -12,7 +12,7 @@ import type { DisconnectReasonName } from '../devp2p/disconnect-reasons.js';
 import type { DistanceMetric } from '../discv4/table.js';
 import { formatEnode } from '../enode/enode-url.js';
 import type { ErrorKind } from '../errors.js';
-import type { ForkVerdict, DialOutcome } from '../crawler/events.js';
+import type { ForkVerdict, DialOutcome } from '../events.js';
 import { bytesToHex } from '../util/bytes.js';
 import { createForkClassifier, lastBlockFork } from '../eth/fork-id.js';
 import { NETWORKS, forkSchedule } from '../eth/networks.js';

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ALPHA, BUCKET_SIZE } from '../../src/discv4/constants.js';
 import { compareDistance, logDistance, parityDistance } from '../../src/enode/distance.js';
 import { AnalysisParameterError } from '../../src/analysis/errors.js';
 import {
-  ALPHA,
-  BUCKET_SIZE,
   SimNetwork,
   runLookupSimulation,
   summarizeOutcomes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_STALE_WARN_MIN_NODES, LOCAL_STALE_WINDOW_MS, LocalStaleWatch } from '../../src/crawler/fork-watch.js';
-import type { CrawlerEvent, ForkVerdict } from '../../src/crawler/events.js';
+import type { CrawlerEvent, ForkVerdict } from '../../src/events.js';
 
 function dial(nodeId: string, verdict: ForkVerdict, forkHash = '07c9462e', at = 0): CrawlerEvent {
   return {

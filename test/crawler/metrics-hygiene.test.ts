@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCrawlMetrics, type CrawlGauges } from '../../src/crawler/metrics.js';
 import type { Discv4Counters } from '../../src/discv4/endpoint.js';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 
 function counters(over: Partial<Discv4Counters>): Discv4Counters {
   return {

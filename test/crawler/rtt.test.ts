@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/net/clock.js';
 import { NodeFinderError } from '../../src/errors.js';
-import { RequestAbortedError, RequestTimeoutError } from '../../src/crawler/errors.js';
-import { RTO_INITIAL_MS, RTO_MAX_MS, RttEstimator, timeRequest } from '../../src/crawler/rtt.js';
+import { RequestAbortedError, RequestTimeoutError } from '../../src/net/request.js';
+import { RTO_INITIAL_MS, RTO_MAX_MS, RttEstimator } from '../../src/crawler/rtt.js';
+import { timeRequest } from '../../src/net/request.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 

@@ -8,7 +8,8 @@ import { ManualClock, type TimerHandle } from '../../src/net/clock.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import { keccak256 } from '../../src/crypto/index.js';
 import { NodeFinderError } from '../../src/errors.js';
-import { Table, BUCKET_SIZE, ALPHA } from '../../src/discv4/table.js';
+import { Table } from '../../src/discv4/table.js';
+import { ALPHA, BUCKET_SIZE } from '../../src/discv4/constants.js';
 import {
   REFRESH_INTERVAL_MS,
   LOW_TABLE_CHECK_MS,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/net/clock.js';
 import { logDistance } from '../../src/enode/distance.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
-import { BUCKET_SIZE, Table, type DistanceMetric } from '../../src/discv4/table.js';
+import { Table, type DistanceMetric } from '../../src/discv4/table.js';
+import { BUCKET_SIZE } from '../../src/discv4/constants.js';
 import { hex, makeNode, prng, randomBytesFrom } from './table-helpers.js';
 
 /** Parity's pre-2.0 metric, written out independently of src/enode/distance.ts. */

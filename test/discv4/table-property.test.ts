@@ -5,12 +5,12 @@
  * Revalidation runs concurrently with random ping outcomes on the simulated clock.
  */
 import { describe, expect, it } from 'vitest';
+import { BUCKET_SIZE } from '../../src/discv4/constants.js';
 import { ManualClock } from '../../src/net/clock.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import {
   BUCKET_COUNT,
   BUCKET_IP_LIMIT,
-  BUCKET_SIZE,
   MAX_REPLACEMENTS,
   TABLE_IP_LIMIT,
   Table,

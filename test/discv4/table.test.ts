@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { BUCKET_SIZE } from '../../src/discv4/constants.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { logDistance } from '../../src/enode/distance.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import {
   BUCKET_COUNT,
-  BUCKET_SIZE,
   MAX_FINDNODE_FAILURES,
   MAX_REPLACEMENTS,
   PING_INTERVAL_MS,

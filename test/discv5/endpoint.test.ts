@@ -5,7 +5,8 @@ import { createEnr } from '../../src/enode/enr.js';
 import { generatePrivateKey } from '../../src/crypto/index.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { MemoryUdpNetwork } from '../../src/net/memory-udp.js';
-import { HandshakeError, RequestAbortedError, RequestTimeoutError, BadRequestError } from '../../src/discv5/errors.js';
+import { HandshakeError, BadRequestError } from '../../src/discv5/errors.js';
+import { RequestAbortedError, RequestTimeoutError } from '../../src/net/request.js';
 import { bytesToHex, fromUtf8, utf8 } from '../../src/util/bytes.js';
 import { makeNode, settle } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { bytesToHex } from '../../src/util/bytes.js';
 import type { Discv5Endpoint } from '../../src/discv5/endpoint.js';
 import { Rng } from '../devp2p/fuzz-helpers.js';
 import { makeNode, settle, type TestNode } from './helpers.js';
-import { Discv5Error } from '../../src/discv5/errors.js';
+import { NodeFinderError } from '../../src/errors.js';
 
 /** Read a node's table: the distances where its neighbours live, nearest last, 8 per request. */
 async function enumerate(endpoint: Discv5Endpoint, target: Enr, distances: number[]): Promise<Enr[]> {
@@ -81,7 +81,7 @@ describe('discv5 in-memory network', () => {
             : k % 3 === 1
               ? from.endpoint.findNode(to.enr, [256, 255, 254])
               : from.endpoint.talkReq(to.enr, 'x', Uint8Array.of(k));
-        outcomes.push(call.then(() => 'ok', (e: unknown) => (e instanceof Discv5Error ? e.kind : `untyped ${String(e)}`)));
+        outcomes.push(call.then(() => 'ok', (e: unknown) => (e instanceof NodeFinderError ? e.kind : `untyped ${String(e)}`)));
       }
       await settle(5);
       for (let t = 0; t < 20; t++) {

@@ -15,7 +15,7 @@ import { buildNodesJson, parseNodesJson } from '../../src/export/nodes-json.js';
 import { loadExportNodes, type ExportNodeRow } from '../../src/store/export-nodes.js';
 import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import { bytesToHex, fromUtf8 } from '../../src/util/bytes.js';
 import { closeSharedPglite, ENGINES, engineTitle } from '../store/helpers.js';
 import { T0 } from '../store/fixtures.js';

@@ -37,7 +37,7 @@ import { MAX_FRAME_SIZE } from '../../src/rlpx/constants.js';
 import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import { concatBytes } from '../../src/util/bytes.js';
 import { rlpEncode, type RlpInput } from '../../src/util/rlp.js';
-import type { DialEvent } from '../../src/crawler/events.js';
+import type { DialEvent } from '../../src/events.js';
 import { portBase } from './helpers.js';
 import { RecordingNetrestrict, hexId, isLoopback, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { decodeEnr } from '../../src/enode/enr.js';
 import type { ForkId } from '../../src/eth/fork-id.js';
-import type { CrawlerEvent, DialEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import { Crawler } from '../../src/crawler/crawler.js';
 import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import { bytesToHex } from '../../src/util/bytes.js';

@@ -7,7 +7,7 @@ import { NETWORKS } from '../../src/eth/networks.js';
 import { systemClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { Crawler } from '../../src/crawler/crawler.js';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 
 /** A free-ish port range per test file (each file runs in its own process). */

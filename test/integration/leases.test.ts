@@ -8,7 +8,7 @@ import { NETWORKS } from '../../src/eth/networks.js';
 import { systemClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { Crawler } from '../../src/crawler/crawler.js';
-import type { CrawlerEvent, DialEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { postgresEngine, type TestDb } from '../store/helpers.js';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { isIP } from 'node:net';
 import { generatePrivateKey } from '../../src/crypto/index.js';
 import { Crawler, type CrawlOptions } from '../../src/crawler/crawler.js';
-import type { CrawlerEvent, DialEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { systemClock } from '../../src/net/clock.js';

@@ -22,7 +22,7 @@
  *   l0…l9 127.0.0.1   seen I2 (loopback, 10 node IDs: over the threshold but exempt)
  * Discovery counters: I1 Jan 14 10:00 findnode 3; I1 Jan 15 12:00 findnode 5; I2 Jan 15 12:01 findnode 7.
  */
-import type { CrawlerEvent, DialEvent, HelloInfo, StatusInfo } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent, HelloInfo, StatusInfo } from '../../src/events.js';
 import { parseClientId } from '../../src/devp2p/client-id.js';
 import type { DisconnectReasonName } from '../../src/devp2p/disconnect-reasons.js';
 import { publicKeyFromPrivate } from '../../src/crypto/index.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Crawler } from '../../src/crawler/crawler.js';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import { generatePrivateKey } from '../../src/crypto/index.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { NETWORKS } from '../../src/eth/networks.js';

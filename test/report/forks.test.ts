@@ -9,7 +9,7 @@
  *   a also has an ENR: ignored (its STATUS counts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrawlerEvent, DialEvent, StatusInfo } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent, StatusInfo } from '../../src/events.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../src/crypto/index.js';
 import { parseClientId } from '../../src/devp2p/client-id.js';
 import { nodeIdFromPublicKey } from '../../src/enode/distance.js';

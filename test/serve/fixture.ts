@@ -3,7 +3,7 @@
  * with two ENR versions and a node whose HELLO client ID is an HTML/script injection attempt.
  */
 import { randomUUID } from 'node:crypto';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import { publicKeyFromPrivate } from '../../src/crypto/index.js';
 import { nodeIdFromPublicKey } from '../../src/enode/distance.js';
 import { formatEnode } from '../../src/enode/enode-url.js';

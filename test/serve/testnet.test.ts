@@ -10,7 +10,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chromiumPath, describeBrowser } from '../browser/chromium.js';
 import { Crawler } from '../../src/crawler/crawler.js';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import { generatePrivateKey } from '../../src/crypto/index.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { NETWORKS } from '../../src/eth/networks.js';

@@ -7,7 +7,7 @@ import type {
   InstanceStartedEvent,
   NodeSeenEvent,
   RttInfo,
-} from '../../src/crawler/events.js';
+} from '../../src/events.js';
 import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js';
 import { ERROR_KINDS } from '../../src/errors.js';
 

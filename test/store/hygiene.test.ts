@@ -3,7 +3,7 @@
  * re-bonds per instance-minute, re-bonds per node, grouped by the client the node's HELLO named.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrawlerEvent, DialEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import { migrate } from '../../src/store/migrations.js';
 import { validateEvent } from '../../src/store/validate.js';
 import { EventWriter } from '../../src/store/writer.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import { migrate } from '../../src/store/migrations.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
 import { openMigratedDatabase } from '../../src/store/open.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrawlerEvent, DialEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { openDatabase, openMigratedDatabase } from '../../src/store/open.js';

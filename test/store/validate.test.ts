@@ -4,7 +4,7 @@
  * tests (random and mutated inputs) proving only typed errors ever escape.
  */
 import { describe, expect, it } from 'vitest';
-import type { CrawlerEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import { NodeFinderError } from '../../src/errors.js';
 import { InvalidEventError } from '../../src/store/errors.js';
 import { decodeLine, encodeLine, parseEntry } from '../../src/store/journal.js';

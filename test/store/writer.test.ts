@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, appendFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrawlerEvent, DialEvent } from '../../src/crawler/events.js';
+import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import { migrate } from '../../src/store/migrations.js';

@@ -6,8 +6,8 @@
  * are lowercase hex without 0x (node ID = keccak256(pubkey), 32 bytes; pubkey 64 bytes);
  * `instance` is the instance's node ID (hex) — stable across restarts because keys are persisted.
  */
-import type { ErrorKind } from '../errors.js';
-import type { DisconnectReasonName } from '../devp2p/disconnect-reasons.js';
+import type { ErrorKind } from './errors.js';
+import type { DisconnectReasonName } from './devp2p/disconnect-reasons.js';
 
 export type AddressSource = 'neighbors' | 'inbound' | 'bootnode' | 'ping' | 'static' | 'dns';
 export type DialKind = 'dynamic' | 'static' | 'inbound';
