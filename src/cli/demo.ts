@@ -22,7 +22,7 @@ import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import { Crawler } from '../crawler/crawler.js';
 import type { CrawlerEvent } from '../events.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import { isPostgresUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { EventWriter } from '../store/writer.js';
