@@ -17,6 +17,7 @@ import { parseEnode } from '../src/enode/enode-url.js';
 import { NETWORKS } from '../src/eth/networks.js';
 import { systemClock } from '../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../src/net/netrestrict.js';
+import { nodeSockets } from '../src/net/node-sockets.js';
 import { spawnTestnet, type ChildTestnet } from '../src/cli/demo-testnet.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,7 @@ async function crawl(testnet: ChildTestnet, mode: DiscoveryMode, port: number): 
   const found = new Set<string>();
   const crawler = new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     bootnodes: testnet.enodes.slice(0, 3).map((e) => parseEnode(e)),
     instances: 1,

@@ -16,7 +16,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../net/clock.js';
-import { ipToBytes } from '../enode/ip.js';
+import { ipToBytes } from '../net/ip.js';
 import { isLanIp } from '../enode/relay-ip.js';
 import { bytesToHex } from '../util/bytes.js';
 

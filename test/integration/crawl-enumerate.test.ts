@@ -11,6 +11,7 @@ import { parseEnode } from '../../src/enode/enode-url.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { systemClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
 import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import { portBase, waitFor } from './helpers.js';
 
@@ -20,6 +21,7 @@ function crawlerFor(testnet: Testnet, discovery: DiscoveryMode, port: number, fo
   const peers = new Set(testnet.manifest.peers.map((p) => p.nodeId));
   return new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     bootnodes: [parseEnode(testnet.enodes[0]!)],
     instances: 1,
