@@ -11,30 +11,36 @@ import type { NodeRecord } from '../enode/node-record.js';
 import { BUCKET_SIZE } from '../discv4/constants.js';
 
 /**
- * tables[i] = the peers peer i holds: per log distance, up to `k` of the others (seeded shuffle,
- * so who is left out of a full bucket is random but reproducible). O(n²) distances: 4 million
- * for 2 000 peers, well under a second.
+ * tables[i] = the peers peer i holds: per log distance, up to `k` of the others (a seeded pick
+ * among them when there are more, so who is left out of a full bucket is random but reproducible).
+ * O(n²) distances, 4 million for 2 000 peers; only the few full buckets draw random numbers.
  */
 export function prefilledTables(records: readonly NodeRecord[], seed: number, k = BUCKET_SIZE): number[][] {
   const prng = new Prng(BigInt(seed) * 16n + 11n);
   const n = records.length;
   const tables: number[][] = [];
-  const order = Array.from({ length: n }, (_, i) => i);
+  const buckets: number[][] = Array.from({ length: 257 }, () => []);
   for (let i = 0; i < n; i++) {
-    // A fresh seeded order per peer: Fisher–Yates.
-    for (let j = n - 1; j > 0; j--) {
-      const r = prng.nextBelow(j + 1);
-      [order[j], order[r]] = [order[r]!, order[j]!];
-    }
-    const perBucket = new Uint8Array(257);
-    const chosen: number[] = [];
     const self = records[i]!.id;
-    for (const j of order) {
+    for (let j = 0; j < n; j++) {
       if (j === i) continue;
       const d = logDistance(self, records[j]!.id);
-      if (d === 0 || perBucket[d]! >= k) continue;
-      perBucket[d]!++;
-      chosen.push(j);
+      if (d > 0) buckets[d]!.push(j);
+    }
+    const chosen: number[] = [];
+    for (let d = 256; d > 0; d--) {
+      const b = buckets[d]!;
+      if (b.length === 0) continue;
+      if (b.length > k) {
+        // Partial Fisher–Yates: the first k places get a uniform sample of the bucket.
+        for (let x = 0; x < k; x++) {
+          const r = x + prng.nextBelow(b.length - x);
+          [b[x], b[r]] = [b[r]!, b[x]!];
+        }
+        b.length = k;
+      }
+      chosen.push(...b);
+      b.length = 0;
     }
     tables.push(chosen);
   }
