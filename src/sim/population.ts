@@ -45,6 +45,8 @@ export interface SimNode {
   /** Left for good. */
   gone: boolean;
   onlineSince: number;
+  /** When it last went offline, or -Infinity. */
+  leftAt: number;
   /** The crawl learned this node from discovery (any instance, any time). */
   discovered: boolean;
   /** Last time the crawl's dial scheduler was told about this node (see SimCrawl.learn). */
@@ -147,6 +149,7 @@ export class Population {
       online: false,
       gone: false,
       onlineSince: 0,
+      leftAt: -Infinity,
       discovered: false,
       lastLearnAt: -Infinity,
       lastOkAt: -Infinity,
@@ -202,6 +205,7 @@ export class Population {
   private leave(node: SimNode): void {
     const now = this.clock.now();
     node.online = false;
+    node.leftAt = now;
     this.online--;
     this.churn.sessionsEnded++;
     this.churn.sessionMsTotal += now - node.onlineSince;
