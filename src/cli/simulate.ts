@@ -174,8 +174,8 @@ export async function simulate(options: SimOptions, db: Database | undefined, sa
       throw new RuntimeError(`${dbName} did not take every event (${stats.rejected} rejected, ${stats.dropped} dropped, ${stats.buffered} left): ${stats.lastError ?? 'see above'}`);
     }
   }
-  const rss = process.memoryUsage().rss / 2 ** 20;
+  const peakRss = process.resourceUsage().maxRSS / 1024;
   const until = new Date(options.start + options.hours * HOUR_MS).toISOString();
-  say(`simulate: done in ${((Date.now() - wallStart) / 1000).toFixed(1)} s, rss ${rss.toFixed(0)} MiB${db ? `; report with --at ${until}, e.g. nodefinder report snapshot --db ${dbName} --at ${until}` : ''}`);
+  say(`simulate: done in ${((Date.now() - wallStart) / 1000).toFixed(1)} s, peak rss ${peakRss.toFixed(0)} MiB${db ? `; report with --at ${until}, e.g. nodefinder report snapshot --db ${dbName} --at ${until}` : ''}`);
   return result;
 }
