@@ -17,6 +17,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 const latencies: number[] = [];
 const errors: string[] = [];
 let shed = 0;
+let resets = 0;
 const MAX_RETRIES = 5;
 let next = 0;
 const end = performance.now() + seconds * 1000;
@@ -42,6 +43,12 @@ async function once(path: string): Promise<void> {
   for (let tries = 0; ; tries++) {
     const r = await attempt(path);
     if (r instanceof Error) {
+      // A kept-alive socket the server closed as it was reused: GET is idempotent, so try once more
+      // on a fresh one (as undici does).
+      if (tries === 0) {
+        resets++;
+        continue;
+      }
       errors.push(`${r.message} ${path.slice(0, 80)}`);
       return;
     }
@@ -66,6 +73,6 @@ const elapsed = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
 process.stdout.write(
-  `${JSON.stringify({ requests: latencies.length, errors: errors.length, shed, first_errors: errors.slice(0, 5), per_second: latencies.length / elapsed, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN })}\n`,
+  `${JSON.stringify({ requests: latencies.length, errors: errors.length, shed, resets, first_errors: errors.slice(0, 5), per_second: latencies.length / elapsed, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN })}\n`,
 );
 agent.destroy();
