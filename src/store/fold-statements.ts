@@ -5,7 +5,7 @@
  * lock them in the same order.
  */
 import type { InstanceStartedEvent, InstanceStoppedEvent } from '../events.js';
-import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-fold.js';
+import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import { bytes, sortedKeys, ts, type Statement } from './statement.js';
 
 /** Rows of a node-keyed map in a stable order (node ID, then `sub`). */
