@@ -22,7 +22,7 @@ import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
-import type { AddressSource, CrawlerEvent, DialEvent } from '../events.js';
+import type { AddressSource, CrawlerEvent, DialEvent, DiscoveryProtocol } from '../events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
@@ -50,7 +50,10 @@ export class SharedCrawlState {
   private readonly recentDials = new Map<string, { at: number; verdict: DialVerdict }>();
   /** Dials running now, so an instance that learns a node another one is dialing waits for its answer. */
   private readonly runningDials = new Map<string, Promise<DialVerdict>>();
-  private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number }>();
+  /** `sources`: the sources already reported in this window (a new source is reported at once). */
+  private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number; sources: AddressSource[] }>();
+  /** When each node's answer on a discovery protocol was last reported (`id|protocol`). */
+  private readonly answers = new Map<string, number>();
   /** When this process asked a node for its ENR (pruned with the sightings). */
   private readonly enrFetched = new Map<string, number>();
 
@@ -87,13 +90,27 @@ export class SharedCrawlState {
     });
   }
 
-  /** True when this sighting should be reported (new node, new address, or window passed). */
-  shouldReportSighting(node: NodeRecord, idHex: string, now: number): boolean {
+  /**
+   * True when this sighting should be reported: new node, new address, window passed, or a source
+   * not yet reported in this window (so the store learns every way a node was found).
+   */
+  shouldReportSighting(node: NodeRecord, idHex: string, now: number, source: AddressSource): boolean {
     const s = this.sightings.get(idHex);
     if (s && s.ip === node.ip && s.udpPort === node.udpPort && (s.tcpPort === node.tcpPort || node.tcpPort === 0) && now - s.at < this.sightingWindowMs) {
-      return false;
+      if (s.sources.includes(source)) return false;
+      s.sources.push(source);
+      return true;
     }
-    this.sightings.set(idHex, { at: now, ip: node.ip, udpPort: node.udpPort, tcpPort: node.tcpPort || s?.tcpPort || 0 });
+    this.sightings.set(idHex, { at: now, ip: node.ip, udpPort: node.udpPort, tcpPort: node.tcpPort || s?.tcpPort || 0, sources: [source] });
+    return true;
+  }
+
+  /** True when a node's answer on `protocol` should be reported: once per sighting window. */
+  shouldReportAnswer(idHex: string, protocol: DiscoveryProtocol, now: number): boolean {
+    const key = `${idHex}|${protocol}`;
+    const at = this.answers.get(key);
+    if (at !== undefined && now - at < this.sightingWindowMs) return false;
+    this.answers.set(key, now);
     return true;
   }
 
@@ -110,13 +127,20 @@ export class SharedCrawlState {
   }
 
   /** Entries held per map (memory accounting in tests and benchmarks). */
-  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number } {
-    return { sightings: this.sightings.size, recentDials: this.recentDials.size, runningDials: this.runningDials.size, enrFetched: this.enrFetched.size };
+  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number; answers: number } {
+    return {
+      sightings: this.sightings.size,
+      recentDials: this.recentDials.size,
+      runningDials: this.runningDials.size,
+      enrFetched: this.enrFetched.size,
+      answers: this.answers.size,
+    };
   }
 
   /** Forget what is older than the expiry horizon (bounded memory over months). */
   prune(now: number, expireAfterMs: number): void {
     for (const [k, s] of this.sightings) if (now - s.at > expireAfterMs) this.sightings.delete(k);
+    for (const [k, at] of this.answers) if (now - at > expireAfterMs) this.answers.delete(k);
     for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
     for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
   }
@@ -554,6 +578,8 @@ export class CrawlerInstance {
         return;
       }
       this.table.addVerified(node);
+      // Bonded = it answered our PING with a PONG: the node speaks discv4.
+      this.reportAnswer(node, 'v4');
     } else {
       this.table.addSeen(node); // NEIGHBORS entries are hearsay
     }
@@ -571,7 +597,7 @@ export class CrawlerInstance {
 
   private reportSighting(node: NodeRecord, source: AddressSource): void {
     const idHex = bytesToHex(node.id);
-    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return;
+    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now(), source)) return;
     this.o.emit({
       type: 'node_seen',
       instance: this.idHex,
@@ -583,6 +609,13 @@ export class CrawlerInstance {
       source,
       at: this.o.clock.now(),
     });
+  }
+
+  private reportAnswer(node: NodeRecord, protocol: DiscoveryProtocol): void {
+    const idHex = bytesToHex(node.id);
+    const now = this.o.clock.now();
+    if (!this.o.shared.shouldReportAnswer(idHex, protocol, now)) return;
+    this.o.emit({ type: 'discovery_answer', instance: this.idHex, nodeId: idHex, protocol, at: now });
   }
 
   private onInbound(event: DialEvent): void {
