@@ -76,7 +76,7 @@ function stagesSection(s: Stages, extraNotes: string[]): Section {
     rows: STAGE_LABELS.map(([key, label]): Row => ({ stage: label, nodes: s[key] as number, of_discovered: share(s[key] as number, s.discovered) })),
     chart: { type: 'bar', x: 'stage', series: ['nodes'], yLabel: 'node IDs' },
     notes: [
-      'Distinct node IDs per stage in the window: learned from discovery v4; dialed by us; answered a dial (STATUS, HELLO or DISCONNECT); dialed us; completed HELLO; completed STATUS. Stages are not nested (an inbound peer can complete HELLO without being discovered).',
+      'Distinct node IDs per stage in the window: learned from discovery (every layer: the next section splits them); dialed by us; answered a dial (STATUS, HELLO or DISCONNECT); dialed us; completed HELLO; completed STATUS. Stages are not nested (an inbound peer can complete HELLO without being discovered).',
       'Mainnet = STATUS with network ID 1, the mainnet genesis hash and an EIP-2124 fork ID judged compatible when dialed.',
       ...extraNotes,
     ],
