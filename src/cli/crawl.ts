@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseEnode } from '../enode/enode-url.js';
-import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
+import { isUnspecifiedIp, normalizeIp } from '../net/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName, type NetworkDefinition } from '../eth/networks.js';
@@ -17,6 +17,7 @@ import { LocalStaleWatch } from '../crawler/fork-watch.js';
 import { systemClock } from '../net/clock.js';
 import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
 import { Crawler } from '../crawler/crawler.js';
+import { DISCOVERY_MODES, type DiscoveryMode } from '../crawler/enumerate.js';
 import { enrSeqStore, loadOrCreateKey } from '../crawler/keys.js';
 import { createCrawlMetrics } from '../crawler/metrics.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
@@ -33,6 +34,8 @@ import { createCrawlDnsFeed } from '../dnsdisc/crawl-feed.js';
 import type { DnsFeed } from '../dnsdisc/feed.js';
 import { dnsReportLine, parseCrawlDns } from './crawl-dns.js';
 import { RuntimeError, UsageError } from './errors.js';
+import { nodeSockets } from '../net/node-sockets.js';
+import { databaseCrawlState } from '../run/crawl-state.js';
 
 export interface CrawlCliOptions {
   network: string;
@@ -58,6 +61,7 @@ export interface CrawlCliOptions {
   dnsInterval?: string;
   forkSchedule?: string;
   retainRaw?: string;
+  discovery?: string;
 }
 
 export function registerCrawl(program: Command): void {
@@ -86,6 +90,11 @@ export function registerCrawl(program: Command): void {
     .option('--dns <enrtree,...|none>', "EIP-1459 DNS node lists to resolve and crawl (default: the network's public lists, or none when --bootnodes is given)")
     .option('--dns-server <ip[:port]>', "DNS server for --dns lookups (default: the system's resolvers)")
     .option('--dns-interval <time>', 'how often DNS tree roots are re-checked for a new sequence number', '30m')
+    .addOption(
+      new Option('--discovery <mode>', 'where new nodes come from: geth-style lookups, routing-table enumeration (each node\'s buckets read with FINDNODE), or both')
+        .choices([...DISCOVERY_MODES])
+        .default('both'),
+    )
     .option('--retain-raw <time>', 'drop raw rows of rolled-up UTC days older than this (e.g. 30d); default: keep them')
     .action(async (opts: CrawlCliOptions) => {
       await runCrawl(opts);
@@ -133,6 +142,8 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   if (opts.externalIp !== undefined && (externalIp === undefined || isUnspecifiedIp(externalIp))) {
     throw new UsageError(`invalid --external-ip ${JSON.stringify(opts.externalIp)}: give the public IPv4 or IPv6 address peers reach us at`);
   }
+  const discovery = (opts.discovery ?? 'both') as DiscoveryMode;
+  if (!DISCOVERY_MODES.includes(discovery)) throw new UsageError(`invalid --discovery ${JSON.stringify(opts.discovery)}: use ${DISCOVERY_MODES.join(', ')}`);
   const dns = parseCrawlDns(opts, network.name);
   const dnsIntervalMs = parseDuration(opts.dnsInterval ?? '30m', '--dns-interval');
   const metricsAddr = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
@@ -173,6 +184,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     const sinks: ((e: CrawlerEvent) => void)[] = [(e) => writer!.write(e), staleWatch.consume];
     crawler = new Crawler({
       clock: systemClock,
+      sockets: nodeSockets,
       network,
       bootnodes: allowedBootnodes,
       instances,
@@ -189,8 +201,9 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       sinks,
-      db,
+      store: databaseCrawlState(db),
       checkDaoFork: opts.daoCheck === true,
+      discovery,
       // As geth logs "New local node record": the address peers now learn, and the new seq.
       onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),
     });
@@ -222,7 +235,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     }
     say(
       `crawling ${network.name} with ${instances} instance(s) on ${opts.listen}:${port}${instances > 1 ? `-${port + instances - 1}` : ''}` +
-        `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; ${c.restoredStatic} static node(s) restored` +
+        `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; discovery: ${discovery}; ${c.restoredStatic} static node(s) restored` +
         `${durationMs !== undefined ? `; stopping after ${opts.duration}` : '; Ctrl-C stops'}`,
     );
 

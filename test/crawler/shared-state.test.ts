@@ -4,7 +4,7 @@
  * discovery protocol once per window.
  */
 import { describe, expect, it } from 'vitest';
-import { SharedCrawlState } from '../../src/crawler/instance.js';
+import { SharedCrawlState } from '../../src/crawler/shared-state.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 
 const WINDOW = 600_000;
