@@ -3,6 +3,7 @@
  * touching the same key are merged here (an upsert may not touch a row twice). The crawl policy is
  * not decided here: a dial's `verdict` and `alive` come from the probe (src/crawler/probe.ts).
  */
+import { addAnswer, type AnswerAgg } from './batch-discovery.js';
 import type {
   CrawlerEvent,
   DialEvent,
@@ -38,6 +39,8 @@ export class BatchFold {
   /** Node ID → the earliest start of a connection that put it in the static set. */
   readonly leases = new Map<string, number>();
   readonly rebonds = new Map<string, RebondRow>();
+  /** Keyed `node|protocol` (batch-discovery.ts). */
+  readonly answers = new Map<string, AnswerAgg>();
 
   constructor(private readonly refresh?: RefreshCache) {}
 
@@ -67,6 +70,11 @@ export class BatchFold {
       case 'findnode_rebond':
         this.findnodeRebond(ev);
         break;
+      case 'discovery_answer':
+        // The node row must exist for reports joining nodes; an answer is a sign of life.
+        this.touchNode(ev.nodeId, null, ev.at, true);
+        addAnswer(this.answers, ev);
+        break;
     }
   }
 
@@ -88,9 +96,10 @@ export class BatchFold {
     let list = this.sightings.get(ev.nodeId);
     if (!list) this.sightings.set(ev.nodeId, (list = []));
     const s = list.find((x) => x.day === day && x.instance === ev.instance);
-    if (!s) list.push({ day, instance: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, count: 1, firstSource: ev.source });
+    if (!s) list.push({ day, instance: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, count: 1, firstSource: ev.source, sources: [ev.source] });
     else {
       s.count++;
+      if (!s.sources.includes(ev.source)) s.sources.push(ev.source);
       if (ev.at < s.first) (s.first = ev.at), (s.firstSource = ev.source);
       if (ev.at > s.last) s.last = ev.at;
     }

@@ -20,6 +20,8 @@ export interface SightingRow {
   last: number;
   count: number;
   firstSource: string;
+  /** Every source of the batch's events for this row (node_sightings.sources). */
+  sources: string[];
 }
 
 export interface NodeRow {
