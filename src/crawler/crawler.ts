@@ -56,6 +56,8 @@ export interface CrawlOptions {
   refreshIntervalMs?: number;
   /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
   feedLookups?: boolean;
+  /** Discovery v5 beside v4 on each instance's UDP port (default on; src/crawler/discovery-v5.ts). */
+  discv5?: boolean;
   checkDaoFork?: boolean;
   /** Per instance, where its record's seq is kept (crawl: beside the keys). */
   enrSeqStores?: readonly EnrSeqStore[];
@@ -131,6 +133,7 @@ export class Crawler {
         ...(o.discoveryTimeoutMs ? { discoveryTimeoutMs: o.discoveryTimeoutMs } : {}),
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
+        ...(o.discv5 !== undefined ? { discv5: o.discv5 } : {}),
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
         ...(o.enrSeqStores?.[i] ? { enrSeqStore: o.enrSeqStores[i] } : {}),
         ...(o.enrForkId !== undefined ? { enrForkId: o.enrForkId } : {}),

@@ -22,12 +22,15 @@ import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
-import type { AddressSource, CrawlerEvent, DialEvent } from '../events.js';
+import type { AddressSource, CrawlerEvent, DialEvent, DiscoveryProtocol } from '../events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
 import type { EnrSeqStore } from './keys.js';
 import { LocalNode } from './local-node.js';
+import { shareTransport } from '../discv5/demux.js';
+import { PacketType } from '../discv4/constants.js';
+import { V5Discovery, v5DialTarget, v5Sighting, type V5Counters, type V5Source } from './discovery-v5.js';
 
 /** Discovery counters are reported per minute (the store keeps them per instance per minute). */
 export const COUNTER_INTERVAL_MS = 60_000;
@@ -53,6 +56,8 @@ export class SharedCrawlState {
   private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number }>();
   /** When this process asked a node for its ENR (pruned with the sightings). */
   private readonly enrFetched = new Map<string, number>();
+  /** When a node's answer on a discovery protocol was last reported ("v4:<id>", "v5:<id>"). */
+  private readonly answers = new Map<string, number>();
 
   constructor(
     readonly redialIntervalMs: number,
@@ -97,6 +102,15 @@ export class SharedCrawlState {
     return true;
   }
 
+  /** True when a node's answer on `protocol` should be reported (once per sighting window). */
+  shouldReportAnswer(idHex: string, protocol: DiscoveryProtocol, now: number): boolean {
+    const key = `${protocol}:${idHex}`;
+    const at = this.answers.get(key);
+    if (at !== undefined && now - at < this.sightingWindowMs) return false;
+    this.answers.set(key, now);
+    return true;
+  }
+
   /** Claim the one ENR request this process makes for a node; false if already done. */
   claimEnrFetch(idHex: string, now: number): boolean {
     if (this.enrFetched.has(idHex)) return false;
@@ -119,6 +133,7 @@ export class SharedCrawlState {
     for (const [k, s] of this.sightings) if (now - s.at > expireAfterMs) this.sightings.delete(k);
     for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
     for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
+    for (const [k, at] of this.answers) if (now - at >= this.sightingWindowMs) this.answers.delete(k);
   }
 }
 
@@ -165,6 +180,8 @@ export interface InstanceOptions {
   enrForkId?: ForkId | null;
   /** We signed a new record (after start). */
   onEnrChange?: (enr: Enr) => void;
+  /** Run discovery v5 beside v4 on the same UDP port (default true; src/crawler/discovery-v5.ts). */
+  discv5?: boolean;
   onError?: (err: NodeFinderError) => void;
 }
 
@@ -175,6 +192,7 @@ export class CrawlerInstance {
   readonly idHex: string;
   private readonly o: InstanceOptions;
   private endpoint: Discv4Endpoint | undefined;
+  private v5: V5Discovery | undefined;
   private localNode: LocalNode | undefined;
   private table: Table | undefined;
   private refresher: Refresher | undefined;
@@ -263,6 +281,16 @@ export class CrawlerInstance {
     return this.endpoint?.counters();
   }
 
+  /** discv5 counters (undefined without discv5). */
+  discoveryV5Counters(): V5Counters | undefined {
+    return this.v5?.counters();
+  }
+
+  /** The discv5 node (after start, unless discv5 is off). */
+  get discv5(): V5Discovery | undefined {
+    return this.v5;
+  }
+
   /** discv4 requests waiting for replies (bounded: each has a timeout). */
   get pendingDiscovery(): number {
     return this.endpoint?.pendingCount ?? 0;
@@ -318,7 +346,7 @@ export class CrawlerInstance {
   async start(): Promise<void> {
     const o = this.o;
     const clock = o.clock;
-    const transport = await NodeUdpTransport.bind({
+    const socket = await NodeUdpTransport.bind({
       host: o.listenHost,
       port: o.port,
       netrestrict: o.netrestrict,
@@ -327,9 +355,12 @@ export class CrawlerInstance {
     try {
       this.listener = await listenTcp({ host: o.listenHost, port: o.port, netrestrict: o.netrestrict });
     } catch (err) {
-      await transport.close();
+      await socket.close();
       throw err;
     }
+    // One UDP port for both discovery protocols (demux.ts): v4 packets by their hash, the rest to v5.
+    const ports = o.discv5 === false ? undefined : shareTransport(socket);
+    const transport = ports?.v4 ?? socket;
     const wildcard = o.listenHost === '0.0.0.0' || o.listenHost === '::';
     const advertisedIp = o.externalIp ?? (wildcard ? undefined : o.listenHost);
     const localNode = new LocalNode({
@@ -342,6 +373,7 @@ export class CrawlerInstance {
       ...(wildcard ? {} : { fallbackIp: o.listenHost }),
       ...(o.enrSeqStore ? { seqStore: o.enrSeqStore } : {}),
       ...(o.enrForkId !== undefined ? { forkId: o.enrForkId } : {}),
+      // discv5 reads the record through localEnr() on every packet.
       onChange: (enr) => {
         this.endpoint?.setEnr(enr);
         o.onEnrChange?.(enr);
@@ -351,7 +383,7 @@ export class CrawlerInstance {
     try {
       await localNode.start();
     } catch (err) {
-      await Promise.allSettled([transport.close(), this.listener.close()]);
+      await Promise.allSettled([transport.close(), ports?.v5.close(), this.listener.close()]);
       throw err;
     }
     this.localNode = localNode;
@@ -373,7 +405,10 @@ export class CrawlerInstance {
       // Only entries that answered our PING: never relay hearsay (stricter than geth's preferLive,
       // which falls back to unverified entries when it has no live one).
       closest: (target, n) => table.closest(target, n, 'live'),
-      onNodeSeen: (node, source) => this.onNodeSeen(node, source),
+      onNodeSeen: (node, source, type) => {
+        if (type === PacketType.Pong) this.reportAnswer(node.id, 'v4');
+        this.onNodeSeen(node, source);
+      },
       onEndpointStatement: (from, to) => localNode.endpointStatement(from, to),
       onContact: (to) => localNode.contact(to),
       ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
@@ -383,6 +418,21 @@ export class CrawlerInstance {
       },
     });
     this.endpoint = endpoint;
+    if (ports) {
+      this.v5 = new V5Discovery({
+        transport: ports.v5,
+        privateKey: o.privateKey,
+        clock,
+        localEnr: () => localNode.enr,
+        netrestrict: o.netrestrict,
+        bootnodes: o.bootnodes,
+        ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
+        lookups: o.feedLookups !== false,
+        onNode: (enr, source) => this.onV5Node(enr, source),
+        onAnswer: (id) => this.reportAnswer(id, 'v5'),
+        ...(o.onError ? { onError: o.onError } : {}),
+      });
+    }
 
     this.listener.onConnection((stream) => {
       // Every inbound peer is accepted whatever our peer count, but its socket counts against the
@@ -432,6 +482,7 @@ export class CrawlerInstance {
     table.start();
     this.scheduler.start();
     this.refresher.start();
+    this.v5?.start();
     if (o.feedLookups !== false) this.feeding = this.feedDialer();
   }
 
@@ -441,7 +492,7 @@ export class CrawlerInstance {
     this.stopped = true;
     if (this.counterTimer !== undefined) this.o.clock.clearTimer(this.counterTimer);
     this.stopAbort.abort();
-    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding]);
+    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding, this.v5?.stop()]);
     // A probe that ends adds the task that emits its event: wait until none is left.
     while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
     this.emitCounters();
@@ -565,13 +616,45 @@ export class CrawlerInstance {
     this.reportSighting(node, source);
   }
 
+  /**
+   * A record from discv5 (a NODES entry, or the record of a node that opened a session with us):
+   * sighted and stored always; dialed over RLPx only when it has a TCP port and is not a
+   * consensus-layer record (discovery-v5.ts v5DialTarget).
+   */
+  private onV5Node(enr: Enr, source: V5Source): void {
+    if (this.stopped) return;
+    const node = v5Sighting(enr);
+    if (!node) return;
+    if (!this.o.netrestrict.allows(node.ip)) {
+      this.outsideNetrestrict++;
+      return;
+    }
+    if (this.heard.add(node.id, this.o.clock.now())) {
+      this.newNodesThisMinute++;
+      this.learned++;
+    }
+    const dialable = v5DialTarget(enr);
+    if (dialable) this.ownerOf(dialable).learn(dialable);
+    if (this.reportSighting(node, source)) {
+      this.o.emit({ type: 'enr', instance: this.idHex, nodeId: bytesToHex(enr.nodeId), seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() });
+    }
+  }
+
+  private reportAnswer(id: Uint8Array, protocol: DiscoveryProtocol): void {
+    if (this.stopped) return;
+    const idHex = bytesToHex(id);
+    const at = this.o.clock.now();
+    if (this.o.shared.shouldReportAnswer(idHex, protocol, at)) this.o.emit({ type: 'discovery_answer', instance: this.idHex, nodeId: idHex, protocol, at });
+  }
+
   private ownerOf(node: NodeRecord): DialScheduler {
     return this.o.owner?.(node) ?? this.scheduler;
   }
 
-  private reportSighting(node: NodeRecord, source: AddressSource): void {
+  /** Emit a node_seen unless this address was reported within the sighting window; true if emitted. */
+  private reportSighting(node: NodeRecord, source: AddressSource): boolean {
     const idHex = bytesToHex(node.id);
-    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return;
+    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return false;
     this.o.emit({
       type: 'node_seen',
       instance: this.idHex,
@@ -583,6 +666,7 @@ export class CrawlerInstance {
       source,
       at: this.o.clock.now(),
     });
+    return true;
   }
 
   private onInbound(event: DialEvent): void {
@@ -613,6 +697,7 @@ export class CrawlerInstance {
       .then((enr) => {
         if (this.stopped) return;
         this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() });
+        this.v5?.seed(enr); // a node that runs v5 on its v4 port becomes a v5 lookup candidate
       })
       .catch(() => {
         // Many nodes do not answer ENRREQUEST (pre-EIP-868): nothing to record.

@@ -83,6 +83,19 @@ export function isLoopbackHost(host: string): boolean {
   return ip === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 }
 
+/** `chosen` filtered by `speaks`, plus the nearest ring predecessor of `i` that speaks it. */
+export function bootnodesSpeaking(chosen: readonly number[], i: number, speaks: (j: number) => boolean, n: number): number[] {
+  const out = chosen.filter(speaks);
+  for (let step = 1; step < n; step++) {
+    const j = (i - step + n) % n;
+    if (speaks(j)) {
+      if (!out.includes(j)) out.push(j);
+      break;
+    }
+  }
+  return out;
+}
+
 /** Which peers each peer is bootstrapped with: its predecessor on a ring plus seeded picks. */
 export function chooseBootnodes(nodes: number, perPeer: number, seed: number): number[][] {
   const prng = new Prng(BigInt(seed) * 16n + 8n);
@@ -150,10 +163,15 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   const bootnodes = chooseBootnodes(mix.nodes, bootnodesPerPeer, mix.seed);
   const records = peers.map((p) => p.record);
   const spreadPrng = new Prng(BigInt(mix.seed) * 16n + 10n);
+  // Each protocol gets its own connected graph: a peer's bootnodes that speak it, plus its nearest
+  // predecessor on the ring that does (all-v4 testnets: exactly the chosen bootnodes).
+  const v4 = (j: number) => profiles[j]!.discovery !== 'v5';
+  const v5 = (j: number) => profiles[j]!.discovery !== 'v4';
   peers.forEach((peer, i) =>
     peer.startDiscovery(
-      bootnodes[i]!.map((j) => records[j]!),
+      bootnodesSpeaking(bootnodes[i]!, i, v4, mix.nodes).map((j) => records[j]!),
       spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0,
+      bootnodesSpeaking(bootnodes[i]!, i, v5, mix.nodes).map((j) => records[j]!),
     ),
   );
 
