@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseEnode } from '../enode/enode-url.js';
-import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
+import { isUnspecifiedIp, normalizeIp } from '../net/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName, type NetworkDefinition } from '../eth/networks.js';
@@ -33,6 +33,8 @@ import { createCrawlDnsFeed } from '../dnsdisc/crawl-feed.js';
 import type { DnsFeed } from '../dnsdisc/feed.js';
 import { dnsReportLine, parseCrawlDns } from './crawl-dns.js';
 import { RuntimeError, UsageError } from './errors.js';
+import { nodeSockets } from '../net/node-sockets.js';
+import { databaseCrawlState } from '../run/crawl-state.js';
 
 export interface CrawlCliOptions {
   network: string;
@@ -173,6 +175,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     const sinks: ((e: CrawlerEvent) => void)[] = [(e) => writer!.write(e), staleWatch.consume];
     crawler = new Crawler({
       clock: systemClock,
+      sockets: nodeSockets,
       network,
       bootnodes: allowedBootnodes,
       instances,
@@ -189,7 +192,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       sinks,
-      db,
+      store: databaseCrawlState(db),
       checkDaoFork: opts.daoCheck === true,
       // As geth logs "New local node record": the address peers now learn, and the new seq.
       onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),

@@ -22,7 +22,7 @@ import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import { Crawler } from '../crawler/crawler.js';
 import type { CrawlerEvent } from '../events.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import { isPostgresUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { EventWriter } from '../store/writer.js';
@@ -31,6 +31,8 @@ import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { runReport } from './report.js';
+import { nodeSockets } from '../net/node-sockets.js';
+import { databaseCrawlState } from '../run/crawl-state.js';
 
 export const DEMO_DEFAULTS = {
   nodes: 80,
@@ -200,6 +202,7 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     const w = writer;
     crawler = new Crawler({
       clock: systemClock,
+      sockets: nodeSockets,
       network: NETWORKS.mainnet,
       bootnodes: testnet.enodes.slice(0, DEMO_BOOTNODES).map((u) => parseEnode(u)),
       instances,
@@ -214,7 +217,7 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       sinks: [(e) => w.write(e), track],
-      db,
+      store: databaseCrawlState(db),
       refreshIntervalMs: DEMO_REFRESH_MS,
     });
     try {

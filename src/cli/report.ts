@@ -13,7 +13,7 @@ import { readExternalList } from '../report/external-list.js';
 import { buildReport, isReportName, REPORT_NAMES, type ReportName } from '../report/registry.js';
 import { runReportQuery } from '../report/sql.js';
 import { MAX_CLIENT_FILTER } from '../report/nodes.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import type { Report } from '../report/render/model.js';
 import { DEFAULT_DB } from '../store/database.js';
 import type { Queryable } from '../store/database.js';

@@ -13,7 +13,7 @@
  */
 import { isValidPublicKey, keccak256, publicKeyFromPrivate } from '../crypto/index.js';
 import { createEnr, type Enr } from '../enode/enr.js';
-import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
+import { isUnspecifiedIp, normalizeIp } from '../net/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import type { AddressSource } from '../events.js';
 import { type ErrorKind, NodeFinderError, toNodeFinderError } from '../errors.js';

@@ -12,7 +12,7 @@
 import { isIP } from 'node:net';
 import { toNodeFinderError } from '../errors.js';
 import { Prng } from '../analysis/prng.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from '../net/ip.js';
 import { systemClock, type Clock } from '../net/clock.js';
 import { buildManifest, type Manifest } from './manifest.js';
 import { EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';

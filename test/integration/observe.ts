@@ -16,6 +16,8 @@ import { Netrestrict } from '../../src/net/netrestrict.js';
 import type { Database } from '../../src/store/database.js';
 import { openMigratedDatabase } from '../../src/store/open.js';
 import { EventWriter, type WriterStats } from '../../src/store/writer.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
+import { databaseCrawlState } from '../../src/run/crawl-state.js';
 
 /** Destinations of every datagram sent and every TCP connect started in this process. */
 export interface SocketSpy {
@@ -100,6 +102,7 @@ export async function startCrawlRun(
   const dialsByNode = new Map<string, DialEvent[]>();
   const crawler = new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     listenHost: '127.0.0.1',
     maxDials: 16,
@@ -112,7 +115,7 @@ export async function startCrawlRun(
     // A loaded 2-core machine (the testnet runs in this process too) answers later than geth's 500 ms.
     discoveryTimeoutMs: 2_000,
     // Otherwise the CLI's defaults: geth's 30-minute table refresh, lookups feeding the dialer.
-    db,
+    store: databaseCrawlState(db),
     ...options,
     sinks: [
       (e) => writer.write(e),
