@@ -30,8 +30,12 @@ import { bytesToHex } from '../util/bytes.js';
  */
 export const V5_LOOKUP_MIN_INTERVAL_MS = 1_000;
 export const V5_LOOKUP_MAX_INTERVAL_MS = 30_000;
-/** Re-ask the bootnodes for their records this often while the table is empty. */
-export const V5_BOOTSTRAP_RETRY_MS = 30_000;
+/**
+ * Re-ask the bootnodes for their records while the table is empty (geth re-seeds an empty table on
+ * refresh, table.go loadSeedNodes): after 1 s, doubling up to 30 s.
+ */
+export const V5_BOOTSTRAP_RETRY_MIN_MS = 1_000;
+export const V5_BOOTSTRAP_RETRY_MAX_MS = 30_000;
 
 export type V5Source = 'nodes' | 'v5_session';
 
@@ -119,6 +123,9 @@ export class V5Discovery {
       lookup: this.table.atDistance,
       knownEnr: (id) => this.table.get(id),
       onEvent: (e) => this.onEvent(e),
+      // One re-send of an unanswered request (as @chainsafe/discv5): a lost datagram should not cost
+      // a crawler a node (service-types.ts `retries`).
+      retries: 1,
       ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs, handshakeTimeoutMs: options.responseTimeoutMs * 2 } : {}),
     });
   }
@@ -171,11 +178,13 @@ export class V5Discovery {
     const { clock } = this.o;
     const signal = this.abort.signal;
     let wait = 0;
+    let retry = V5_BOOTSTRAP_RETRY_MIN_MS;
     while (!this.stopped) {
       if (this.table.size === 0) {
         await this.bootstrap();
         if (this.table.size === 0) {
-          await sleep(clock, V5_BOOTSTRAP_RETRY_MS, signal);
+          await sleep(clock, retry, signal);
+          retry = Math.min(2 * retry, V5_BOOTSTRAP_RETRY_MAX_MS);
           continue;
         }
       }

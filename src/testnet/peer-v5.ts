@@ -16,6 +16,10 @@ import type { Clock, TimerHandle } from '../net/clock.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import type { UdpTransport } from '../net/transport.js';
 
+/** Re-ask the bootnodes after this long while the table is empty, doubling up to RESEED_MAX_MS. */
+const RESEED_MIN_MS = 1_000;
+const RESEED_MAX_MS = 60_000;
+
 export interface PeerV5Options {
   transport: UdpTransport;
   privateKey: Uint8Array;
@@ -31,6 +35,7 @@ export class PeerV5 {
   readonly table: Discv5Table;
   private readonly abort = new AbortController();
   private timer: TimerHandle | undefined;
+  private reseedTimer: TimerHandle | undefined;
   private refreshing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -43,7 +48,10 @@ export class PeerV5 {
       lookup: this.table.atDistance,
       knownEnr: (id) => this.table.get(id),
       responseTimeoutMs: o.responseTimeoutMs,
-      handshakeTimeoutMs: o.responseTimeoutMs,
+      // A handshake costs both sides ECDH and signatures: hundreds of peers starting in one process
+      // answer late, so the handshake gets twice the reply timeout and one re-send.
+      handshakeTimeoutMs: 2 * o.responseTimeoutMs,
+      retries: 1,
       onEvent: (e) => {
         // A node that completed a handshake with us answered our WHOAREYOU: live.
         if (e.type === 'session' && !isKeyOnly(e.enr) && this.allowed(e.enr)) this.table.add(e.enr, true);
@@ -58,6 +66,17 @@ export class PeerV5 {
   start(bootnodes: readonly NodeRecord[]): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.refreshing = this.bootstrap(bootnodes).then(() => this.refresh(this.o.record.nodeId));
+    // geth re-seeds from the bootnodes while its table is empty (table.go loadSeedNodes on refresh):
+    // retry soon, backing off, so one lost handshake at start does not leave the peer alone.
+    const reseed = (ms: number) => {
+      this.reseedTimer = this.o.clock.setTimer(ms, () => {
+        this.reseedTimer = undefined;
+        if (this.closed || this.table.size > 0 || bootnodes.length === 0) return;
+        this.refreshing = this.bootstrap(bootnodes).then(() => this.refresh(this.o.record.nodeId));
+        reseed(Math.min(2 * ms, RESEED_MAX_MS));
+      });
+    };
+    void this.refreshing.then(() => reseed(RESEED_MIN_MS));
     const again = () => {
       this.timer = this.o.clock.setTimer(this.o.refreshIntervalMs, () => {
         if (this.closed) return;
@@ -73,6 +92,7 @@ export class PeerV5 {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
+    if (this.reseedTimer !== undefined) this.o.clock.clearTimer(this.reseedTimer);
     this.abort.abort();
     await this.refreshing;
     await this.endpoint.close();
