@@ -559,9 +559,10 @@ export class CrawlerInstance {
     }
     const dialable = v5DialTarget(enr);
     if (dialable) this.ownerOf(dialable).learn(dialable);
-    if (this.reportSighting(node, source)) {
-      this.o.emit({ type: 'enr', instance: this.idHex, nodeId: bytesToHex(enr.nodeId), seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() });
-    }
+    this.reportSighting(node, source);
+    const idHex = bytesToHex(enr.nodeId);
+    const at = this.o.clock.now();
+    if (this.o.shared.shouldReportEnr(idHex, enr.seq, at)) this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at });
   }
 
   private reportAnswer(id: Uint8Array, protocol: DiscoveryProtocol): void {
@@ -575,10 +576,9 @@ export class CrawlerInstance {
     return this.o.owner?.(node) ?? this.scheduler;
   }
 
-  /** Emit a node_seen unless this address was reported within the sighting window; true if emitted. */
-  private reportSighting(node: NodeRecord, source: AddressSource): boolean {
+  private reportSighting(node: NodeRecord, source: AddressSource): void {
     const idHex = bytesToHex(node.id);
-    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return false;
+    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return;
     this.o.emit({
       type: 'node_seen',
       instance: this.idHex,
@@ -590,7 +590,6 @@ export class CrawlerInstance {
       source,
       at: this.o.clock.now(),
     });
-    return true;
   }
 
   private onInbound(event: DialEvent): void {

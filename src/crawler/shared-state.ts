@@ -20,6 +20,8 @@ export class SharedCrawlState {
   private readonly enrFetched = new Map<string, number>();
   /** When a node's answer on a discovery protocol was last reported ("v4:<id>", "v5:<id>"). */
   private readonly answers = new Map<string, number>();
+  /** The newest record seq reported per node and when (discv5 records arrive with every NODES). */
+  private readonly records = new Map<string, { seq: bigint; at: number }>();
 
   constructor(
     readonly redialIntervalMs: number,
@@ -73,6 +75,14 @@ export class SharedCrawlState {
     return true;
   }
 
+  /** True when a node's record should be reported: new node, newer seq, or once per sighting window. */
+  shouldReportEnr(idHex: string, seq: bigint, now: number): boolean {
+    const r = this.records.get(idHex);
+    if (r && seq <= r.seq && now - r.at < this.sightingWindowMs) return false;
+    this.records.set(idHex, { seq: r && r.seq > seq ? r.seq : seq, at: now });
+    return true;
+  }
+
   /** Claim the one ENR request this process makes for a node; false if already done. */
   claimEnrFetch(idHex: string, now: number): boolean {
     if (this.enrFetched.has(idHex)) return false;
@@ -86,8 +96,8 @@ export class SharedCrawlState {
   }
 
   /** Entries held per map (memory accounting in tests and benchmarks). */
-  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number; answers: number } {
-    return { sightings: this.sightings.size, recentDials: this.recentDials.size, runningDials: this.runningDials.size, enrFetched: this.enrFetched.size, answers: this.answers.size };
+  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number; answers: number; records: number } {
+    return { sightings: this.sightings.size, recentDials: this.recentDials.size, runningDials: this.runningDials.size, enrFetched: this.enrFetched.size, answers: this.answers.size, records: this.records.size };
   }
 
   /** Forget what is older than the expiry horizon (bounded memory over months). */
@@ -96,5 +106,6 @@ export class SharedCrawlState {
     for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
     for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
     for (const [k, at] of this.answers) if (now - at >= this.sightingWindowMs) this.answers.delete(k);
+    for (const [k, r] of this.records) if (now - r.at >= this.sightingWindowMs) this.records.delete(k);
   }
 }
