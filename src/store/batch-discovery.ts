@@ -5,10 +5,7 @@
  */
 import type { DiscoveryAnswerEvent } from '../events.js';
 import { classifyRawRecord, type RecordClassification } from '../eth/record-layer.js';
-import type { Statement } from './batch.js';
-
-const ts = (col: string) => `to_timestamp(${col}::float8 / 1000)`;
-const bytes = (col: string) => `decode(${col}, 'hex')`;
+import { bytes, ts, type Statement } from './statement.js';
 
 export interface AnswerAgg {
   node: string;

@@ -12,12 +12,9 @@
  */
 import type { CrawlerEvent, DialEvent } from '../events.js';
 import { addAnswer, answerStatement, recordColumns, type AnswerAgg } from './batch-discovery.js';
+import { bytes, ts, type Statement } from './statement.js';
 
-export interface Statement {
-  table: string;
-  sql: string;
-  params: unknown[];
-}
+export type { Statement } from './statement.js';
 
 /** Tables partitioned by UTC day and the event time that picks the partition. */
 export const DAY_PARTITIONED = ['node_sightings', 'discovery_counters', 'dials', 'hellos', 'statuses', 'disconnects', 'rtts'] as const;
@@ -57,9 +54,6 @@ export function partitionsFor(events: readonly CrawlerEvent[]): Set<string> {
   return out;
 }
 
-// ms → timestamptz. float8 keeps ms exact for any realistic date (to_timestamp rounds to µs).
-const ts = (col: string) => `to_timestamp(${col}::float8 / 1000)`;
-const bytes = (col: string) => `decode(${col}, 'hex')`;
 
 interface AddrAgg {
   node: string;

@@ -174,6 +174,18 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
     }
   });
 
+  it('discovery answers and sources: the bootnodes answered v4 (bonded), peers were learned from NEIGHBORS', async () => {
+    const answered = await q<{ node: string; answers: number }>(`SELECT encode(node_id, 'hex') AS node, answers FROM discovery_answers WHERE protocol = 'v4'`);
+    const v4 = new Set(answered.map((r) => r.node));
+    for (const p of peers().slice(0, 3)) expect(v4.has(p.nodeId), `bootnode ${p.index}`).toBe(true);
+    // At most once per node per sighting window and process (SharedCrawlState.shouldReportAnswer).
+    for (const r of answered) expect(r.answers).toBe(1);
+    const events = run.events.filter((e) => e.type === 'discovery_answer');
+    expect(events.length).toBe(answered.length);
+    const [viaNeighbors] = await q<{ n: number }>(`SELECT count(DISTINCT node_id)::int AS n FROM node_sightings WHERE 'neighbors' = ANY(sources)`);
+    expect(viaNeighbors!.n).toBeGreaterThanOrEqual(NODES - 3);
+  });
+
   it('RTTs: TCP connect and discv4 PING→PONG for dials that got that far', async () => {
     const rows = await q<{ node: string; rtt: number | null; source: string | null; samples: number; connect: number | null; disc: number | null; status: number | null }>(
       `SELECT encode(d.node_id, 'hex') AS node, r.rtt_ms AS rtt, r.rtt_source AS source, r.samples, r.tcp_connect_ms AS connect,
