@@ -22,6 +22,8 @@ import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import type { UdpTransport } from '../net/transport.js';
 import { recordLayer } from '../eth/record-layer.js';
+import { Enumerator, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
+import { v5EnumerationAdapter } from './enumerate-v5.js';
 import { bytesToHex } from '../util/bytes.js';
 
 /**
@@ -53,7 +55,15 @@ export interface V5DiscoveryOptions {
   responseTimeoutMs?: number;
   /** Random lookups (default on). */
   lookups?: boolean;
-  onNode: (enr: Enr, source: V5Source) => void;
+  /**
+   * Routing-table enumeration of every node that answers or is learned (enumerate-v5.ts: one
+   * distance per FINDNODE, 256 down), with these limits; false: none (`crawl --discovery lookups`).
+   */
+  enumeration?: Partial<EnumerationLimits> | false;
+  /** Whether this instance enumerates a node (one owner per node in a process). Default: all. */
+  enumerates?: (enr: Enr) => boolean;
+  /** Returns true when the node is new to the crawler (enumeration's stop rule counts those). */
+  onNode: (enr: Enr, source: V5Source) => boolean | void;
   onAnswer: (nodeId: Uint8Array) => void;
   onError?: (err: NodeFinderError) => void;
 }
@@ -111,6 +121,7 @@ export class V5Discovery {
     dropped: 0,
   };
   private stopped = false;
+  private readonly enumerator: Enumerator<Enr> | undefined;
 
   constructor(options: V5DiscoveryOptions) {
     this.o = options;
@@ -128,6 +139,37 @@ export class V5Discovery {
       retries: 1,
       ...(options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs, handshakeTimeoutMs: options.responseTimeoutMs * 2 } : {}),
     });
+    if (options.enumeration !== false) {
+      this.enumerator = new Enumerator(
+        options.clock,
+        v5EnumerationAdapter({
+          findNode: async (node, distances, o) => {
+            this.c.findnodeSent++;
+            const records = await this.endpoint.findNode(node, distances, o);
+            this.c.nodesReceived++;
+            this.answered(node);
+            return records;
+          },
+          // The stop rule counts records new to our table.
+          learn: (_from, records) => {
+            let added = 0;
+            for (const r of records) if (this.usable(r) && this.learn(r, 'nodes')) added++;
+            return added;
+          },
+        }),
+        options.enumeration ?? {},
+      );
+    }
+  }
+
+  /** Enumeration counters (undefined without enumeration). */
+  enumerationStats(): EnumerationStats | undefined {
+    return this.enumerator?.stats();
+  }
+
+  private offerEnumeration(enr: Enr): void {
+    if (!this.enumerator || isKeyOnly(enr) || (this.o.enumerates && !this.o.enumerates(enr))) return;
+    this.enumerator.offer(enr);
   }
 
   counters(): V5Counters {
@@ -157,7 +199,7 @@ export class V5Discovery {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
-    await this.running;
+    await Promise.allSettled([this.running, this.enumerator?.stop()]);
     await this.endpoint.close();
   }
 
@@ -256,10 +298,14 @@ export class V5Discovery {
     this.o.onAnswer(enr.nodeId);
   }
 
-  private learn(enr: Enr, source: V5Source): void {
-    if (this.stopped) return;
-    if (this.table.add(enr) === 'added') this.c.recordsLearned++;
-    this.o.onNode(enr, source);
+  /** True when the record was new to our table or to the crawler. */
+  private learn(enr: Enr, source: V5Source): boolean {
+    if (this.stopped) return false;
+    const added = this.table.add(enr) === 'added';
+    if (added) this.c.recordsLearned++;
+    const fresh = this.o.onNode(enr, source) === true;
+    this.offerEnumeration(enr);
+    return added || fresh;
   }
 
   private onEvent(e: Discv5Event): void {
@@ -270,6 +316,7 @@ export class V5Discovery {
       this.c.sessionsIn++;
       if (this.table.add(e.enr, true) === 'added') this.c.recordsLearned++;
       this.o.onNode(e.enr, 'v5_session');
+      this.offerEnumeration(e.enr);
     }
   }
 }

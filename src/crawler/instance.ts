@@ -361,7 +361,10 @@ export class CrawlerInstance {
         netrestrict: o.netrestrict,
         bootnodes: o.bootnodes,
         ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
-        lookups: o.feedLookups !== false,
+        // `crawl --discovery`: lookups, table enumeration (enumerate-v5.ts) or both, as for v4.
+        lookups: o.feedLookups !== false && (o.discovery ?? 'both') !== 'enumerate',
+        enumeration: (o.discovery ?? 'both') === 'lookups' ? false : { exemptLan: o.exemptLan ?? true, ...o.enumeration },
+        ...(o.enumerates ? { enumerates: (enr: Enr) => { const n = enr.toNodeRecord(); return n !== undefined && o.enumerates!(n); } } : {}),
         onNode: (enr, source) => this.onV5Node(enr, source),
         onAnswer: (id) => this.reportAnswer(id, 'v5'),
         ...(o.onError ? { onError: o.onError } : {}),
@@ -588,15 +591,16 @@ export class CrawlerInstance {
    * sighted and stored always; dialed over RLPx only when it has a TCP port and is not a
    * consensus-layer record (discovery-v5.ts v5DialTarget).
    */
-  private onV5Node(enr: Enr, source: V5Source): void {
-    if (this.stopped) return;
+  private onV5Node(enr: Enr, source: V5Source): boolean {
+    if (this.stopped) return false;
     const node = v5Sighting(enr);
-    if (!node) return;
+    if (!node) return false;
     if (!this.o.netrestrict.allows(node.ip)) {
       this.outsideNetrestrict++;
-      return;
+      return false;
     }
-    if (this.heard.add(node.id, this.o.clock.now())) {
+    const fresh = this.heard.add(node.id, this.o.clock.now());
+    if (fresh) {
       this.counters?.countNewNode();
       this.learned++;
     }
@@ -606,6 +610,7 @@ export class CrawlerInstance {
     const idHex = bytesToHex(enr.nodeId);
     const at = this.o.clock.now();
     if (this.o.shared.shouldReportEnr(idHex, enr.seq, at)) this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at });
+    return fresh;
   }
 
   private reportAnswer(id: Uint8Array, protocol: DiscoveryProtocol): void {

@@ -89,6 +89,8 @@ describe('V5Discovery on the in-memory network', () => {
       expect(all.filter((id) => !learned.has(id))).toEqual([]);
       expect(answered.has(bytesToHex(boot.id))).toBe(true);
       expect(d.counters().lookups).toBeGreaterThan(0);
+      // Table enumeration (enumerate-v5.ts) read the nodes' tables one distance per request.
+      expect(d.enumerationStats()!.requests).toBeGreaterThan(nodes.length);
       // Our table answers FINDNODE with the nodes that answered us.
       const asker = makeNode(net.bind('127.0.4.1', 30303), systemClock);
       await asker.endpoint.ping(self);
