@@ -133,14 +133,14 @@ export class EnumerationPolicy {
 
   /**
    * A node to enumerate with `steps` requests at most. False when it is being enumerated or was
-   * within reEnumerateAfterMs.
+   * within reEnumerateAfterMs (unless `again`: bootnodes retried while nothing else is left).
    */
-  offer(key: string, ip: string, steps: number): boolean {
+  offer(key: string, ip: string, steps: number, again = false): boolean {
     if (steps <= 0 || this.active.has(key)) return false;
     const now = this.clock.now();
     const at = this.finished.get(key);
     if (at !== undefined) {
-      if (now - at < this.limits.reEnumerateAfterMs) return false;
+      if (!again && now - at < this.limits.reEnumerateAfterMs) return false;
       this.finished.delete(key);
     }
     this.active.set(key, { subnet: enumerationSubnet(ip, this.limits.exemptLan), steps, step: 0, inFlight: false, stale: 0, failures: 0, sent: [] });
@@ -306,16 +306,22 @@ export class Enumerator<N> {
   }
 
   /** Enumerate `node` (again) if the policy agrees. */
-  offer(node: N): void {
+  offer(node: N, again = false): void {
     if (this.stopped) return;
     const key = this.adapter.key(node);
-    if (!this.policy.offer(key, this.adapter.ip(node), this.adapter.steps)) return;
+    if (!this.policy.offer(key, this.adapter.ip(node), this.adapter.steps, again)) return;
     this.nodes.set(key, node);
     this.pump();
   }
 
   stats(): EnumerationStats {
     return this.policy.stats();
+  }
+
+  /** Nothing waiting or in flight. */
+  get idle(): boolean {
+    const s = this.policy.stats();
+    return s.waiting === 0 && s.inFlight === 0;
   }
 
   /** Forget what the policy no longer needs (the crawler's periodic sweep calls this). */
