@@ -9,13 +9,26 @@
 import type { ErrorKind } from './errors.js';
 import type { DisconnectReasonName } from './devp2p/disconnect-reasons.js';
 
-export type AddressSource = 'neighbors' | 'inbound' | 'bootnode' | 'ping' | 'static' | 'dns';
+/**
+ * How a node was learned: a discv4 NEIGHBORS entry, a discv5 NODES entry (`nodes`), a discv4 packet
+ * from a bonded node (`ping`), a discv5 session the node opened with us (`v5_session`), an inbound
+ * RLPx peer, a bootnode, the static set, or a signed EIP-1459 DNS list.
+ */
+export type AddressSource = 'neighbors' | 'nodes' | 'inbound' | 'bootnode' | 'ping' | 'v5_session' | 'static' | 'dns';
+/** The discovery protocols a node can answer us on. */
+export type DiscoveryProtocol = 'v4' | 'v5';
 export type DialKind = 'dynamic' | 'static' | 'inbound';
 export type DialOutcome =
   | 'status' // HELLO and STATUS exchanged (the goal)
   | 'hello' // HELLO exchanged, no STATUS (no eth capability, or peer left first)
   | 'disconnect' // peer disconnected before HELLO completed (e.g. too_many_peers)
   | 'error'; // failed: see errorKind
+/**
+ * The crawl policy's reading of one connection, decided by src/crawler/probe.ts (dialVerdict):
+ * 'hello' — HELLO completed; 'too_many_peers' — a live node that is full (said so before STATUS);
+ * both put the node in the static set. 'failed' — neither.
+ */
+export type DialVerdict = 'hello' | 'too_many_peers' | 'failed';
 export type ForkVerdict = 'compatible' | 'incompatible' | 'remote_stale' | 'local_stale' | 'unchecked';
 
 export interface InstanceStartedEvent {
@@ -152,6 +165,10 @@ export interface DialEvent {
   /** RLPx handshake (auth → ack, both sides' crypto included), ms; null when it did not complete. */
   handshakeMs?: number | null;
   outcome: DialOutcome;
+  /** The probe's verdict (the store records it as decided, it never re-derives it). */
+  verdict: DialVerdict;
+  /** The remote gave a sign of life (inbound, or it answered at all): moves nodes.last_seen. */
+  alive: boolean;
   errorKind: ErrorKind | null;
   errorMessage: string | null;
   hello: HelloInfo | null;
@@ -170,6 +187,18 @@ export interface EnrEvent {
   at: number;
 }
 
+/**
+ * The node answered us on a discovery protocol: v4 = a PONG to our PING (its endpoint proof), v5 = a
+ * message in a session with it. At most once per node and protocol per sighting window (crawler).
+ */
+export interface DiscoveryAnswerEvent {
+  type: 'discovery_answer';
+  instance: string;
+  nodeId: string;
+  protocol: DiscoveryProtocol;
+  at: number;
+}
+
 /** A node dropped from the static set after --expire-after without being seen. */
 export interface NodeExpiredEvent {
   type: 'node_expired';
@@ -185,4 +214,5 @@ export type CrawlerEvent =
   | DialEvent
   | EnrEvent
   | NodeExpiredEvent
-  | FindnodeRebondEvent;
+  | FindnodeRebondEvent
+  | DiscoveryAnswerEvent;

@@ -68,6 +68,7 @@ export function nodeListBody(page: NodeListPage, q: NodeListQuery, raw: URLSearc
     node: `${n.id.slice(0, 16)}…`,
     endpoint: n.ip === null ? null : `${n.ip.includes(':') ? `[${n.ip}]` : n.ip}:${n.tcp_port ?? 0}`,
     asn_text: n.asn === null ? null : `AS${n.asn}`,
+    fork: n.fork_id === null ? null : `${n.fork_id.hash}/${n.fork_id.next ?? '?'}`,
     seen: n.last_seen?.replace('T', ' ').slice(0, 19) ?? null,
     connection: [n.dialed ? 'dialed' : '', n.inbound ? 'inbound' : ''].filter(Boolean).join('+') || null,
   }));
@@ -75,7 +76,7 @@ export function nodeListBody(page: NodeListPage, q: NodeListQuery, raw: URLSearc
     `<p class="meta" id="list-summary">${page.nodes.length} node${page.nodes.length === 1 ? '' : 's'} on this page${page.scanned !== null ? ` (${NUMBER.format(page.scanned)} node IDs scanned)` : ''}; ordered by node ID.</p>`,
     renderRows(rows, [
       ['node', 'Node'], ['endpoint', 'Endpoint'], ['country', 'Country'], ['asn_text', 'AS'], ['client', 'Client'], ['version', 'Version'],
-      ['network_id', 'Network'], ['fork_verdict', 'Fork'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['connection', 'Connection'], ['last_outcome', 'Last outcome'], ['seen', 'Last seen (UTC)'],
+      ['network_id', 'Network'], ['fork', 'Fork ID'], ['fork_verdict', 'Fork verdict'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['connection', 'Connection'], ['last_outcome', 'Last outcome'], ['seen', 'Last seen (UTC)'],
     ], { long: true, link: (row, key) => (key === 'node' ? `/node?q=${row['id'] as string}` : null) }),
   ];
   const keep = new URLSearchParams();
@@ -108,7 +109,7 @@ export function nodeBody(n: NodeDetail | null, id: string): string {
   return [
     `<p class="verdict" id="verdict">${escapeHtml(summary.join(' '))}</p>`,
     `<p>Node ID <code class="id" id="node-id">${escapeHtml(n.id)}</code></p>`,
-    `<p class="meta">Last HELLO ${escapeHtml(when(n.last_hello_at))} · last STATUS ${escapeHtml(when(n.last_status_at))} · last too_many_peers ${escapeHtml(when(n.last_too_many_peers_at))} · JSON: <a href="/api/node/${n.id}">/api/node/${n.id.slice(0, 8)}…</a></p>`,
+    `<p class="meta">Layer (newest record): ${escapeHtml(n.layer ?? 'unknown')} · answered discovery ${escapeHtml(n.discovery.map((d) => String(d['protocol'])).join(' and ') || 'never')} · last HELLO ${escapeHtml(when(n.last_hello_at))} · last STATUS ${escapeHtml(when(n.last_status_at))} · last too_many_peers ${escapeHtml(when(n.last_too_many_peers_at))} · JSON: <a href="/api/node/${n.id}">/api/node/${n.id.slice(0, 8)}…</a></p>`,
     '<h2>Endpoints</h2>',
     renderRows(n.addresses, [['ip', 'IP'], ['udp_port', 'UDP'], ['tcp_port', 'TCP'], ['country', 'Country'], ['asn', 'AS'], ['org', 'Organisation'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['last_source', 'Learned from']]),
     '<h2>Connections (dials, HELLO, STATUS, RTT, DISCONNECT)</h2>',
@@ -117,9 +118,11 @@ export function nodeBody(n: NodeDetail | null, id: string): string {
       ['network_id', 'Network'], ['fork_id', 'Fork ID'], ['fork_verdict', 'Verdict'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['disconnects', 'Disconnects'],
     ]),
     '<h2>Discovery sightings (recent days)</h2>',
-    renderRows(n.sightings.map((s) => ({ ...s, instance: `${String(s['instance']).slice(0, 12)}…` })), [['day', 'Day'], ['instance', 'Instance'], ['sightings', 'Sightings'], ['first_source', 'Source'], ['first_seen', 'First'], ['last_seen', 'Last']]),
+    renderRows(n.sightings.map((s) => ({ ...s, instance: `${String(s['instance']).slice(0, 12)}…` })), [['day', 'Day'], ['instance', 'Instance'], ['sightings', 'Sightings'], ['first_source', 'First source'], ['sources', 'Sources'], ['first_seen', 'First'], ['last_seen', 'Last']]),
+    '<h2>Discovery protocols answered</h2>',
+    renderRows(n.discovery, [['protocol', 'Protocol'], ['first_answered', 'First'], ['last_answered', 'Last'], ['answers', 'Reports']]),
     '<h2>ENR history</h2>',
-    renderRows(n.enrs, [['seq', 'Seq'], ['ip', 'IP'], ['tcp_port', 'TCP'], ['udp_port', 'UDP'], ['fork_id', 'eth fork ID'], ['keys', 'Keys'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['error', 'Error']]),
+    renderRows(n.enrs, [['seq', 'Seq'], ['ip', 'IP'], ['tcp_port', 'TCP'], ['udp_port', 'UDP'], ['layer', 'Layer'], ['fork_id', 'eth fork ID'], ['eth2', 'eth2 fork digest'], ['snap', 'snap'], ['client_hint', 'Client (EIP-7636)'], ['keys', 'Keys'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['error', 'Error']]),
   ].join('\n');
 }
 

@@ -14,6 +14,7 @@ import { toNodeFinderError } from '../errors.js';
 import { Prng } from '../analysis/prng.js';
 import { normalizeIp } from '../net/ip.js';
 import { systemClock, type Clock } from '../net/clock.js';
+import type { SocketFactory } from '../net/transport.js';
 import { buildManifest, type Manifest } from './manifest.js';
 import { prefilledTables } from './prefill.js';
 import { DEFAULT_PEER_TIMINGS, EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
@@ -60,6 +61,8 @@ export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
    * Default true.
    */
   gethDials?: boolean;
+  /** Sockets for every peer (default Node's; an in-memory network in simulations). */
+  sockets?: SocketFactory;
 }
 
 export interface TestnetStats {
@@ -145,6 +148,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
             random: () => prng.nextFloat(),
             randomTarget: () => prng.fillBytes(new Uint8Array(64)),
             gethDials,
+            ...(options.sockets ? { sockets: options.sockets } : {}),
           });
         }),
       );

@@ -10,19 +10,19 @@ import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import type { ManifestPeer } from '../../src/testnet/manifest.js';
 import type { WriterStats } from '../../src/store/writer.js';
 import { portBase } from './helpers.js';
-import { RecordingNetrestrict, isLoopback, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+import { RecordingNetrestrict, isLoopback, spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
 
 const NODES = 200;
 const INSTANCES = 3;
 
 /** What the crawl recorded for a peer matches the manifest's expectation (events view). */
-function done(run: CrawlRun, p: ManifestPeer): boolean {
+function done(run: ObservedCrawl, p: ManifestPeer): boolean {
   return (run.dialsByNode.get(p.nodeId) ?? []).some((d) => d.kind !== 'inbound' && d.outcome === p.expected.outcome);
 }
 
 describe(`crawl a ${NODES}-peer testnet into the database`, () => {
   let testnet: Testnet;
-  let run: CrawlRun;
+  let run: ObservedCrawl;
   let spy: SocketSpy;
   let netrestrict: RecordingNetrestrict;
   let writerStats: WriterStats;
@@ -172,6 +172,24 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
       expect(Number(t.neighbors_received)).toBeGreaterThan(0);
       expect(Number(t.nodes_learned)).toBeGreaterThan(0);
     }
+  });
+
+  it('discovery answers and sources: the bootnodes answered v4 (bonded), peers were learned from NEIGHBORS', async () => {
+    const answered = await q<{ node: string; answers: number }>(`SELECT encode(node_id, 'hex') AS node, answers FROM discovery_answers WHERE protocol = 'v4'`);
+    const v4 = new Set(answered.map((r) => r.node));
+    for (const p of peers().slice(0, 3)) expect(v4.has(p.nodeId), `bootnode ${p.index}`).toBe(true);
+    // At most once per node per sighting window and process (SharedCrawlState.shouldReportAnswer).
+    for (const r of answered) expect(r.answers).toBe(1);
+    const events = run.events.filter((e) => e.type === 'discovery_answer');
+    expect(events.length).toBe(answered.length);
+    // Every row's source set holds its first source; most peers reach us as NEIGHBORS entries (a peer
+    // may also first show up by pinging us: source ping, then NEIGHBORS is added in the same window).
+    const [rows] = await q<{ bad: number; via_neighbors: number }>(
+      `SELECT count(*) FILTER (WHERE NOT first_source = ANY(sources))::int AS bad,
+              count(DISTINCT node_id) FILTER (WHERE 'neighbors' = ANY(sources))::int AS via_neighbors FROM node_sightings`,
+    );
+    expect(rows!.bad).toBe(0);
+    expect(rows!.via_neighbors).toBeGreaterThanOrEqual(NODES / 2);
   });
 
   it('RTTs: TCP connect and discv4 PING→PONG for dials that got that far', async () => {
