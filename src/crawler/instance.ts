@@ -443,6 +443,28 @@ export class CrawlerInstance {
     if (mode !== 'enumerate') {
       this.refresher.start();
       if (o.feedLookups !== false) this.feeding = this.feedDialer();
+    } else {
+      this.feeding = this.retryBootnodes();
+    }
+  }
+
+  /**
+   * Enumeration alone has no lookup to fall back on: while it has nothing left to ask (the
+   * bootnodes did not answer, or everything is read), ask the bootnodes again, backing off as
+   * the dialer-feeding lookups do. Never rejects.
+   */
+  private async retryBootnodes(): Promise<void> {
+    const signal = this.stopAbort.signal;
+    let wait = FEED_MIN_INTERVAL_MS;
+    while (!this.stopped) {
+      await sleep(this.o.clock, wait, signal);
+      if (this.stopped || !this.enumerator) return;
+      if (!this.enumerator.idle) {
+        wait = FEED_MIN_INTERVAL_MS;
+        continue;
+      }
+      for (const b of this.o.bootnodes) this.enumerator.offer(b, true);
+      wait = Math.min(wait * 2, FEED_MAX_INTERVAL_MS);
     }
   }
 
