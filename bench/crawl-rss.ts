@@ -15,6 +15,7 @@ import type { NodeRecord } from '../src/enode/node-record.js';
 import { NETWORKS } from '../src/eth/networks.js';
 import { systemClock } from '../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../src/net/netrestrict.js';
+import { nodeSockets } from '../src/net/node-sockets.js';
 
 export const RSS_INSTANCES = 30;
 /** Distinct nodes every instance hears of: a day of mainnet discovery is ~10–20k reachable IDs. */
@@ -83,6 +84,7 @@ export async function measureRss(port: number): Promise<RssReport> {
   let dials = 0;
   const crawler = new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     bootnodes: [],
     instances: RSS_INSTANCES,

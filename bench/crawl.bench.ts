@@ -21,6 +21,8 @@ import { EventWriter } from '../src/store/writer.js';
 import { startTestnet, type Testnet } from '../src/testnet/testnet.js';
 import type { RssReport } from './crawl-rss.js';
 import { fmt, type BenchTable } from './table.js';
+import { nodeSockets } from '../src/net/node-sockets.js';
+import { databaseCrawlState } from '../src/run/crawl-state.js';
 
 const NODES = 200;
 const CRAWL_GOAL_S = 30;
@@ -55,6 +57,7 @@ async function crawlOnce(testnet: Testnet, instances: number, port: number): Pro
   };
   const crawler = new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     bootnodes: testnet.enodes.slice(0, 3).map((e) => parseEnode(e)),
     instances,
@@ -69,7 +72,7 @@ async function crawlOnce(testnet: Testnet, instances: number, port: number): Pro
     clientId: 'NodeFinder/bench',
     codeVersion: 'bench',
     sinks: [(e) => writer.write(e), sink],
-    db,
+    store: databaseCrawlState(db),
   });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

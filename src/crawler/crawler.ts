@@ -1,20 +1,21 @@
 /**
  * A crawl: N instances in one process (ports port..port+N-1) sharing one socket budget, one
- * process-wide dial memory and one batched writer. With a database it rebuilds the static set
- * from it at start (even after kill -9), coordinates redials with other processes and hosts
- * through lease rows, and periodically expires nodes not seen for --expire-after.
+ * process-wide dial memory and one event sink list. With a CrawlStateStore (the database, through
+ * src/run/crawl-state.ts) it rebuilds the static set at start (even after kill -9), coordinates
+ * redials with other processes and hosts through leases, and periodically expires nodes not seen
+ * for --expire-after. Sockets come from the injected SocketFactory and time from the Clock, so the
+ * same code runs on Node's sockets and in a deterministic simulation (test/sim).
  */
-import { hostname } from 'node:os';
 import type { NodeFinderError } from '../errors.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
-import type { Database } from '../store/database.js';
-import { expireNodes, loadStaticSet } from '../store/queries.js';
-import { claimRedialNodes } from '../store/leases.js';
-import { hexToBytes, bytesToHex } from '../util/bytes.js';
-import { CrawlerInstance, SharedCrawlState } from './instance.js';
+import type { SocketFactory } from '../net/transport.js';
+import { bytesToHex } from '../util/bytes.js';
+import { CrawlerInstance } from './instance.js';
+import { SharedCrawlState } from './shared-state.js';
+import type { CrawlStateStore } from './state-store.js';
 import type { StaticSeed } from './scheduler.js';
 import { SocketBudget } from './socket-budget.js';
 import type { ProbeTimeouts } from './probe.js';
@@ -23,6 +24,8 @@ import type { CrawlerEvent } from '../events.js';
 import type { EnrSeqStore } from './keys.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
+import type { DiscoveryMode, EnumerationLimits } from './enumerate.js';
+import { V4TargetPool } from './enumerate-v4.js';
 
 /** How often the database-side expiry runs. */
 export const EXPIRY_SWEEP_MS = 10 * 60_000;
@@ -31,6 +34,8 @@ export const SIGHTING_WINDOW_MS = 10 * 60_000;
 
 export interface CrawlOptions {
   clock: Clock;
+  /** Where sockets come from: src/net/node-sockets.ts, or an in-memory network in simulations. */
+  sockets: SocketFactory;
   network: NetworkDefinition;
   bootnodes: readonly NodeRecord[];
   instances: number;
@@ -48,14 +53,17 @@ export interface CrawlOptions {
   codeVersion: string;
   /** Where events go (the writer, metrics…); the crawl's own stats consume them too. */
   sinks: ((event: CrawlerEvent) => void)[];
-  /** With a database: static set at start, redial leases, expiry sweeps. */
-  db?: Database;
+  /** Persistent state: static set at start, redial leases, expiry sweeps (src/run/crawl-state.ts). */
+  store?: CrawlStateStore;
   exemptLan?: boolean;
   probeTimeouts?: Partial<ProbeTimeouts>;
   discoveryTimeoutMs?: number;
   refreshIntervalMs?: number;
   /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
   feedLookups?: boolean;
+  /** Lookups, routing-table enumeration or both (default; `crawl --discovery`). */
+  discovery?: DiscoveryMode;
+  enumeration?: Partial<EnumerationLimits>;
   checkDaoFork?: boolean;
   /** Per instance, where its record's seq is kept (crawl: beside the keys). */
   enrSeqStores?: readonly EnrSeqStore[];
@@ -64,6 +72,12 @@ export interface CrawlOptions {
   /** An instance signed a new record (its IP was learned, a fork passed). */
   onEnrChange?: (instance: number, enr: Enr) => void;
   onError?: (err: NodeFinderError) => void;
+  /** Uniform [0, 1) for routing tables (default Math.random; seeded in simulations). */
+  random?: () => number;
+  /** 64-byte random lookup targets (default the CSPRNG; seeded in simulations). */
+  randomTarget?: () => Uint8Array;
+  /** DialEvent IDs (default random UUIDs; seeded in simulations). */
+  newDialId?: () => string;
 }
 
 export class Crawler {
@@ -72,7 +86,6 @@ export class Crawler {
   readonly budget: SocketBudget;
   readonly shared: SharedCrawlState;
   private readonly o: CrawlOptions;
-  private readonly holder: string;
   private sweepTimer: ReturnType<Clock['setTimer']> | undefined;
   private stopping: Promise<void> | undefined;
   /** Static nodes loaded from the database at start. */
@@ -83,7 +96,6 @@ export class Crawler {
     this.o = options;
     this.budget = new SocketBudget(options.maxSockets);
     this.shared = new SharedCrawlState(options.redialIntervalMs, SIGHTING_WINDOW_MS);
-    this.holder = `${hostname()}/${process.pid}`;
   }
 
   private emit = (event: CrawlerEvent): void => {
@@ -93,7 +105,7 @@ export class Crawler {
 
   async start(): Promise<void> {
     const o = this.o;
-    const seeds = o.db ? await this.loadSeeds(o.db) : [];
+    const seeds = o.store ? await this.loadSeeds(o.store) : [];
     this.restoredStatic = seeds.length;
     // Each static node is seeded into one instance (by node ID), so memory does not grow with N.
     const perInstance: StaticSeed[][] = Array.from({ length: o.instances }, () => []);
@@ -103,11 +115,14 @@ export class Crawler {
     // is dialed and redialed by one identity, and dial state does not grow with the instances.
     const all: CrawlerInstance[] = [];
     const owner = (node: NodeRecord) => all[node.id[0]! % o.instances]!.dialScheduler;
+    // Any identity reads the same table: each node is enumerated by its dial owner only.
+    const v4Targets = new V4TargetPool();
     for (let i = 0; i < o.instances; i++) {
       all.push(new CrawlerInstance({
         index: i,
         privateKey: o.privateKeys[i]!,
         clock: o.clock,
+        sockets: o.sockets,
         network: o.network,
         listenHost: o.listenHost,
         port: o.port + i,
@@ -125,17 +140,24 @@ export class Crawler {
         expireAfterMs: o.expireAfterMs,
         staticSeed: perInstance[i]!,
         owner,
-        ...(o.db ? { claim: this.claimFor(o.db) } : {}),
+        ...(o.store ? { claim: this.claimFor(o.store) } : {}),
         ...(o.exemptLan !== undefined ? { exemptLan: o.exemptLan } : {}),
         ...(o.probeTimeouts ? { probeTimeouts: o.probeTimeouts } : {}),
         ...(o.discoveryTimeoutMs ? { discoveryTimeoutMs: o.discoveryTimeoutMs } : {}),
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
+        ...(o.discovery ? { discovery: o.discovery } : {}),
+        ...(o.enumeration ? { enumeration: o.enumeration } : {}),
+        enumerates: (node: NodeRecord) => node.id[0]! % o.instances === i,
+        v4Targets,
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
         ...(o.enrSeqStores?.[i] ? { enrSeqStore: o.enrSeqStores[i] } : {}),
         ...(o.enrForkId !== undefined ? { enrForkId: o.enrForkId } : {}),
         ...(o.onEnrChange ? { onEnrChange: (enr: Enr) => o.onEnrChange!(i, enr) } : {}),
         ...(o.onError ? { onError: o.onError } : {}),
+        ...(o.random ? { random: o.random } : {}),
+        ...(o.randomTarget ? { randomTarget: o.randomTarget } : {}),
+        ...(o.newDialId ? { newDialId: o.newDialId } : {}),
       }));
     }
     for (const instance of all) {
@@ -147,7 +169,7 @@ export class Crawler {
       }
       this.instances.push(instance);
     }
-    this.armSweep(o.db);
+    this.armSweep(o.store);
   }
 
   /**
@@ -195,27 +217,14 @@ export class Crawler {
     return n;
   }
 
-  private async loadSeeds(db: Database): Promise<StaticSeed[]> {
-    const now = this.o.clock.now();
-    const rows = await loadStaticSet(db, { now, expireAfterMs: this.o.expireAfterMs });
-    const seeds: StaticSeed[] = [];
-    for (const r of rows) {
-      if (!r.publicKey || !r.ip || r.tcpPort === 0 || !this.o.netrestrict.allows(r.ip)) continue;
-      const last = Math.max(r.lastHelloAt ?? 0, r.lastTooManyPeersAt ?? 0);
-      seeds.push({
-        node: { id: hexToBytes(r.nodeId), publicKey: hexToBytes(r.publicKey), ip: r.ip, udpPort: r.udpPort, tcpPort: r.tcpPort },
-        lastDial: last > 0 ? last : null,
-        lastSeen: r.lastSeen ?? now,
-      });
-    }
-    return seeds;
+  private async loadSeeds(store: CrawlStateStore): Promise<StaticSeed[]> {
+    const seeds = await store.loadStaticSet(this.o.clock.now(), this.o.expireAfterMs);
+    return seeds.filter((s) => s.node.tcpPort > 0 && this.o.netrestrict.allows(s.node.ip));
   }
 
-  private claimFor(db: Database) {
+  private claimFor(store: CrawlStateStore) {
     return async (due: readonly NodeRecord[]): Promise<readonly NodeRecord[]> => {
-      const granted = await claimRedialNodes(
-        db,
-        this.holder,
+      const granted = await store.claimRedials(
         due.map((n) => bytesToHex(n.id)),
         this.o.clock.now(),
         this.o.redialIntervalMs,
@@ -224,17 +233,18 @@ export class Crawler {
     };
   }
 
-  /** Prune the process-wide maps and, with a database, expire nodes there (both every EXPIRY_SWEEP_MS). */
-  private armSweep(db: Database | undefined): void {
+  /** Prune the process-wide maps and, with a store, expire nodes there (both every EXPIRY_SWEEP_MS). */
+  private armSweep(store: CrawlStateStore | undefined): void {
     this.sweepTimer = this.o.clock.setTimer(EXPIRY_SWEEP_MS, () => {
       const now = this.o.clock.now();
       this.shared.prune(now, this.o.expireAfterMs);
       for (const i of this.instances) i.prune(now);
       const rearm = () => {
-        if (!this.stopping) this.armSweep(db);
+        if (!this.stopping) this.armSweep(store);
       };
-      if (!db) return rearm();
-      expireNodes(db, now, this.o.expireAfterMs)
+      if (!store) return rearm();
+      store
+        .expireNodes(now, this.o.expireAfterMs)
         .catch((err: NodeFinderError) => this.o.onError?.(err))
         .finally(rearm);
     });

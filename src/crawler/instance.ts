@@ -15,9 +15,7 @@ import { Table } from '../discv4/table.js';
 import { Refresher, lookup, randomLookupTarget, type FindNodeFn } from '../discv4/lookup.js';
 import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
-import { NodeUdpTransport } from '../net/node-udp.js';
-import { NodeTcpDialer, listenTcp } from '../net/node-tcp.js';
-import type { TcpDialer, TcpListener } from '../net/transport.js';
+import type { SocketFactory, TcpDialer, TcpListener } from '../net/transport.js';
 import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
@@ -28,9 +26,16 @@ import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
 import type { EnrSeqStore } from './keys.js';
 import { LocalNode } from './local-node.js';
+import { Enumerator, type DiscoveryMode, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
+import { V4TargetPool, v4EnumerationAdapter } from './enumerate-v4.js';
+import { HeardSet } from './heard-set.js';
+import { sleep } from './sleep.js';
+import type { SharedCrawlState } from './shared-state.js';
+import { DiscoveryCounterReporter } from './discovery-counters.js';
 
-/** Discovery counters are reported per minute (the store keeps them per instance per minute). */
-export const COUNTER_INTERVAL_MS = 60_000;
+export { COUNTER_INTERVAL_MS } from './discovery-counters.js';
+export { SharedCrawlState } from './shared-state.js';
+
 /**
  * Dial feeding: geth's dialer takes its candidates from random lookups run whenever a dynamic dial
  * slot is free (p2p/dial.go over discover's lookup iterator, at most one lookup per second). A
@@ -41,91 +46,12 @@ export const COUNTER_INTERVAL_MS = 60_000;
 export const FEED_MIN_INTERVAL_MS = 1_000;
 export const FEED_MAX_INTERVAL_MS = 30_000;
 
-/**
- * Process-wide memory shared by instances: which nodes were dialed recently or are being dialed (a
- * node is dialed once per period whichever instances learn it, also when schedulers are not shared)
- * and when each node's address was last reported (sightings once per window, not once per packet).
- */
-export class SharedCrawlState {
-  private readonly recentDials = new Map<string, { at: number; verdict: DialVerdict }>();
-  /** Dials running now, so an instance that learns a node another one is dialing waits for its answer. */
-  private readonly runningDials = new Map<string, Promise<DialVerdict>>();
-  private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number }>();
-  /** When this process asked a node for its ENR (pruned with the sightings). */
-  private readonly enrFetched = new Map<string, number>();
-
-  constructor(
-    readonly redialIntervalMs: number,
-    /** A sighting of an unchanged address is reported again after this long. */
-    readonly sightingWindowMs: number,
-  ) {}
-
-  recentDial(nodeId: string, now: number): DialVerdict | undefined {
-    const d = this.recentDials.get(nodeId);
-    if (!d) return undefined;
-    if (now - d.at >= this.redialIntervalMs) {
-      this.recentDials.delete(nodeId);
-      return undefined;
-    }
-    return d.verdict;
-  }
-
-  recordDial(nodeId: string, at: number, verdict: DialVerdict): void {
-    this.recentDials.set(nodeId, { at, verdict });
-  }
-
-  /** The verdict of a dial of this node running in another instance, if any. */
-  runningDial(nodeId: string): Promise<DialVerdict> | undefined {
-    return this.runningDials.get(nodeId);
-  }
-
-  /** Register a dial until it settles (it must never reject). */
-  trackDial(nodeId: string, verdict: Promise<DialVerdict>): void {
-    this.runningDials.set(nodeId, verdict);
-    void verdict.finally(() => {
-      if (this.runningDials.get(nodeId) === verdict) this.runningDials.delete(nodeId);
-    });
-  }
-
-  /** True when this sighting should be reported (new node, new address, or window passed). */
-  shouldReportSighting(node: NodeRecord, idHex: string, now: number): boolean {
-    const s = this.sightings.get(idHex);
-    if (s && s.ip === node.ip && s.udpPort === node.udpPort && (s.tcpPort === node.tcpPort || node.tcpPort === 0) && now - s.at < this.sightingWindowMs) {
-      return false;
-    }
-    this.sightings.set(idHex, { at: now, ip: node.ip, udpPort: node.udpPort, tcpPort: node.tcpPort || s?.tcpPort || 0 });
-    return true;
-  }
-
-  /** Claim the one ENR request this process makes for a node; false if already done. */
-  claimEnrFetch(idHex: string, now: number): boolean {
-    if (this.enrFetched.has(idHex)) return false;
-    this.enrFetched.set(idHex, now);
-    return true;
-  }
-
-  /** Distinct node IDs this process has seen. */
-  get knownNodes(): number {
-    return this.sightings.size;
-  }
-
-  /** Entries held per map (memory accounting in tests and benchmarks). */
-  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number } {
-    return { sightings: this.sightings.size, recentDials: this.recentDials.size, runningDials: this.runningDials.size, enrFetched: this.enrFetched.size };
-  }
-
-  /** Forget what is older than the expiry horizon (bounded memory over months). */
-  prune(now: number, expireAfterMs: number): void {
-    for (const [k, s] of this.sightings) if (now - s.at > expireAfterMs) this.sightings.delete(k);
-    for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
-    for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
-  }
-}
-
 export interface InstanceOptions {
   index: number;
   privateKey: Uint8Array;
   clock: Clock;
+  /** UDP socket, TCP listener and dialer (Node's in a crawl, in-memory ones in simulations). */
+  sockets: SocketFactory;
   network: NetworkDefinition;
   /** Address to bind UDP and TCP on. */
   listenHost: string;
@@ -158,6 +84,17 @@ export interface InstanceOptions {
   refreshIntervalMs?: number;
   /** Random lookups that feed the dialer (default on; see FEED_MIN_INTERVAL_MS). */
   feedLookups?: boolean;
+  /**
+   * Where new nodes come from (`crawl --discovery`, default 'both'): geth-style lookups (table
+   * refresh and the dialer-feeding lookups), routing-table enumeration (enumerate.ts), or both.
+   */
+  discovery?: DiscoveryMode;
+  /** Enumeration limits (default DEFAULT_ENUMERATION_LIMITS, exemptLan as the table's). */
+  enumeration?: Partial<EnumerationLimits>;
+  /** Whether this instance enumerates `node` (the Crawler gives each node one owner). Default: all. */
+  enumerates?: (node: NodeRecord) => boolean;
+  /** FINDNODE targets per bucket, shared by the process's instances (default: this instance's own). */
+  v4Targets?: V4TargetPool;
   checkDaoFork?: boolean;
   /** Where our record's seq is kept (default: in memory, starting from the clock). */
   enrSeqStore?: EnrSeqStore;
@@ -166,6 +103,12 @@ export interface InstanceOptions {
   /** We signed a new record (after start). */
   onEnrChange?: (enr: Enr) => void;
   onError?: (err: NodeFinderError) => void;
+  /** Uniform [0, 1) for the routing table (default Math.random; seeded in simulations). */
+  random?: () => number;
+  /** 64-byte random lookup targets (default: the CSPRNG; seeded in simulations). */
+  randomTarget?: () => Uint8Array;
+  /** DialEvent IDs (default: random UUIDs; seeded in simulations). */
+  newDialId?: () => string;
 }
 
 export class CrawlerInstance {
@@ -184,9 +127,7 @@ export class CrawlerInstance {
   /** Node IDs this instance heard of within --expire-after (for the new-nodes counter). */
   private readonly heard = new HeardSet();
   private listener: TcpListener | undefined;
-  private counterTimer: ReturnType<Clock['setTimer']> | undefined;
-  private lastCounters: Discv4Counters | undefined;
-  private newNodesThisMinute = 0;
+  private counters: DiscoveryCounterReporter | undefined;
   private readonly inbound = new Set<Promise<unknown>>();
   private readonly dials = new Set<Promise<unknown>>();
   /** Nodes heard of outside --netrestrict, ignored. */
@@ -199,6 +140,7 @@ export class CrawlerInstance {
   private learned = 0;
   private feedLookupCount = 0;
   private feeding: Promise<void> | undefined;
+  private enumerator: Enumerator<NodeRecord> | undefined;
   private readonly stopAbort = new AbortController();
   private stopped = false;
 
@@ -221,8 +163,9 @@ export class CrawlerInstance {
       network: o.network,
       timeouts: o.probeTimeouts,
       checkDaoFork: o.checkDaoFork,
+      ...(o.newDialId ? { newDialId: o.newDialId } : {}),
     };
-    const dialer = new NodeTcpDialer({ netrestrict: o.netrestrict, clock: o.clock });
+    const dialer = o.sockets.tcpDialer({ netrestrict: o.netrestrict, clock: o.clock });
     // Built before start() so other instances can route nodes here while this one starts.
     this.scheduler = new DialScheduler({
       clock: o.clock,
@@ -291,6 +234,11 @@ export class CrawlerInstance {
     return this.feedLookupCount;
   }
 
+  /** Routing-table enumeration counters (undefined with --discovery lookups). */
+  enumerationStats(): EnumerationStats | undefined {
+    return this.enumerator?.stats();
+  }
+
   /** Inbound connections closed at once because the socket budget was spent. */
   get inboundRefused(): number {
     return this.inboundShed;
@@ -313,19 +261,20 @@ export class CrawlerInstance {
   /** Forget heard-of node IDs older than --expire-after (the Crawler's sweep calls this). */
   prune(now: number): void {
     this.heard.prune(now, this.o.expireAfterMs);
+    this.enumerator?.prune();
   }
 
   async start(): Promise<void> {
     const o = this.o;
     const clock = o.clock;
-    const transport = await NodeUdpTransport.bind({
+    const transport = await o.sockets.udp({
       host: o.listenHost,
       port: o.port,
       netrestrict: o.netrestrict,
       onError: (err) => o.onError?.(err),
     });
     try {
-      this.listener = await listenTcp({ host: o.listenHost, port: o.port, netrestrict: o.netrestrict });
+      this.listener = await o.sockets.tcpListen({ host: o.listenHost, port: o.port, netrestrict: o.netrestrict });
     } catch (err) {
       await transport.close();
       throw err;
@@ -360,6 +309,7 @@ export class CrawlerInstance {
       selfId: this.nodeId,
       clock,
       exemptLan: o.exemptLan ?? true,
+      ...(o.random ? { random: o.random } : {}),
       ping: (node, signal) => this.endpoint!.ping(node, { signal }),
     });
     this.table = table;
@@ -410,10 +360,25 @@ export class CrawlerInstance {
       bootnodes: o.bootnodes,
       findNode,
       ...(o.refreshIntervalMs ? { intervalMs: o.refreshIntervalMs } : {}),
+      ...(o.randomTarget ? { randomTarget: o.randomTarget } : {}),
     });
+    const mode = o.discovery ?? 'both';
+    if (mode !== 'lookups') {
+      // Unfiltered answers: the stop rule counts every entry the remote sent (enumerate-v4.ts).
+      this.enumerator = new Enumerator(clock, v4EnumerationAdapter({
+        targets: o.v4Targets ?? new V4TargetPool(),
+        findNode: (node, target, signal) => endpoint.findNode(node, target, { signal }),
+        learn: (_from, nodes) => {
+          const before = this.learned;
+          for (const n of nodes) this.onNodeSeen(n, 'neighbors');
+          return this.learned - before;
+        },
+      }), { exemptLan: o.exemptLan ?? true, ...o.enumeration });
+    }
     for (const b of o.bootnodes) {
       table.addSeen(b);
       this.reportSighting(b, 'bootnode');
+      this.offerEnumeration(b);
     }
 
     o.emit({
@@ -427,24 +392,38 @@ export class CrawlerInstance {
       codeVersion: o.codeVersion,
       at: clock.now(),
     });
-    this.lastCounters = endpoint.counters();
-    this.armCounters();
+    this.counters = new DiscoveryCounterReporter({
+      clock,
+      instance: this.idHex,
+      counters: () => endpoint.counters(),
+      tableSize: () => table.size,
+      emit: o.emit,
+    });
+    this.counters.start();
     table.start();
     this.scheduler.start();
-    this.refresher.start();
-    if (o.feedLookups !== false) this.feeding = this.feedDialer();
+    if (mode !== 'enumerate') {
+      this.refresher.start();
+      if (o.feedLookups !== false) this.feeding = this.feedDialer();
+    }
+  }
+
+  /** Hand a node to routing-table enumeration, if this instance enumerates it. */
+  private offerEnumeration(node: NodeRecord): void {
+    if (!this.enumerator || node.udpPort <= 0) return;
+    if (this.o.enumerates && !this.o.enumerates(node)) return;
+    this.enumerator.offer(node);
   }
 
   /** Stop discovery and dialing, wait for dials in flight to be cut short and recorded. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.counterTimer !== undefined) this.o.clock.clearTimer(this.counterTimer);
     this.stopAbort.abort();
-    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding]);
+    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding, this.enumerator?.stop()]);
     // A probe that ends adds the task that emits its event: wait until none is left.
     while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
-    this.emitCounters();
+    this.counters?.stop();
     await Promise.allSettled([this.endpoint?.close(), this.listener?.close(), this.localNode?.close()]);
     this.o.emit({ type: 'instance_stopped', instance: this.idHex, at: this.o.clock.now() });
   }
@@ -465,7 +444,7 @@ export class CrawlerInstance {
       const before = this.learned;
       this.feedLookupCount++;
       try {
-        await lookup({ table: this.table, findNode: this.findNode, clock, target: randomLookupTarget(), seeds: this.o.bootnodes, signal });
+        await lookup({ table: this.table, findNode: this.findNode, clock, target: (this.o.randomTarget ?? randomLookupTarget)(), seeds: this.o.bootnodes, signal });
       } catch {
         // aborted by stop(), or nobody answered: the next round starts afresh
       }
@@ -536,6 +515,7 @@ export class CrawlerInstance {
     if (this.heard.add(node.id, this.o.clock.now())) this.learned++;
     if (node.tcpPort > 0) this.ownerOf(node).learn(node);
     this.reportSighting(node, source);
+    this.offerEnumeration(node);
   }
 
   private onNodeSeen(node: NodeRecord, source: 'ping' | 'neighbors'): void {
@@ -558,11 +538,12 @@ export class CrawlerInstance {
       this.table.addSeen(node); // NEIGHBORS entries are hearsay
     }
     if (this.heard.add(node.id, this.o.clock.now())) {
-      this.newNodesThisMinute++;
+      this.counters?.countNewNode();
       this.learned++;
     }
     if (node.tcpPort > 0) this.ownerOf(node).learn(node);
     this.reportSighting(node, source);
+    this.offerEnumeration(node);
   }
 
   private ownerOf(node: NodeRecord): DialScheduler {
@@ -617,79 +598,5 @@ export class CrawlerInstance {
       .catch(() => {
         // Many nodes do not answer ENRREQUEST (pre-EIP-868): nothing to record.
       });
-  }
-
-  private armCounters(): void {
-    const now = this.o.clock.now();
-    const next = Math.floor(now / COUNTER_INTERVAL_MS) * COUNTER_INTERVAL_MS + COUNTER_INTERVAL_MS;
-    this.counterTimer = this.o.clock.setTimer(next - now, () => {
-      this.emitCounters(next - COUNTER_INTERVAL_MS);
-      if (!this.stopped) this.armCounters();
-    });
-  }
-
-  private emitCounters(minute = Math.floor(this.o.clock.now() / COUNTER_INTERVAL_MS) * COUNTER_INTERVAL_MS): void {
-    if (!this.endpoint || !this.lastCounters) return;
-    const c = this.endpoint.counters();
-    const p = this.lastCounters;
-    this.lastCounters = c;
-    const newNodes = this.newNodesThisMinute;
-    this.newNodesThisMinute = 0;
-    this.o.emit({
-      type: 'discovery_counters',
-      instance: this.idHex,
-      minute,
-      findnodeSent: c.findnodeSent - p.findnodeSent,
-      neighborsReceived: c.neighborsReceived - p.neighborsReceived,
-      nodesLearned: c.nodesLearned - p.nodesLearned,
-      newNodes,
-      pingsSent: c.pingsSent - p.pingsSent,
-      pongsReceived: c.pongsReceived - p.pongsReceived,
-      pingsReceived: c.pingsReceived - p.pingsReceived,
-      findnodeReceived: c.findnodeReceived - p.findnodeReceived,
-      tableSize: this.table?.size ?? 0,
-      neighborsDropped: c.invalidNeighbors - p.invalidNeighbors,
-      findnodeRebonds: c.findnodeRebonds - p.findnodeRebonds,
-    });
-  }
-}
-
-/** Resolve after `ms` on the injected clock, or at once when `signal` aborts. */
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clock.clearTimer(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = clock.setTimer(ms, done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/**
- * Node IDs heard of, as 31-bit fingerprints of the ID (IDs are keccak256 outputs, so uniform) with
- * the minute last heard: ~30 bytes per node instead of a hex string and a record. A collision only
- * miscounts one "new node"; forgetting after --expire-after matches the scheduler's.
- */
-class HeardSet {
-  private readonly minutes = new Map<number, number>();
-
-  /** True when the ID was not heard of (within the window); records it either way. */
-  add(id: Uint8Array, now: number): boolean {
-    const key = ((id[0]! << 23) | (id[1]! << 15) | (id[2]! << 7) | (id[3]! >> 1)) >>> 0;
-    const known = this.minutes.has(key);
-    this.minutes.set(key, Math.floor(now / 60_000));
-    return !known;
-  }
-
-  get size(): number {
-    return this.minutes.size;
-  }
-
-  prune(now: number, expireAfterMs: number): void {
-    const oldest = Math.floor((now - expireAfterMs) / 60_000);
-    for (const [k, m] of this.minutes) if (m < oldest) this.minutes.delete(k);
   }
 }

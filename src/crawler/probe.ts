@@ -83,6 +83,8 @@ export interface ProbeConfig {
   checkDaoFork?: boolean;
   /** Wait this long for the remote's STATUS before sending ours (default STATUS_FIRST_WAIT_MS). */
   statusWaitMs?: number;
+  /** DialEvent IDs (default random UUIDs; simulations pass a seeded generator). */
+  newDialId?: () => string;
 }
 
 export { PING_SAMPLES, PING_SPACING_MS, withDiscPing } from './ping-samples.js';
@@ -133,7 +135,7 @@ function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: n
   return {
     event: {
       type: 'dial',
-      dialId: randomUUID(),
+      dialId: (config.newDialId ?? randomUUID)(),
       instance: config.instance,
       kind,
       nodeId,

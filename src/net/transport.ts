@@ -1,7 +1,10 @@
 /**
  * The small socket interfaces protocol code depends on. Node adapters live in node-udp.ts /
- * node-tcp.ts; tests use in-memory implementations (memory.ts).
+ * node-tcp.ts; tests and simulations use in-memory ones (memory-udp.ts, memory-tcp.ts).
  */
+import type { NodeFinderError } from '../errors.js';
+import type { Clock } from './clock.js';
+import type { Netrestrict } from './netrestrict.js';
 
 export interface UdpAddress {
   address: string; // IPv4 or IPv6 literal
@@ -40,4 +43,25 @@ export interface TcpListener {
   onConnection(handler: (stream: ByteStream) => void): void;
   readonly port: number;
   close(): Promise<void>;
+}
+
+/** What a socket factory needs to open a UDP socket or TCP listener. */
+export interface BindOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Sends, dials and accepted connections outside the allow-list are refused. */
+  netrestrict?: Netrestrict;
+  /** Asynchronous socket errors (UDP), already typed. */
+  onError?: (err: NodeFinderError) => void;
+}
+
+/**
+ * Where the crawler gets its sockets: the Node adapters (node-sockets.ts) in production, an
+ * in-memory network (memory-sockets.ts) in simulations. The crawler never imports node:dgram/net.
+ */
+export interface SocketFactory {
+  udp(options: BindOptions): Promise<UdpTransport>;
+  tcpListen(options: BindOptions): Promise<TcpListener>;
+  tcpDialer(options: { netrestrict?: Netrestrict; clock: Clock }): TcpDialer;
 }

@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { NodeUdpTransport } from '../../src/net/node-udp.js';
 import { portBase } from './helpers.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
 
 async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -35,6 +36,7 @@ describe('crawler FINDNODE answers', () => {
     const port = portBase();
     const crawler = new Crawler({
       clock,
+      sockets: nodeSockets,
       network: NETWORKS.mainnet,
       bootnodes: [{ ...ghost, udpPort: 30999, tcpPort: 30999 }],
       instances: 1,

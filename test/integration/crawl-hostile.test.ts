@@ -40,7 +40,7 @@ import { concatBytes } from '../../src/util/bytes.js';
 import { rlpEncode, type RlpInput } from '../../src/util/rlp.js';
 import type { DialEvent } from '../../src/events.js';
 import { portBase } from './helpers.js';
-import { RecordingNetrestrict, hexId, isLoopback, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+import { RecordingNetrestrict, hexId, isLoopback, spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
 
 const HONEST = 20;
 const INSTANCES = 2;
@@ -236,7 +236,7 @@ function inboundSlowloris(port: number, n: number): Socket[] {
 
 describe('hostile peers while crawling a testnet', () => {
   let testnet: Testnet;
-  let run: CrawlRun;
+  let run: ObservedCrawl;
   let spy: SocketSpy;
   let netrestrict: RecordingNetrestrict;
   let tcpPeers: Awaited<ReturnType<typeof hostileTcpPeer>>[];
@@ -425,7 +425,7 @@ describe('an inbound connection flood', () => {
   }, 40_000);
 });
 
-function inboundEvents(run: CrawlRun): number {
+function inboundEvents(run: ObservedCrawl): number {
   return run.events.filter((e) => e.type === 'dial' && e.kind === 'inbound').length;
 }
 

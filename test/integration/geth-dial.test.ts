@@ -16,6 +16,7 @@ import { NETWORKS } from '../../src/eth/networks.js';
 import { systemClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { portBase, waitFor } from './helpers.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
 
 const MIX = { nodes: 16, seed: 7, fullFraction: 0, noTcpFraction: 0, otherNetworkFraction: 0, parityFraction: 0, staleForkPeers: 0 };
 
@@ -31,6 +32,7 @@ async function run(enrForkId?: ForkId | null, externalIp?: string) {
   const events: CrawlerEvent[] = [];
   const crawler = new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     bootnodes: testnet.enodes.map((u) => parseEnode(u)),
     instances: 1,

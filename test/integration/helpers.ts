@@ -9,6 +9,7 @@ import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { Crawler } from '../../src/crawler/crawler.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
 
 /** A free-ish port range per test file (each file runs in its own process). */
 /**
@@ -27,6 +28,7 @@ export function loopbackCrawler(
 ): Crawler {
   return new Crawler({
     clock: systemClock,
+    sockets: nodeSockets,
     network: NETWORKS.mainnet,
     bootnodes,
     instances,

@@ -13,6 +13,8 @@ import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { postgresEngine, type TestDb } from '../store/helpers.js';
 import { instanceNode, portBase, startPeerNetwork } from './helpers.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
+import { databaseCrawlState } from '../../src/run/crawl-state.js';
 
 const PERIOD_MS = 3_000;
 const RUN_MS = 13_000;
@@ -43,6 +45,7 @@ describe.skipIf(postgresEngine.skip !== null)(`redial leases across crawlers sha
       };
       return new Crawler({
         clock: systemClock,
+        sockets: nodeSockets,
         network: NETWORKS.mainnet,
         bootnodes: [instanceNode(net.hub, 0)],
         instances: 1,
@@ -57,7 +60,7 @@ describe.skipIf(postgresEngine.skip !== null)(`redial leases across crawlers sha
         clientId: 'NodeFinder/vtest',
         codeVersion: 'test',
         sinks: [sink],
-        db,
+        store: databaseCrawlState(db),
         refreshIntervalMs: 1_000,
       });
     });

@@ -18,6 +18,7 @@ import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { startTestnet, type Testnet } from '../../src/testnet/index.js';
 import { closeSharedPglite, pgliteEngine, warmUp, type TestDb } from '../store/helpers.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
 
 const NODES = 20;
 const SEED = 7;
@@ -46,6 +47,7 @@ describe('crawl a testnet, then report snapshot', () => {
     };
     const crawler = new Crawler({
       clock: systemClock,
+      sockets: nodeSockets,
       network: NETWORKS.mainnet,
       bootnodes: testnet.enodes.slice(0, 3).map((u) => parseEnode(u)),
       instances: 2,

@@ -21,6 +21,7 @@ import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { startTestnet, type Testnet } from '../../src/testnet/index.js';
 import { closeSharedPglite, pgliteEngine, warmUp, type TestDb } from '../store/helpers.js';
+import { nodeSockets } from '../../src/net/node-sockets.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'serve');
 
@@ -49,6 +50,7 @@ describeBrowser('the web view of a crawled test network', () => {
     };
     const crawler = new Crawler({
       clock: systemClock,
+      sockets: nodeSockets,
       network: NETWORKS.mainnet,
       bootnodes: testnet.enodes.slice(0, 3).map((u) => parseEnode(u)),
       instances: 1,
