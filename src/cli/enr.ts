@@ -14,7 +14,8 @@ import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
 import { judgeForkEntry, networkOfForkEntry } from '../eth/record-fork.js';
 import { bytesToHex } from '../util/bytes.js';
 import type { RlpItem } from '../util/rlp.js';
-import { looksLikeRecord, MAX_RECORD_FILE_BYTES, parseRecord, parseRecordFile, type RecordItem } from './enr-input.js';
+import { looksLikeRecord, MAX_NODE_LIST_BYTES } from '../enode/node-list-file.js';
+import { parseRecord, parseRecordFile, type RecordItem } from './enr-input.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { parseTime } from './report.js';
 
@@ -133,7 +134,7 @@ function readItems(arg: string): RecordItem[] {
   } catch {
     throw new UsageError(`${JSON.stringify(arg)} is neither a record (enr:…, enode://…) nor a readable file`);
   }
-  if (size > MAX_RECORD_FILE_BYTES) throw new UsageError(`${arg} is ${size} bytes; the limit is ${MAX_RECORD_FILE_BYTES}`);
+  if (size > MAX_NODE_LIST_BYTES) throw new UsageError(`${arg} is ${size} bytes; the limit is ${MAX_NODE_LIST_BYTES}`);
   return parseRecordFile(readFileSync(arg, 'utf8'), arg);
 }
 

@@ -10,6 +10,7 @@ import { parseLink } from '../dnsdisc/entries.js';
 import { makeTree, toZoneLines } from '../dnsdisc/tree.js';
 import { isValidDomain } from '../dnsdisc/entries.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName } from '../eth/networks.js';
+import { MAX_NODE_LIST_BYTES } from '../enode/node-list-file.js';
 import { buildNodesJson, parseNodesJson } from '../export/nodes-json.js';
 import { loadExportNodes } from '../store/export-nodes.js';
 import { DEFAULT_DB } from '../store/database.js';
@@ -19,8 +20,6 @@ import { parseDuration, parseIntOption } from './durations.js';
 import { UsageError } from './errors.js';
 import { readKeyFile } from './ping.js';
 
-/** Ours: a nodes.json larger than this is refused (the public mainnet list is a few MB). */
-const MAX_NODES_JSON_BYTES = 256 * 1024 * 1024;
 const MAX_SEQ = (1n << 64n) - 1n;
 
 interface NodesJsonCliOptions {
@@ -119,7 +118,7 @@ export async function runExportEnrtree(
   } catch (err) {
     throw new UsageError(`cannot read --in ${JSON.stringify(opts.in)}: ${(err as { code?: string }).code ?? (err as Error).message}`);
   }
-  if (size > MAX_NODES_JSON_BYTES) throw new UsageError(`--in ${JSON.stringify(opts.in)} is ${size} bytes, the limit is ${MAX_NODES_JSON_BYTES}`);
+  if (size > MAX_NODE_LIST_BYTES) throw new UsageError(`--in ${JSON.stringify(opts.in)} is ${size} bytes, the limit is ${MAX_NODE_LIST_BYTES}`);
   const { enrs, errors } = parseNodesJson(await readFile(opts.in, 'utf8'));
   if (errors.length > 0) throw new UsageError(`--in ${JSON.stringify(opts.in)}: ${errors.length} invalid entr${errors.length === 1 ? 'y' : 'ies'}, first: ${errors[0]}`);
   let tree;

@@ -28,3 +28,12 @@ export class EnrSignatureError extends NodeFinderError {
     super('bad_signature', message);
   }
 }
+
+/** A node list file (geth nodes.json, a JSON array, or one entry per line) is not readable as one. */
+export class NodeListFileError extends NodeFinderError {
+  /** Bad input, not a runtime failure (CLI exit code 2). */
+  readonly exitCode = 2;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bad_enode', message, options);
+  }
+}

@@ -6,6 +6,7 @@
  * -min-age (lastResponse − firstResponse), -limit (top by score). Pure: rows in, JSON out.
  */
 import { decodeEnr, decodeEnrText, type Enr } from '../enode/enr.js';
+import { splitNodeList } from '../enode/node-list-file.js';
 import { createForkFilter } from '../eth/fork-id.js';
 import { forkSchedule, type NetworkDefinition } from '../eth/networks.js';
 import type { ExportNodeRow } from '../store/export-nodes.js';
@@ -78,25 +79,24 @@ export function buildNodesJson(rows: readonly ExportNodeRow[], filter: NodesJson
 
 /** Records from a nodes.json (geth's, or ours) for `export enrtree`: every `record` verified. */
 export function parseNodesJson(text: string): { enrs: Enr[]; errors: string[] } {
-  let doc: unknown;
+  let list: ReturnType<typeof splitNodeList>;
   try {
-    doc = JSON.parse(text);
+    list = splitNodeList(text, 'nodes.json', { json: true });
   } catch (err) {
-    return { enrs: [], errors: [`not JSON: ${(err as Error).message}`] };
+    return { enrs: [], errors: [(err as Error).message] };
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { enrs: [], errors: ['a nodes.json is an object keyed by node ID'] };
+  if (list.format !== 'nodes.json') return { enrs: [], errors: ['a nodes.json is an object keyed by node ID'] };
   const enrs: Enr[] = [];
   const errors: string[] = [];
-  for (const [id, v] of Object.entries(doc as Record<string, unknown>)) {
-    const record = (v as { record?: unknown } | null)?.record;
-    if (typeof record !== 'string') {
-      errors.push(`${id.slice(0, 16)}: no "record"`);
+  for (const { source, text: record } of list.entries) {
+    if (record === null) {
+      errors.push(`${source.slice(0, 16)}: no "record"`);
       continue;
     }
     try {
       enrs.push(decodeEnrText(record));
     } catch (err) {
-      errors.push(`${id.slice(0, 16)}: ${(err as Error).message}`);
+      errors.push(`${source.slice(0, 16)}: ${(err as Error).message}`);
     }
   }
   return { enrs, errors };

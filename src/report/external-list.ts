@@ -11,15 +11,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { nodeIdFromPublicKey } from '../enode/distance.js';
 import { parseEnode } from '../enode/enode-url.js';
 import { decodeEnrText } from '../enode/enr.js';
+import { NodeListFileError } from '../enode/errors.js';
+import { MAX_NODE_LIST_BYTES, splitNodeList, type NodeListFormat } from '../enode/node-list-file.js';
 import { bytesToHex, hexToBytes } from '../util/bytes.js';
 import { ExternalListError } from './errors.js';
 
-/** Larger files are refused before reading (a full mainnet list is a few MB). */
-export const MAX_EXTERNAL_FILE_BYTES = 64 * 1024 * 1024;
-/** Entries beyond this are refused (mainnet has on the order of 10^5 nodes). */
-export const MAX_EXTERNAL_ENTRIES = 2_000_000;
-
-export type ExternalFormat = 'nodes.json' | 'json-array' | 'lines';
+export type ExternalFormat = NodeListFormat;
 
 export interface ExternalList {
   format: ExternalFormat;
@@ -50,43 +47,29 @@ export function entryNodeId(entry: string, where: string): string {
 }
 
 export function parseExternalList(text: string, source = 'external list'): ExternalList {
-  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
-  const ids = new Set<string>();
-  let entries = 0;
-  const add = (entry: string, where: string) => {
-    if (++entries > MAX_EXTERNAL_ENTRIES) throw new ExternalListError(`${source}: more than ${MAX_EXTERNAL_ENTRIES} entries`);
-    ids.add(entryNodeId(entry, where));
-  };
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(trimmed);
-    } catch (err) {
-      throw new ExternalListError(`${source}: invalid JSON: ${(err as Error).message}`, { cause: err });
-    }
-    if (Array.isArray(doc)) {
-      doc.forEach((v, i) => {
-        if (typeof v !== 'string') throw new ExternalListError(`${source}[${i}]: expected a string`);
-        add(v, `${source}[${i}]`);
-      });
-      return { format: 'json-array', nodeIds: [...ids], entries, source };
-    }
-    if (doc === null || typeof doc !== 'object') throw new ExternalListError(`${source}: expected an object or an array`);
-    for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-      // geth nodes.json: the key is the node ID; fall back on the record when the key is something else.
-      const record = (value as { record?: unknown } | null)?.record;
-      if (HEX64.test(key)) add(key, `${source} key ${key.slice(0, 12)}…`);
-      else if (typeof record === 'string') add(record, `${source} record of ${JSON.stringify(key.slice(0, 20))}`);
-      else throw new ExternalListError(`${source}: key ${JSON.stringify(key.slice(0, 40))} is not a node ID and has no record`);
-    }
-    return { format: 'nodes.json', nodeIds: [...ids], entries, source };
+  let list: ReturnType<typeof splitNodeList>;
+  try {
+    list = splitNodeList(text, source);
+  } catch (err) {
+    // The report's inputs fail with ExternalListError, whatever part of the reading failed.
+    throw err instanceof NodeListFileError ? new ExternalListError(err.message, { cause: err }) : err;
   }
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, i) => {
-    const entry = line.replace(/#.*$/, '').trim();
-    if (entry) add(entry, `${source}:${i + 1}`);
-  });
-  return { format: 'lines', nodeIds: [...ids], entries, source };
+  const { format, entries } = list;
+  const ids = new Set<string>();
+  for (const e of entries) {
+    if (format === 'nodes.json') {
+      // geth nodes.json: the key is the node ID; fall back on the record when the key is something else.
+      const key = e.key!;
+      if (HEX64.test(key)) ids.add(entryNodeId(key, `${source} key ${key.slice(0, 12)}…`));
+      else if (e.text !== null) ids.add(entryNodeId(e.text, `${source} record of ${JSON.stringify(key.slice(0, 20))}`));
+      else throw new ExternalListError(`${source}: key ${JSON.stringify(key.slice(0, 40))} is not a node ID and has no record`);
+    } else if (e.text === null) {
+      throw new ExternalListError(`${e.source}: expected a string`);
+    } else {
+      ids.add(entryNodeId(e.text, e.source));
+    }
+  }
+  return { format, nodeIds: [...ids], entries: entries.length, source };
 }
 
 export async function readExternalList(file: string): Promise<ExternalList> {
@@ -96,7 +79,7 @@ export async function readExternalList(file: string): Promise<ExternalList> {
   } catch (err) {
     throw new ExternalListError(`cannot read ${file}: ${(err as { code?: string }).code ?? (err as Error).message}`, { cause: err });
   }
-  if (size > MAX_EXTERNAL_FILE_BYTES) throw new ExternalListError(`${file} is larger than ${MAX_EXTERNAL_FILE_BYTES} bytes`);
+  if (size > MAX_NODE_LIST_BYTES) throw new ExternalListError(`${file} is larger than ${MAX_NODE_LIST_BYTES} bytes`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -82,7 +82,7 @@ describe('nodes.json (geth cmd/devp2p nodeset.go format)', () => {
   it('refuses what is not a nodes.json, entry by entry', () => {
     expect(parseNodesJson('[1]').errors).toHaveLength(1);
     expect(parseNodesJson('{"x": {"record": "enr:AAAA"}, "y": {}}').errors).toHaveLength(2);
-    expect(parseNodesJson('nope').errors[0]).toMatch(/not JSON/);
+    expect(parseNodesJson('nope').errors[0]).toMatch(/not valid JSON/);
   });
 });
 

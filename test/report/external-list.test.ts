@@ -54,7 +54,7 @@ describe('parseExternalList', () => {
     expect(() => parseExternalList('enode://1234@1.2.3.4:30303', 'f.txt')).toThrow(ExternalListError);
     expect(() => parseExternalList('{"x": 1}', 'n.json')).toThrow(/not a node ID and has no record/);
     expect(() => parseExternalList('[1]', 'n.json')).toThrow(/expected a string/);
-    expect(() => parseExternalList('{bad json', 'n.json')).toThrow(/invalid JSON/);
+    expect(() => parseExternalList('{bad json', 'n.json')).toThrow(/not valid JSON/);
     try {
       parseExternalList('zzz');
     } catch (err) {
