@@ -13,29 +13,17 @@ import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName, type NetworkDefinition } from '../eth/networks.js';
 import { FORK_SCHEDULE_MAX_BYTES, ForkScheduleError, parseGethChainConfig, withTimeForks } from '../eth/fork-schedule-file.js';
-import { LocalStaleWatch } from '../crawler/fork-watch.js';
-import { systemClock } from '../net/clock.js';
 import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
-import { Crawler } from '../crawler/crawler.js';
 import { DISCOVERY_MODES, type DiscoveryMode } from '../crawler/enumerate.js';
-import { enrSeqStore, loadOrCreateKey } from '../crawler/keys.js';
-import { createCrawlMetrics } from '../crawler/metrics.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
-import type { CrawlerEvent } from '../events.js';
-import { parseHostPort, startMetricsServer, type MetricsServer } from '../metrics/server.js';
-import { DEFAULT_DB, isPostgresUrl, redactUrl } from '../store/database.js';
-import { openMigratedDatabase } from '../store/open.js';
-import { EventWriter } from '../store/writer.js';
-import { startMaintenance, type Maintenance } from '../store/maintenance.js';
+import { parseHostPort } from '../metrics/server.js';
+import { CrawlRun, CrawlRunStartError } from '../run/crawl-run.js';
+import { DEFAULT_DB, isPostgresUrl } from '../store/database.js';
 import { toNodeFinderError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
-import { createCrawlDnsFeed } from '../dnsdisc/crawl-feed.js';
-import type { DnsFeed } from '../dnsdisc/feed.js';
 import { dnsReportLine, parseCrawlDns } from './crawl-dns.js';
 import { RuntimeError, UsageError } from './errors.js';
-import { nodeSockets } from '../net/node-sockets.js';
-import { databaseCrawlState } from '../run/crawl-state.js';
 
 export interface CrawlCliOptions {
   network: string;
@@ -156,35 +144,32 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   const journalDir = dbDir ? resolve(dbDir, 'journal') : resolve('nodefinder-journal');
   const say = (line: string) => io.stderr.write(`${line}\n`);
 
-  const { db, applied } = await openMigratedDatabase(opts.db);
-  let writer: EventWriter | undefined;
-  let metricsServer: MetricsServer | undefined;
-  let crawler: Crawler | undefined;
-  let dnsFeed: DnsFeed | undefined;
-  let maintenance: Maintenance | undefined;
-  try {
-    if (applied.length > 0) say(`database ${pg ? redactUrl(opts.db) : opts.db}: applied ${applied.length} migration(s)`);
-    // The writer retries and spills by itself; its state shows in the status line.
-    writer = await EventWriter.open(db, { journalDir });
-    maintenance = startMaintenance(db, { clock: systemClock, log: say, ...(retainRawMs !== undefined ? { retainRawMs } : {}) });
-    const privateKeys: Uint8Array[] = [];
-    let created = 0;
-    for (let i = 0; i < instances; i++) {
-      const k = await loadOrCreateKey(keysDir, i);
-      if (k.created) created++;
-      privateKeys.push(k.privateKey);
-    }
-    if (created > 0) say(`keys: created ${created} new identity key(s) in ${keysDir}`);
-
-    if (opts.forkSchedule !== undefined) {
-      const last = network.timeForks.at(-1);
-      say(`fork schedule: ${network.name} fork times from ${opts.forkSchedule}${last ? ` (last: ${last.name} at ${new Date(last.time * 1000).toISOString()})` : ''}`);
-    }
-    const staleWatch = new LocalStaleWatch(network.name, say);
-    const sinks: ((e: CrawlerEvent) => void)[] = [(e) => writer!.write(e), staleWatch.consume];
-    crawler = new Crawler({
-      clock: systemClock,
-      sockets: nodeSockets,
+  if (opts.forkSchedule !== undefined) {
+    const last = network.timeForks.at(-1);
+    say(`fork schedule: ${network.name} fork times from ${opts.forkSchedule}${last ? ` (last: ${last.name} at ${new Date(last.time * 1000).toISOString()})` : ''}`);
+  }
+  const run = await CrawlRun.start({
+    db: opts.db,
+    journalDir,
+    keys: { dir: keysDir },
+    log: say,
+    maintenance: retainRawMs !== undefined ? { retainRawMs } : {},
+    forkWatch: true,
+    ...(metricsAddr ? { metrics: metricsAddr } : {}),
+    ...(dns.links.length > 0
+      ? {
+          dns: {
+            links: dns.links,
+            intervalMs: dnsIntervalMs,
+            ...(dns.servers ? { servers: dns.servers } : {}),
+            onReport: (r, known) => {
+              const line = dnsReportLine(r, known);
+              if (line) say(line);
+            },
+          },
+        }
+      : {}),
+    crawl: {
       network,
       bootnodes: allowedBootnodes,
       instances,
@@ -196,38 +181,23 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       redialIntervalMs,
       expireAfterMs,
       maxSockets,
-      privateKeys,
-      enrSeqStores: privateKeys.map((_, i) => enrSeqStore(keysDir, i)),
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
-      sinks,
-      store: databaseCrawlState(db),
       checkDaoFork: opts.daoCheck === true,
       discovery,
       // As geth logs "New local node record": the address peers now learn, and the new seq.
       onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),
-    });
-    const c = crawler;
-    if (metricsAddr) {
-      const metrics = createCrawlMetrics({
-        knownNodes: () => c.shared.knownNodes,
-        tableSizes: () => c.instances.map((i) => ({ instance: String(i.index), size: i.tableSize })),
-        dialsInFlight: () => c.inFlight(),
-        dialsQueued: () => c.queued(),
-        staticNodes: () => c.staticNodes(),
-        socketsInUse: () => c.budget.inUse,
-        writer: () => writer?.stats(),
-        discovery: () => c.instances.map((i) => i.discoveryCounters()),
-      });
-      sinks.push(metrics.consume);
-      metricsServer = await startMetricsServer(metrics.registry, metricsAddr.host, metricsAddr.port).catch((err: unknown) => {
-        throw listenError(err, `--metrics ${opts.metrics}`, '--metrics');
-      });
-      say(`metrics: http://${metricsAddr.host}:${metricsServer.port}/metrics`);
-    }
-    await crawler.start().catch((err: unknown) => {
-      throw listenError(err, `${opts.listen} port ${port}${instances > 1 ? `-${port + instances - 1}` : ''} (UDP+TCP)`, '--port');
-    });
+    },
+  }).catch((err: unknown) => {
+    if (!(err instanceof CrawlRunStartError)) throw err;
+    if (err.stage === 'metrics') throw listenError(err.cause, `--metrics ${opts.metrics}`, '--metrics');
+    if (err.stage === 'crawler') throw listenError(err.cause, `${opts.listen} port ${port}${instances > 1 ? `-${port + instances - 1}` : ''} (UDP+TCP)`, '--port');
+    throw err.cause;
+  });
+  const c = run.crawler;
+  const writer = run.writer;
+  try {
+    if (run.metricsServer && metricsAddr) say(`metrics: http://${metricsAddr.host}:${run.metricsServer.port}/metrics`);
     // What a node operator adds as a static or trusted peer, and what discovery hands out.
     for (const instance of c.instances) {
       const enr = instance.enr;
@@ -238,26 +208,13 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
         `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; discovery: ${discovery}; ${c.restoredStatic} static node(s) restored` +
         `${durationMs !== undefined ? `; stopping after ${opts.duration}` : '; Ctrl-C stops'}`,
     );
-
     if (dns.links.length > 0) {
-      dnsFeed = createCrawlDnsFeed({
-        links: dns.links,
-        clock: systemClock,
-        intervalMs: dnsIntervalMs,
-        ...(dns.servers ? { servers: dns.servers } : {}),
-        onNodes: (records) => c.learnFromDns(records),
-        onReport: (r, known) => {
-          const line = dnsReportLine(r, known);
-          if (line) say(line);
-        },
-      });
       say(`dns: resolving ${dns.links.length} tree(s)${dns.servers ? ` via ${dns.servers.join(',')}` : ''}, re-checked every ${opts.dnsInterval ?? '30m'}`);
-      void dnsFeed.start();
     }
 
     const startedAt = Date.now();
     const statusLine = () => {
-      const w = writer!.stats();
+      const w = writer.stats();
       const s = c.stats;
       return (
         `[${formatElapsed(Date.now() - startedAt)}] nodes ${c.shared.knownNodes} | dials ${c.inFlight()} in flight, ${c.queued()} queued, ${s.dials} done, ${s.inbound} inbound` +
@@ -291,20 +248,13 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     if (tty && opts.status !== false) io.stderr.write('\n');
     say('stopping: closing sockets and flushing the writer…');
   } finally {
-    await dnsFeed?.stop();
-    await crawler?.stop();
-    await metricsServer?.close();
-    await maintenance?.stop();
-    const w = writer ? await writer.close() : undefined;
-    await db.close();
+    const { writer: w } = await run.close();
     process.off('SIGINT', forceExit);
-    if (crawler && w) {
-      const s = crawler.stats;
-      say(
-        `done: ${s.dials} dials, ${s.inbound} inbound, ${s.distinctHello} nodes with HELLO, ${s.distinctStatus} with STATUS, ` +
-          `${s.tooManyPeers} too_many_peers; written ${w.written} events${w.spilled ? `, ${w.spilled} in the journal` : ''}${w.dropped ? `, ${w.dropped} DROPPED` : ''}`,
-      );
-    }
+    const s = c.stats;
+    say(
+      `done: ${s.dials} dials, ${s.inbound} inbound, ${s.distinctHello} nodes with HELLO, ${s.distinctStatus} with STATUS, ` +
+        `${s.tooManyPeers} too_many_peers; written ${w.written} events${w.spilled ? `, ${w.spilled} in the journal` : ''}${w.dropped ? `, ${w.dropped} DROPPED` : ''}`,
+    );
   }
 }
 

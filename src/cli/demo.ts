@@ -17,22 +17,18 @@ import type { Command } from 'commander';
 import { generatePrivateKey } from '../crypto/index.js';
 import { parseEnode } from '../enode/enode-url.js';
 import { NETWORKS } from '../eth/networks.js';
-import { systemClock } from '../net/clock.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
-import { Crawler } from '../crawler/crawler.js';
 import type { CrawlerEvent } from '../events.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
 import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import { isPostgresUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
-import { EventWriter } from '../store/writer.js';
+import { CrawlRun, CrawlRunStartError } from '../run/crawl-run.js';
 import { spawnTestnet, type ChildTestnet } from './demo-testnet.js';
 import { VERSION } from '../version.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { RuntimeError, UsageError } from './errors.js';
 import { runReport } from './report.js';
-import { nodeSockets } from '../net/node-sockets.js';
-import { databaseCrawlState } from '../run/crawl-state.js';
 
 export const DEMO_DEFAULTS = {
   nodes: 80,
@@ -164,9 +160,9 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     await opening.then((o) => o.db.close(), () => undefined);
     throw err;
   }
-  let crawler: Crawler | undefined;
-  let writer: EventWriter | undefined;
+  let run: CrawlRun | undefined;
   let db: Awaited<ReturnType<typeof openMigratedDatabase>>['db'] | undefined;
+  let dbHandedOver = false;
   let progress: ReturnType<typeof setInterval> | undefined;
   const started = Date.now();
   try {
@@ -179,7 +175,6 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
 
     say('database: creating the embedded database (PGlite, a few seconds)…');
     ({ db } = await opening);
-    writer = await EventWriter.open(db, { journalDir: join(dir, 'journal') });
     const port = fixedPort ?? (await findFreePortRange(instances));
 
     // What the crawl has done with the testnet's peers (its own instances aside).
@@ -199,32 +194,36 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
         if (e.status) status.add(e.nodeId);
       }
     };
-    const w = writer;
-    crawler = new Crawler({
-      clock: systemClock,
-      sockets: nodeSockets,
-      network: NETWORKS.mainnet,
-      bootnodes: testnet.enodes.slice(0, DEMO_BOOTNODES).map((u) => parseEnode(u)),
-      instances,
-      listenHost: '127.0.0.1',
-      port,
-      netrestrict: LOOPBACK_ONLY,
-      maxDials: MAX_DIALS,
-      redialIntervalMs: REDIAL_INTERVAL_MS,
-      expireAfterMs: EXPIRE_AFTER_MS,
-      maxSockets: 256,
-      privateKeys: Array.from({ length: instances }, () => generatePrivateKey()),
-      clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
-      codeVersion: VERSION,
-      sinks: [(e) => w.write(e), track],
-      store: databaseCrawlState(db),
-      refreshIntervalMs: DEMO_REFRESH_MS,
-    });
     try {
-      await crawler.start();
+      run = await CrawlRun.start({
+        db,
+        closeDatabase: true,
+        journalDir: join(dir, 'journal'),
+        keys: { privateKeys: Array.from({ length: instances }, () => generatePrivateKey()) },
+        sinks: [track],
+        crawl: {
+          network: NETWORKS.mainnet,
+          bootnodes: testnet.enodes.slice(0, DEMO_BOOTNODES).map((u) => parseEnode(u)),
+          instances,
+          listenHost: '127.0.0.1',
+          port,
+          netrestrict: LOOPBACK_ONLY,
+          maxDials: MAX_DIALS,
+          redialIntervalMs: REDIAL_INTERVAL_MS,
+          expireAfterMs: EXPIRE_AFTER_MS,
+          maxSockets: 256,
+          clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
+          codeVersion: VERSION,
+          refreshIntervalMs: DEMO_REFRESH_MS,
+        },
+      });
     } catch (err) {
-      throw new RuntimeError(`cannot start the crawler on 127.0.0.1 port ${port}: ${err instanceof Error ? err.message : String(err)}; pass another --port`);
+      dbHandedOver = true; // the failed start closed it
+      const cause = err instanceof CrawlRunStartError ? err.cause : err;
+      throw new RuntimeError(`cannot start the crawler on 127.0.0.1 port ${port}: ${cause instanceof Error ? cause.message : String(cause)}; pass another --port`);
     }
+    const crawler = run.crawler;
+    const w = run.writer;
     for (const instance of crawler.instances) say(`crawl: instance ${instance.index} is ${instance.enode ?? '?'}`);
     // geth ≥ 1.16 peers on mainnet: they dial us once our ENR passes their fork filter (src/testnet/geth-dialer.ts).
     const gethDialers = testnet.manifest.peers.filter((p) => p.dialsByEnr && p.network.name === 'mainnet').length;
@@ -264,9 +263,8 @@ export async function runDemo(raw: DemoRawOptions, io: DemoIo = process): Promis
     );
   } finally {
     if (progress) clearInterval(progress);
-    await crawler?.stop();
-    const ws = writer ? await writer.close() : undefined;
-    await (db ?? (await opening.then((o) => o.db, () => undefined)))?.close();
+    const ws = run ? (await run.close()).writer : undefined;
+    if (!run && !dbHandedOver) await (db ?? (await opening.then((o) => o.db, () => undefined)))?.close();
     await testnet.close();
     if (ws) say(`database: ${ws.written} events written to ${dir}${ws.spilled ? `, ${ws.spilled} left in the journal` : ''}`);
   }

@@ -6,8 +6,12 @@
  * 17 buckets, everything closer than 241 in one), nor anything once a distance comes back empty:
  * bucket occupancy halves with each step down, so below an empty bucket there is next to nothing.
  *
- * The adapter only needs the discv5 endpoint's findNode(enr, distances) (src/discv5/endpoint.ts);
- * the crawler hooks it up where it holds a discv5 endpoint (see CrawlerInstance.enumerateV5).
+ * The adapter only needs the discv5 endpoint's findNode(enr, distances) (src/discv5/endpoint.ts).
+ * Hook (for the instance that holds a discv5 endpoint, once the v5 crawl is wired in):
+ *   const v5 = new Enumerator(clock, v5EnumerationAdapter({ findNode: (enr, d, o) => endpoint.findNode(enr, d, o),
+ *     learn: (from, records) => <hand each record to the crawler, return how many were new> }), limits);
+ * then v5.offer(enr) for every verified record learned, v5.stop() on stop, v5.prune() in the sweep —
+ * as CrawlerInstance does with the discv4 enumerator.
  */
 import type { Enr } from '../enode/enr.js';
 import { bytesToHex } from '../util/bytes.js';

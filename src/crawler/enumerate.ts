@@ -14,6 +14,7 @@
  *   - a node stops being asked when the adapter says its table is read (`complete`), when
  *     `staleAfter` answers in a row taught nothing new, or after `maxFailures` failed requests in a row.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import { ipToBytes } from '../net/ip.js';
 import { isLanIp } from '../enode/relay-ip.js';
@@ -300,6 +301,8 @@ export class Enumerator<N> {
     limits: Partial<EnumerationLimits> = {},
   ) {
     this.policy = new EnumerationPolicy(clock, limits);
+    // Every request in flight listens on the stop signal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Enumerate `node` (again) if the policy agrees. */

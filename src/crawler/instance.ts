@@ -17,15 +17,17 @@ import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import type { SocketFactory, TcpDialer, TcpListener } from '../net/transport.js';
 import { bytesToHex } from '../util/bytes.js';
-import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
+import { DialScheduler, type ClaimFn, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
-import type { AddressSource, CrawlerEvent, DialEvent, DiscoveryProtocol } from '../events.js';
+import type { AddressSource, CrawlerEvent, DialEvent, DialVerdict, DiscoveryProtocol } from '../events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
 import type { EnrSeqStore } from './keys.js';
 import { LocalNode } from './local-node.js';
+import { Enumerator, type DiscoveryMode, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
+import { V4TargetPool, v4EnumerationAdapter } from './enumerate-v4.js';
 import { HeardSet } from './heard-set.js';
 import { sleep } from './sleep.js';
 import type { SharedCrawlState } from './shared-state.js';
@@ -33,8 +35,6 @@ import { DiscoveryCounterReporter } from './discovery-counters.js';
 
 export { COUNTER_INTERVAL_MS } from './discovery-counters.js';
 export { SharedCrawlState } from './shared-state.js';
-import { Enumerator, type DiscoveryMode, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
-import { V4TargetPool, v4EnumerationAdapter } from './enumerate-v4.js';
 
 /**
  * Dial feeding: geth's dialer takes its candidates from random lookups run whenever a dynamic dial

@@ -255,6 +255,18 @@ export class Discv4Endpoint {
     return this.bonds.hasPongFrom(this.bondKey(node.id, node.ip), this.clock.now());
   }
 
+  /**
+   * Record an endpoint proof both ways without the PING/PONG exchange: only for local test
+   * networks whose ground truth says the two sides bonded (src/testnet pre-fills tables this way
+   * instead of a start-up PING storm). Never called on what the network tells us.
+   */
+  assumeBonded(node: Pick<NodeRecord, 'id' | 'ip' | 'tcpPort'>): void {
+    const key = this.bondKey(node.id, node.ip);
+    const now = this.clock.now();
+    this.bonds.pingReceived(key, now, node.tcpPort);
+    this.bonds.pongReceived(key, now);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Requests
 

@@ -12,6 +12,8 @@ export interface MemoryStreamOptions {
   chunkSize?: (available: number) => number;
   /** Addresses reported by the two ends (each end reports the other's). */
   addresses?: [{ address: string; port: number }, { address: string; port: number }];
+  /** Called with the size of every read delivered, on either end (simulations detect quiescence). */
+  onDeliver?: (bytes: number) => void;
 }
 
 /** A deterministic chunk-size chooser (mulberry32): reads of 1..maxChunk bytes. */
@@ -47,6 +49,7 @@ export class MemoryStream implements ByteStream {
     private readonly chunkSize: (available: number) => number,
     readonly remoteAddress: string,
     readonly remotePort: number,
+    private readonly onDeliver?: (bytes: number) => void,
   ) {}
 
   write(data: Uint8Array): void {
@@ -123,6 +126,7 @@ export class MemoryStream implements ByteStream {
         else this.incoming[0] = head.subarray(n);
       }
       this.incomingBytes -= want;
+      this.onDeliver?.(want);
       this.dataHandler(out);
       if (this.incomingBytes > 0 || this.eof) this.schedule();
       return;
@@ -152,8 +156,8 @@ export function createMemoryStreamPair(options: MemoryStreamOptions = {}): [Memo
     { address: '127.0.0.1', port: 30303 },
     { address: '127.0.0.1', port: 30304 },
   ];
-  const left = new MemoryStream(chunk, b.address, b.port);
-  const right = new MemoryStream(chunk, a.address, a.port);
+  const left = new MemoryStream(chunk, b.address, b.port, options.onDeliver);
+  const right = new MemoryStream(chunk, a.address, a.port, options.onDeliver);
   left.peer = right;
   right.peer = left;
   return [left, right];

@@ -32,7 +32,7 @@ import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import { NodeUdpTransport } from '../net/node-udp.js';
 import { NodeTcpDialer, listenTcp } from '../net/node-tcp.js';
-import type { ByteStream, TcpListener } from '../net/transport.js';
+import type { ByteStream, SocketFactory, TcpDialer, TcpListener, UdpTransport } from '../net/transport.js';
 import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
 import { protocolLength, type Capability, type LocalCapability } from '../devp2p/capabilities.js';
 import { DISCONNECT_FLUSH_MS, Devp2pPeer, type CapabilityMessage } from '../devp2p/peer.js';
@@ -160,6 +160,8 @@ export interface EmulatedPeerOptions {
    * false: no peer dials. `skip`: node IDs never dialed (the testnet's own peers).
    */
   gethDials?: false | Pick<GethDialerOptions, 'skip' | 'maxDials' | 'scanIntervalMs' | 'historyMs'>;
+  /** Sockets (default Node's on loopback; an in-memory network in simulations, src/net/memory-sockets.ts). */
+  sockets?: SocketFactory;
 }
 
 export class EmulatedPeer {
@@ -201,7 +203,7 @@ export class EmulatedPeer {
 
   private constructor(
     options: EmulatedPeerOptions,
-    transport: NodeUdpTransport,
+    transport: UdpTransport,
     listener: TcpListener | undefined,
   ) {
     this.profile = options.profile;
@@ -253,7 +255,9 @@ export class EmulatedPeer {
       const chain = this.profile.chain;
       // The schedule this peer knows: stale and newer peers judge records by their own forks.
       const filter = createForkFilter(this.profile.forkSchedule);
-      const tcp = new NodeTcpDialer({ netrestrict: LOOPBACK_ONLY, clock: this.clock });
+      const tcp = options.sockets
+        ? options.sockets.tcpDialer({ netrestrict: LOOPBACK_ONLY, clock: this.clock })
+        : new NodeTcpDialer({ netrestrict: LOOPBACK_ONLY, clock: this.clock });
       this.dialer = new GethDialer({
         ...options.gethDials,
         clock: this.clock,
@@ -275,16 +279,14 @@ export class EmulatedPeer {
   static async start(options: EmulatedPeerOptions): Promise<EmulatedPeer> {
     const attempts = options.port === 0 ? BIND_ATTEMPTS : 1;
     let lastError: unknown;
+    const sockets = options.sockets;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const transport = await NodeUdpTransport.bind({
-        host: options.host,
-        port: options.port,
-        netrestrict: LOOPBACK_ONLY,
-        receiveBufferBytes: PEER_RECEIVE_BUFFER_BYTES,
-      });
+      const bind = { host: options.host, port: options.port, netrestrict: LOOPBACK_ONLY };
+      const transport = sockets ? await sockets.udp(bind) : await NodeUdpTransport.bind({ ...bind, receiveBufferBytes: PEER_RECEIVE_BUFFER_BYTES });
       if (!options.profile.tcp) return new EmulatedPeer(options, transport, undefined);
       try {
-        const listener = await listenTcp({ host: options.host, port: transport.localAddress.port, netrestrict: LOOPBACK_ONLY });
+        const tcpBind = { host: options.host, port: transport.localAddress.port, netrestrict: LOOPBACK_ONLY };
+        const listener = sockets ? await sockets.tcpListen(tcpBind) : await listenTcp(tcpBind);
         return new EmulatedPeer(options, transport, listener);
       } catch (err) {
         lastError = err;
@@ -312,10 +314,18 @@ export class EmulatedPeer {
   /**
    * Seed the table with `bootnodes` and start revalidation and refresh lookups after `delayMs`
    * (startTestnet staggers peers so hundreds do not all look up in the same millisecond).
+   *
+   * With `prefilled` (testnet fast start, prefill.ts) the table starts as it would stand after
+   * bonding with those nodes: entries live, endpoint proofs held both ways, so FINDNODE is
+   * answered at once; the peer is bootstrapped now and its first refresh waits `delayMs`.
    */
-  startDiscovery(bootnodes: readonly NodeRecord[], delayMs = 0): void {
+  startDiscovery(bootnodes: readonly NodeRecord[], delayMs = 0, prefilled?: readonly NodeRecord[]): void {
     if (this.closed || this.refresher) return;
     for (const b of bootnodes) this.table.addSeen(b);
+    for (const node of prefilled ?? []) {
+      this.endpoint.assumeBonded(node);
+      this.table.addVerified(node);
+    }
     const refresher = new Refresher({
       table: this.table,
       findNode: (node, target, signal) => this.endpoint.findNode(node, target, { signal }),
@@ -339,7 +349,17 @@ export class EmulatedPeer {
         this.dialer?.start();
         resolve(refresher.refresh());
       };
-      if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
+      if (prefilled) {
+        // Ready now: revalidation and the dialer start, lookups only at the first periodic refresh.
+        this.table.start();
+        this.dialer?.start();
+        this.resolveStarted = undefined;
+        this.startTimer = this.clock.setTimer(delayMs, () => {
+          this.startTimer = undefined;
+          if (!this.closed) refresher.start();
+        });
+        resolve();
+      } else if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
       else go();
     });
   }
@@ -392,7 +412,7 @@ export class EmulatedPeer {
   }
 
   /** geth's dial: TCP, RLPx as initiator, then the same session as an inbound one. */
-  private async dialOut(tcp: NodeTcpDialer, target: NodeRecord, signal: AbortSignal): Promise<void> {
+  private async dialOut(tcp: TcpDialer, target: NodeRecord, signal: AbortSignal): Promise<void> {
     const stream = await tcp.connect(target.ip, target.tcpPort, { timeoutMs: this.timings.handshakeTimeoutMs, signal });
     const session = await openRlpx({
       stream,

@@ -9,14 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { EJS_BEST_BLOCK, EJS_CLIENT_ID, startEjsNode, type EjsNode } from '../interop/ethereumjs-node.js';
 import { portBase } from './helpers.js';
-import { hexId, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+import { hexId, spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
 
 const HEALTHY = 4;
 
 describe('crawl a network of @ethereumjs/devp2p peers', () => {
   const nodes: EjsNode[] = [];
   let full: EjsNode;
-  let run: CrawlRun;
+  let run: ObservedCrawl;
   let spy: SocketSpy;
   const healthy = () => nodes.filter((n) => n !== full);
   const q = <R extends Record<string, unknown>>(sql: string) => run.db.query<R>(sql);

@@ -32,14 +32,15 @@ import { listenTcp } from '../../src/net/node-tcp.js';
 import { NodeUdpTransport } from '../../src/net/node-udp.js';
 import type { ByteStream, TcpListener, UdpAddress, UdpTransport } from '../../src/net/transport.js';
 import { FrameWriter } from '../../src/rlpx/frame.js';
-import { HandshakeMessageReader, respondToHandshake, type SessionSecrets } from '../../src/rlpx/handshake.js';
+import { HandshakeMessageReader } from '../../src/rlpx/handshake-reader.js';
+import { respondToHandshake, type SessionSecrets } from '../../src/rlpx/handshake.js';
 import { MAX_FRAME_SIZE } from '../../src/rlpx/constants.js';
 import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import { concatBytes } from '../../src/util/bytes.js';
 import { rlpEncode, type RlpInput } from '../../src/util/rlp.js';
 import type { DialEvent } from '../../src/events.js';
 import { portBase } from './helpers.js';
-import { RecordingNetrestrict, hexId, isLoopback, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+import { RecordingNetrestrict, hexId, isLoopback, spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
 
 const HONEST = 20;
 const INSTANCES = 2;
@@ -235,7 +236,7 @@ function inboundSlowloris(port: number, n: number): Socket[] {
 
 describe('hostile peers while crawling a testnet', () => {
   let testnet: Testnet;
-  let run: CrawlRun;
+  let run: ObservedCrawl;
   let spy: SocketSpy;
   let netrestrict: RecordingNetrestrict;
   let tcpPeers: Awaited<ReturnType<typeof hostileTcpPeer>>[];
@@ -424,7 +425,7 @@ describe('an inbound connection flood', () => {
   }, 40_000);
 });
 
-function inboundEvents(run: CrawlRun): number {
+function inboundEvents(run: ObservedCrawl): number {
   return run.events.filter((e) => e.type === 'dial' && e.kind === 'inbound').length;
 }
 

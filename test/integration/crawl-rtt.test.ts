@@ -16,7 +16,7 @@ import { renderReport } from '../../src/report/render/index.js';
 import { hexToBytes } from '../../src/util/bytes.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import { portBase } from './helpers.js';
-import { spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+import { spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
 
 /** Three nodes reached directly, three behind proxies adding these round trips. */
 const DELAYS_MS = [0, 0, 0, 10, 30, 80];
@@ -36,7 +36,7 @@ const childEntry = fileURLToPath(new URL('./ejs-peers-child.ts', import.meta.url
 describe('stored RTT = injected network delay, node by node', () => {
   let child: ChildProcess;
   let peers: Peer[] = [];
-  let run: CrawlRun;
+  let run: ObservedCrawl;
   let spy: SocketSpy;
   let reported: Record<string, any>[] = [];
   let childErr = '';

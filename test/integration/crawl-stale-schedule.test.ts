@@ -19,7 +19,7 @@ import { buildReport } from '../../src/report/registry.js';
 import { toJsonObject } from '../../src/report/render/index.js';
 import { startEjsNode, type EjsNode } from '../interop/ethereumjs-node.js';
 import { portBase } from './helpers.js';
-import { hexId, startCrawlRun, waitUntil, type CrawlRun } from './observe.js';
+import { hexId, startCrawlRun, waitUntil, type ObservedCrawl } from './observe.js';
 
 const PEERS = 3;
 
@@ -27,7 +27,7 @@ describe('crawl with a fork schedule missing BPO2', () => {
   const nodes: EjsNode[] = [];
   const warnings: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'nf-stale-schedule-'));
-  let run: CrawlRun;
+  let run: ObservedCrawl;
 
   beforeAll(async () => {
     // mainnet's genesis.json config as geth had it before BPO2 was scheduled

@@ -10,19 +10,19 @@ import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import type { ManifestPeer } from '../../src/testnet/manifest.js';
 import type { WriterStats } from '../../src/store/writer.js';
 import { portBase } from './helpers.js';
-import { RecordingNetrestrict, isLoopback, spySockets, startCrawlRun, waitUntil, type CrawlRun, type SocketSpy } from './observe.js';
+import { RecordingNetrestrict, isLoopback, spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
 
 const NODES = 200;
 const INSTANCES = 3;
 
 /** What the crawl recorded for a peer matches the manifest's expectation (events view). */
-function done(run: CrawlRun, p: ManifestPeer): boolean {
+function done(run: ObservedCrawl, p: ManifestPeer): boolean {
   return (run.dialsByNode.get(p.nodeId) ?? []).some((d) => d.kind !== 'inbound' && d.outcome === p.expected.outcome);
 }
 
 describe(`crawl a ${NODES}-peer testnet into the database`, () => {
   let testnet: Testnet;
-  let run: CrawlRun;
+  let run: ObservedCrawl;
   let spy: SocketSpy;
   let netrestrict: RecordingNetrestrict;
   let writerStats: WriterStats;

@@ -1,23 +1,22 @@
 /**
  * Observers for integration tests: every UDP datagram and TCP connect this process makes, seen at
  * the Node socket layer (below our transports and their --netrestrict checks), and a crawl run
- * into a real EventWriter + embedded database.
+ * (CrawlRun) into a real EventWriter + embedded database, every event observed.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { isIP } from 'node:net';
 import { generatePrivateKey } from '../../src/crypto/index.js';
-import { Crawler, type CrawlOptions } from '../../src/crawler/crawler.js';
+import type { Crawler } from '../../src/crawler/crawler.js';
 import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import { NETWORKS } from '../../src/eth/networks.js';
-import { systemClock } from '../../src/net/clock.js';
+import type { Clock } from '../../src/net/clock.js';
+import type { SocketFactory } from '../../src/net/transport.js';
+import { CrawlRun, type CrawlRunOptions } from '../../src/run/crawl-run.js';
 import { Netrestrict } from '../../src/net/netrestrict.js';
 import type { Database } from '../../src/store/database.js';
-import { openMigratedDatabase } from '../../src/store/open.js';
 import { EventWriter, type WriterStats } from '../../src/store/writer.js';
-import { nodeSockets } from '../../src/net/node-sockets.js';
-import { databaseCrawlState } from '../../src/run/crawl-state.js';
 
 /** Destinations of every datagram sent and every TCP connect started in this process. */
 export interface SocketSpy {
@@ -81,7 +80,8 @@ export class RecordingNetrestrict extends Netrestrict {
   }
 }
 
-export interface CrawlRun {
+export interface ObservedCrawl {
+  run: CrawlRun;
   crawler: Crawler;
   db: Database;
   writer: EventWriter;
@@ -92,33 +92,45 @@ export interface CrawlRun {
   stop(): Promise<WriterStats>;
 }
 
-/** A Crawler over loopback writing through the real EventWriter into an embedded in-memory database. */
+/** Test settings on top of the CLI's defaults (geth's 30-minute table refresh, lookups feeding the dialer). */
+type CrawlSettings = CrawlRunOptions['crawl'];
+
+/**
+ * A crawl run (src/run/crawl-run.ts) over loopback sockets, writing through the real EventWriter
+ * into an embedded in-memory database, with every event observed.
+ */
 export async function startCrawlRun(
-  options: { instances: number; port: number; bootnodes: NodeRecord[]; netrestrict: Netrestrict } & Partial<CrawlOptions>,
-): Promise<CrawlRun> {
-  const { db } = await openMigratedDatabase('memory://');
-  const writer = await EventWriter.open(db, { journalDir: null, flushIntervalMs: 250 });
+  options: { instances: number; port: number; bootnodes: NodeRecord[]; netrestrict: Netrestrict } & Partial<CrawlSettings> & {
+    sinks?: ((e: CrawlerEvent) => void)[];
+    clock?: Clock;
+    sockets?: SocketFactory;
+  },
+): Promise<ObservedCrawl> {
   const events: CrawlerEvent[] = [];
   const dialsByNode = new Map<string, DialEvent[]>();
-  const crawler = new Crawler({
-    clock: systemClock,
-    sockets: nodeSockets,
-    network: NETWORKS.mainnet,
-    listenHost: '127.0.0.1',
-    maxDials: 16,
-    redialIntervalMs: 30 * 60_000,
-    expireAfterMs: 24 * 3_600_000,
-    maxSockets: 128,
-    privateKeys: Array.from({ length: options.instances }, () => generatePrivateKey()),
-    clientId: 'NodeFinder/vtest/linux-amd64/node20',
-    codeVersion: 'test',
-    // A loaded 2-core machine (the testnet runs in this process too) answers later than geth's 500 ms.
-    discoveryTimeoutMs: 2_000,
-    // Otherwise the CLI's defaults: geth's 30-minute table refresh, lookups feeding the dialer.
-    store: databaseCrawlState(db),
-    ...options,
+  const { sinks, clock, sockets, ...crawl } = options;
+  const run = await CrawlRun.start({
+    db: 'memory://',
+    closeDatabase: false,
+    journalDir: null,
+    writer: { flushIntervalMs: 250 },
+    keys: { privateKeys: Array.from({ length: options.instances }, () => generatePrivateKey()) },
+    ...(clock ? { clock } : {}),
+    ...(sockets ? { sockets } : {}),
+    crawl: {
+      network: NETWORKS.mainnet,
+      listenHost: '127.0.0.1',
+      maxDials: 16,
+      redialIntervalMs: 30 * 60_000,
+      expireAfterMs: 24 * 3_600_000,
+      maxSockets: 128,
+      clientId: 'NodeFinder/vtest/linux-amd64/node20',
+      codeVersion: 'test',
+      // A loaded 2-core machine (the testnet runs in this process too) answers later than geth's 500 ms.
+      discoveryTimeoutMs: 2_000,
+      ...crawl,
+    },
     sinks: [
-      (e) => writer.write(e),
       (e) => {
         events.push(e);
         if (e.type === 'dial' && e.nodeId) {
@@ -127,28 +139,17 @@ export async function startCrawlRun(
           dialsByNode.set(e.nodeId, list);
         }
       },
-      ...(options.sinks ?? []),
+      ...(sinks ?? []),
     ],
   });
-  try {
-    await crawler.start();
-  } catch (err) {
-    await writer.close();
-    await db.close();
-    throw err;
-  }
-  let stopped: Promise<WriterStats> | undefined;
   return {
-    crawler,
-    db,
-    writer,
+    run,
+    crawler: run.crawler,
+    db: run.db,
+    writer: run.writer,
     events,
     dialsByNode,
-    stop: () =>
-      (stopped ??= (async () => {
-        await crawler.stop();
-        return writer.close();
-      })()),
+    stop: () => run.stop(),
   };
 }
 

@@ -5,7 +5,7 @@ import { loadMigrations, migrate, migrationStatus } from '../../src/store/migrat
 import { MigrationError, SchemaTooNewError } from '../../src/store/errors.js';
 import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, DISCOVERY_PROTOCOLS, FORK_VERDICTS } from '../../src/store/validate.js';
 import { RECORD_LAYERS } from '../../src/eth/record-layer.js';
-import { DAY_PARTITIONED } from '../../src/store/batch.js';
+import { DAY_PARTITIONED } from '../../src/store/partitions.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 
 // PGlite's start-up (seconds on a loaded machine) belongs to no test.
