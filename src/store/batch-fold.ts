@@ -3,9 +3,9 @@
  * touching the same key are merged here (an upsert may not touch a row twice). The crawl policy is
  * not decided here: a dial's `verdict` and `alive` come from the probe (src/crawler/probe.ts).
  */
-import { addAnswer, type AnswerAgg } from './batch-discovery.js';
 import type {
   CrawlerEvent,
+  DiscoveryAnswerEvent,
   DialEvent,
   DiscoveryCountersEvent,
   EnrEvent,
@@ -17,6 +17,7 @@ import type {
 } from '../events.js';
 import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import type { RefreshCache, WrittenRows } from './refresh-cache.js';
+import { addAnswer, type AnswerAgg } from './batch-discovery.js';
 import { utcDay } from './partitions.js';
 
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
@@ -71,9 +72,7 @@ export class BatchFold {
         this.findnodeRebond(ev);
         break;
       case 'discovery_answer':
-        // The node row must exist for reports joining nodes; an answer is a sign of life.
-        this.touchNode(ev.nodeId, null, ev.at, true);
-        addAnswer(this.answers, ev);
+        this.discoveryAnswer(ev);
         break;
     }
   }
@@ -103,6 +102,12 @@ export class BatchFold {
       if (ev.at < s.first) (s.first = ev.at), (s.firstSource = ev.source);
       if (ev.at > s.last) s.last = ev.at;
     }
+  }
+
+  private discoveryAnswer(ev: DiscoveryAnswerEvent): void {
+    // The node row must exist for reports joining nodes; an answer is a sign of life.
+    this.touchNode(ev.nodeId, null, ev.at, true);
+    addAnswer(this.answers, ev);
   }
 
   private discoveryCounters(ev: DiscoveryCountersEvent): void {

@@ -12,7 +12,6 @@
  * deadlock. Statements: fold-statements.ts (nodes, addresses, counters, …), dial-statements.ts.
  */
 import type { CrawlerEvent } from '../events.js';
-import { answerStatement } from './batch-discovery.js';
 import { BatchFold } from './batch-fold.js';
 import { dialStatements } from './dial-statements.js';
 import {
@@ -28,6 +27,7 @@ import {
   totalsStatement,
 } from './fold-statements.js';
 import type { RefreshCache, WrittenRows } from './refresh-cache.js';
+import { answerStatement } from './batch-discovery.js';
 import type { Statement } from './statement.js';
 
 export interface BuiltBatch {

@@ -4,10 +4,10 @@
  * summed once per batch (guarded by applied_batches), rows are sorted by key so concurrent writers
  * lock them in the same order.
  */
-import { recordColumns } from './batch-discovery.js';
 import type { InstanceStartedEvent, InstanceStoppedEvent } from '../events.js';
 import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import { bytes, sortedKeys, ts, type Statement } from './statement.js';
+import { recordColumns } from './batch-discovery.js';
 
 /** Rows of a node-keyed map in a stable order (node ID, then `sub`). */
 function sortedRows<T>(map: Map<string, T[]>, sub: (x: T) => string): T[] {
