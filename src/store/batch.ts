@@ -11,6 +11,7 @@
  * sorted by key, so concurrent writers lock rows in the same order and do not deadlock.
  */
 import type { CrawlerEvent, DialEvent } from '../events.js';
+import { addAnswer, answerStatement, recordColumns, type AnswerAgg } from './batch-discovery.js';
 
 export interface Statement {
   table: string;
@@ -79,6 +80,8 @@ interface SightAgg {
   last: number;
   n: number;
   src: string;
+  /** every source of the batch's events for this row (node_sightings.sources) */
+  srcs: string[];
 }
 
 function addAddress(map: Map<string, AddrAgg[]>, node: string, ip: string, udp: number, tcp: number, at: number, source: string): void {
@@ -211,6 +214,7 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
   const expired = new Map<string, number>();
   const leases = new Map<string, number>();
   const rebonds = new Map<string, { n: number; answered: number; last: number }>();
+  const answers = new Map<string, AnswerAgg>();
 
   const touchNode = (id: string, pk: string | null, at: number, alive: boolean) => {
     const n = nodes.get(id);
@@ -247,9 +251,10 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
         let list = sightings.get(ev.nodeId);
         if (!list) sightings.set(ev.nodeId, (list = []));
         const s = list.find((x) => x.day === day && x.inst === ev.instance);
-        if (!s) list.push({ day, inst: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, n: 1, src: ev.source });
+        if (!s) list.push({ day, inst: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, n: 1, src: ev.source, srcs: [ev.source] });
         else {
           s.n++;
+          if (!s.srcs.includes(ev.source)) s.srcs.push(ev.source);
           if (ev.at < s.first) (s.first = ev.at), (s.src = ev.source);
           if (ev.at > s.last) s.last = ev.at;
         }
@@ -320,6 +325,11 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
       }
       case 'node_expired':
         expired.set(ev.nodeId, Math.max(expired.get(ev.nodeId) ?? 0, ev.at));
+        break;
+      case 'discovery_answer':
+        // The node row must exist for reports joining nodes; an answer is a sign of life.
+        touchNode(ev.nodeId, null, ev.at, true);
+        addAnswer(answers, ev);
         break;
       case 'findnode_rebond': {
         // The node row must exist for the UPDATE below; an answered retry is a sign of life.
@@ -449,15 +459,19 @@ ON CONFLICT (node_id, ip, udp_port, tcp_port) DO UPDATE SET
     const rows = sortedRows(sightings, (x) => `${x.day}|${x.inst}`);
     out.push({
       table: 'node_sightings',
-      sql: `INSERT INTO node_sightings AS s (day, instance_id, node_id, first_seen, last_seen, sightings, first_source)
-SELECT d::date, ${bytes('i')}, ${bytes('n')}, ${ts('f')}, ${ts('l')}, c, src::address_source
-FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int4[], $7::text[]) AS u(d, i, n, f, l, c, src)
+      // sources travel as one '{a,b}' array literal per row (unnest flattens nested arrays); merged
+      // sorted and distinct, untouched when the batch adds nothing new.
+      sql: `INSERT INTO node_sightings AS s (day, instance_id, node_id, first_seen, last_seen, sightings, first_source, sources)
+SELECT d::date, ${bytes('i')}, ${bytes('n')}, ${ts('f')}, ${ts('l')}, c, src::address_source, ARRAY(SELECT DISTINCT x FROM unnest(ss::address_source[]) x ORDER BY x)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int4[], $7::text[], $8::text[]) AS u(d, i, n, f, l, c, src, ss)
 ON CONFLICT (day, instance_id, node_id) DO UPDATE SET
+  sources = CASE WHEN excluded.sources <@ s.sources THEN s.sources
+    ELSE ARRAY(SELECT DISTINCT x FROM unnest(s.sources || excluded.sources) x ORDER BY x) END,
   first_source = CASE WHEN excluded.first_seen < s.first_seen THEN excluded.first_source ELSE s.first_source END,
   first_seen = LEAST(s.first_seen, excluded.first_seen),
   last_seen = GREATEST(s.last_seen, excluded.last_seen),
   sightings = s.sightings + excluded.sightings`,
-      params: [rows.map((r) => r.day), rows.map((r) => r.inst), rows.map((r) => r.node), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.n), rows.map((r) => r.src)],
+      params: [rows.map((r) => r.day), rows.map((r) => r.inst), rows.map((r) => r.node), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.n), rows.map((r) => r.src), rows.map((r) => `{${r.srcs.join(',')}}`)],
     });
   }
 
@@ -527,15 +541,44 @@ ON CONFLICT (instance_id) DO UPDATE SET
 
   if (enrs.size) {
     const rows = [...enrs.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+    // What the record says (src/eth/record-layer.ts), kept with the record version; a conflicting
+    // row from before migration 0006 gets its classification filled in.
+    const cls = rows.map((r) => recordColumns(r.raw));
     out.push({
       table: 'enrs',
-      sql: `INSERT INTO enrs AS e (node_id, seq, raw, first_seen, last_seen, instance_id)
-SELECT ${bytes('n')}, s, ${bytes('r')}, ${ts('f')}, ${ts('l')}, ${bytes('i')}
-FROM unnest($1::text[], $2::numeric[], $3::text[], $4::int8[], $5::int8[], $6::text[]) AS u(n, s, r, f, l, i)
-ON CONFLICT (node_id, seq) DO UPDATE SET first_seen = LEAST(e.first_seen, excluded.first_seen), last_seen = GREATEST(e.last_seen, excluded.last_seen)`,
-      params: [rows.map((r) => r.node), rows.map((r) => r.seq), rows.map((r) => r.raw), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.inst)],
+      sql: `INSERT INTO enrs AS e (node_id, seq, raw, first_seen, last_seen, instance_id,
+  layer, eth_fork_hash, eth_fork_next, eth2_fork_digest, eth2_next_fork_version, eth2_next_fork_epoch, snap, client)
+SELECT ${bytes('n')}, s, ${bytes('r')}, ${ts('f')}, ${ts('l')}, ${bytes('i')},
+  ly::record_layer, ${bytes('fh')}, fx, ${bytes('d2')}, ${bytes('v2')}, e2, sn, cl
+FROM unnest($1::text[], $2::numeric[], $3::text[], $4::int8[], $5::int8[], $6::text[],
+  $7::text[], $8::text[], $9::numeric[], $10::text[], $11::text[], $12::numeric[], $13::bool[], $14::text[]) AS u(n, s, r, f, l, i, ly, fh, fx, d2, v2, e2, sn, cl)
+ON CONFLICT (node_id, seq) DO UPDATE SET first_seen = LEAST(e.first_seen, excluded.first_seen), last_seen = GREATEST(e.last_seen, excluded.last_seen),
+  layer = COALESCE(e.layer, excluded.layer), eth_fork_hash = COALESCE(e.eth_fork_hash, excluded.eth_fork_hash),
+  eth_fork_next = COALESCE(e.eth_fork_next, excluded.eth_fork_next), eth2_fork_digest = COALESCE(e.eth2_fork_digest, excluded.eth2_fork_digest),
+  eth2_next_fork_version = COALESCE(e.eth2_next_fork_version, excluded.eth2_next_fork_version),
+  eth2_next_fork_epoch = COALESCE(e.eth2_next_fork_epoch, excluded.eth2_next_fork_epoch),
+  snap = COALESCE(e.snap, excluded.snap), client = COALESCE(e.client, excluded.client)`,
+      params: [
+        rows.map((r) => r.node),
+        rows.map((r) => r.seq),
+        rows.map((r) => r.raw),
+        rows.map((r) => r.first),
+        rows.map((r) => r.last),
+        rows.map((r) => r.inst),
+        cls.map((c) => c?.layer ?? null),
+        cls.map((c) => c?.ethForkHash ?? null),
+        cls.map((c) => c?.ethForkNext ?? null),
+        cls.map((c) => c?.eth2?.forkDigest ?? null),
+        cls.map((c) => c?.eth2?.nextForkVersion ?? null),
+        cls.map((c) => c?.eth2?.nextForkEpoch ?? null),
+        cls.map((c) => (c ? c.snap : null)),
+        cls.map((c) => c?.client ?? null),
+      ],
     });
   }
+
+  const answered = answerStatement(answers);
+  if (answered) out.push(answered);
 
   if (expired.size) {
     const keys = [...expired.keys()].sort();
