@@ -7,7 +7,28 @@
 -- Returns: ip (text, NULL when no address is known), nodes, discovered, dialed, responded, inbound,
 -- hello, status, mainnet (int: distinct node IDs on that IP at each stage, as in snapshot-stages).
 -- Summed over IPs, the stage columns equal snapshot-stages (a test checks it).
+-- Days of the window whose window_node_days are complete (window_node_day_marks) up to a point ≤ until
+-- are read from those per-node rows (latest time ≥ since), raw dials/hellos/statuses only from that
+-- point on (raw_from: usually the open hour): same answers as raw rows, without a day of raw dials.
 WITH excluded AS (SELECT decode(x, 'hex') AS node_id FROM unnest($3::text[]) AS x),
+gap AS (
+  -- the first day of the window whose per-node rows are not complete up to its end (or end after until)
+  SELECT min(g.day) AS day FROM (
+    SELECT gs::date AS day FROM generate_series(date_trunc('day', $1::timestamptz AT TIME ZONE 'UTC'), ($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', interval '1 day') gs
+  ) g LEFT JOIN window_node_day_marks m ON m.day = g.day
+  WHERE m.covered_until IS NULL OR m.covered_until <> (g.day + 1)::timestamp AT TIME ZONE 'UTC' OR m.covered_until > $2::timestamptz
+),
+p AS (
+  SELECT CASE WHEN $1::timestamptz >= $2::timestamptz THEN $1::timestamptz
+              WHEN gap.day IS NULL THEN $2::timestamptz
+              WHEN m.covered_until <= $2::timestamptz THEN greatest($1::timestamptz, m.covered_until)
+              ELSE greatest($1::timestamptz, gap.day::timestamp AT TIME ZONE 'UTC') END AS raw_from,
+         CASE WHEN $1::timestamptz >= $2::timestamptz THEN '-infinity'::date
+              WHEN gap.day IS NULL THEN (($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1
+              WHEN m.covered_until <= $2::timestamptz THEN gap.day + 1
+              ELSE gap.day END AS days_until
+  FROM gap LEFT JOIN window_node_day_marks m ON m.day = gap.day
+),
 flags AS (
   SELECT node_id, bool_or(d) AS discovered, bool_or(o) AS dialed, bool_or(r) AS responded, bool_or(i) AS inbound,
          bool_or(h) AS hello, bool_or(s) AS status, bool_or(m) AS mainnet
@@ -16,12 +37,21 @@ flags AS (
     WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day <= ($2::timestamptz AT TIME ZONE 'UTC')::date
     AND last_seen >= $1::timestamptz AND first_seen < $2::timestamptz
     UNION ALL
+    SELECT node_id, false, coalesce(dialed_at >= $1::timestamptz, false), coalesce(responded_at >= $1::timestamptz, false),
+           coalesce(inbound_at >= $1::timestamptz, false), coalesce(hello_at >= $1::timestamptz, false),
+           coalesce(status_at >= $1::timestamptz, false), coalesce(mainnet_at >= $1::timestamptz, false)
+    FROM window_node_days
+    WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < (SELECT days_until FROM p)
+      AND greatest(dialed_at, inbound_at, hello_at, status_at) >= $1::timestamptz
+    UNION ALL
     SELECT node_id, false, kind <> 'inbound', kind <> 'inbound' AND outcome <> 'error', kind = 'inbound', false, false, false
-    FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
+    FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND started_at >= (SELECT raw_from FROM p) AND node_id IS NOT NULL
     UNION ALL
-    SELECT node_id, false, false, false, false, true, false, false FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
+    SELECT node_id, false, false, false, false, true, false, false FROM hellos
+    WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND started_at >= (SELECT raw_from FROM p) AND node_id IS NOT NULL
     UNION ALL
-    SELECT node_id, false, false, false, false, false, true, network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale') FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
+    SELECT node_id, false, false, false, false, false, true, network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale') FROM statuses
+    WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND started_at >= (SELECT raw_from FROM p) AND node_id IS NOT NULL
   ) x
   WHERE node_id NOT IN (SELECT node_id FROM excluded)
   GROUP BY node_id

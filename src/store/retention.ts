@@ -2,10 +2,11 @@
  * Retention: drop the raw day partitions (0001_initial.sql ensure_day_partition) of days older than a
  * cutoff — only days whose rollups exist (rollup_days). A day not rolled up is kept, whatever its age:
  * nothing is dropped before it is rolled up. Raw rows of such days in the DEFAULT partitions are
- * deleted with them. RTT rows go too (RTT is not rolled up: see 0002_rollups.sql).
+ * deleted with them, and so are the day's window_node_days (0007_open_day.sql). RTT rows go too (RTT is not rolled up: see 0005_rollups.sql).
  */
 import type { Database } from './database.js';
 import { DAY_MS, DAY_PARTITIONED, dayStart, dayText, rawDays, rolledDays } from './rollup.js';
+import { clearNodeDays } from './window-node-days.js';
 
 export interface PruneResult {
   /** Days whose raw rows were dropped (ms, ascending). */
@@ -38,6 +39,8 @@ export async function pruneRaw(db: Database, olderThan: number): Promise<PruneRe
         await tx.exec(`DROP TABLE IF EXISTS ${table}_${suffix}`);
         await tx.query(`DELETE FROM ${table}_default WHERE ${key} >= $1::timestamptz AND ${key} < $2::timestamptz`, [lo, hi]);
       }
+      // The day's per-node window rows summarise these raw rows: they go with them.
+      await clearNodeDays(tx, dayText(d));
       return true;
     });
     (dropped ? result.dropped : result.keptUnrolled).push(d);

@@ -3,11 +3,13 @@
  * hour rows (rollup_dials, rollup_clients, rollup_discovery, width 'hour') as they close, so an hourly
  * report reads raw rows only since the last rolled hour. Hour rows are independent of each other, so
  * each pass adds the hours closed since the previous one; the day's own rollup (rollup.ts) later
- * replaces them all. Day buckets of the open day still come from raw rows (distinct nodes per day
- * cannot be built from hours).
+ * replaces them all. The same pass merges those hours into the open day's window_node_days
+ * (window-node-days.ts), from which its day bucket and 24-hour windows count distinct nodes without
+ * reading the day's raw dials (distinct nodes per day cannot be summed from hours).
  */
 import type { Database } from './database.js';
 import { DAY_MS, RELEASE_SQL, rolledDays } from './rollup.js';
+import { mergeNodeDays } from './window-node-days.js';
 
 const HOUR_MS = 3_600_000;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
@@ -57,6 +59,10 @@ export async function rollupOpenHours(db: Database, now: number, graceMs = 600_0
     if (until <= from) return 0;
     for (const sql of STEPS) await tx.query(sql, [new Date(from).toISOString(), new Date(until).toISOString()]);
     await tx.query(MARK, [dayText, new Date(until).toISOString()]);
+    // The open day's per-node rows (window-node-days.ts) advance with its hour rows, from their own mark
+    // (hour rows rolled before migration 0007 have no per-node rows yet: those start at midnight).
+    const [nodes] = await tx.query<{ ms: number }>(`SELECT (extract(epoch FROM covered_until) * 1000)::float8 AS ms FROM window_node_day_marks WHERE day = $1::date`, [dayText]);
+    await mergeNodeDays(tx, dayText, Math.min(from, nodes?.ms ?? day), until);
     return (until - from) / HOUR_MS;
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Rollups of closed UTC days (sql/migrations/0002_rollups.sql): per-hour and per-day aggregates that
+ * Rollups of closed UTC days (sql/migrations/0005_rollups.sql and 0007_open_day.sql): per-hour and per-day aggregates that
  * longitudinal reports and dashboards read instead of raw rows. One transaction per day deletes the
  * day's rollup rows and builds them again from its raw rows, so re-running a day gives the same rows
  * (idempotent) and a crash mid-day leaves the previous state (atomic).
@@ -10,6 +10,7 @@
  */
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
+import { DIAL_FLAGS, INBOUND_MERGE, MAINNET_STATUS, NODE_DAYS_MARK, nodeDaysMergeSql } from './window-node-days.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -27,12 +28,15 @@ export const DAY_PARTITIONED = {
 /** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
 export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
-const MAINNET = `network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale')`;
+const MAINNET = MAINNET_STATUS;
 /** Stage bits of one dial row (rollup_day_nodes.stages). */
-const FLAGS = `CASE WHEN kind <> 'inbound' THEN 2 ELSE 8 END
-  | CASE WHEN kind <> 'inbound' AND outcome <> 'error' THEN 4 ELSE 0 END
-  | CASE WHEN outcome IN ('hello', 'status') THEN 16 ELSE 0 END
-  | CASE WHEN outcome = 'status' THEN 32 ELSE 0 END`;
+const FLAGS = DIAL_FLAGS;
+/** rollup_rtt.bucket of an RTT in ms: four buckets per doubling, below 1 ms counted as 1 ms. */
+export const RTT_BUCKET_SQL = (ms: string) => `floor(4 * ln(greatest(${ms}, 1)::float8) / ln(2::float8) + 1e-9)::smallint`;
+/** The lower bound in ms of rollup_rtt bucket k. */
+export function rttBucketLowMs(k: number): number {
+  return 2 ** (k / 4);
+}
 /** Distinct nodes per stage over rows of one node each (longitudinal-dials.sql's columns). */
 const STAGE_COUNTS = `count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 2 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 4 <> 0),
   count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 16 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 32 <> 0)`;
@@ -56,7 +60,10 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear outcomes', args: DAY, sql: `DELETE FROM rollup_dial_outcomes WHERE day = $1::date` },
   { name: 'clear disconnects', args: DAY, sql: `DELETE FROM rollup_disconnects WHERE day = $1::date` },
   { name: 'clear day nodes', args: DAY, sql: `DELETE FROM rollup_day_nodes WHERE day = $1::date` },
+  { name: 'clear rtt', args: DAY, sql: `DELETE FROM rollup_rtt WHERE day = $1::date` },
   { name: 'clear open hours', args: DAY, sql: `DELETE FROM rollup_open_hours WHERE day <= $1::date` },
+  { name: 'clear window node days', args: DAY, sql: `DELETE FROM window_node_days WHERE day = $1::date` },
+  { name: 'clear window inbound ips', args: DAY, sql: `DELETE FROM window_inbound_ips WHERE day = $1::date` },
   {
     // Per node and hour: dial counts and the stages reached (bits as rollup_day_nodes.stages).
     name: 'hour nodes',
@@ -75,7 +82,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
     name: 'day dials',
     args: LOHI,
     sql: `CREATE TEMP TABLE rollup_tmp_day_dials ON COMMIT DROP AS
-      SELECT node_id, kind, outcome, error_kind, count(*)::int AS dials, bit_or(${FLAGS}) AS flags, max(ip) AS ip
+      SELECT node_id, kind, outcome, error_kind, count(*)::int AS dials, bit_or(${FLAGS}) AS flags, max(ip) AS ip, max(started_at) AS last_at
       FROM dials WHERE ${IN_DAY}
       GROUP BY 1, 2, 3, 4`,
   },
@@ -132,6 +139,18 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       SELECT $3::date, direction, reason, count(*), count(DISTINCT node_id), count(DISTINCT dial_id) FROM disconnects WHERE ${IN_DAY} GROUP BY 2, 3`,
   },
   {
+    // The day's per-node RTT as latency-nodes.sql computes it, in log buckets (0007_open_day.sql rollup_rtt).
+    name: 'rollup rtt',
+    args: ALL,
+    sql: `INSERT INTO rollup_rtt (day, bucket, nodes)
+      SELECT $3::date, ${RTT_BUCKET_SQL('rtt_ms')}, count(*) FROM (
+        SELECT node_id, min(rtt_ms) AS rtt_ms FROM (
+          SELECT instance_id, node_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY rtt_ms) AS rtt_ms FROM rtts
+          WHERE ${IN_DAY} AND node_id IS NOT NULL AND rtt_ms IS NOT NULL GROUP BY instance_id, node_id
+        ) r GROUP BY node_id
+      ) n GROUP BY 2`,
+  },
+  {
     name: 'rollup day nodes',
     args: ALL,
     sql: `INSERT INTO rollup_day_nodes (day, node_id, stages, ip, client_name, release)
@@ -151,6 +170,21 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
         SELECT DISTINCT ON (node_id) node_id, client_name, ${RELEASE_SQL} AS release FROM hellos
         WHERE ${IN_DAY} AND node_id IS NOT NULL ORDER BY node_id, started_at DESC, dial_id DESC
       ) h ON h.node_id = f.node_id`,
+  },
+  {
+    // The day's window_node_days rebuilt from its raw rows (window-node-days.ts), dials from the day's table above.
+    name: 'window node days',
+    args: ALL,
+    sql: nodeDaysMergeSql(`SELECT node_id, bit_or(flags) AS st, max(last_at) FILTER (WHERE kind <> 'inbound') AS da,
+        max(last_at) FILTER (WHERE kind <> 'inbound' AND outcome <> 'error') AS ra, max(last_at) FILTER (WHERE kind = 'inbound') AS ia,
+        max(last_at) FILTER (WHERE error_kind = 'useless_peer') AS ua
+      FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id`),
+  },
+  { name: 'window inbound ips', args: ALL, sql: INBOUND_MERGE },
+  {
+    name: 'mark window node days',
+    args: ['day', 'hi'],
+    sql: NODE_DAYS_MARK,
   },
   {
     name: 'mark day',

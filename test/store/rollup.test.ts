@@ -15,7 +15,7 @@ import { migrate } from '../../src/store/migrations.js';
 import { startMaintenance } from '../../src/store/maintenance.js';
 import { pruneRaw } from '../../src/store/retention.js';
 import { ManualClock } from '../../src/net/clock.js';
-import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay } from '../../src/store/rollup.js';
+import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay, rttBucketLowMs } from '../../src/store/rollup.js';
 import { rollupOpenHours } from '../../src/store/rollup-hours.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
@@ -37,7 +37,7 @@ const WINDOWS: [number, number][] = [
   [D0 + 5 * H + 1, SINCE + 14 * H + 5],
 ];
 
-const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes'];
+const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt', 'window_node_days', 'window_inbound_ips'];
 
 async function answers(db: Queryable, windows: [number, number][] = WINDOWS): Promise<unknown[]> {
   const out: unknown[] = [];
@@ -57,7 +57,7 @@ async function dump(db: Queryable): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const t of ROLLUP_TABLES) {
     const cols = t === 'rollup_days' ? 'day::text, dials, hellos, statuses, disconnects, sightings, counter_rows' : '*';
-    out[t] = await db.query(`SELECT ${cols} FROM ${t} ORDER BY 1, 2, 3, 4`);
+    out[t] = await db.query(`SELECT ${cols} FROM ${t} ORDER BY ${t === 'rollup_rtt' ? '1, 2' : '1, 2, 3, 4'}`);
   }
   return out;
 }
@@ -151,6 +151,18 @@ for (const engine of ENGINES) {
       ]);
       const [geth] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM rollup_day_nodes WHERE day = '2024-01-15' AND client_name = 'Geth' AND release = '1.14.11'`);
       expect(geth!.n).toBe(4);
+      // RTT: the day's latency-nodes values in log buckets (four per doubling).
+      const rtts = await runReportQuery<{ rtt_ms: number }>(db, 'latency-nodes', { ...day, excluded: '{}' });
+      expect(rtts.length).toBeGreaterThan(4);
+      const hist = new Map<number, number>();
+      for (const r of rtts) {
+        const k = Math.floor(4 * Math.log2(Math.max(r.rtt_ms, 1)) + 1e-9);
+        hist.set(k, (hist.get(k) ?? 0) + 1);
+        expect(rttBucketLowMs(k)).toBeLessThanOrEqual(Math.max(r.rtt_ms, 1));
+        expect(rttBucketLowMs(k + 1)).toBeGreaterThan(r.rtt_ms);
+      }
+      const rolledRtt = await db.query<{ bucket: number; nodes: number }>(`SELECT bucket, nodes FROM rollup_rtt WHERE day = '2024-01-15' ORDER BY 1`);
+      expect(rolledRtt).toEqual([...hist.entries()].sort((a, b) => a[0] - b[0]).map(([bucket, nodes]) => ({ bucket, nodes })));
     });
 
     it('a failure mid-rollup leaves nothing half-written, and the day is rolled up cleanly afterwards', async () => {
