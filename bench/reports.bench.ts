@@ -12,7 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { loadPackagedGeo } from '../src/geo/index.js';
 import { ReportContext } from '../src/report/context.js';
 import { buildReport, REPORT_NAMES } from '../src/report/registry.js';
-import { utcDay } from '../src/store/batch.js';
+import { utcDay } from '../src/store/partitions.js';
 import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';

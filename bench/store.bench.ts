@@ -18,8 +18,9 @@ import { openPostgres } from '../src/store/pg-adapter.js';
 import { wrapPglite } from '../src/store/pglite-adapter.js';
 import { migrate } from '../src/store/migrations.js';
 import { EventWriter } from '../src/store/writer.js';
-import { utcDay } from '../src/store/batch.js';
+import { utcDay } from '../src/store/partitions.js';
 import { fmt, type BenchTable } from './table.js';
+import { withDialPolicy } from '../src/crawler/probe.js';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
@@ -94,7 +95,7 @@ function crawlEvents(n: number, seed: number, start: number): CrawlerEvent[] {
 
 function dialEvent(rng: Rng, instance: string, node: { id: string; pk: string; ip: string }, at: number): DialEvent {
   const ok = rng.int(3) === 0;
-  return {
+  return withDialPolicy({
     type: 'dial',
     dialId: uuid(),
     instance,
@@ -117,7 +118,7 @@ function dialEvent(rng: Rng, instance: string, node: { id: string; pk: string; i
       : null,
     disconnects: ok ? [{ direction: 'sent', reason: 'disconnect_requested', at: at + 290 }] : [],
     rtt: ok ? { srttMs: 80, minMs: 60, samples: 3, rttMs: 60, rttSource: 'p2p_ping', tcpConnectMs: 40, discPingMs: null, handshakeMs: 95, statusMs: 120 } : null,
-  };
+  });
 }
 
 // --- engines -------------------------------------------------------------------------------------

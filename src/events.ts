@@ -16,6 +16,12 @@ export type DialOutcome =
   | 'hello' // HELLO exchanged, no STATUS (no eth capability, or peer left first)
   | 'disconnect' // peer disconnected before HELLO completed (e.g. too_many_peers)
   | 'error'; // failed: see errorKind
+/**
+ * The crawl policy's reading of one connection, decided by src/crawler/probe.ts (dialVerdict):
+ * 'hello' — HELLO completed; 'too_many_peers' — a live node that is full (said so before STATUS);
+ * both put the node in the static set. 'failed' — neither.
+ */
+export type DialVerdict = 'hello' | 'too_many_peers' | 'failed';
 export type ForkVerdict = 'compatible' | 'incompatible' | 'remote_stale' | 'local_stale' | 'unchecked';
 
 export interface InstanceStartedEvent {
@@ -152,6 +158,10 @@ export interface DialEvent {
   /** RLPx handshake (auth → ack, both sides' crypto included), ms; null when it did not complete. */
   handshakeMs?: number | null;
   outcome: DialOutcome;
+  /** The probe's verdict (the store records it as decided, it never re-derives it). */
+  verdict: DialVerdict;
+  /** The remote gave a sign of life (inbound, or it answered at all): moves nodes.last_seen. */
+  alive: boolean;
   errorKind: ErrorKind | null;
   errorMessage: string | null;
   hello: HelloInfo | null;

@@ -6,6 +6,12 @@
 -- $4 network_id (numeric): only nodes whose latest STATUS has this network ID (NULL: every node)
 -- $5 network_genesis (text): ... and this genesis hash, hex (NULL: any network ID match suffices)
 -- $6 client (text): only nodes whose latest HELLO has this client name, case-insensitive (NULL: every node)
+-- $7 version (text): only nodes whose latest HELLO's client version starts with this (NULL: every node)
+-- $8 fork_verdict (text): only nodes whose latest STATUS has this fork verdict (NULL: every node)
+-- $9 seen_since (timestamptz): only nodes last seen (last_seen_ms below) at or after this (NULL: every node)
+-- $10 direction (text): 'inbound': nodes with an inbound connection in the window; 'dialed': nodes we dialed in it (NULL: every node)
+-- The filters are those of the web view's node list (src/report/node-filter.ts); country and AS are
+-- applied by the caller with the geo database.
 -- Returns: id (hex), ip (text), tcp_port, udp_port (int), client_id, client, version, os (text),
 -- network_id (text, decimal), fork_hash (hex), fork_next (text, decimal), fork_verdict (text),
 -- best_block (text, decimal: the latest known in the window), rtt_ms (float8: the lowest over
@@ -63,7 +69,8 @@ timing AS (
   GROUP BY node_id
 ),
 dialed AS (
-  SELECT node_id, count(*)::int AS dials, max(ended_at) AS last_at FROM dials
+  SELECT node_id, count(*)::int AS dials, max(ended_at) AS last_at,
+         bool_or(kind = 'inbound') AS inbound, bool_or(kind <> 'inbound') AS dialed FROM dials
   WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
   GROUP BY node_id
 ),
@@ -91,4 +98,8 @@ LEFT JOIN timing t ON t.node_id = a.node_id
 LEFT JOIN dialed d ON d.node_id = a.node_id
 WHERE ($4::numeric IS NULL OR (s.network_id = $4::numeric AND ($5::text IS NULL OR s.genesis_hash = decode($5::text, 'hex'))))
   AND ($6::text IS NULL OR lower(h.client_name) = lower($6::text))
+  AND ($7::text IS NULL OR starts_with(h.client_version, $7::text))
+  AND ($8::text IS NULL OR s.fork_verdict::text = $8::text)
+  AND ($9::timestamptz IS NULL OR greatest(n.last_seen, d.last_at) >= $9::timestamptz)
+  AND ($10::text IS NULL OR ($10::text = 'inbound' AND d.inbound) OR ($10::text = 'dialed' AND d.dialed))
 ORDER BY 1;

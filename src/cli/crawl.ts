@@ -8,12 +8,13 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseEnode } from '../enode/enode-url.js';
-import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
+import { isUnspecifiedIp, normalizeIp } from '../net/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { DEFAULT_BOOTNODES } from '../eth/bootnodes.js';
 import { NETWORK_NAMES, getNetwork, isNetworkName, type NetworkDefinition } from '../eth/networks.js';
 import { FORK_SCHEDULE_MAX_BYTES, ForkScheduleError, parseGethChainConfig, withTimeForks } from '../eth/fork-schedule-file.js';
 import { InvalidCidrError, Netrestrict } from '../net/netrestrict.js';
+import { DISCOVERY_MODES, type DiscoveryMode } from '../crawler/enumerate.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
 import { parseHostPort } from '../metrics/server.js';
 import { CrawlRun, CrawlRunStartError } from '../run/crawl-run.js';
@@ -48,6 +49,7 @@ export interface CrawlCliOptions {
   dnsInterval?: string;
   forkSchedule?: string;
   retainRaw?: string;
+  discovery?: string;
 }
 
 export function registerCrawl(program: Command): void {
@@ -76,6 +78,11 @@ export function registerCrawl(program: Command): void {
     .option('--dns <enrtree,...|none>', "EIP-1459 DNS node lists to resolve and crawl (default: the network's public lists, or none when --bootnodes is given)")
     .option('--dns-server <ip[:port]>', "DNS server for --dns lookups (default: the system's resolvers)")
     .option('--dns-interval <time>', 'how often DNS tree roots are re-checked for a new sequence number', '30m')
+    .addOption(
+      new Option('--discovery <mode>', 'where new nodes come from: geth-style lookups, routing-table enumeration (each node\'s buckets read with FINDNODE), or both')
+        .choices([...DISCOVERY_MODES])
+        .default('both'),
+    )
     .option('--retain-raw <time>', 'drop raw rows of rolled-up UTC days older than this (e.g. 30d); default: keep them')
     .action(async (opts: CrawlCliOptions) => {
       await runCrawl(opts);
@@ -123,6 +130,8 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
   if (opts.externalIp !== undefined && (externalIp === undefined || isUnspecifiedIp(externalIp))) {
     throw new UsageError(`invalid --external-ip ${JSON.stringify(opts.externalIp)}: give the public IPv4 or IPv6 address peers reach us at`);
   }
+  const discovery = (opts.discovery ?? 'both') as DiscoveryMode;
+  if (!DISCOVERY_MODES.includes(discovery)) throw new UsageError(`invalid --discovery ${JSON.stringify(opts.discovery)}: use ${DISCOVERY_MODES.join(', ')}`);
   const dns = parseCrawlDns(opts, network.name);
   const dnsIntervalMs = parseDuration(opts.dnsInterval ?? '30m', '--dns-interval');
   const metricsAddr = opts.metrics === undefined ? undefined : parseHostPort(opts.metrics);
@@ -175,6 +184,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       checkDaoFork: opts.daoCheck === true,
+      discovery,
       // As geth logs "New local node record": the address peers now learn, and the new seq.
       onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),
     },
@@ -195,7 +205,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
     }
     say(
       `crawling ${network.name} with ${instances} instance(s) on ${opts.listen}:${port}${instances > 1 ? `-${port + instances - 1}` : ''}` +
-        `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; ${c.restoredStatic} static node(s) restored` +
+        `${netrestrict.restricted ? `, netrestrict ${netrestrict}` : ''}; discovery: ${discovery}; ${c.restoredStatic} static node(s) restored` +
         `${durationMs !== undefined ? `; stopping after ${opts.duration}` : '; Ctrl-C stops'}`,
     );
     if (dns.links.length > 0) {

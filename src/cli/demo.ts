@@ -20,7 +20,7 @@ import { NETWORKS } from '../eth/networks.js';
 import { LOOPBACK_ONLY } from '../net/netrestrict.js';
 import type { CrawlerEvent } from '../events.js';
 import { MAX_DIALS, REDIAL_INTERVAL_MS, EXPIRE_AFTER_MS } from '../crawler/scheduler.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import { isPostgresUrl } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
 import { CrawlRun, CrawlRunStartError } from '../run/crawl-run.js';

@@ -15,7 +15,7 @@ import {
   MIN_NODES,
   runLookupSimulation,
 } from '../analysis/lookup-sim.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import { parseIntOption } from './durations.js';
 import { UsageError } from './errors.js';
 

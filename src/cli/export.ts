@@ -14,7 +14,7 @@ import { buildNodesJson, parseNodesJson } from '../export/nodes-json.js';
 import { loadExportNodes } from '../store/export-nodes.js';
 import { DEFAULT_DB } from '../store/database.js';
 import { openMigratedDatabase } from '../store/open.js';
-import { writeReportOutput } from '../report/render/output.js';
+import { writeReportOutput } from './report-output.js';
 import { parseDuration, parseIntOption } from './durations.js';
 import { UsageError } from './errors.js';
 import { readKeyFile } from './ping.js';

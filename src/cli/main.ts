@@ -15,6 +15,7 @@ import { registerPing } from './ping.js';
 import { registerDemo } from './demo.js';
 import { registerEnr } from './enr.js';
 import { registerExport } from './export.js';
+import { registerSimulate } from './simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodefinder')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerEnr(program);
   registerExport(program);
+  registerSimulate(program);
   return program;
 }
 

@@ -12,8 +12,8 @@ import { DAY_MS, ReportContext } from '../report/context.js';
 import { readExternalList } from '../report/external-list.js';
 import { buildReport, isReportName, REPORT_NAMES, type ReportName } from '../report/registry.js';
 import { runReportQuery } from '../report/sql.js';
-import { MAX_CLIENT_FILTER } from '../report/nodes.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions } from '../report/render/output.js';
+import { NODE_FILTER_NAMES, NodeFilterError, parseNodeFilters, type NodeFilterName, type NodeFilters } from '../report/node-filter.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions } from './report-output.js';
 import type { Report } from '../report/render/model.js';
 import { DEFAULT_DB } from '../store/database.js';
 import type { Queryable } from '../store/database.js';
@@ -32,6 +32,12 @@ export interface ReportCliOptions {
   top: string;
   network?: string;
   client?: string;
+  clientVersion?: string;
+  country?: string;
+  asn?: string;
+  forkVerdict?: string;
+  seenSince?: string;
+  direction?: string;
   external?: string;
   maxPairNodes: string;
   releaseMinNodes: string;
@@ -85,17 +91,44 @@ function reportTime(): number {
   return Number(env) * 1000;
 }
 
+/** `report nodes` option of each node filter: `--<name with - for _>`, except version (`--version` prints NodeFinder's). */
+const FILTER_OPTION: Record<NodeFilterName, { flag: string; key: keyof ReportCliOptions }> = {
+  network: { flag: '--network', key: 'network' },
+  client: { flag: '--client', key: 'client' },
+  version: { flag: '--client-version', key: 'clientVersion' },
+  country: { flag: '--country', key: 'country' },
+  asn: { flag: '--asn', key: 'asn' },
+  fork_verdict: { flag: '--fork-verdict', key: 'forkVerdict' },
+  seen_since: { flag: '--seen-since', key: 'seenSince' },
+  direction: { flag: '--direction', key: 'direction' },
+};
+
+/** The node filters of `report nodes` (the web list's, parsed by the same code). */
+export function parseReportNodeFilters(raw: ReportCliOptions, now: number): NodeFilters {
+  for (const { flag, key } of Object.values(FILTER_OPTION)) {
+    const v = raw[key];
+    if (typeof v === 'string' && v.trim() === '') throw new UsageError(`invalid ${flag} "": give a value or leave the option out`);
+  }
+  try {
+    return parseNodeFilters((name) => raw[FILTER_OPTION[name].key] as string | undefined, now, (name) => FILTER_OPTION[name].flag);
+  } catch (err) {
+    if (err instanceof NodeFilterError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** Build one report from parsed options (the command's action, minus writing the output). */
 export async function runReport(name: string, raw: ReportCliOptions): Promise<Report> {
   if (!isReportName(name)) throw new UsageError(`unknown report ${JSON.stringify(name)}: expected one of ${REPORT_NAMES.join(', ')}`);
   if (raw.bucket !== 'hour' && raw.bucket !== 'day') throw new UsageError(`invalid --bucket ${JSON.stringify(raw.bucket)}: expected hour or day`);
-  if (raw.network !== undefined && !(NETWORK_NAMES as readonly string[]).includes(raw.network)) {
-    throw new UsageError(`invalid --network ${JSON.stringify(raw.network)}: expected one of ${NETWORK_NAMES.join(', ')}`);
+  for (const f of NODE_FILTER_NAMES) {
+    const { flag, key } = FILTER_OPTION[f];
+    if (f !== 'network' && raw[key] !== undefined && name !== 'nodes') throw new UsageError(`${flag} is an option of report nodes`);
   }
-  if (raw.client !== undefined && (raw.client.trim() === '' || raw.client.length > MAX_CLIENT_FILTER || /[\u0000-\u001f]/.test(raw.client))) {
-    throw new UsageError(`invalid --client ${JSON.stringify(raw.client.slice(0, MAX_CLIENT_FILTER))}: expected a client name such as Geth (at most ${MAX_CLIENT_FILTER} characters)`);
+  if (raw.network !== undefined && name !== 'nodes' && !(NETWORK_NAMES as readonly string[]).includes(raw.network)) {
+    throw new UsageError(`invalid --network ${JSON.stringify(raw.network.slice(0, 40))}: expected one of ${NETWORK_NAMES.join(', ')}`);
   }
-  if (raw.client !== undefined && name !== 'nodes') throw new UsageError('--client is an option of report nodes');
+  const nodeFilters = name === 'nodes' ? parseReportNodeFilters(raw, Date.now()) : undefined;
   if (raw.external !== undefined && name !== 'coverage') throw new UsageError('--external is an option of report coverage');
   const options = {
     abusiveMinIds: parseIntOption(raw.abusiveMinIds, '--abusive-min-ids', 2, 1_000_000),
@@ -113,9 +146,8 @@ export async function runReport(name: string, raw: ReportCliOptions): Promise<Re
       ...options,
       generatedAt,
       bucket: raw.bucket,
-      network: (raw.network ?? 'mainnet') as NetworkName,
-      networkFilter: (raw.network ?? null) as NetworkName | null,
-      client: raw.client?.trim() ?? null,
+      network: (raw.network !== undefined && (NETWORK_NAMES as readonly string[]).includes(raw.network) ? raw.network : 'mainnet') as NetworkName,
+      nodeFilters,
       includeAbusive: raw.includeAbusive === true,
       external,
     });
@@ -138,8 +170,14 @@ export function registerReport(program: Command): void {
     .option('--include-abusive', 'count the node IDs of abusive IPs too (default: left out of network size)', false)
     .option('--abusive-min-ids <n>', 'an IP with at least this many node IDs in the window is abusive', '10')
     .option('--top <n>', 'rows shown in ranked tables and charts', '15')
-    .addOption(new Option('--network <name>', 'freshness: the chain (default mainnet); nodes: only nodes whose latest STATUS is on it').choices([...NETWORK_NAMES]))
+    .option('--network <name|id>', `freshness: the chain (${NETWORK_NAMES.join('|')}, default mainnet); nodes: only nodes whose latest STATUS is on it (a name, or a decimal network id)`)
     .option('--client <name>', 'nodes: only nodes whose latest HELLO names this client (e.g. Geth; case-insensitive)')
+    .option('--client-version <prefix>', 'nodes: only nodes whose latest HELLO client version starts with this (e.g. v1.14)')
+    .option('--country <code>', 'nodes: only nodes whose latest IP is in this country (two letters, or private|reserved|unknown)')
+    .option('--asn <n>', 'nodes: only nodes whose latest IP is in this AS (24940 or AS24940)')
+    .option('--fork-verdict <verdict>', 'nodes: only nodes whose latest STATUS fork ID got this verdict (compatible|incompatible|remote_stale|local_stale|unchecked)')
+    .option('--seen-since <time>', 'nodes: only nodes last seen at or after this (ISO 8601, or a duration ago: 30m, 6h, 7d)')
+    .option('--direction <d>', 'nodes: only nodes with an inbound connection (inbound) or dialed by us (dialed) in the window')
     .option('--external <file>', 'coverage: compare with a node list (enode URLs, node IDs, or geth nodes.json)')
     .option('--max-pair-nodes <n>', 'latency: nodes whose pairwise RTT bounds are computed', '200')
     .option('--release-min-nodes <n>', 'client-age: a release counts once this many nodes announced it', '2');

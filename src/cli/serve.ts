@@ -22,6 +22,7 @@ interface ServeRawOptions {
   queryTimeout: string;
   overviewTimeout: string;
   maxQueries: string;
+  maxQueue: string;
   refresh: string;
   history: string;
   at?: string;
@@ -47,6 +48,7 @@ export function registerServe(program: Command): void {
     .option('--query-timeout <time>', 'statement_timeout of every query (Postgres)', '5s')
     .option('--overview-timeout <time>', 'statement_timeout of the overview\'s report queries (built once per --refresh, shared)', '60s')
     .option('--max-queries <n>', 'requests reading the database at once; the rest wait their turn (bounds the load on a crawl\'s database)', '4')
+    .option('--max-queue <n>', 'requests waiting for their turn at most; more are answered 503 busy with Retry-After', '64')
     .option('--refresh <time>', 'how often pages refresh and the overview is rebuilt', '30s')
     .option('--history <time>', 'span of the overview charts over time', '7d')
     .option('--at <time>', 'show the database as of this time instead of now (ISO 8601; for a copy of an old crawl)')
@@ -57,6 +59,7 @@ export function registerServe(program: Command): void {
       const queryTimeoutMs = bounded(raw.queryTimeout, '--query-timeout', 100, 300_000, '100ms..5m');
       const overviewTimeoutMs = bounded(raw.overviewTimeout, '--overview-timeout', 100, 3_600_000, '100ms..1h');
       const maxQueries = parseIntOption(raw.maxQueries, '--max-queries', 1, 64);
+      const maxQueue = parseIntOption(raw.maxQueue, '--max-queue', 0, 10_000);
       const refreshMs = bounded(raw.refresh, '--refresh', 1000, 3_600_000, '1s..1h');
       const historyMs = bounded(raw.history, '--history', 3_600_000, 366 * 86_400_000, '1h..366d');
       const at = raw.at === undefined ? undefined : parseTime(raw.at, '--at', Date.now());
@@ -71,7 +74,7 @@ export function registerServe(program: Command): void {
           throw new UsageError(`database schema is at version ${status.current} but this NodeFinder expects ${status.latest}: run nodefinder db migrate --db … (serve never writes)`);
         }
         try {
-          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, maxQueries, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
+          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, maxQueries, maxQueue, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === 'EADDRINUSE') throw new RuntimeError(`cannot listen on ${raw.listen}: address in use; choose another --listen`);

@@ -6,12 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { isNodeFinderError } from '../errors.js';
 import { DEFAULT_MIX, MAX_NODES } from '../testnet/profiles.js';
 import { GETH_INBOUND_THROTTLE_MS } from '../testnet/policies.js';
 import { manifestToJson } from '../testnet/manifest.js';
-import { DEFAULT_BOOTNODES_PER_PEER, DEFAULT_HOST, isLoopbackHost, startTestnet, type Testnet } from '../testnet/testnet.js';
+import { DEFAULT_BOOTNODES_PER_PEER, DEFAULT_HOST, TESTNET_BOOTSTRAPS, isLoopbackHost, startTestnet, type Testnet, type TestnetBootstrap } from '../testnet/testnet.js';
 import { DEFAULT_PEER_TIMINGS } from '../testnet/peer.js';
 import { serveTestnetTree, type TestnetDns } from '../testnet/dns-tree.js';
 import { parseDuration, parseIntOption } from './durations.js';
@@ -42,6 +42,7 @@ interface TestnetRawOptions {
   refreshInterval: string;
   progressInterval: string;
   dnsPort?: string;
+  bootstrap: string;
 }
 
 function parseFraction(text: string, option: string): number {
@@ -75,6 +76,11 @@ export function registerTestnet(program: Command): void {
     .option('--stale-fork-peers <n>', 'old clients with a stale fork ID (default: 1 from 10 peers on)')
     .option('--newer-fork-peers <n>', "geth peers that know one fork more than NodeFinder's schedule (default 0)")
     .option('--bootnodes-per-peer <n>', 'peers each peer is bootstrapped with', String(DEFAULT_BOOTNODES_PER_PEER))
+    .addOption(
+      new Option('--bootstrap <how>', "prefill: tables filled at start as if every peer had bonded (ready at once); lookups: from the bootnodes by PINGs and lookups, as real nodes (minutes for 1 000 peers)")
+        .choices([...TESTNET_BOOTSTRAPS])
+        .default('prefill'),
+    )
     .option('--ping-interval <time>', 'table revalidation interval per peer', `${DEFAULT_PEER_TIMINGS.pingIntervalMs / 1000}s`)
     .option('--refresh-interval <time>', 'refresh-lookup interval per peer', `${DEFAULT_PEER_TIMINGS.refreshIntervalMs / 60_000}m`)
     .option('--progress-interval <time>', 'how often to print progress', DEFAULT_PROGRESS_INTERVAL)
@@ -100,6 +106,7 @@ export function registerTestnet(program: Command): void {
         ...(raw.staleForkPeers !== undefined ? { staleForkPeers: parseIntOption(raw.staleForkPeers, '--stale-fork-peers', 0, nodes) } : {}),
         ...(raw.newerForkPeers !== undefined ? { newerForkPeers: parseIntOption(raw.newerForkPeers, '--newer-fork-peers', 0, nodes) } : {}),
         bootnodesPerPeer: parseIntOption(raw.bootnodesPerPeer, '--bootnodes-per-peer', 0, 64),
+        bootstrap: raw.bootstrap as TestnetBootstrap,
         timings: {
           pingIntervalMs: parseInterval(raw.pingInterval, '--ping-interval'),
           refreshIntervalMs: parseInterval(raw.refreshInterval, '--refresh-interval'),

@@ -24,6 +24,8 @@ import type { CrawlerEvent } from '../events.js';
 import type { EnrSeqStore } from './keys.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
+import type { DiscoveryMode, EnumerationLimits } from './enumerate.js';
+import { V4TargetPool } from './enumerate-v4.js';
 
 /** How often the database-side expiry runs. */
 export const EXPIRY_SWEEP_MS = 10 * 60_000;
@@ -59,6 +61,9 @@ export interface CrawlOptions {
   refreshIntervalMs?: number;
   /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
   feedLookups?: boolean;
+  /** Lookups, routing-table enumeration or both (default; `crawl --discovery`). */
+  discovery?: DiscoveryMode;
+  enumeration?: Partial<EnumerationLimits>;
   checkDaoFork?: boolean;
   /** Per instance, where its record's seq is kept (crawl: beside the keys). */
   enrSeqStores?: readonly EnrSeqStore[];
@@ -110,6 +115,8 @@ export class Crawler {
     // is dialed and redialed by one identity, and dial state does not grow with the instances.
     const all: CrawlerInstance[] = [];
     const owner = (node: NodeRecord) => all[node.id[0]! % o.instances]!.dialScheduler;
+    // Any identity reads the same table: each node is enumerated by its dial owner only.
+    const v4Targets = new V4TargetPool();
     for (let i = 0; i < o.instances; i++) {
       all.push(new CrawlerInstance({
         index: i,
@@ -139,6 +146,10 @@ export class Crawler {
         ...(o.discoveryTimeoutMs ? { discoveryTimeoutMs: o.discoveryTimeoutMs } : {}),
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
+        ...(o.discovery ? { discovery: o.discovery } : {}),
+        ...(o.enumeration ? { enumeration: o.enumeration } : {}),
+        enumerates: (node: NodeRecord) => node.id[0]! % o.instances === i,
+        v4Targets,
         ...(o.checkDaoFork ? { checkDaoFork: true } : {}),
         ...(o.enrSeqStores?.[i] ? { enrSeqStore: o.enrSeqStores[i] } : {}),
         ...(o.enrForkId !== undefined ? { enrForkId: o.enrForkId } : {}),

@@ -17,15 +17,17 @@ import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import type { SocketFactory, TcpDialer, TcpListener } from '../net/transport.js';
 import { bytesToHex } from '../util/bytes.js';
-import { DialScheduler, type ClaimFn, type DialVerdict, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
+import { DialScheduler, type ClaimFn, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
-import type { AddressSource, CrawlerEvent, DialEvent } from '../events.js';
+import type { AddressSource, CrawlerEvent, DialEvent, DialVerdict } from '../events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
 import type { EnrSeqStore } from './keys.js';
 import { LocalNode } from './local-node.js';
+import { Enumerator, type DiscoveryMode, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
+import { V4TargetPool, v4EnumerationAdapter } from './enumerate-v4.js';
 import { HeardSet } from './heard-set.js';
 import { sleep } from './sleep.js';
 import type { SharedCrawlState } from './shared-state.js';
@@ -82,6 +84,17 @@ export interface InstanceOptions {
   refreshIntervalMs?: number;
   /** Random lookups that feed the dialer (default on; see FEED_MIN_INTERVAL_MS). */
   feedLookups?: boolean;
+  /**
+   * Where new nodes come from (`crawl --discovery`, default 'both'): geth-style lookups (table
+   * refresh and the dialer-feeding lookups), routing-table enumeration (enumerate.ts), or both.
+   */
+  discovery?: DiscoveryMode;
+  /** Enumeration limits (default DEFAULT_ENUMERATION_LIMITS, exemptLan as the table's). */
+  enumeration?: Partial<EnumerationLimits>;
+  /** Whether this instance enumerates `node` (the Crawler gives each node one owner). Default: all. */
+  enumerates?: (node: NodeRecord) => boolean;
+  /** FINDNODE targets per bucket, shared by the process's instances (default: this instance's own). */
+  v4Targets?: V4TargetPool;
   checkDaoFork?: boolean;
   /** Where our record's seq is kept (default: in memory, starting from the clock). */
   enrSeqStore?: EnrSeqStore;
@@ -127,6 +140,7 @@ export class CrawlerInstance {
   private learned = 0;
   private feedLookupCount = 0;
   private feeding: Promise<void> | undefined;
+  private enumerator: Enumerator<NodeRecord> | undefined;
   private readonly stopAbort = new AbortController();
   private stopped = false;
 
@@ -220,6 +234,11 @@ export class CrawlerInstance {
     return this.feedLookupCount;
   }
 
+  /** Routing-table enumeration counters (undefined with --discovery lookups). */
+  enumerationStats(): EnumerationStats | undefined {
+    return this.enumerator?.stats();
+  }
+
   /** Inbound connections closed at once because the socket budget was spent. */
   get inboundRefused(): number {
     return this.inboundShed;
@@ -242,6 +261,7 @@ export class CrawlerInstance {
   /** Forget heard-of node IDs older than --expire-after (the Crawler's sweep calls this). */
   prune(now: number): void {
     this.heard.prune(now, this.o.expireAfterMs);
+    this.enumerator?.prune();
   }
 
   async start(): Promise<void> {
@@ -342,9 +362,23 @@ export class CrawlerInstance {
       ...(o.refreshIntervalMs ? { intervalMs: o.refreshIntervalMs } : {}),
       ...(o.randomTarget ? { randomTarget: o.randomTarget } : {}),
     });
+    const mode = o.discovery ?? 'both';
+    if (mode !== 'lookups') {
+      // Unfiltered answers: the stop rule counts every entry the remote sent (enumerate-v4.ts).
+      this.enumerator = new Enumerator(clock, v4EnumerationAdapter({
+        targets: o.v4Targets ?? new V4TargetPool(),
+        findNode: (node, target, signal) => endpoint.findNode(node, target, { signal }),
+        learn: (_from, nodes) => {
+          const before = this.learned;
+          for (const n of nodes) this.onNodeSeen(n, 'neighbors');
+          return this.learned - before;
+        },
+      }), { exemptLan: o.exemptLan ?? true, ...o.enumeration });
+    }
     for (const b of o.bootnodes) {
       table.addSeen(b);
       this.reportSighting(b, 'bootnode');
+      this.offerEnumeration(b);
     }
 
     o.emit({
@@ -368,8 +402,17 @@ export class CrawlerInstance {
     this.counters.start();
     table.start();
     this.scheduler.start();
-    this.refresher.start();
-    if (o.feedLookups !== false) this.feeding = this.feedDialer();
+    if (mode !== 'enumerate') {
+      this.refresher.start();
+      if (o.feedLookups !== false) this.feeding = this.feedDialer();
+    }
+  }
+
+  /** Hand a node to routing-table enumeration, if this instance enumerates it. */
+  private offerEnumeration(node: NodeRecord): void {
+    if (!this.enumerator || node.udpPort <= 0) return;
+    if (this.o.enumerates && !this.o.enumerates(node)) return;
+    this.enumerator.offer(node);
   }
 
   /** Stop discovery and dialing, wait for dials in flight to be cut short and recorded. */
@@ -377,7 +420,7 @@ export class CrawlerInstance {
     if (this.stopped) return;
     this.stopped = true;
     this.stopAbort.abort();
-    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding]);
+    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding, this.enumerator?.stop()]);
     // A probe that ends adds the task that emits its event: wait until none is left.
     while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
     this.counters?.stop();
@@ -472,6 +515,7 @@ export class CrawlerInstance {
     if (this.heard.add(node.id, this.o.clock.now())) this.learned++;
     if (node.tcpPort > 0) this.ownerOf(node).learn(node);
     this.reportSighting(node, source);
+    this.offerEnumeration(node);
   }
 
   private onNodeSeen(node: NodeRecord, source: 'ping' | 'neighbors'): void {
@@ -499,6 +543,7 @@ export class CrawlerInstance {
     }
     if (node.tcpPort > 0) this.ownerOf(node).learn(node);
     this.reportSighting(node, source);
+    this.offerEnumeration(node);
   }
 
   private ownerOf(node: NodeRecord): DialScheduler {

@@ -15,7 +15,7 @@
  */
 import { formatEnode } from '../enode/enode-url.js';
 import { createEnr, type Enr, type EnrFields } from '../enode/enr.js';
-import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
+import { isUnspecifiedIp, normalizeIp } from '../net/ip.js';
 import { IpTracker, type Endpoint, type IpTrackerOptions } from '../discv4/ip-tracker.js';
 import { TIMESTAMP_THRESHOLD, currentForkId, type ForkId } from '../eth/fork-id.js';
 import { forkSchedule, type NetworkDefinition } from '../eth/networks.js';

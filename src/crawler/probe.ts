@@ -30,7 +30,7 @@ import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeade
 import type { NetworkDefinition } from '../eth/networks.js';
 import { RttEstimator } from './rtt.js';
 import { samplePings, withDiscPing } from './ping-samples.js';
-import type { DialEvent, DialKind, DialOutcome, ForkVerdict, HelloInfo, StatusInfo } from '../events.js';
+import type { DialEvent, DialKind, DialOutcome, DialVerdict, ForkVerdict, HelloInfo, StatusInfo } from '../events.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { NoSharedCapabilityError } from '../devp2p/errors.js';
 
@@ -98,11 +98,25 @@ export interface ProbeResult {
  * 'too_many_peers' even when HELLO came first (@ethereumjs/devp2p exchanges HELLO, then refuses;
  * geth refuses before HELLO): either way it is a live node that is full.
  */
-export function dialVerdict(event: DialEvent): 'hello' | 'too_many_peers' | 'failed' {
+export function dialVerdict(event: Pick<DialEvent, 'disconnects' | 'status' | 'hello'>): DialVerdict {
   const full = event.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers');
   if (full && !event.status) return 'too_many_peers';
   if (event.hello) return 'hello';
   return 'failed';
+}
+
+/**
+ * The crawl policy's reading of a finished connection, carried by the DialEvent so the store records
+ * it as decided: the verdict (static set, redial lease) and whether the node showed a sign of life
+ * (inbound peers and any connection that got an answer are alive; a failed dial is not).
+ */
+export function dialPolicy(e: Pick<DialEvent, 'kind' | 'outcome' | 'disconnects' | 'status' | 'hello'>): Pick<DialEvent, 'verdict' | 'alive'> {
+  return { verdict: dialVerdict(e), alive: e.kind === 'inbound' || e.outcome !== 'error' };
+}
+
+/** A DialEvent built elsewhere (tests, benchmarks, replays) with the probe's policy fields filled in. */
+export function withDialPolicy(e: Omit<DialEvent, 'verdict' | 'alive'>): DialEvent {
+  return { ...e, ...dialPolicy(e) };
 }
 
 interface Recorder {
@@ -132,6 +146,8 @@ function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: n
       connectMs: null,
       handshakeMs: null,
       outcome: 'error',
+      verdict: 'failed',
+      alive: kind === 'inbound',
       errorKind: null,
       errorMessage: null,
       hello: null,
@@ -358,6 +374,7 @@ function finish(config: ProbeConfig, rec: Recorder, discPingMs: number | null): 
         ? 'disconnect'
         : 'error';
   e.outcome = outcome;
+  Object.assign(e, dialPolicy(e));
   if (outcome === 'error' && e.errorKind === null) {
     e.errorKind = 'internal';
     e.errorMessage = 'dial ended without result or error';

@@ -19,6 +19,7 @@
  * - Restart: `seed()` loads the static set (node, last dial, last seen) so the rhythm survives.
  */
 import { setMaxListeners } from 'node:events';
+import type { DialVerdict } from '../events.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NODE_ID_BYTES } from '../enode/distance.js';
@@ -45,13 +46,6 @@ export const CLAIM_RETRY_MS = 60_000;
 export const EXPIRY_RECHECK_MS = 60_000;
 
 export type ScheduledDialKind = 'dynamic' | 'static';
-
-/**
- * What the scheduler needs to know about a finished dial:
- * 'hello' — HELLO completed (with or without STATUS); 'too_many_peers' — the peer sent DISCONNECT
- * TOO_MANY_PEERS (a live node that is full); 'failed' — anything else (errors, other disconnects).
- */
-export type DialVerdict = 'hello' | 'too_many_peers' | 'failed';
 
 /** Dial once. Must honour `signal`; a rejection counts as 'failed'. */
 export type DialFn = (node: NodeRecord, kind: ScheduledDialKind, signal: AbortSignal) => Promise<DialVerdict>;

@@ -3,7 +3,7 @@
  * running dials per node, sightings once per window, ENR requests once per node.
  */
 import type { NodeRecord } from '../enode/node-record.js';
-import type { DialVerdict } from './scheduler.js';
+import type { DialVerdict } from '../events.js';
 
 /**
  * Process-wide memory shared by instances: which nodes were dialed recently or are being dialed (a

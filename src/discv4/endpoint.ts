@@ -13,7 +13,7 @@
  */
 import { isValidPublicKey, keccak256, publicKeyFromPrivate } from '../crypto/index.js';
 import { createEnr, type Enr } from '../enode/enr.js';
-import { isUnspecifiedIp, normalizeIp } from '../enode/ip.js';
+import { isUnspecifiedIp, normalizeIp } from '../net/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import type { AddressSource } from '../events.js';
 import { type ErrorKind, NodeFinderError, toNodeFinderError } from '../errors.js';
@@ -253,6 +253,18 @@ export class Discv4Endpoint {
   /** True if we hold a valid endpoint proof of this node (a PONG from id+IP within 12 h). */
   isBonded(node: Pick<NodeRecord, 'id' | 'ip'>): boolean {
     return this.bonds.hasPongFrom(this.bondKey(node.id, node.ip), this.clock.now());
+  }
+
+  /**
+   * Record an endpoint proof both ways without the PING/PONG exchange: only for local test
+   * networks whose ground truth says the two sides bonded (src/testnet pre-fills tables this way
+   * instead of a start-up PING storm). Never called on what the network tells us.
+   */
+  assumeBonded(node: Pick<NodeRecord, 'id' | 'ip' | 'tcpPort'>): void {
+    const key = this.bondKey(node.id, node.ip);
+    const now = this.clock.now();
+    this.bonds.pingReceived(key, now, node.tcpPort);
+    this.bonds.pongReceived(key, now);
   }
 
   // -------------------------------------------------------------------------------------------

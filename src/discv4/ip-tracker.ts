@@ -11,7 +11,7 @@
  *
  * Pure state: time comes from the injected clock; hosts are keyed by their canonical IP text.
  */
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from '../net/ip.js';
 import type { Clock } from '../net/clock.js';
 
 /** geth p2p/enode/localnode.go iptrackMinStatements. */

@@ -13,7 +13,7 @@
 import { keccak256, recoverPublicKey, signDigest } from '../crypto/index.js';
 import { InvalidKeyError } from '../crypto/errors.js';
 import { decodeEnrItem, type Enr } from '../enode/enr.js';
-import { ipFromBytes, ipToBytes } from '../enode/ip.js';
+import { ipFromBytes, ipToBytes } from '../net/ip.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NodeFinderError } from '../errors.js';
 import { bytesToBigInt, concatBytes, equalBytes } from '../util/bytes.js';

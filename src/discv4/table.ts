@@ -21,7 +21,7 @@
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { compareDistance, logDistance, NODE_ID_BYTES, parityDistance } from '../enode/distance.js';
-import { ipToBytes } from '../enode/ip.js';
+import { ipToBytes } from '../net/ip.js';
 import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { timeRequest } from '../net/request.js';
 import { ALPHA, BUCKET_SIZE } from './constants.js';

@@ -5,7 +5,7 @@
  * NODES records are returned as RLP items, unverified: one bad record must not cost the others
  * (geth verifies them one by one, v5_udp.go verifyResponseNode), so verification is the caller's.
  */
-import { ipFromBytes, ipToBytes } from '../enode/ip.js';
+import { ipFromBytes, ipToBytes } from '../net/ip.js';
 import { concatBytes } from '../util/bytes.js';
 import { asBigInt, asBytes, asList, asSafeNumber, rlpDecode, rlpEncode, RlpError, type RlpInput, type RlpItem } from '../util/rlp.js';
 import { MAX_DISTANCE, MAX_REQUEST_ID_SIZE, MessageType, type MessageTypeId } from './constants.js';

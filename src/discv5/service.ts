@@ -8,7 +8,7 @@
  */
 import { decodeEnrItem, type Enr } from '../enode/enr.js';
 import { logDistance } from '../enode/distance.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from '../net/ip.js';
 import { NodeFinderError, toNodeFinderError } from '../errors.js';
 import type { TimerHandle } from '../net/clock.js';
 import type { UdpAddress } from '../net/transport.js';

@@ -7,7 +7,7 @@ import { isValidPublicKey } from '../crypto/index.js';
 import { bytesToHex, hexToBytes } from '../util/bytes.js';
 import { nodeIdFromPublicKey } from './distance.js';
 import { BadEnodeError } from './errors.js';
-import { ipToBytes, ipFromBytes } from './ip.js';
+import { ipToBytes, ipFromBytes } from '../net/ip.js';
 import type { NodeRecord } from './node-record.js';
 
 /** Far above any valid URL (≈ 8 + 128 + 1 + 41 + 6 + 15); bounds work on hostile CLI/file input. */

@@ -14,7 +14,7 @@ import { bytesToBigInt, equalBytes, uintToBytes } from '../util/bytes.js';
 import { rlpDecode, rlpEncode, type RlpInput, type RlpItem } from '../util/rlp.js';
 import { nodeIdFromPublicKey } from './distance.js';
 import { BadEnrError, EnrSignatureError, EnrTooLargeError } from './errors.js';
-import { ipFromBytes, ipToBytes } from './ip.js';
+import { ipFromBytes, ipToBytes } from '../net/ip.js';
 import type { NodeRecord } from './node-record.js';
 
 /** EIP-778: "The maximum encoded size of a node record is 300 bytes." */

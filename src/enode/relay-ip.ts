@@ -8,7 +8,7 @@
  *   - every other address is.
  */
 import { Netrestrict } from '../net/netrestrict.js';
-import { normalizeIp } from './ip.js';
+import { normalizeIp } from '../net/ip.js';
 
 export type RelayRejection = 'invalid' | 'unspecified' | 'special' | 'loopback' | 'lan';
 

@@ -7,7 +7,7 @@
  *    params/config.go ChainConfig JSON names; core/forkid gatherForks takes every *Time field).
  *    Unknown keys are ignored, as Go's encoding/json does.
  */
-import type { BlockFork, NetworkDefinition, TimeFork } from './networks.js';
+import type { BlockFork, NetworkDefinition, TimeFork } from './network-definition.js';
 
 /** A schedule file or chain config is invalid; the message says where. */
 export class ForkScheduleError extends Error {

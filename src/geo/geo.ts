@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ipToBytes } from '../enode/ip.js';
+import { ipToBytes } from '../net/ip.js';
 import { GeoDataError } from './errors.js';
 import { bytesToWords, countryCode, countryValue, decimalNumber, parseNumCsv, RangeTable, unquoteCsv } from './range-table.js';
 import { specialRangeOfBytes, specialRangeOfV4, type SpecialRange } from './special.js';

@@ -4,7 +4,7 @@
  * inside one organisation or carrier) or `reserved` (loopback, link-local, documentation,
  * multicast, future use…), never as a country.
  */
-import { ipToBytes } from '../enode/ip.js';
+import { ipToBytes } from '../net/ip.js';
 
 export type SpecialLabel = 'private' | 'reserved';
 

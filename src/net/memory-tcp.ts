@@ -5,7 +5,7 @@
  * checked against netrestrict as the Node adapters do (node-tcp.ts). No sockets, no wall clock.
  */
 import { NodeFinderError } from '../errors.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from './ip.js';
 import { createMemoryStreamPair, type MemoryStream } from './memory-stream.js';
 import type { Netrestrict } from './netrestrict.js';
 import type { ByteStream, TcpDialer, TcpListener } from './transport.js';

@@ -5,7 +5,7 @@
  * Each transport enforces its netrestrict list before every send, as the Node adapter does.
  */
 import { NodeFinderError } from '../errors.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from './ip.js';
 import type { Clock } from './clock.js';
 import type { Netrestrict } from './netrestrict.js';
 import type { UdpAddress, UdpTransport } from './transport.js';

@@ -7,7 +7,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { NodeFinderError, toNodeFinderError } from '../errors.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from './ip.js';
 import type { Netrestrict } from './netrestrict.js';
 import type { UdpAddress, UdpTransport } from './transport.js';
 

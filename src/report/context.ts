@@ -3,6 +3,7 @@
  * results (the abusive-IP exclusion list, the geo database) so a composite report (snapshot) runs
  * each query once.
  */
+import { NO_NODE_FILTERS, type NodeFilters } from './node-filter.js';
 import { packagedGeo, type GeoInfo, type GeoLookup } from '../geo/index.js';
 import type { NetworkName } from '../eth/networks.js';
 import type { Database, Queryable, Row } from '../store/database.js';
@@ -28,10 +29,8 @@ export interface ReportOptions {
   bucket?: 'hour' | 'day';
   /** Chain for freshness (default mainnet). */
   network?: NetworkName;
-  /** `report nodes`: only nodes whose latest STATUS is on this chain (default: every node). */
-  networkFilter?: NetworkName | null;
-  /** `report nodes`: only nodes whose latest HELLO names this client (case-insensitive). */
-  client?: string | null;
+  /** `report nodes`: the node filters of the web list (src/report/node-filter.ts; default: every node). */
+  nodeFilters?: NodeFilters;
   /** `coverage --external`. */
   external?: ExternalList;
   /** Nodes whose pairwise latency bounds are computed (default 200: ~20 000 pairs). */
@@ -86,8 +85,7 @@ export class ReportContext {
   readonly top: number;
   readonly bucket: 'hour' | 'day';
   readonly network: NetworkName;
-  readonly networkFilter: NetworkName | null;
-  readonly client: string | null;
+  readonly nodeFilters: NodeFilters;
   readonly external: ExternalList | undefined;
   readonly maxPairNodes: number;
   readonly releaseMinNodes: number;
@@ -107,8 +105,7 @@ export class ReportContext {
     this.top = opts.top ?? 15;
     this.bucket = opts.bucket ?? 'day';
     this.network = opts.network ?? 'mainnet';
-    this.networkFilter = opts.networkFilter ?? null;
-    this.client = opts.client ?? null;
+    this.nodeFilters = opts.nodeFilters ?? NO_NODE_FILTERS;
     this.external = opts.external;
     this.maxPairNodes = opts.maxPairNodes ?? 200;
     this.releaseMinNodes = opts.releaseMinNodes ?? 2;

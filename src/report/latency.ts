@@ -5,7 +5,7 @@
  * the RTT between remote pairs of nodes bounded by the triangle inequality from several vantage
  * points, as the IMC 2018 paper did: |d(v,a) − d(v,b)| ≤ d(a,b) ≤ d(v,a) + d(v,b).
  */
-import { isUnspecifiedIp } from '../enode/ip.js';
+import { isUnspecifiedIp } from '../net/ip.js';
 import { GEO_ATTRIBUTION, type GeoLookup } from '../geo/index.js';
 import type { Report, Row, Section } from './render/model.js';
 import type { ReportContext } from './context.js';

@@ -5,9 +5,10 @@
  * it. JSON (DESIGN.md): `nodes` [{id, ip, tcp_port, udp_port, client_id, client, version, os,
  * network_id, fork_id {hash, next}, fork_verdict, best_block, rtt_ms, srtt_ms, handshake_ms,
  * status_ms, dials, first_seen, last_seen, sources}]; uint64 values are decimal strings, times ISO 8601.
- * Filters: --network (latest STATUS on that chain), --client (latest HELLO's client name).
+ * Filters: those of the web list (src/report/node-filter.ts): network, client, version prefix, fork
+ * verdict, seen since and direction in SQL (bound parameters), country and AS by the geo database.
  */
-import { getNetwork } from '../eth/networks.js';
+import { hasGeoFilter, matchesGeo, nodeFilterParameters } from './node-filter.js';
 import type { Report, Section } from './render/model.js';
 import type { ReportContext } from './context.js';
 import { latencyHistogramSection } from './latency.js';
@@ -37,16 +38,18 @@ export interface NodeRow {
   [key: string]: unknown;
 }
 
-/** Longest client name --client accepts (client names in HELLO are short; this is a sanity bound). */
-export const MAX_CLIENT_FILTER = 64;
-
-export function loadNodes(ctx: ReportContext): Promise<NodeRow[]> {
-  const net = ctx.networkFilter ? getNetwork(ctx.networkFilter) : null;
-  return ctx.queryExcluding<NodeRow>('nodes', {
-    network_id: net ? String(net.networkId) : null,
-    network_genesis: net ? net.genesisHash : null,
-    client: ctx.client,
+export async function loadNodes(ctx: ReportContext): Promise<NodeRow[]> {
+  const f = ctx.nodeFilters;
+  const rows = await ctx.queryExcluding<NodeRow>('nodes', {
+    network_id: f.networkId,
+    network_genesis: f.genesis,
+    client: f.client,
+    version: f.version,
+    fork_verdict: f.forkVerdict,
+    seen_since: f.seenSince === null ? null : new Date(f.seenSince).toISOString(),
+    direction: f.direction,
   });
+  return hasGeoFilter(f) ? rows.filter((r) => matchesGeo(f, r.ip, { lookup: (ip) => ctx.locate(ip) })) : rows;
 }
 
 const iso = (ms: number | null) => (ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
@@ -130,7 +133,7 @@ export async function buildNodesReport(ctx: ReportContext): Promise<Report> {
     name: 'nodes',
     title: 'Nodes',
     generatedAt: ctx.generatedAt,
-    parameters: { ...ctx.baseParameters(), network: ctx.networkFilter, client: ctx.client, excluded_node_ids: nodeIds.length },
+    parameters: { ...ctx.baseParameters(), ...nodeFilterParameters(ctx.nodeFilters), excluded_node_ids: nodeIds.length },
     // The table first; the RTT distribution of the same rows (also what the HTML charts).
     sections: [nodesSection(rows), latencyHistogramSection(rows.flatMap((r) => (r.rtt_ms === null ? [] : [{ rttMs: r.rtt_ms }])))],
     data: { nodes: nodesData(rows) },

@@ -18,9 +18,13 @@ export async function health(db: ReadOnlyDb, now: number, startedAt: number): Pr
     '# TYPE nodefinder_serve_database_up gauge',
   ];
   try {
-    const [row] = await db.read((tx) =>
+    // Not behind the admission queue: a busy view is not a database that is down (the server asks at
+    // most once a second, src/serve/server.ts).
+    const [row] = await db.read(
       // instance_totals: one row per crawler identity, stamped by the writer with each batch it commits.
-      tx.query<{ last_write: Date | null }>(`SELECT max(updated_at) AS last_write FROM instance_totals`),
+      (tx) => tx.query<{ last_write: Date | null }>(`SELECT max(updated_at) AS last_write FROM instance_totals`),
+      undefined,
+      false,
     );
     lines.push('nodefinder_serve_database_up 1');
     lines.push(

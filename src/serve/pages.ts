@@ -68,6 +68,7 @@ export function nodeListBody(page: NodeListPage, q: NodeListQuery, raw: URLSearc
     node: `${n.id.slice(0, 16)}…`,
     endpoint: n.ip === null ? null : `${n.ip.includes(':') ? `[${n.ip}]` : n.ip}:${n.tcp_port ?? 0}`,
     asn_text: n.asn === null ? null : `AS${n.asn}`,
+    fork: n.fork_id === null ? null : `${n.fork_id.hash}/${n.fork_id.next ?? '?'}`,
     seen: n.last_seen?.replace('T', ' ').slice(0, 19) ?? null,
     connection: [n.dialed ? 'dialed' : '', n.inbound ? 'inbound' : ''].filter(Boolean).join('+') || null,
   }));
@@ -75,7 +76,7 @@ export function nodeListBody(page: NodeListPage, q: NodeListQuery, raw: URLSearc
     `<p class="meta" id="list-summary">${page.nodes.length} node${page.nodes.length === 1 ? '' : 's'} on this page${page.scanned !== null ? ` (${NUMBER.format(page.scanned)} node IDs scanned)` : ''}; ordered by node ID.</p>`,
     renderRows(rows, [
       ['node', 'Node'], ['endpoint', 'Endpoint'], ['country', 'Country'], ['asn_text', 'AS'], ['client', 'Client'], ['version', 'Version'],
-      ['network_id', 'Network'], ['fork_verdict', 'Fork'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['connection', 'Connection'], ['last_outcome', 'Last outcome'], ['seen', 'Last seen (UTC)'],
+      ['network_id', 'Network'], ['fork', 'Fork ID'], ['fork_verdict', 'Fork verdict'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['connection', 'Connection'], ['last_outcome', 'Last outcome'], ['seen', 'Last seen (UTC)'],
     ], { long: true, link: (row, key) => (key === 'node' ? `/node?q=${row['id'] as string}` : null) }),
   ];
   const keep = new URLSearchParams();

@@ -18,11 +18,14 @@ export interface ReadOnlyOptions {
   maxConcurrent?: number;
   /** Longest wait for a turn before answering `busy`, ms; default 30 s. */
   maxWaitMs?: number;
+  /** Reads waiting for a turn at most; one more is answered `busy` at once (default 64). */
+  maxQueue?: number;
 }
 
 /**
- * Admission: at most `max` reads run, the rest wait in order (up to `maxWaitMs`). A burst of
- * viewers then queues here instead of timing out on the pool's connect deadline.
+ * Admission: at most `max` reads run, at most `maxQueue` wait in order (up to `maxWaitMs`), and any
+ * more are refused at once with `busy` (HTTP 503 with Retry-After): under a burst the database does
+ * a bounded amount of work and the server holds a bounded backlog instead of piling requests up.
  */
 class Gate {
   private running = 0;
@@ -30,10 +33,12 @@ class Gate {
   constructor(
     private readonly max: number,
     private readonly maxWaitMs: number,
+    private readonly maxQueue: number,
   ) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.max) {
+      if (this.waiting.length >= this.maxQueue) throw new HttpError('busy', 'the server is busy; try again shortly');
       await new Promise<void>((resolve, reject) => {
         const turn = () => {
           clearTimeout(timer);
@@ -64,7 +69,7 @@ export class ReadOnlyDb {
     readonly db: Database,
     private readonly opts: ReadOnlyOptions,
   ) {
-    this.gate = new Gate(opts.maxConcurrent ?? 4, opts.maxWaitMs ?? 30_000);
+    this.gate = new Gate(opts.maxConcurrent ?? 4, opts.maxWaitMs ?? 30_000, opts.maxQueue ?? 64);
   }
 
   get engine(): Database['engine'] {

@@ -13,10 +13,12 @@ import { HttpError } from './errors.js';
 import { health } from './health.js';
 import { renderPage } from './html-page.js';
 import { loadNode, parseNodeQuery, MAX_SEARCH_LENGTH } from './node-detail.js';
-import { listNodes } from './node-list.js';
+import { AnswerCache, type AnswerCacheStats } from './answer-cache.js';
+import { listNodes, type NodeListPage } from './node-list.js';
+import type { NodeDetail } from './node-detail.js';
 import { OverviewCache } from './overview.js';
 import { errorBody, nodeBody, nodeFilterForm, nodeListBody, overviewBody } from './pages.js';
-import { NODE_LIST_PARAMS, parseNodeListQuery, singleParams } from './params.js';
+import { NODE_LIST_PARAMS, parseNodeListQuery, singleParams, type NodeListQuery } from './params.js';
 import { ReadOnlyDb, toHttpError } from './read-only.js';
 
 /** Request limits: the longest URL (a pasted ENR fits many times), header bytes, time to send headers. */
@@ -32,6 +34,10 @@ export interface ServeOptions {
   overviewTimeoutMs?: number;
   /** Requests reading the database at once (the rest queue); default 4. Bounds the CPU the view takes from a crawl on the same server. */
   maxQueries?: number;
+  /** Requests waiting for a database turn at most; more are answered 503 busy with Retry-After (default 64). */
+  maxQueue?: number;
+  /** Monotonic ms for answer ages (default performance.now; tests use a manual clock). */
+  monotonic?: () => number;
   /** Page refresh and overview rebuild interval, seconds. */
   refreshSeconds: number;
   /** Span of the overview's charts over time, ms. */
@@ -46,6 +52,8 @@ export interface ServeOptions {
 export interface WebServer {
   readonly port: number;
   readonly url: string;
+  /** Node list and node answers: kept answers served, requests that joined one in flight, answers computed (database reads). */
+  answerStats(): AnswerCacheStats;
   close(): Promise<void>;
 }
 
@@ -61,7 +69,14 @@ const API_INDEX = {
 export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   const now = opts.now ?? Date.now;
   const startedAt = now();
-  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? 4 });
+  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? 4, maxQueue: opts.maxQueue ?? 64 });
+  // Answers are shared by identical requests in flight and reused for one refresh interval (what a
+  // page's own refresh would show); /healthz for a second at most, so it stays a liveness probe.
+  const monotonic = opts.monotonic ?? (() => performance.now());
+  const answers = new AnswerCache<unknown>({ ttlMs: opts.refreshSeconds * 1000, maxEntries: ANSWER_CACHE_ENTRIES, now: monotonic });
+  const probes = new AnswerCache<Awaited<ReturnType<typeof health>>>({ ttlMs: Math.min(1000, opts.refreshSeconds * 1000), maxEntries: 1, now: monotonic });
+  const nodePage = (q: NodeListQuery, key: string) => answers.get(`nodes?${key}`, () => db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs))) as Promise<NodeListPage>;
+  const nodeDetail = (id: string) => answers.get(`node/${id}`, () => db.read((tx) => loadNode(tx, id, now(), geo))) as Promise<NodeDetail | null>;
   const geo = () => opts.geo ?? packagedGeo();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const overview = new OverviewCache(db, {
@@ -78,7 +93,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     const search = url.searchParams;
     if (path === '/healthz') {
       singleParams(search, []);
-      const h = await health(db, now(), startedAt);
+      const h = await probes.get('healthz', () => health(db, now(), startedAt));
       return { status: h.ok ? 200 : 503, type: 'text/plain; version=0.0.4; charset=utf-8', body: h.text };
     }
     if (path === '/api' || path === '/api/') {
@@ -92,13 +107,13 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     }
     if (path === '/api/nodes') {
       const q = parseNodeListQuery(search, now());
-      const page = await db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs));
+      const page = await nodePage(q, canonical(search));
       return json({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit });
     }
     if (path === '/api/node' || path.startsWith('/api/node/')) {
       const text = path === '/api/node' ? (singleParams(search, ['q']).get('q') ?? '') : (singleParams(search, []), decodePath(path.slice('/api/node/'.length)));
       const nq = parseNodeQuery(text);
-      const node = await db.read((tx) => loadNode(tx, nq.id, now(), geo));
+      const node = await nodeDetail(nq.id);
       if (!node) throw new HttpError('not_found', `node ${nq.id} is not in this database`);
       return json({ input: nq.input, node });
     }
@@ -118,7 +133,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       let status = 200;
       try {
         const q = parseNodeListQuery(params, now());
-        body = nodeListBody(await db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs)), q, params);
+        body = nodeListBody(await nodePage(q, canonical(params)), q, params);
       } catch (err) {
         const e = toHttpError(err);
         if (!(e instanceof HttpError) || e.status >= 500) throw e;
@@ -137,7 +152,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       let status = 200;
       try {
         const nq = parseNodeQuery(text);
-        const node = await db.read((tx) => loadNode(tx, nq.id, now(), geo));
+        const node = await nodeDetail(nq.id);
         body = nodeBody(node, nq.id);
         if (!node) status = 404;
       } catch (err) {
@@ -187,6 +202,8 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
         ? { status: he.status, type: 'application/json; charset=utf-8', body: `${JSON.stringify({ error: { code: he.code, message: he.message } })}\n` }
         : { status: he.status, type: 'text/html; charset=utf-8', body: renderPage({ title: he.status === 404 ? 'Not found' : 'Error', nonce, body: errorBody(he.message) }) };
       if (he.code === 'method_not_allowed') reply.headers = { allow: 'GET, HEAD' };
+      // RFC 9110 §10.2.3: when to come back. busy clears as the queue drains; an unreachable database takes longer.
+      if (he.status === 503) reply.headers = { 'retry-after': he.code === 'busy' ? '1' : '5' };
       if (he.code === 'payload_too_large' || he.code === 'uri_too_long') reply.headers = { connection: 'close' };
     }
     const isHtml = reply.type.startsWith('text/html');
@@ -233,6 +250,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   return {
     port,
     url: `http://${hostPart}:${port}`,
+    answerStats: () => ({ ...answers.stats }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -250,6 +268,15 @@ interface Reply {
   type: string;
   body: string;
   headers?: Record<string, string>;
+}
+
+/** Answers kept at most (node pages and list pages; each is tens of kB at most). */
+const ANSWER_CACHE_ENTRIES = 2000;
+
+/** A validated query string in one spelling (sorted, no blanks): the key of its answer. */
+function canonical(search: URLSearchParams): string {
+  const pairs = [...search].filter(([k, v]) => k !== 'fragment' && v.trim() !== '').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return new URLSearchParams(pairs).toString();
 }
 
 function json(value: unknown): Reply {

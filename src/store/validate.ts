@@ -13,6 +13,7 @@ import type {
   DialEvent,
   DialKind,
   DialOutcome,
+  DialVerdict,
   ForkVerdict,
   HelloInfo,
   RttInfo,
@@ -26,14 +27,16 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const ADDRESS_SOURCES = ['neighbors', 'inbound', 'bootnode', 'ping', 'static', 'dns'] as const satisfies readonly AddressSource[];
 export const DIAL_KINDS = ['dynamic', 'static', 'inbound'] as const satisfies readonly DialKind[];
 export const DIAL_OUTCOMES = ['status', 'hello', 'disconnect', 'error'] as const satisfies readonly DialOutcome[];
+export const DIAL_VERDICTS = ['hello', 'too_many_peers', 'failed'] as const satisfies readonly DialVerdict[];
 export const RTT_SOURCES = ['p2p_ping', 'disc_ping'] as const satisfies readonly RttSource[];
 export const FORK_VERDICTS = ['compatible', 'incompatible', 'remote_stale', 'local_stale', 'unchecked'] as const satisfies readonly ForkVerdict[];
 const exhaustive: [
   Exact<(typeof ADDRESS_SOURCES)[number], AddressSource>,
   Exact<(typeof DIAL_KINDS)[number], DialKind>,
   Exact<(typeof DIAL_OUTCOMES)[number], DialOutcome>,
+  Exact<(typeof DIAL_VERDICTS)[number], DialVerdict>,
   Exact<(typeof FORK_VERDICTS)[number], ForkVerdict>,
-] = [true, true, true, true];
+] = [true, true, true, true, true];
 void exhaustive;
 
 /** EIP-778: "The maximum encoded size of a node record is 300 bytes." */
@@ -92,6 +95,11 @@ function time(ev: CrawlerEvent, v: unknown, what: string): number {
 
 function port(ev: CrawlerEvent, v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) fail(ev, `${what} is not a port`);
+  return v;
+}
+
+function bool(ev: CrawlerEvent, v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') fail(ev, `${what} is not a boolean`);
   return v;
 }
 
@@ -219,6 +227,8 @@ function checkDial(ev: DialEvent): DialEvent {
     endedAt: time(ev, ev.endedAt, 'endedAt'),
     connectMs: ev.connectMs === null ? null : msValue(ev, ev.connectMs, 'connectMs'),
     outcome,
+    verdict: oneOf(ev, ev.verdict, DIAL_VERDICTS, 'verdict'),
+    alive: bool(ev, ev.alive, 'alive'),
     errorKind: ev.errorKind === null ? null : oneOf<ErrorKind>(ev, ev.errorKind, errorKinds, 'errorKind'),
     errorMessage: ev.errorMessage === null ? null : text(ev, ev.errorMessage, 'errorMessage', 1000),
     hello: ev.hello === null ? null : checkHello(ev, ev.hello),
@@ -295,12 +305,11 @@ export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
     case 'node_expired':
       return { type: ev.type, nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'), at: time(ev, ev.at, 'at') };
     case 'findnode_rebond':
-      if (typeof ev.answered !== 'boolean') fail(ev, 'answered is not a boolean');
       return {
         type: ev.type,
         instance: hex(ev, ev.instance, HEX32, 'instance'),
         nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'),
-        answered: ev.answered,
+        answered: bool(ev, ev.answered, 'answered'),
         at: time(ev, ev.at, 'at'),
       };
     default:

@@ -21,7 +21,10 @@ import { bytesToHex } from '../util/bytes.js';
 import type { CrawlerEvent } from '../events.js';
 import type { Database } from './database.js';
 import { DatabaseError, InvalidEventError } from './errors.js';
-import { buildBatch, partitionsFor, RefreshCache, type BuiltBatch, type Statement } from './batch.js';
+import { buildBatch, type BuiltBatch } from './batch.js';
+import { partitionsFor } from './partitions.js';
+import { RefreshCache } from './refresh-cache.js';
+import type { Statement } from './statement.js';
 import { Journal, type JournalBatch } from './journal.js';
 import { validateEvent } from './validate.js';
 

@@ -314,10 +314,18 @@ export class EmulatedPeer {
   /**
    * Seed the table with `bootnodes` and start revalidation and refresh lookups after `delayMs`
    * (startTestnet staggers peers so hundreds do not all look up in the same millisecond).
+   *
+   * With `prefilled` (testnet fast start, prefill.ts) the table starts as it would stand after
+   * bonding with those nodes: entries live, endpoint proofs held both ways, so FINDNODE is
+   * answered at once; the peer is bootstrapped now and its first refresh waits `delayMs`.
    */
-  startDiscovery(bootnodes: readonly NodeRecord[], delayMs = 0): void {
+  startDiscovery(bootnodes: readonly NodeRecord[], delayMs = 0, prefilled?: readonly NodeRecord[]): void {
     if (this.closed || this.refresher) return;
     for (const b of bootnodes) this.table.addSeen(b);
+    for (const node of prefilled ?? []) {
+      this.endpoint.assumeBonded(node);
+      this.table.addVerified(node);
+    }
     const refresher = new Refresher({
       table: this.table,
       findNode: (node, target, signal) => this.endpoint.findNode(node, target, { signal }),
@@ -341,7 +349,17 @@ export class EmulatedPeer {
         this.dialer?.start();
         resolve(refresher.refresh());
       };
-      if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
+      if (prefilled) {
+        // Ready now: revalidation and the dialer start, lookups only at the first periodic refresh.
+        this.table.start();
+        this.dialer?.start();
+        this.resolveStarted = undefined;
+        this.startTimer = this.clock.setTimer(delayMs, () => {
+          this.startTimer = undefined;
+          if (!this.closed) refresher.start();
+        });
+        resolve();
+      } else if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
       else go();
     });
   }

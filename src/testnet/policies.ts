@@ -13,7 +13,7 @@
  */
 import type { Clock } from '../net/clock.js';
 import { isLanIp } from '../enode/relay-ip.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from '../net/ip.js';
 import type { ClientKind } from './profiles.js';
 
 export const RETH_BOND_EXPIRATION_MS = 60 * 60 * 1000;

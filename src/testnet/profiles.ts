@@ -174,7 +174,7 @@ function pick<T>(prng: Prng, items: readonly T[]): T {
   return items[prng.nextBelow(items.length)]!;
 }
 
-function weighted<K extends string>(prng: Prng, weights: Readonly<Record<K, number>>): K {
+export function weighted<K extends string>(prng: Prng, weights: Readonly<Record<K, number>>): K {
   const entries = Object.entries(weights) as [K, number][];
   const total = entries.reduce((s, [, w]) => s + w, 0);
   let x = prng.nextFloat() * total;
@@ -209,7 +209,7 @@ function ethVersions(mode: EthMode, older: readonly number[] = []): number[] {
 /** geth's platform strings (runtime.GOOS-runtime.GOARCH), most nodes on linux-amd64. */
 const GO_PLATFORMS = ['linux-amd64', 'linux-amd64', 'linux-amd64', 'linux-amd64', 'linux-arm64', 'darwin-arm64', 'windows-amd64'];
 
-interface ClientChoice {
+export interface ClientChoice {
   clientId: string;
   capabilities: Capability[];
 }
@@ -218,7 +218,7 @@ interface ClientChoice {
  * Client ids in each client's own format (the strings a crawler really sees), versions plausible
  * for the eth versions announced: geth added eth/69 in v1.16, Nethermind in 1.33, Reth in 1.4.
  */
-function chooseClient(kind: ClientKind, mode: EthMode, prng: Prng): ClientChoice {
+export function chooseClient(kind: ClientKind, mode: EthMode, prng: Prng): ClientChoice {
   switch (kind) {
     case 'geth': {
       const version =

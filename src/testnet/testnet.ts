@@ -12,11 +12,12 @@
 import { isIP } from 'node:net';
 import { toNodeFinderError } from '../errors.js';
 import { Prng } from '../analysis/prng.js';
-import { normalizeIp } from '../enode/ip.js';
+import { normalizeIp } from '../net/ip.js';
 import { systemClock, type Clock } from '../net/clock.js';
 import type { SocketFactory } from '../net/transport.js';
 import { buildManifest, type Manifest } from './manifest.js';
-import { EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
+import { prefilledTables } from './prefill.js';
+import { DEFAULT_PEER_TIMINGS, EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
 import type { GethDialerStats } from './geth-dialer.js';
 import { bytesToHex } from '../util/bytes.js';
 import { buildProfiles, type MixOptions } from './profiles.js';
@@ -24,6 +25,8 @@ import { NonLoopbackHostError, TestnetParameterError, checkInteger } from './err
 import type { InboundThrottleOptions } from './policies.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
+export const TESTNET_BOOTSTRAPS = ['prefill', 'lookups'] as const;
+export type TestnetBootstrap = (typeof TESTNET_BOOTSTRAPS)[number];
 export const DEFAULT_BOOTNODES_PER_PEER = 3;
 /** Sockets bound at once while starting (each peer binds one UDP and one TCP socket). */
 const BIND_BATCH = 64;
@@ -41,6 +44,13 @@ export interface TestnetOptions extends Omit<MixOptions, 'nowSeconds'> {
   bootnodesPerPeer?: number;
   /** Peers start looking up within this window (default 10 ms per peer, at most 3 s). */
   startSpreadMs?: number;
+  /**
+   * 'prefill' (default): every peer's table is filled from the manifest as if it had bonded with
+   * the peers it can hold (prefill.ts); ready at once. 'lookups': tables start from the bootnodes
+   * and fill by PINGs and lookups, as real nodes do (minutes for 1 000 peers). With
+   * bootnodesPerPeer 0 peers know nobody either way.
+   */
+  bootstrap?: TestnetBootstrap;
   /** geth's inbound throttle for "geth" peers (default 30 s with LAN and loopback exempt, as geth). */
   inboundThrottle?: InboundThrottleOptions;
   timings?: Partial<PeerTimings>;
@@ -154,12 +164,14 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   const bootnodes = chooseBootnodes(mix.nodes, bootnodesPerPeer, mix.seed);
   const records = peers.map((p) => p.record);
   const spreadPrng = new Prng(BigInt(mix.seed) * 16n + 10n);
-  peers.forEach((peer, i) =>
-    peer.startDiscovery(
-      bootnodes[i]!.map((j) => records[j]!),
-      spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0,
-    ),
-  );
+  const prefill = (options.bootstrap ?? 'prefill') === 'prefill' && bootnodesPerPeer > 0 ? prefilledTables(records, mix.seed) : undefined;
+  // Pre-filled peers refresh first at a random point of their second half-interval, so the
+  // lookups of a large testnet spread out instead of arriving as one storm.
+  const refreshMs = options.timings?.refreshIntervalMs ?? DEFAULT_PEER_TIMINGS.refreshIntervalMs;
+  peers.forEach((peer, i) => {
+    const delay = prefill ? Math.floor(refreshMs / 2) + spreadPrng.nextBelow(Math.max(1, Math.floor(refreshMs / 2))) : spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0;
+    peer.startDiscovery(bootnodes[i]!.map((j) => records[j]!), delay, prefill?.[i]!.map((j) => records[j]!));
+  });
 
   const manifest = buildManifest({
     mix,

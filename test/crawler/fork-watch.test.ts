@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_STALE_WARN_MIN_NODES, LOCAL_STALE_WINDOW_MS, LocalStaleWatch } from '../../src/crawler/fork-watch.js';
 import type { CrawlerEvent, ForkVerdict } from '../../src/events.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 function dial(nodeId: string, verdict: ForkVerdict, forkHash = '07c9462e', at = 0): CrawlerEvent {
-  return {
+  return withDialPolicy({
     type: 'dial', dialId: nodeId + verdict, instance: 'i', kind: 'dynamic', nodeId, publicKey: null, ip: '127.0.0.1', tcpPort: 1,
     startedAt: at, endedAt: at, connectMs: null, handshakeMs: null, outcome: 'status', errorKind: null, errorMessage: null, hello: null,
     status: { ethVersion: 68, networkId: 1n, totalDifficulty: 1n, bestHash: '00', genesisHash: '00', forkHash, forkNext: 0n, forkVerdict: verdict, bestBlock: null, earliestBlock: null },
     disconnects: [], rtt: null,
-  };
+  });
 }
 
 describe('LocalStaleWatch', () => {

@@ -16,10 +16,10 @@ import {
   type ClaimFn,
   type DialFn,
   type DialSchedulerOptions,
-  type DialVerdict,
   type ScheduledDialKind,
 } from '../../src/crawler/scheduler.js';
 import { SocketBudget } from '../../src/crawler/socket-budget.js';
+import type { DialVerdict } from '../../src/events.js';
 import { flush, hex, makeNode, prng, randomBytesFrom, runFor } from '../discv4/table-helpers.js';
 
 const MIN = 60_000;

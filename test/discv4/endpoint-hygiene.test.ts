@@ -15,7 +15,7 @@ import { decodePacket, encodePacket } from '../../src/discv4/packet.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { MemoryUdpNetwork } from '../../src/net/memory-udp.js';
 import { checkRelayedEndpoint } from '../../src/discv4/relay.js';
-import { ipFromBytes } from '../../src/enode/ip.js';
+import { ipFromBytes } from '../../src/net/ip.js';
 import { BASE_SEED, FUZZ_SCALE, Rng } from '../devp2p/fuzz-helpers.js';
 
 const LATENCY = 10;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { keccak256, secp256k1 } from '../../src/crypto/index.js';
 import { PacketType } from '../../src/discv4/constants.js';
 import { decodePacket } from '../../src/discv4/packet.js';
-import { ipFromBytes } from '../../src/enode/ip.js';
+import { ipFromBytes } from '../../src/net/ip.js';
 import { concatBytes } from '../../src/util/bytes.js';
 import { rlpEncode, type RlpInput } from '../../src/util/rlp.js';
 import { BASE_SEED, FUZZ_SCALE, Rng } from '../devp2p/fuzz-helpers.js';

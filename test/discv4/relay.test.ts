@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRelayedEndpoint, MIN_RELAYED_UDP_PORT } from '../../src/discv4/relay.js';
 import { checkRelayAddr, isLanIp, isLoopbackIp } from '../../src/enode/relay-ip.js';
-import { ipFromBytes } from '../../src/enode/ip.js';
+import { ipFromBytes } from '../../src/net/ip.js';
 import { BASE_SEED, Rng } from '../devp2p/fuzz-helpers.js';
 
 const PUBLIC = '23.55.1.242';

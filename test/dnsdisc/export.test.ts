@@ -19,6 +19,7 @@ import type { CrawlerEvent } from '../../src/events.js';
 import { bytesToHex, fromUtf8 } from '../../src/util/bytes.js';
 import { closeSharedPglite, ENGINES, engineTitle } from '../store/helpers.js';
 import { T0 } from '../store/fixtures.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 afterAll(closeSharedPglite);
 
@@ -100,7 +101,7 @@ for (const engine of ENGINES) {
           { type: 'instance_started', instance: inst, publicKey: bytesToHex(publicKeyFromPrivate(key(99))), host: '127.0.0.1', udpPort: 1, tcpPort: 1, network: 'mainnet', codeVersion: 't', at: T0 },
           ...[a1, a2, b].map((e): CrawlerEvent => ({ type: 'enr', instance: inst, nodeId: bytesToHex(e.nodeId), seq: e.seq, raw: bytesToHex(e.raw), at: T0 })),
         ];
-        const dial = (e: Enr, at: number, outcome: 'status' | 'error' | 'disconnect'): CrawlerEvent => ({
+        const dial = (e: Enr, at: number, outcome: 'status' | 'error' | 'disconnect'): CrawlerEvent => (withDialPolicy({
           type: 'dial',
           dialId: crypto.randomUUID(),
           instance: inst,
@@ -119,7 +120,7 @@ for (const engine of ENGINES) {
           status: null,
           disconnects: outcome === 'disconnect' ? [{ direction: 'received', reason: 'too_many_peers', at: at + 5 }] : [],
           rtt: null,
-        });
+        }));
         events.push(dial(a1, T0 + HOUR, 'disconnect'), dial(a1, T0 + 3 * HOUR, 'error'), dial(a1, T0 + 2 * HOUR, 'disconnect'), dial(b, T0 + HOUR, 'error'));
         for (const e of events) w.write(e);
         await w.close();

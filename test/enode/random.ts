@@ -1,5 +1,5 @@
 /** Seeded randomness for property and fuzz tests (reproducible failures), shared by test/enode and test/discv4. */
-import { ipFromBytes } from '../../src/enode/ip.js';
+import { ipFromBytes } from '../../src/net/ip.js';
 
 export class Rng {
   private state: number;

@@ -24,7 +24,7 @@ import { decodePacket, encodePacket } from '../../src/discv4/packet.js';
 import { P2P_VERSION, encodeHello } from '../../src/devp2p/hello.js';
 import { nodeIdFromPublicKey } from '../../src/enode/distance.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
-import { ipToBytes } from '../../src/enode/ip.js';
+import { ipToBytes } from '../../src/net/ip.js';
 import type { NodeRecord } from '../../src/enode/node-record.js';
 import { systemClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';

@@ -129,6 +129,21 @@ describe('nodefinder report (embedded database)', () => {
     }
   }, 60_000);
 
+  it('nodes with the web list\'s other filters (shared parser): version, fork verdict, direction, country, AS, seen since', async () => {
+    const nodes = async (...filters: string[]) => {
+      const out = join(dir, 'nodes-filtered.json');
+      const r = await run('nodes', '--db', dbDir, '--at', '2024-01-16', ...filters, '--format', 'json', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8')) as { parameters: Record<string, unknown>; nodes: Record<string, any>[] };
+    };
+    const j = await nodes('--client', 'geth', '--client-version', 'v1.14', '--fork-verdict', 'compatible', '--direction', 'dialed', '--country', 'us', '--seen-since', '2024-01-01');
+    expect(j.parameters).toMatchObject({ client: 'geth', version: 'v1.14', fork_verdict: 'compatible', direction: 'dialed', country: 'US', seen_since: '2024-01-01T00:00:00.000Z' });
+    expect(j.nodes.length).toBeGreaterThan(0);
+    for (const n of j.nodes) expect(n).toMatchObject({ client: 'Geth', version: expect.stringMatching(/^v1\.14/), fork_verdict: 'compatible' });
+    expect((await nodes('--direction', 'inbound')).nodes.map((n) => n['client'])).toContain('Reth');
+    expect((await nodes('--asn', 'AS24940', '--network', '1')).nodes.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('usage errors exit 2 with one line', async () => {
     for (const args of [
       ['nosuch', '--db', dbDir],
@@ -140,6 +155,13 @@ describe('nodefinder report (embedded database)', () => {
       ['clients', '--db', dbDir, '--client', 'Geth'],
       ['nodes', '--db', dbDir, '--client', ' '],
       ['nodes', '--db', dbDir, '--client', 'x'.repeat(200)],
+      ['nodes', '--db', dbDir, '--fork-verdict', 'maybe'],
+      ['nodes', '--db', dbDir, '--direction', 'sideways'],
+      ['nodes', '--db', dbDir, '--asn', 'ASX'],
+      ['nodes', '--db', dbDir, '--seen-since', 'last tuesday'],
+      ['nodes', '--db', dbDir, '--network', 'nosuchnet'],
+      ['snapshot', '--db', dbDir, '--country', 'DE'],
+      ['freshness', '--db', dbDir, '--network', '1'],
     ]) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -33,6 +33,7 @@ import { NETWORKS } from '../../src/eth/networks.js';
 import { GeoDatabase } from '../../src/geo/index.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
 import { Rng } from '../store/fixtures.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 export const SINCE = Date.UTC(2024, 0, 15);
 export const UNTIL = Date.UTC(2024, 0, 16);
@@ -127,7 +128,7 @@ function dial(s: DialSpec): DialEvent {
     ...(s.sent ?? []).map((reason) => ({ direction: 'sent' as const, reason, at: s.at + 600 })),
   ];
   const outcome: DialEvent['outcome'] = s.status ? 'status' : s.hello ? 'hello' : s.received?.length ? 'disconnect' : 'error';
-  return {
+  return withDialPolicy({
     type: 'dial',
     dialId: rng.uuid(),
     instance: s.instance,
@@ -150,7 +151,7 @@ function dial(s: DialSpec): DialEvent {
       s.srtt === undefined
         ? null
         : { srttMs: s.srtt + 5, minMs: s.srtt, samples: 3, rttMs: s.srtt, rttSource: 'p2p_ping', tcpConnectMs: 5, discPingMs: null, handshakeMs: s.srtt + 50, statusMs: s.srtt + 20 },
-  };
+  });
 }
 
 function seen(node: string, instance: string, at: number): CrawlerEvent {

@@ -23,6 +23,7 @@ import { EventWriter } from '../../src/store/writer.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
 import { datasetGeo } from './dataset.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 afterAll(closeSharedPglite);
 
@@ -43,12 +44,12 @@ function status(net: 'mainnet' | 'sepolia', forkHash: string, forkNext: bigint, 
 
 function dial(node: string, at: number, clientId: string, st: StatusInfo): DialEvent {
   const p = parseClientId(clientId);
-  return {
+  return withDialPolicy({
     type: 'dial', dialId: `00000000-0000-4000-8000-${String(++uuid).padStart(12, '0')}`, instance: I1, kind: 'dynamic', nodeId: id(node), publicKey: pk(node),
     ip: '198.51.100.7', tcpPort: 30303, startedAt: at, endedAt: at + 1000, connectMs: 5, handshakeMs: 5, outcome: 'status', errorKind: null, errorMessage: null,
     hello: { p2pVersion: 5, clientId, clientName: p.name, clientVersion: p.version, os: p.os, arch: p.arch, runtime: p.runtime, caps: ['eth/68'], listenPort: 30303 },
     status: st, disconnects: [], rtt: null,
-  };
+  });
 }
 
 function enr(node: string, forkHash: string, forkNext: bigint, at: number): CrawlerEvent {

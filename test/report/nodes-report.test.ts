@@ -1,10 +1,11 @@
 /**
  * `report nodes` on the hand-built dataset (dataset.ts): one row per node active in the window, the
  * JSON contract of DESIGN.md, the RTT per node (lowest per-instance median of rtts.rtt_ms), and the
- * --network / --client filters, on both engines.
+ * node filters shared with the web list (src/report/node-filter.ts), on both engines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportContext, type ReportOptions } from '../../src/report/context.js';
+import { parseNodeFilters, type NodeFilterName } from '../../src/report/node-filter.js';
 import { buildReport } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
 import { migrate } from '../../src/store/migrations.js';
@@ -75,14 +76,46 @@ for (const engine of ENGINES) {
       }
     });
 
-    it('--network and --client filter by the latest STATUS and HELLO', async () => {
-      const ids = async (opts: Partial<ReportOptions>) => (await nodes(opts)).map((r) => r.id).sort();
-      const of = (...names: string[]) => names.map((n) => NODES[n]!.id).sort();
-      expect(await ids({ networkFilter: 'mainnet' })).toEqual(of('n0', 'n1', 'n2', 'n3', 'n4', 'n10'));
-      expect(await ids({ networkFilter: 'sepolia' })).toEqual(of('n5'));
+    const filtered = (q: Partial<Record<NodeFilterName, string>>) => nodes({ nodeFilters: parseNodeFilters((k) => q[k], UNTIL) });
+    const idsOf = (rows: Record<string, any>[]) => rows.map((r) => r.id as string).sort();
+    const of = (...names: string[]) => names.map((n) => NODES[n]!.id).sort();
+
+    it('network and client filter by the latest STATUS and HELLO', async () => {
+      const ids = async (q: Partial<Record<NodeFilterName, string>>) => idsOf(await filtered(q));
+      expect(await ids({ network: 'mainnet' })).toEqual(of('n0', 'n1', 'n2', 'n3', 'n4', 'n10'));
+      expect(await ids({ network: 'sepolia' })).toEqual(of('n5'));
+      expect(await ids({ network: '11155111' })).toEqual(of('n5'));
       expect(await ids({ client: 'geth' })).toEqual(of('n0', 'n1', 'n2', 'n5', 'n6'));
-      expect(await ids({ client: 'Geth', networkFilter: 'mainnet' })).toEqual(of('n0', 'n1', 'n2'));
+      expect(await ids({ client: 'Geth', network: 'mainnet' })).toEqual(of('n0', 'n1', 'n2'));
       expect(await ids({ client: 'nosuchclient' })).toEqual([]);
+    });
+
+    it('the web list\'s other filters: version prefix, fork verdict, direction, country, AS, seen since', async () => {
+      const all = await nodes();
+      const expectSubset = async (q: Partial<Record<NodeFilterName, string>>, keep: (r: Record<string, any>) => boolean) => {
+        const want = idsOf(all.filter(keep));
+        expect(want.length, JSON.stringify(q)).toBeGreaterThan(0);
+        expect(want.length, JSON.stringify(q)).toBeLessThan(all.length);
+        expect(idsOf(await filtered(q)), JSON.stringify(q)).toEqual(want);
+      };
+      await expectSubset({ client: 'geth', version: 'v1.14' }, (r) => r.client?.toLowerCase() === 'geth' && r.version?.startsWith('v1.14'));
+      expect(idsOf(await filtered({ fork_verdict: 'remote_stale' }))).toEqual(of('n4'));
+      await expectSubset({ fork_verdict: 'compatible' }, (r) => r.fork_verdict === 'compatible');
+      await expectSubset({ country: 'de' }, (r) => r.ip !== null && geo.lookup(r.ip).country === 'DE');
+      await expectSubset({ asn: 'AS24940' }, (r) => r.ip !== null && geo.lookup(r.ip).asn === 24940);
+      // A threshold between the rows' last-seen times (nodes.last_seen, or the last connection).
+      const seen = all.map((r) => Date.parse(r.last_seen)).filter(Number.isFinite).sort((a, b) => a - b);
+      const mid = seen[seen.length - 1]!;
+      await expectSubset({ seen_since: new Date(mid).toISOString() }, (r) => r.last_seen !== null && Date.parse(r.last_seen) >= mid);
+      // Direction: from the connections in the window, as the database has them.
+      const window = [new Date(SINCE), new Date(UNTIL)];
+      const byKind = async (inbound: boolean) =>
+        (await t.db.query<{ id: string }>(`SELECT DISTINCT encode(node_id, 'hex') AS id FROM dials WHERE (kind = 'inbound') = $1 AND started_at >= $2 AND started_at < $3 AND node_id IS NOT NULL AND node_id NOT IN (SELECT id FROM instances)`, [inbound, ...window])).map((r) => r.id);
+      const byKindInbound = await byKind(true);
+      const byKindDialed = await byKind(false);
+      await expectSubset({ direction: 'inbound' }, (r) => byKindInbound.includes(r.id));
+      await expectSubset({ direction: 'dialed' }, (r) => byKindDialed.includes(r.id));
+      expect(byKindInbound).toContain(NODES['n10']!.id);
     });
 
     it('renders in every format', async () => {

@@ -12,7 +12,10 @@ import { parseNodeListQuery } from '../../src/serve/params.js';
 import { startWebServer, type WebServer } from '../../src/serve/server.js';
 import { HttpError } from '../../src/serve/errors.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
-import { datasetGeo, I1, NODES, UNTIL } from '../report/dataset.js';
+import { datasetGeo, I1, NODES, SINCE, UNTIL } from '../report/dataset.js';
+import { ReportContext } from '../../src/report/context.js';
+import { buildReport } from '../../src/report/registry.js';
+import { toJsonObject } from '../../src/report/render/index.js';
 import { ENR_NODE, ENR_V2, EVIL_CLIENT_ID, EVIL_NODE, enodeOf, fillDatabase } from './fixture.js';
 
 afterAll(closeSharedPglite);
@@ -27,7 +30,8 @@ interface Answer {
 
 function raw(base: string, path: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+    // agent: false — a fresh connection each time (a kept-alive one may be closed by the server's keepAliveTimeout as it is reused).
+    const req = request(`${base}${path}`, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -92,11 +96,19 @@ for (const engine of ENGINES) {
     it('shows the latest facts per node with the report field names', async () => {
       const { json } = await api(`/api/nodes?limit=200`);
       const n0 = json.nodes.find((n: { id: string }) => n.id === NODES['n0']!.id);
-      expect(n0).toMatchObject({ ip: NODES['n0']!.ip, tcp_port: 30303, client: 'Geth', version: 'v1.14.11-stable-aaa', network_id: '1', fork_id: '0xc376cf8b/0', fork_verdict: 'compatible', best_block: '1000', rtt_ms: 40, country: 'US', asn: 15169, dialed: true, inbound: false, last_outcome: 'status' });
+      expect(n0).toMatchObject({ ip: NODES['n0']!.ip, tcp_port: 30303, client: 'Geth', version: 'v1.14.11-stable-aaa', network_id: '1', fork_id: { hash: '0xc376cf8b', next: '0' }, fork_verdict: 'compatible', best_block: '1000', rtt_ms: 40, country: 'US', asn: 15169, dialed: true, inbound: false, last_outcome: 'status' });
       expect(n0.client_id).toBe('Geth/v1.14.11-stable-aaa/linux-amd64/go1.23.2');
       expect(n0.sources).toEqual(['neighbors']);
       const n10 = json.nodes.find((n: { id: string }) => n.id === NODES['n10']!.id);
       expect(n10).toMatchObject({ client: 'Reth', inbound: true, dialed: false, sources: ['inbound'] });
+      // The same names and shapes as `report nodes --format json` for what both carry.
+      const report = toJsonObject(await buildReport('nodes', new ReportContext(t.db, { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo }))) as { nodes: Record<string, unknown>[] };
+      const shared = ['id', 'ip', 'tcp_port', 'udp_port', 'client_id', 'client', 'version', 'os', 'network_id', 'fork_id', 'fork_verdict', 'best_block', 'first_seen'];
+      for (const name of ['n0', 'n4', 'n5', 'n10']) {
+        const api = json.nodes.find((n: { id: string }) => n.id === NODES[name]!.id);
+        const row = report.nodes.find((n) => n['id'] === NODES[name]!.id)!;
+        expect(Object.fromEntries(shared.map((k) => [k, api[k]])), name).toEqual(Object.fromEntries(shared.map((k) => [k, row[k]])));
+      }
     });
 
     const ids = async (query: string) => ((await api(`/api/nodes?limit=200&${query}`)).json.nodes as { id: string }[]).map((n) => n.id).sort();

@@ -103,6 +103,50 @@ describeBrowser('the web view in headless Chromium', () => {
     await page.close();
   });
 
+  it('node list: country, AS, seen since and direction in the page agree with the database', async () => {
+    const page = await open('/nodes');
+    const geo = datasetGeo();
+    const horizon = new Date(UNTIL - 2 * 86_400_000);
+    // Each node's facts straight from the tables: latest IP, connections since the horizon, last seen.
+    const facts = await t.db.query<{ id: string; ip: string | null; inbound: boolean; dialed: boolean; last_seen: Date }>(
+      `SELECT encode(n.id, 'hex') AS id, host((SELECT a.ip FROM addresses a WHERE a.node_id = n.id ORDER BY a.last_seen DESC LIMIT 1)) AS ip,
+              EXISTS (SELECT 1 FROM dials d WHERE d.node_id = n.id AND d.kind = 'inbound' AND d.started_at >= $1) AS inbound,
+              EXISTS (SELECT 1 FROM dials d WHERE d.node_id = n.id AND d.kind <> 'inbound' AND d.started_at >= $1) AS dialed, n.last_seen
+       FROM nodes n WHERE n.id NOT IN (SELECT id FROM instances)`,
+      [horizon],
+    );
+    const place = (ip: string | null) => (ip === null ? null : geo.lookup(ip));
+    const shownIds = async () =>
+      (await page.locator('#live td[data-key="node"] a').evaluateAll((as) => as.map((a) => new URL((a as unknown as { href: string }).href).searchParams.get('q')))).sort();
+    const fields = { country: 'input', asn: 'input', seen_since: 'input', direction: 'select' } as const;
+    const apply = async (values: Partial<Record<keyof typeof fields, string>>) => {
+      for (const [name, kind] of Object.entries(fields)) {
+        const v = values[name as keyof typeof fields] ?? '';
+        if (kind === 'input') await page.fill(`input[name="${name}"]`, v);
+        else await page.selectOption(`select[name="${name}"]`, v);
+      }
+      await Promise.all([page.waitForURL((u) => u.pathname === '/nodes' && Object.entries(values).every(([k, v]) => u.searchParams.get(k) === v)), page.click('form.filters button')]);
+      return shownIds();
+    };
+    const cases: [Partial<Record<keyof typeof fields, string>>, (f: (typeof facts)[number]) => boolean][] = [
+      [{ country: 'DE' }, (f) => place(f.ip)?.country === 'DE'],
+      [{ asn: 'AS24940' }, (f) => place(f.ip)?.asn === 24940],
+      [{ seen_since: '6h' }, (f) => f.last_seen.getTime() >= UNTIL - 6 * 3_600_000],
+      [{ direction: 'inbound' }, (f) => f.inbound],
+      [{ direction: 'dialed', country: 'US' }, (f) => f.dialed && place(f.ip)?.country === 'US'],
+    ];
+    for (const [values, keep] of cases) {
+      const want = facts.filter(keep).map((f) => f.id).sort();
+      expect(want.length, JSON.stringify(values)).toBeGreaterThan(0);
+      expect(want.length, JSON.stringify(values)).toBeLessThan(facts.length);
+      expect(await apply(values), JSON.stringify(values)).toEqual(want);
+      // The form keeps what was asked.
+      for (const [k, v] of Object.entries(values)) expect(await page.locator(`[name="${k}"]`).inputValue()).toBe(v);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'nodes-direction-country.png'), fullPage: true });
+    await page.close();
+  });
+
   it('node page: a pasted enode URL opens the node with its connection history', async () => {
     const page = await open('/');
     await page.fill('form.search input[name="q"]', enodeOf('n3'));

@@ -13,6 +13,7 @@ import { EventWriter } from '../../src/store/writer.js';
 import type { Database } from '../../src/store/database.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
 import { datasetEvents, I1, NODES, SINCE } from '../report/dataset.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 const H = 3_600_000;
 const key = (byte: string) => hexToBytes(byte.repeat(32));
@@ -39,12 +40,12 @@ function extraEvents(): CrawlerEvent[] {
     { type: 'enr', instance: I1, nodeId: ENR_NODE, seq: 1n, raw: bytesToHex(ENR_V1.raw), at: at - H },
     { type: 'enr', instance: I1, nodeId: ENR_NODE, seq: 2n, raw: bytesToHex(ENR_V2.raw), at },
     { type: 'node_seen', instance: I1, nodeId: EVIL_NODE, publicKey: EVIL_PK, ip: '1.0.0.99', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at },
-    {
+    withDialPolicy({
       type: 'dial', dialId: randomUUID(), instance: I1, kind: 'dynamic', nodeId: EVIL_NODE, publicKey: EVIL_PK, ip: '1.0.0.99', tcpPort: 30303,
       startedAt: at, endedAt: at + 1000, connectMs: 3, outcome: 'hello', errorKind: null, errorMessage: null,
       hello: { p2pVersion: 5, clientId: EVIL_CLIENT_ID, clientName: '<script>', clientVersion: 'v1.0', os: null, arch: null, runtime: null, caps: ['eth/68'], listenPort: 30303 },
       status: null, disconnects: [{ direction: 'received', reason: 'useless_peer', at: at + 900 }], rtt: null,
-    },
+    }),
   ];
 }
 

@@ -10,6 +10,7 @@ import type {
 } from '../../src/events.js';
 import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js';
 import { ERROR_KINDS } from '../../src/errors.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 /** mulberry32: small, seeded, good enough for test data. */
 export class Rng {
@@ -157,7 +158,7 @@ export function dial(rng: Rng, w: World, at: number, outcome?: DialEvent['outcom
         : rng.int(2)
           ? [{ direction: 'sent', reason: 'disconnect_requested', at: at + 400 }, { direction: 'received', reason: 'client_quitting', at: at + 401 }]
           : [];
-  return {
+  return withDialPolicy({
     type: 'dial',
     dialId: rng.uuid(),
     instance: rng.pick(w.instances),
@@ -176,7 +177,7 @@ export function dial(rng: Rng, w: World, at: number, outcome?: DialEvent['outcom
     status,
     disconnects,
     rtt: hello ? rttInfo(rng) : null,
-  };
+  });
 }
 
 export function enr(rng: Rng, w: World, at: number): EnrEvent {

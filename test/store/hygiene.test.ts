@@ -11,6 +11,7 @@ import { InvalidEventError } from '../../src/store/errors.js';
 import { runReportQuery } from '../../src/report/sql.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 import { T0 } from './fixtures.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 beforeAll(warmUp);
 afterAll(closeSharedPglite);
@@ -21,7 +22,7 @@ const GETH = 'e5'.repeat(32);
 const SILENT = '17'.repeat(32);
 
 function hello(dialId: string, nodeId: string, clientId: string, clientName: string): DialEvent {
-  return {
+  return withDialPolicy({
     type: 'dial',
     dialId,
     instance: I,
@@ -40,7 +41,7 @@ function hello(dialId: string, nodeId: string, clientId: string, clientName: str
     status: null,
     disconnects: [],
     rtt: null,
-  };
+  });
 }
 
 const counters = (minute: number, extra: Partial<Extract<CrawlerEvent, { type: 'discovery_counters' }>>): CrawlerEvent => ({

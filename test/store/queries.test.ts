@@ -19,6 +19,7 @@ import { claimRedialNodes } from '../../src/store/leases.js';
 import type { Database } from '../../src/store/database.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 import { countableStream, makeWorld, Rng, T0 } from './fixtures.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 beforeAll(warmUp);
 afterAll(closeSharedPglite);
@@ -37,7 +38,7 @@ function seen(n: number, at: number, ip = ipOf(n), tcpPort = 30303): CrawlerEven
 let dialSeq = 0;
 function dialTo(n: number, at: number, outcome: DialEvent['outcome'], tooMany = false): DialEvent {
   dialSeq++;
-  return {
+  return withDialPolicy({
     type: 'dial',
     dialId: `00000000-0000-4000-8000-${dialSeq.toString(16).padStart(12, '0')}`,
     instance: INST,
@@ -59,7 +60,7 @@ function dialTo(n: number, at: number, outcome: DialEvent['outcome'], tooMany = 
     status: null,
     disconnects: tooMany ? [{ direction: 'received', reason: 'too_many_peers', at: at + 50 }] : [],
     rtt: null,
-  };
+  });
 }
 
 async function store(db: Database, events: CrawlerEvent[]): Promise<void> {

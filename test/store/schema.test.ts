@@ -4,7 +4,7 @@ import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js'
 import { loadMigrations, migrate, migrationStatus } from '../../src/store/migrations.js';
 import { MigrationError, SchemaTooNewError } from '../../src/store/errors.js';
 import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, FORK_VERDICTS } from '../../src/store/validate.js';
-import { DAY_PARTITIONED } from '../../src/store/batch.js';
+import { DAY_PARTITIONED } from '../../src/store/partitions.js';
 import { closeSharedPglite, ENGINES, engineTitle, type TestDb } from './helpers.js';
 
 afterAll(closeSharedPglite);

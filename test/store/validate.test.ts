@@ -49,6 +49,16 @@ describe('event validation', () => {
     expect(() => old({ ...ev.rtt, rttMs: 4, rttSource: 'handshake' })).toThrow(InvalidEventError);
   });
 
+  it("a dial carries the probe's verdict and liveness; without them it is refused, never re-derived", () => {
+    const rng = new Rng(5);
+    const ev = [...crawlStream(rng, makeWorld(rng), 200)].find((e) => e.type === 'dial') as Extract<CrawlerEvent, { type: 'dial' }>;
+    const { verdict, alive, ...rest } = ev;
+    expect(validateEvent(ev)).toMatchObject({ verdict, alive });
+    expect(() => validateEvent({ ...rest, alive } as never)).toThrow(/verdict/);
+    expect(() => validateEvent({ ...rest, verdict } as never)).toThrow(/alive/);
+    expect(() => validateEvent({ ...ev, verdict: 'alive' as never })).toThrow(InvalidEventError);
+  });
+
   it('fuzz: mutated and random events throw only InvalidEventError, never a TypeError', () => {
     const rng = new Rng(2);
     const world = makeWorld(rng);

@@ -19,6 +19,7 @@ import {
   type TestDb,
 } from './helpers.js';
 import { countableStream, crawlStream, dial, makeWorld, Rng, T0 } from './fixtures.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 beforeAll(warmUp);
 afterAll(closeSharedPglite);
@@ -40,7 +41,7 @@ const hex = (b: unknown) => bytesToHex(b as Uint8Array);
 const ms = (d: unknown) => (d as Date).getTime();
 
 function sampleEvents(): CrawlerEvent[] {
-  const d1: DialEvent = {
+  const d1: DialEvent = withDialPolicy({
     type: 'dial',
     dialId: D1,
     instance: I,
@@ -83,8 +84,8 @@ function sampleEvents(): CrawlerEvent[] {
       { direction: 'received', reason: 'too_many_peers', at: T0 + 5950 },
     ],
     rtt: { srttMs: 40.5, minMs: 30.25, samples: 3, rttMs: 30.25, rttSource: 'p2p_ping', tcpConnectMs: 12.5, discPingMs: null, handshakeMs: 95.5, statusMs: 61.75 },
-  };
-  const d2: DialEvent = {
+  });
+  const d2: DialEvent = withDialPolicy({
     type: 'dial',
     dialId: D2,
     instance: I,
@@ -103,7 +104,7 @@ function sampleEvents(): CrawlerEvent[] {
     status: null,
     disconnects: [],
     rtt: null,
-  };
+  });
   return [
     { type: 'instance_started', instance: I, publicKey: IPK, host: '127.0.0.1', udpPort: 30303, tcpPort: 30304, network: 'mainnet', codeVersion: '0.1.0', at: T0 },
     { type: 'node_seen', instance: I, nodeId: N1, publicKey: N1PK, ip: '10.0.0.1', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at: T0 + 1000 },
@@ -149,7 +150,8 @@ for (const engine of ENGINES) {
 
         const nodes = await q('SELECT * FROM nodes ORDER BY id');
         expect(nodes.map((n) => [hex(n.id), n.public_key && hex(n.public_key), ms(n.first_seen), ms(n.last_seen), n.last_hello_at && ms(n.last_hello_at), n.last_status_at && ms(n.last_status_at), n.last_too_many_peers_at && ms(n.last_too_many_peers_at), n.expired_at && ms(n.expired_at)])).toEqual([
-          [N1, N1PK, T0 + 1000, T0 + 8000, T0 + 5000, T0 + 5000, T0 + 5000, null],
+          // d1 said too_many_peers after STATUS: the probe's verdict is 'hello', not a refusal
+          [N1, N1PK, T0 + 1000, T0 + 8000, T0 + 5000, T0 + 5000, null, null],
           [N2, N1PK.replace('d4', 'aa'), T0 - 48 * HOUR, T0 - 48 * HOUR, null, null, null, T0],
         ]);
 

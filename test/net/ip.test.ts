@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ipFromBytes, ipToBytes, normalizeIp } from '../../src/enode/ip.js';
+import { ipFromBytes, ipToBytes, normalizeIp } from '../../src/net/ip.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
-import { Rng } from './random.js';
+import { Rng } from '../enode/random.js';
 
 describe('IP literals', () => {
   it('formats IPv6 per RFC 5952 (longest zero run, first on tie, lowercase)', () => {

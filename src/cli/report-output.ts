@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { RuntimeError, UsageError } from '../../cli/errors.js';
-import { isReportFormat, renderReport, REPORT_FORMATS, type RenderOptions, type ReportFormat } from './index.js';
-import type { Report } from './model.js';
+import { RuntimeError, UsageError } from './errors.js';
+import { isReportFormat, renderReport, REPORT_FORMATS, type RenderOptions, type ReportFormat } from '../report/render/index.js';
+import type { Report } from '../report/render/model.js';
 
 export interface ReportOutputOptions {
   format: ReportFormat;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RuntimeError, UsageError } from '../../src/cli/errors.js';
-import { addReportOutputOptions, emitReport, parseReportOutputOptions, writeReportOutput } from '../../src/report/render/output.js';
-import { sampleReport } from './fixtures.js';
+import { addReportOutputOptions, emitReport, parseReportOutputOptions, writeReportOutput } from '../../src/cli/report-output.js';
+import { sampleReport } from '../report/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nodefinder-out-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,257 @@
+/**
+ * Pure: fold one batch of validated CrawlerEvents into rows keyed like the tables they go to. Rows
+ * touching the same key are merged here (an upsert may not touch a row twice). The crawl policy is
+ * not decided here: a dial's `verdict` and `alive` come from the probe (src/crawler/probe.ts).
+ */
+import type {
+  CrawlerEvent,
+  DialEvent,
+  DiscoveryCountersEvent,
+  EnrEvent,
+  FindnodeRebondEvent,
+  InstanceStartedEvent,
+  InstanceStoppedEvent,
+  NodeExpiredEvent,
+  NodeSeenEvent,
+} from '../events.js';
+import type { RefreshCache, WrittenRows } from './refresh-cache.js';
+import { utcDay } from './partitions.js';
+
+export interface AddressRow {
+  node: string;
+  ip: string;
+  udp: number;
+  tcp: number;
+  first: number;
+  last: number;
+  firstSource: string;
+  lastSource: string;
+}
+
+export interface SightingRow {
+  day: string;
+  instance: string;
+  node: string;
+  first: number;
+  last: number;
+  count: number;
+  firstSource: string;
+}
+
+export interface NodeRow {
+  publicKey: string | null;
+  first: number;
+  /** Last sign of life; null = only known (e.g. a failed outbound dial). */
+  last: number | null;
+  hello: number | null;
+  status: number | null;
+  tooManyPeers: number | null;
+}
+
+/** The discovery counters that are sums (table_size is a maximum). */
+export const DISCOVERY_SUMS = [
+  'findnodeSent',
+  'neighborsReceived',
+  'nodesLearned',
+  'newNodes',
+  'pingsSent',
+  'pongsReceived',
+  'pingsReceived',
+  'findnodeReceived',
+] as const;
+type DiscoverySum = (typeof DISCOVERY_SUMS)[number];
+
+/** One instance's running totals (instance_totals): the discovery sums plus dial counts. */
+export type InstanceTotals = Record<DiscoverySum, number> & { dials: number; hellos: number; statuses: number; updatedAt: number };
+
+export type CounterRow = DiscoveryCountersEvent & { neighborsDropped: number; findnodeRebonds: number };
+
+export interface EnrRow {
+  node: string;
+  seq: bigint;
+  raw: string;
+  first: number;
+  last: number;
+  instance: string;
+}
+
+export interface RebondRow {
+  count: number;
+  answered: number;
+  last: number;
+}
+
+const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+export class BatchFold {
+  readonly started: InstanceStartedEvent[] = [];
+  readonly stopped: InstanceStoppedEvent[] = [];
+  readonly nodes = new Map<string, NodeRow>();
+  // Keyed by node ID, then a short list: composite string keys cost more to build and hash than
+  // everything else in a batch.
+  readonly addresses = new Map<string, AddressRow[]>();
+  readonly sightings = new Map<string, SightingRow[]>();
+  /** Keyed `instance|minute`. */
+  readonly counters = new Map<string, CounterRow>();
+  readonly totals = new Map<string, InstanceTotals>();
+  readonly dials: DialEvent[] = [];
+  /** Keyed `node|seq`. */
+  readonly enrs = new Map<string, EnrRow>();
+  readonly expired = new Map<string, number>();
+  /** Node ID → the earliest start of a connection that put it in the static set. */
+  readonly leases = new Map<string, number>();
+  readonly rebonds = new Map<string, RebondRow>();
+
+  constructor(private readonly refresh?: RefreshCache) {}
+
+  add(ev: CrawlerEvent): void {
+    switch (ev.type) {
+      case 'instance_started':
+        this.started.push(ev);
+        break;
+      case 'instance_stopped':
+        this.stopped.push(ev);
+        break;
+      case 'node_seen':
+        this.nodeSeen(ev);
+        break;
+      case 'discovery_counters':
+        this.discoveryCounters(ev);
+        break;
+      case 'dial':
+        this.dial(ev);
+        break;
+      case 'enr':
+        this.enr(ev);
+        break;
+      case 'node_expired':
+        this.nodeExpired(ev);
+        break;
+      case 'findnode_rebond':
+        this.findnodeRebond(ev);
+        break;
+    }
+  }
+
+  /** What the batch writes, for RefreshCache.commit() once it committed. */
+  written(): WrittenRows {
+    const nodes = new Map<string, { first: number; last: number }>();
+    for (const [id, n] of this.nodes) if (n.last !== null) nodes.set(id, { first: n.first, last: n.last });
+    const addresses: AddressRow[] = [];
+    for (const list of this.addresses.values()) addresses.push(...list);
+    return { nodes, addresses, leases: this.leases };
+  }
+
+  private nodeSeen(ev: NodeSeenEvent): void {
+    if (!this.refresh || this.refresh.wantNode(ev.nodeId, ev.at)) this.touchNode(ev.nodeId, ev.publicKey, ev.at, true);
+    if (!this.refresh || this.refresh.wantAddress(ev.nodeId, ev.ip, ev.udpPort, ev.tcpPort, ev.at)) {
+      this.address(ev.nodeId, ev.ip, ev.udpPort, ev.tcpPort, ev.at, ev.source);
+    }
+    const day = utcDay(ev.at);
+    let list = this.sightings.get(ev.nodeId);
+    if (!list) this.sightings.set(ev.nodeId, (list = []));
+    const s = list.find((x) => x.day === day && x.instance === ev.instance);
+    if (!s) list.push({ day, instance: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, count: 1, firstSource: ev.source });
+    else {
+      s.count++;
+      if (ev.at < s.first) (s.first = ev.at), (s.firstSource = ev.source);
+      if (ev.at > s.last) s.last = ev.at;
+    }
+  }
+
+  private discoveryCounters(ev: DiscoveryCountersEvent): void {
+    const key = `${ev.instance}|${ev.minute}`;
+    const c = this.counters.get(key);
+    if (!c) this.counters.set(key, { ...ev, neighborsDropped: ev.neighborsDropped ?? 0, findnodeRebonds: ev.findnodeRebonds ?? 0 });
+    else {
+      for (const k of DISCOVERY_SUMS) c[k] += ev[k];
+      c.tableSize = Math.max(c.tableSize, ev.tableSize);
+      c.neighborsDropped += ev.neighborsDropped ?? 0;
+      c.findnodeRebonds += ev.findnodeRebonds ?? 0;
+    }
+    const t = this.total(ev.instance, ev.minute);
+    for (const k of DISCOVERY_SUMS) t[k] += ev[k];
+  }
+
+  private dial(ev: DialEvent): void {
+    this.dials.push(ev);
+    const t = this.total(ev.instance, ev.startedAt);
+    t.dials++;
+    if (ev.hello) t.hellos++;
+    if (ev.status) t.statuses++;
+    if (!ev.nodeId) return;
+    const n = this.touchNode(ev.nodeId, ev.publicKey, ev.startedAt, ev.alive);
+    if (ev.hello) n.hello = maxOrNull(n.hello, ev.startedAt);
+    if (ev.status) n.status = maxOrNull(n.status, ev.startedAt);
+    if (ev.verdict === 'too_many_peers') n.tooManyPeers = maxOrNull(n.tooManyPeers, ev.startedAt);
+    // A node joining the static set gets a redial lease, due from its first qualifying connection.
+    if (ev.verdict !== 'failed' && (!this.refresh || this.refresh.wantLease(ev.nodeId, ev.startedAt))) {
+      this.leases.set(ev.nodeId, Math.min(this.leases.get(ev.nodeId) ?? Infinity, ev.startedAt));
+    }
+    if (ev.kind === 'inbound' && ev.hello && ev.hello.listenPort > 0) {
+      // An inbound peer's source port is ephemeral; its HELLO names the port it listens on.
+      this.address(ev.nodeId, ev.ip, 0, ev.hello.listenPort, ev.startedAt, 'inbound');
+    }
+  }
+
+  private enr(ev: EnrEvent): void {
+    this.touchNode(ev.nodeId, null, ev.at, true);
+    const key = `${ev.nodeId}|${ev.seq}`;
+    const e = this.enrs.get(key);
+    if (!e) this.enrs.set(key, { node: ev.nodeId, seq: ev.seq, raw: ev.raw, first: ev.at, last: ev.at, instance: ev.instance });
+    else {
+      e.first = Math.min(e.first, ev.at);
+      e.last = Math.max(e.last, ev.at);
+    }
+  }
+
+  private nodeExpired(ev: NodeExpiredEvent): void {
+    this.expired.set(ev.nodeId, Math.max(this.expired.get(ev.nodeId) ?? 0, ev.at));
+  }
+
+  private findnodeRebond(ev: FindnodeRebondEvent): void {
+    // The node row must exist for the UPDATE of its counters; an answered retry is a sign of life.
+    this.touchNode(ev.nodeId, null, ev.at, ev.answered);
+    const r = this.rebonds.get(ev.nodeId);
+    if (!r) this.rebonds.set(ev.nodeId, { count: 1, answered: ev.answered ? 1 : 0, last: ev.at });
+    else {
+      r.count++;
+      if (ev.answered) r.answered++;
+      r.last = Math.max(r.last, ev.at);
+    }
+  }
+
+  private touchNode(id: string, publicKey: string | null, at: number, alive: boolean): NodeRow {
+    const n = this.nodes.get(id);
+    if (!n) {
+      const row: NodeRow = { publicKey, first: at, last: alive ? at : null, hello: null, status: null, tooManyPeers: null };
+      this.nodes.set(id, row);
+      return row;
+    }
+    if (publicKey && !n.publicKey) n.publicKey = publicKey;
+    if (at < n.first) n.first = at;
+    if (alive) n.last = maxOrNull(n.last, at);
+    return n;
+  }
+
+  private address(node: string, ip: string, udp: number, tcp: number, at: number, source: string): void {
+    let list = this.addresses.get(node);
+    if (!list) this.addresses.set(node, (list = []));
+    const a = list.find((x) => x.ip === ip && x.udp === udp && x.tcp === tcp);
+    if (!a) list.push({ node, ip, udp, tcp, first: at, last: at, firstSource: source, lastSource: source });
+    else {
+      if (at < a.first) (a.first = at), (a.firstSource = source);
+      if (at >= a.last) (a.last = at), (a.lastSource = source);
+    }
+  }
+
+  private total(instance: string, at: number): InstanceTotals {
+    let t = this.totals.get(instance);
+    if (!t) {
+      t = { findnodeSent: 0, neighborsReceived: 0, nodesLearned: 0, newNodes: 0, pingsSent: 0, pongsReceived: 0, pingsReceived: 0, findnodeReceived: 0, dials: 0, hellos: 0, statuses: 0, updatedAt: at };
+      this.totals.set(instance, t);
+    }
+    t.updatedAt = Math.max(t.updatedAt, at);
+    return t;
+  }
+}
