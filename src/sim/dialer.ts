@@ -7,16 +7,16 @@
  *  - offline but coming back (host up, client down): connection refused after one round trip.
  */
 import type { Prng } from '../analysis/prng.js';
-import type { DialEvent } from '../events.js';
-import type { DialVerdict, ScheduledDialKind } from '../crawler/scheduler.js';
-import { DEFAULT_PROBE_TIMEOUTS } from '../crawler/probe.js';
+import type { DialEvent as FullDialEvent, DialVerdict } from '../events.js';
+import type { ScheduledDialKind } from '../crawler/scheduler.js';
+import { DEFAULT_PROBE_TIMEOUTS, withDialPolicy } from '../crawler/probe.js';
 import type { Population, SimNode } from './population.js';
 
 /** A dial's simulated course: the event to record at `durationMs` and the scheduler's verdict. */
 export interface SimDialResult {
   durationMs: number;
   verdict: DialVerdict;
-  event: DialEvent;
+  event: FullDialEvent;
 }
 
 /** RFC 4122 version-4 UUID from the seeded stream (the real crawler uses the CSPRNG: uuidV4). */
@@ -36,7 +36,8 @@ export function simulateDial(
 ): SimDialResult {
   // One-way latency 10–100 ms: a round trip of 20–200 ms, as between hosts on one continent.
   const rtt = Math.round(20 + prng.nextFloat() * 180);
-  const event: DialEvent = {
+  // verdict/alive are the probe's policy (withDialPolicy), filled in when the course is known.
+  const event: Omit<FullDialEvent, 'verdict' | 'alive'> = {
     type: 'dial',
     dialId: seededUuid(prng),
     instance: instanceHex,
@@ -60,7 +61,7 @@ export function simulateDial(
     event.endedAt = now + durationMs;
     event.errorKind = errorKind;
     event.errorMessage = message;
-    return { durationMs, verdict: 'failed', event };
+    return { durationMs, verdict: 'failed', event: withDialPolicy(event) };
   };
   if (!node.online && !node.gone) return fail(rtt, 'connection_refused', `dial ${node.record.ip}:${node.record.tcpPort}: connection refused`);
   if (!node.online || node.reach === 'unreachable') {
@@ -79,7 +80,7 @@ export function simulateDial(
     event.outcome = 'hello';
     event.disconnects = [{ direction: 'received', reason: 'too_many_peers', at: now + durationMs }];
     event.rtt = rttInfo(rtt, handshakeMs, null);
-    return { durationMs, verdict: 'too_many_peers', event };
+    return { durationMs, verdict: 'too_many_peers', event: withDialPolicy(event) };
   }
   const status = pop.status(node, now);
   // STATUS one RTT after HELLO, then 8 p2p PINGs ≥ 100 ms apart (src/crawler/ping-samples.ts).
@@ -90,10 +91,10 @@ export function simulateDial(
   event.status = status;
   event.disconnects = [{ direction: 'sent', reason: 'client_quitting', at: now + durationMs }];
   event.rtt = rttInfo(rtt, handshakeMs, statusMs);
-  return { durationMs, verdict: 'hello', event };
+  return { durationMs, verdict: 'hello', event: withDialPolicy(event) };
 }
 
-function rttInfo(rtt: number, handshakeMs: number, statusMs: number | null): DialEvent['rtt'] {
+function rttInfo(rtt: number, handshakeMs: number, statusMs: number | null): FullDialEvent['rtt'] {
   return {
     srttMs: rtt,
     minMs: rtt,

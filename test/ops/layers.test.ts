@@ -25,6 +25,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['export', 'report', 'run'],
   ['analysis', 'serve'],
   ['testnet'],
+  ['sim'],
   ['cli'],
 ];
 
