@@ -80,6 +80,7 @@ export class Simulation {
   /** Dials (outbound and inbound) by remote node ID. */
   readonly dialsByNode = new Map<string, DialEvent[]>();
   private pendingStore = 0;
+  private readonly linked: Simulation[] = [];
   private stopped: Promise<WriterStats> | undefined;
 
   private constructor(
@@ -184,7 +185,20 @@ export class Simulation {
   private fingerprint(): string {
     const u = this.sockets.udpNetwork;
     const t = this.sockets.tcpNetwork;
-    return `${u.delivered}/${u.dropped}/${t.connected}/${t.refused}/${t.streamEvents}/${this.events.length}/${this.pendingStore}`;
+    const crawls = [this, ...this.linked].map((s) => `${s.events.length}/${s.pendingStore}`).join('/');
+    return `${u.delivered}/${u.dropped}/${t.connected}/${t.refused}/${t.streamEvents}/${crawls}`;
+  }
+
+  private busyStore(): boolean {
+    return [this, ...this.linked].some((s) => s.pendingStore > 0);
+  }
+
+  /**
+   * Another crawl in the same world (clock, sockets, test network): settling this simulation
+   * also waits for its events and database calls.
+   */
+  link(other: Simulation): void {
+    this.linked.push(other);
   }
 
   /** Run event-loop turns until nothing moves (no datagram, read, connect, event or database call). */
@@ -194,7 +208,7 @@ export class Simulation {
     for (let turn = 0; turn < SETTLE_MAX_TURNS; turn++) {
       await new Promise<void>((r) => setImmediate(r));
       const now = this.fingerprint();
-      if (now === last && this.pendingStore === 0) {
+      if (now === last && !this.busyStore()) {
         if (++quiet >= SETTLE_QUIET_TURNS) return;
       } else {
         quiet = 0;
