@@ -111,6 +111,24 @@ const overview: DashboardSpec = {
       h: 8,
     },
     {
+      type: 'barchart',
+      title: 'Layers and discovery protocols answered',
+      description:
+        'Nodes learned or answering in the time range by the layer their newest node record names (execution = eth entry; consensus = eth2, counted but never dialed; other; unknown = no record), split by the discovery protocols they answered. Same query as `report discovery`.',
+      sql: `SELECT layer, sum(nodes) FILTER (WHERE v4 AND NOT v5)::int AS "v4 only", sum(nodes) FILTER (WHERE v5 AND NOT v4)::int AS "v5 only",\n  sum(nodes) FILTER (WHERE v4 AND v5)::int AS both, sum(nodes) FILTER (WHERE NOT v4 AND NOT v5)::int AS neither\nFROM ${from(report('discovery-sources'))}\nGROUP BY 1\nORDER BY 1`,
+      w: 12,
+      h: 8,
+    },
+    {
+      type: 'table',
+      title: 'How nodes were learned',
+      description:
+        'Nodes by the set of discovery sources they were learned from (neighbors = discv4 NEIGHBORS, nodes = discv5 NODES, ping = discv4 packet from a bonded node, v5_session, dns, inbound, bootnode, static) and the protocols they answered. Same query as `report discovery`.',
+      sql: `SELECT CASE WHEN sources = '' THEN '(answered only)' ELSE sources END AS sources, sum(nodes)::int AS nodes,\n  sum(nodes) FILTER (WHERE v4)::int AS "answered v4", sum(nodes) FILTER (WHERE v5)::int AS "answered v5"\nFROM ${from(report('discovery-sources'))}\nGROUP BY 1\nORDER BY 2 DESC, 1`,
+      w: 12,
+      h: 8,
+    },
+    {
       type: 'table',
       title: 'Instances',
       description: 'Every crawler identity with its latest run: where it listened and on which network.',
@@ -529,7 +547,7 @@ export const REPORTS_NOT_ON_DASHBOARDS: Readonly<Record<string, string>> = {
   'fork-ids': 'fork IDs with the verdict of the crawl: report forks and report snapshot',
   'fork-readiness': 'FORK_NEXT by client release, merged with ENR eth entries in TypeScript: report forks',
   'fork-enrs': 'ENR eth entries are decoded in TypeScript: report forks',
-  'findnode-rebonds': 'cumulative per node since the database began (no time window): run it with psql',
+  'findnode-rebonds': 'cumulative per node since the database began (no time window): report rebonds',
   nodes: 'one row per node, filtered by chain and client: report nodes (or the web view)',
 };
 

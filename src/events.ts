@@ -9,7 +9,14 @@
 import type { ErrorKind } from './errors.js';
 import type { DisconnectReasonName } from './devp2p/disconnect-reasons.js';
 
-export type AddressSource = 'neighbors' | 'inbound' | 'bootnode' | 'ping' | 'static' | 'dns';
+/**
+ * How a node was learned: a discv4 NEIGHBORS entry, a discv5 NODES entry (`nodes`), a discv4 packet
+ * from a bonded node (`ping`), a discv5 session the node opened with us (`v5_session`), an inbound
+ * RLPx peer, a bootnode, the static set, or a signed EIP-1459 DNS list.
+ */
+export type AddressSource = 'neighbors' | 'nodes' | 'inbound' | 'bootnode' | 'ping' | 'v5_session' | 'static' | 'dns';
+/** The discovery protocols a node can answer us on. */
+export type DiscoveryProtocol = 'v4' | 'v5';
 export type DialKind = 'dynamic' | 'static' | 'inbound';
 export type DialOutcome =
   | 'status' // HELLO and STATUS exchanged (the goal)
@@ -180,6 +187,18 @@ export interface EnrEvent {
   at: number;
 }
 
+/**
+ * The node answered us on a discovery protocol: v4 = a PONG to our PING (its endpoint proof), v5 = a
+ * message in a session with it. At most once per node and protocol per sighting window (crawler).
+ */
+export interface DiscoveryAnswerEvent {
+  type: 'discovery_answer';
+  instance: string;
+  nodeId: string;
+  protocol: DiscoveryProtocol;
+  at: number;
+}
+
 /** A node dropped from the static set after --expire-after without being seen. */
 export interface NodeExpiredEvent {
   type: 'node_expired';
@@ -195,4 +214,5 @@ export type CrawlerEvent =
   | DialEvent
   | EnrEvent
   | NodeExpiredEvent
-  | FindnodeRebondEvent;
+  | FindnodeRebondEvent
+  | DiscoveryAnswerEvent;

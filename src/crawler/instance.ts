@@ -20,7 +20,7 @@ import { bytesToHex } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
-import type { AddressSource, CrawlerEvent, DialEvent, DialVerdict } from '../events.js';
+import type { AddressSource, CrawlerEvent, DialEvent, DialVerdict, DiscoveryProtocol } from '../events.js';
 import type { NetworkDefinition } from '../eth/networks.js';
 import type { ForkId } from '../eth/fork-id.js';
 import type { Enr } from '../enode/enr.js';
@@ -534,6 +534,8 @@ export class CrawlerInstance {
         return;
       }
       this.table.addVerified(node);
+      // Bonded = it answered our PING with a PONG: the node speaks discv4.
+      this.reportAnswer(node, 'v4');
     } else {
       this.table.addSeen(node); // NEIGHBORS entries are hearsay
     }
@@ -552,7 +554,7 @@ export class CrawlerInstance {
 
   private reportSighting(node: NodeRecord, source: AddressSource): void {
     const idHex = bytesToHex(node.id);
-    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now())) return;
+    if (!this.o.shared.shouldReportSighting(node, idHex, this.o.clock.now(), source)) return;
     this.o.emit({
       type: 'node_seen',
       instance: this.idHex,
@@ -564,6 +566,13 @@ export class CrawlerInstance {
       source,
       at: this.o.clock.now(),
     });
+  }
+
+  private reportAnswer(node: NodeRecord, protocol: DiscoveryProtocol): void {
+    const idHex = bytesToHex(node.id);
+    const now = this.o.clock.now();
+    if (!this.o.shared.shouldReportAnswer(idHex, protocol, now)) return;
+    this.o.emit({ type: 'discovery_answer', instance: this.idHex, nodeId: idHex, protocol, at: now });
   }
 
   private onInbound(event: DialEvent): void {

@@ -3,7 +3,7 @@
  * running dials per node, sightings once per window, ENR requests once per node.
  */
 import type { NodeRecord } from '../enode/node-record.js';
-import type { DialVerdict } from '../events.js';
+import type { AddressSource, DialVerdict, DiscoveryProtocol } from '../events.js';
 
 /**
  * Process-wide memory shared by instances: which nodes were dialed recently or are being dialed (a
@@ -14,7 +14,10 @@ export class SharedCrawlState {
   private readonly recentDials = new Map<string, { at: number; verdict: DialVerdict }>();
   /** Dials running now, so an instance that learns a node another one is dialing waits for its answer. */
   private readonly runningDials = new Map<string, Promise<DialVerdict>>();
-  private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number }>();
+  /** `sources`: the sources already reported in this window (a new source is reported at once). */
+  private readonly sightings = new Map<string, { at: number; ip: string; udpPort: number; tcpPort: number; sources: AddressSource[] }>();
+  /** When each node's answer on a discovery protocol was last reported (`id|protocol`). */
+  private readonly answers = new Map<string, number>();
   /** When this process asked a node for its ENR (pruned with the sightings). */
   private readonly enrFetched = new Map<string, number>();
 
@@ -51,13 +54,27 @@ export class SharedCrawlState {
     });
   }
 
-  /** True when this sighting should be reported (new node, new address, or window passed). */
-  shouldReportSighting(node: NodeRecord, idHex: string, now: number): boolean {
+  /**
+   * True when this sighting should be reported: new node, new address, window passed, or a source
+   * not yet reported in this window (so the store learns every way a node was found).
+   */
+  shouldReportSighting(node: NodeRecord, idHex: string, now: number, source: AddressSource): boolean {
     const s = this.sightings.get(idHex);
     if (s && s.ip === node.ip && s.udpPort === node.udpPort && (s.tcpPort === node.tcpPort || node.tcpPort === 0) && now - s.at < this.sightingWindowMs) {
-      return false;
+      if (s.sources.includes(source)) return false;
+      s.sources.push(source);
+      return true;
     }
-    this.sightings.set(idHex, { at: now, ip: node.ip, udpPort: node.udpPort, tcpPort: node.tcpPort || s?.tcpPort || 0 });
+    this.sightings.set(idHex, { at: now, ip: node.ip, udpPort: node.udpPort, tcpPort: node.tcpPort || s?.tcpPort || 0, sources: [source] });
+    return true;
+  }
+
+  /** True when a node's answer on `protocol` should be reported: once per sighting window. */
+  shouldReportAnswer(idHex: string, protocol: DiscoveryProtocol, now: number): boolean {
+    const key = `${idHex}|${protocol}`;
+    const at = this.answers.get(key);
+    if (at !== undefined && now - at < this.sightingWindowMs) return false;
+    this.answers.set(key, now);
     return true;
   }
 
@@ -74,13 +91,20 @@ export class SharedCrawlState {
   }
 
   /** Entries held per map (memory accounting in tests and benchmarks). */
-  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number } {
-    return { sightings: this.sightings.size, recentDials: this.recentDials.size, runningDials: this.runningDials.size, enrFetched: this.enrFetched.size };
+  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number; answers: number } {
+    return {
+      sightings: this.sightings.size,
+      recentDials: this.recentDials.size,
+      runningDials: this.runningDials.size,
+      enrFetched: this.enrFetched.size,
+      answers: this.answers.size,
+    };
   }
 
   /** Forget what is older than the expiry horizon (bounded memory over months). */
   prune(now: number, expireAfterMs: number): void {
     for (const [k, s] of this.sightings) if (now - s.at > expireAfterMs) this.sightings.delete(k);
+    for (const [k, at] of this.answers) if (now - at > expireAfterMs) this.answers.delete(k);
     for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
     for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
   }

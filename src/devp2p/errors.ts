@@ -3,6 +3,7 @@
  * `RlpError` from util/rlp), so the caller can record `err.kind` without looking at messages.
  */
 import { NodeFinderError } from '../errors.js';
+import type { DisconnectReasonName } from './disconnect-reasons.js';
 
 /** HELLO is malformed: wrong shape, bad node key, absurd capability list. */
 export class HelloError extends NodeFinderError {
@@ -42,5 +43,26 @@ export class UnknownMessageError extends NodeFinderError {
 export class NoSharedCapabilityError extends NodeFinderError {
   constructor(message: string) {
     super('no_shared_capability', message);
+  }
+}
+
+/** The remote ended the session with DISCONNECT (reason kept). */
+export class RemoteDisconnectError extends NodeFinderError {
+  constructor(readonly reason: DisconnectReasonName) {
+    super('disconnected', `peer disconnected: ${reason}`);
+  }
+}
+
+/** A session wait (HELLO, a capability message) ran out of time. */
+export class PeerTimeoutError extends NodeFinderError {
+  constructor(what: string) {
+    super('timeout', `timed out waiting for ${what}`);
+  }
+}
+
+/** A session wait was cut by its AbortSignal. */
+export class PeerAbortedError extends NodeFinderError {
+  constructor(what: string) {
+    super('aborted', `${what} aborted`);
   }
 }

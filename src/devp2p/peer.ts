@@ -18,7 +18,9 @@ import type { RlpxSession } from '../rlpx/connection.js';
 import { equalBytes } from '../util/bytes.js';
 import { negotiateCapabilities, resolveMessageId, wireMessageId, type LocalCapability, type NegotiatedCapability } from './capabilities.js';
 import type { DISCONNECT_REASONS, DisconnectReasonName } from './disconnect-reasons.js';
-import { HelloError } from './errors.js';
+// One protocol_breach error class for the whole session stack (frames and base protocol alike).
+import { ProtocolBreachError } from '../rlpx/errors.js';
+import { HelloError, PeerAbortedError, PeerTimeoutError, RemoteDisconnectError } from './errors.js';
 import { HELLO_MAX_SIZE, P2P_VERSION, decodeHello, encodeHello, useSnappy, type Hello } from './hello.js';
 import {
   MAX_MESSAGE_SIZE,
@@ -48,30 +50,6 @@ export const MAX_UNCLAIMED_MESSAGES = 32;
 export const MAX_UNCLAIMED_BYTES = 1024 * 1024;
 /** PINGs answered per session (a peer pings every 15 s; a flood of PINGs is not answered). */
 export const MAX_PONGS_PER_SESSION = 32;
-
-export class RemoteDisconnectError extends NodeFinderError {
-  constructor(readonly reason: DisconnectReasonName) {
-    super('disconnected', `peer disconnected: ${reason}`);
-  }
-}
-
-export class PeerTimeoutError extends NodeFinderError {
-  constructor(what: string) {
-    super('timeout', `timed out waiting for ${what}`);
-  }
-}
-
-export class PeerAbortedError extends NodeFinderError {
-  constructor(what: string) {
-    super('aborted', `${what} aborted`);
-  }
-}
-
-export class ProtocolBreachError extends NodeFinderError {
-  constructor(message: string) {
-    super('protocol_breach', message);
-  }
-}
 
 export interface CapabilityMessage {
   capability: NegotiatedCapability;

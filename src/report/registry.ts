@@ -9,12 +9,14 @@ import { buildClientsReport } from './clients.js';
 import type { ReportContext } from './context.js';
 import { buildCoverageReport } from './coverage.js';
 import { buildDisconnectsReport } from './disconnects.js';
+import { buildDiscoveryReport } from './discovery.js';
 import { buildForksReport } from './forks.js';
 import { buildFreshnessReport } from './freshness.js';
 import { buildAsnsReport, buildCountriesReport } from './geo-report.js';
 import { buildLatencyReport } from './latency.js';
 import { buildLongitudinalReport } from './longitudinal.js';
 import { buildNodesReport } from './nodes.js';
+import { buildRebondsReport } from './rebonds.js';
 import { buildSizeReport } from './size.js';
 import { buildSnapshotReport } from './snapshot.js';
 
@@ -33,6 +35,8 @@ export const REPORT_NAMES = [
   'size',
   'forks',
   'nodes',
+  'discovery',
+  'rebonds',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
@@ -55,6 +59,8 @@ const BUILDERS: Record<ReportName, (ctx: ReportContext) => Promise<Report>> = {
   size: buildSizeReport,
   forks: buildForksReport,
   nodes: buildNodesReport,
+  discovery: buildDiscoveryReport,
+  rebonds: buildRebondsReport,
 };
 
 export function buildReport(name: ReportName, ctx: ReportContext): Promise<Report> {

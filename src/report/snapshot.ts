@@ -6,13 +6,15 @@
  *
  * JSON contract (DESIGN.md): `nodes` {discovered, hello, status, mainnet, …}, `clients`
  * [{client, count}], `disconnects` [{reason, count}], `latency_ms` {p50, p90}, `fork_ids` [{hash, next,
- * nodes, verdict}]; plus more below.
+ * nodes, verdict}], `discovery` {v4_only, v5_only, both, neither, …} and `layers` {execution,
+ * consensus, other, unknown} (report discovery); plus more below.
  */
 import { networkByGenesis } from '../eth/networks.js';
 import type { Report, Row, Section } from './render/model.js';
 import { clientSections, clientsData, loadClients } from './clients.js';
 import { ReportContext, share } from './context.js';
 import { disconnectsData, loadDisconnects, reasonSection } from './disconnects.js';
+import { computeDiscovery, discoveryData, layerSection, loadDiscoverySources } from './discovery.js';
 import { forkIdsData, forkIdsSection, loadForkIds } from './forks.js';
 import { computeFreshness, freshnessData, freshnessSections, loadFreshness } from './freshness.js';
 import { geoCountsBy, geoData, geoSection, loadWindowNodes, type WindowIp } from './geo-report.js';
@@ -74,7 +76,7 @@ function stagesSection(s: Stages, extraNotes: string[]): Section {
     rows: STAGE_LABELS.map(([key, label]): Row => ({ stage: label, nodes: s[key] as number, of_discovered: share(s[key] as number, s.discovered) })),
     chart: { type: 'bar', x: 'stage', series: ['nodes'], yLabel: 'node IDs' },
     notes: [
-      'Distinct node IDs per stage in the window: learned from discovery v4; dialed by us; answered a dial (STATUS, HELLO or DISCONNECT); dialed us; completed HELLO; completed STATUS. Stages are not nested (an inbound peer can complete HELLO without being discovered).',
+      'Distinct node IDs per stage in the window: learned from discovery (every layer: the next section splits them); dialed by us; answered a dial (STATUS, HELLO or DISCONNECT); dialed us; completed HELLO; completed STATUS. Stages are not nested (an inbound peer can complete HELLO without being discovered).',
       'Mainnet = STATUS with network ID 1, the mainnet genesis hash and an EIP-2124 fork ID judged compatible when dialed.',
       ...extraNotes,
     ],
@@ -170,7 +172,7 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
   // The exclusion list (which the others wait for) and a query that leaves nothing out go first; then
   // the longest first (window-nodes follows the exclusion in its lane), one query per task, so the
   // two lanes end together (1 M dials: window-nodes ~45 % of the query time, the last three ~10 %).
-  const [exclusion, disconnects, windowNodes, freshnessRows, clients, nodeRttRows, cats, caps, nets, forkIds] = await ctx.all([
+  const [exclusion, disconnects, windowNodes, freshnessRows, clients, nodeRttRows, cats, caps, nets, forkIds, discoveryRows] = await ctx.all([
     () => ctx.exclusion(),
     () => loadDisconnects(ctx),
     () => loadWindowNodes(ctx),
@@ -181,7 +183,9 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
     () => ctx.queryExcluding<CapabilityRow>('capabilities'),
     () => ctx.queryExcluding<NetworkRow>('networks'),
     () => loadForkIds(ctx),
+    () => loadDiscoverySources(ctx),
   ] as const);
+  const discovery = computeDiscovery(discoveryRows);
   const nonProductive = nonProductiveSections(ctx, cats, nets, caps);
   const stages = stagesFromWindow(windowNodes, exclusion.nodeIds.length);
   // one geo lookup per IP for both sections (window-nodes has one row per IP: no cache needed)
@@ -197,6 +201,7 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
   const [clientsSection, releasesSection] = clientSections(clients, ctx.top);
   const sections: Section[] = [
     stagesSection(stages, [excludedNote, ownNote]),
+    layerSection(discovery),
     ...nonProductive.sections,
     forkIdsSection(forkIds, ctx.top),
     clientsSection!,
@@ -234,6 +239,9 @@ export async function buildSnapshotReport(ctx: ReportContext): Promise<Report> {
       disconnects: disconnectsData(disconnects),
       ...nonProductive.data,
       fork_ids: forkIdsData(forkIds),
+      // discovery {v4_only, v5_only, both, neither, nodes, sources, overlap, by_layer} and layers
+      // {execution, consensus, other, unknown}: see report discovery.
+      ...discoveryData(discovery),
     },
   };
 }

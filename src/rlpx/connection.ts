@@ -10,16 +10,14 @@ import type { ByteStream } from '../net/transport.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './constants.js';
 import { AbortedError, ConnectionClosedError, HandshakeTimeoutError } from './errors.js';
 import { FrameReader, FrameWriter, type RlpxMessage } from './frame.js';
+import { HandshakeMessageReader } from './handshake-reader.js';
 import {
-  HandshakeMessageReader,
-  createAck,
-  createAuth,
-  deriveSecrets,
+  initiateHandshake,
   randomHandshakeRandomness,
-  type AckMessage,
-  type AuthMessage,
+  respondToHandshake,
   type HandshakeFormat,
   type HandshakeRandomness,
+  type HandshakeResult,
   type SessionSecrets,
 } from './handshake.js';
 
@@ -235,19 +233,12 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
     signal?.addEventListener('abort', onAbort, { once: true });
     timer = clock.setTimer(timeoutMs, () => fail(new HandshakeTimeoutError(timeoutMs)));
 
-    const established = (
-      remoteKey: Uint8Array,
-      secrets: SessionSecrets,
-      format: HandshakeFormat,
-      version: number,
-      rest: Uint8Array,
-      endedAt: number,
-    ) => {
+    const established = (result: HandshakeResult, rest: Uint8Array, endedAt: number) => {
       cleanup();
-      session = new RlpxSession(stream, role, remoteKey, secrets, {
+      session = new RlpxSession(stream, role, result.remotePublicKey, result.secrets, {
         timing: { handshakeStartedAt: startedAt, handshakeEndedAt: endedAt },
-        format,
-        version,
+        format: result.remoteFormat,
+        version: result.remoteVersion,
         maxFrameSize: options.maxFrameSize,
         clock,
       });
@@ -255,11 +246,13 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
       if (rest.length > 0) session.receive(rest, endedAt);
     };
 
+    // The same initiateHandshake/respondToHandshake the handshake tests and benchmarks run; the reader
+    // only finds where the remote's message ends (and hands over the message it decoded doing so).
     let onHandshakeData: (chunk: Uint8Array) => void;
     if (remotePublicKey) {
-      let auth: Uint8Array;
+      let initiator: ReturnType<typeof initiateHandshake>;
       try {
-        auth = createAuth({ staticPrivateKey: privateKey, remotePublicKey, random });
+        initiator = initiateHandshake({ staticPrivateKey: privateKey, remotePublicKey, random });
       } catch (err) {
         fail(toNodeFinderError(err));
         return;
@@ -268,39 +261,20 @@ export function openRlpx(options: RlpxOpenOptions): Promise<RlpxSession> {
       onHandshakeData = (chunk) => {
         const got = ackReader.push(chunk);
         if (!got) return;
-        const ack: AckMessage = got.message;
-        const secrets = deriveSecrets({
-          initiator: true,
-          ephemeralPrivateKey: random.ephemeralPrivateKey,
-          remoteEphemeralPublicKey: ack.recipientEphemeralPublicKey,
-          initiatorNonce: random.nonce,
-          recipientNonce: ack.recipientNonce,
-          authWire: auth,
-          ackWire: got.wire,
-        });
-        established(remotePublicKey, secrets, ack.format, ack.version, got.rest, chunkArrivedAt);
+        // ended = arrival of the chunk that completed the ack, before our own decryption work.
+        established(initiator.finish(got.wire, got.message), got.rest, chunkArrivedAt);
       };
-      stream.write(auth);
+      stream.write(initiator.auth);
       startedAt = clock.now();
     } else {
       const authReader = HandshakeMessageReader.forAuth(privateKey);
       onHandshakeData = (chunk) => {
         const got = authReader.push(chunk);
         if (!got) return;
-        const auth: AuthMessage = got.message;
-        // EIP-8: answer a pre-EIP-8 auth in the pre-EIP-8 format.
-        const ack = createAck({ remotePublicKey: auth.initiatorPublicKey, random, format: auth.format });
-        const secrets = deriveSecrets({
-          initiator: false,
-          ephemeralPrivateKey: random.ephemeralPrivateKey,
-          remoteEphemeralPublicKey: auth.initiatorEphemeralPublicKey,
-          initiatorNonce: auth.initiatorNonce,
-          recipientNonce: random.nonce,
-          authWire: got.wire,
-          ackWire: ack,
-        });
+        // EIP-8: a pre-EIP-8 auth is answered in the pre-EIP-8 format (respondToHandshake does).
+        const { ack, result } = respondToHandshake({ staticPrivateKey: privateKey, authWire: got.wire, auth: got.message, random });
         stream.write(ack);
-        established(auth.initiatorPublicKey, secrets, auth.format, auth.version, got.rest, clock.now());
+        established(result, got.rest, clock.now());
       };
     }
 

@@ -1,8 +1,9 @@
 /**
  * One node's page: "is my node seen?". The search text is a node ID, an enode URL or an ENR (parsed
  * by the same codecs as the crawler: hostile text in, typed error out). Everything the database holds
- * about the node, newest first and bounded: endpoints, discovery sightings of recent days, connections
- * with their HELLO, STATUS, RTT and DISCONNECTs, and the ENR versions received.
+ * about the node, newest first and bounded: endpoints, discovery sightings of recent days (with every
+ * source), the discovery protocols it answered, connections with their HELLO, STATUS, RTT and
+ * DISCONNECTs, and the ENR versions received with what they say (layer, eth2, snap, client).
  */
 import { parseEnode } from '../enode/enode-url.js';
 import { decodeEnr, decodeEnrText } from '../enode/enr.js';
@@ -54,6 +55,10 @@ export interface NodeDetail {
   expired_at: string | null;
   addresses: Record<string, unknown>[];
   sightings: Record<string, unknown>[];
+  /** Discovery protocols answered: [{protocol, first_answered, last_answered, answers}]. */
+  discovery: Record<string, unknown>[];
+  /** Layer of the newest classified record (execution, consensus, other), null without one. */
+  layer: string | null;
   dials: Record<string, unknown>[];
   enrs: Record<string, unknown>[];
 }
@@ -77,7 +82,8 @@ export async function loadNode(tx: Queryable, id: string, now: number, geo: () =
   const firstDay = new Date(now - NODE_LIMITS.sightingDays * 86_400_000).toISOString().slice(0, 10);
   const lastDay = new Date(now).toISOString().slice(0, 10);
   const sightings = await tx.query(
-    `SELECT to_char(s.day, 'YYYY-MM-DD') AS day, encode(s.instance_id, 'hex') AS instance, s.first_seen, s.last_seen, s.sightings, s.first_source::text
+    `SELECT to_char(s.day, 'YYYY-MM-DD') AS day, encode(s.instance_id, 'hex') AS instance, s.first_seen, s.last_seen, s.sightings, s.first_source::text,
+            array_to_string(s.sources, ' ') AS sources
      FROM instances i CROSS JOIN generate_series($2::date, $3::date, interval '1 day') AS g(day)
      CROSS JOIN LATERAL (SELECT * FROM node_sightings x WHERE x.day = g.day::date AND x.instance_id = i.id AND x.node_id = $1 LIMIT 1) s
      ORDER BY s.day DESC, s.last_seen DESC LIMIT $4`,
@@ -101,9 +107,17 @@ export async function loadNode(tx: Queryable, id: string, now: number, geo: () =
      ORDER BY d.started_at DESC`,
     [key, NODE_LIMITS.dials],
   );
-  const enrs = await tx.query<{ seq: string; raw: Uint8Array; first_seen: Date; last_seen: Date }>(
-    `SELECT seq::text, raw, first_seen, last_seen FROM enrs WHERE node_id = $1 ORDER BY seq DESC LIMIT $2`,
+  const enrs = await tx.query<{ seq: string; raw: Uint8Array; first_seen: Date; last_seen: Date; layer: string | null; eth2: string | null; snap: boolean | null; client_hint: string | null }>(
+    `SELECT seq::text, raw, first_seen, last_seen, layer::text,
+            CASE WHEN eth2_fork_digest IS NULL THEN NULL ELSE '0x' || encode(eth2_fork_digest, 'hex') || ' next 0x' || encode(eth2_next_fork_version, 'hex') || '@' || eth2_next_fork_epoch::text END AS eth2,
+            snap, client AS client_hint
+     FROM enrs WHERE node_id = $1 ORDER BY seq DESC LIMIT $2`,
     [key, NODE_LIMITS.enrs],
+  );
+  // The discovery protocols it answered (migration 0006): one row per protocol.
+  const answers = await tx.query(
+    `SELECT protocol::text, first_answered, last_answered, answers FROM discovery_answers WHERE node_id = $1 ORDER BY protocol`,
+    [key],
   );
   const dates = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
   return {
@@ -120,8 +134,19 @@ export async function loadNode(tx: Queryable, id: string, now: number, geo: () =
       return { ...dates(a), country: g.country, asn: g.asn, org: g.org };
     }),
     sightings: sightings.map(dates),
+    discovery: answers.map(dates),
+    layer: enrs.find((e) => e.layer !== null)?.layer ?? null,
     dials: dials.map(dates),
-    enrs: enrs.map((e) => ({ seq: e.seq, first_seen: e.first_seen.toISOString(), last_seen: e.last_seen.toISOString(), ...describeEnr(e.raw) })),
+    enrs: enrs.map((e) => ({
+      seq: e.seq,
+      first_seen: e.first_seen.toISOString(),
+      last_seen: e.last_seen.toISOString(),
+      layer: e.layer,
+      eth2: e.eth2,
+      snap: e.snap,
+      client_hint: e.client_hint,
+      ...describeEnr(e.raw),
+    })),
   };
 }
 

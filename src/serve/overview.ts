@@ -13,8 +13,11 @@ import { toJsonObject } from '../report/render/json.js';
 import type { Report } from '../report/render/model.js';
 import type { ReadOnlyDb } from './read-only.js';
 
-/** Reports shown after the snapshot when this NodeFinder has them (fork readiness comes with `forks`). */
-const OPTIONAL_REPORTS = ['forks'] as const;
+/**
+ * Reports shown after the snapshot when this NodeFinder has them (fork readiness comes with `forks`,
+ * discovery sources and their overlap with `discovery`).
+ */
+const OPTIONAL_REPORTS = ['forks', 'discovery'] as const;
 
 export class Overview {
   private jsonText: string | undefined;

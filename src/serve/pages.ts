@@ -109,7 +109,7 @@ export function nodeBody(n: NodeDetail | null, id: string): string {
   return [
     `<p class="verdict" id="verdict">${escapeHtml(summary.join(' '))}</p>`,
     `<p>Node ID <code class="id" id="node-id">${escapeHtml(n.id)}</code></p>`,
-    `<p class="meta">Last HELLO ${escapeHtml(when(n.last_hello_at))} · last STATUS ${escapeHtml(when(n.last_status_at))} · last too_many_peers ${escapeHtml(when(n.last_too_many_peers_at))} · JSON: <a href="/api/node/${n.id}">/api/node/${n.id.slice(0, 8)}…</a></p>`,
+    `<p class="meta">Layer (newest record): ${escapeHtml(n.layer ?? 'unknown')} · answered discovery ${escapeHtml(n.discovery.map((d) => String(d['protocol'])).join(' and ') || 'never')} · last HELLO ${escapeHtml(when(n.last_hello_at))} · last STATUS ${escapeHtml(when(n.last_status_at))} · last too_many_peers ${escapeHtml(when(n.last_too_many_peers_at))} · JSON: <a href="/api/node/${n.id}">/api/node/${n.id.slice(0, 8)}…</a></p>`,
     '<h2>Endpoints</h2>',
     renderRows(n.addresses, [['ip', 'IP'], ['udp_port', 'UDP'], ['tcp_port', 'TCP'], ['country', 'Country'], ['asn', 'AS'], ['org', 'Organisation'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['last_source', 'Learned from']]),
     '<h2>Connections (dials, HELLO, STATUS, RTT, DISCONNECT)</h2>',
@@ -118,9 +118,11 @@ export function nodeBody(n: NodeDetail | null, id: string): string {
       ['network_id', 'Network'], ['fork_id', 'Fork ID'], ['fork_verdict', 'Verdict'], ['best_block', 'Best block'], ['rtt_ms', 'RTT ms'], ['disconnects', 'Disconnects'],
     ]),
     '<h2>Discovery sightings (recent days)</h2>',
-    renderRows(n.sightings.map((s) => ({ ...s, instance: `${String(s['instance']).slice(0, 12)}…` })), [['day', 'Day'], ['instance', 'Instance'], ['sightings', 'Sightings'], ['first_source', 'Source'], ['first_seen', 'First'], ['last_seen', 'Last']]),
+    renderRows(n.sightings.map((s) => ({ ...s, instance: `${String(s['instance']).slice(0, 12)}…` })), [['day', 'Day'], ['instance', 'Instance'], ['sightings', 'Sightings'], ['first_source', 'First source'], ['sources', 'Sources'], ['first_seen', 'First'], ['last_seen', 'Last']]),
+    '<h2>Discovery protocols answered</h2>',
+    renderRows(n.discovery, [['protocol', 'Protocol'], ['first_answered', 'First'], ['last_answered', 'Last'], ['answers', 'Reports']]),
     '<h2>ENR history</h2>',
-    renderRows(n.enrs, [['seq', 'Seq'], ['ip', 'IP'], ['tcp_port', 'TCP'], ['udp_port', 'UDP'], ['fork_id', 'eth fork ID'], ['keys', 'Keys'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['error', 'Error']]),
+    renderRows(n.enrs, [['seq', 'Seq'], ['ip', 'IP'], ['tcp_port', 'TCP'], ['udp_port', 'UDP'], ['layer', 'Layer'], ['fork_id', 'eth fork ID'], ['eth2', 'eth2 fork digest'], ['snap', 'snap'], ['client_hint', 'Client (EIP-7636)'], ['keys', 'Keys'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['error', 'Error']]),
   ].join('\n');
 }
 

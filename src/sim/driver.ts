@@ -132,7 +132,7 @@ export class SimCrawl {
   private learn(inst: SimInstance, node: SimNode, source: 'neighbors' | 'bootnode'): void {
     node.discovered = true;
     const now = this.clock.now();
-    if (this.shared.shouldReportSighting(node.record, node.idHex, now)) {
+    if (this.shared.shouldReportSighting(node.record, node.idHex, now, source)) {
       const r = node.record;
       this.emit({ type: 'node_seen', instance: inst.idHex, nodeId: node.idHex, publicKey: node.pubHex, ip: r.ip, udpPort: r.udpPort, tcpPort: r.tcpPort, source, at: now });
     }

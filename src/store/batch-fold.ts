@@ -3,6 +3,7 @@
  * touching the same key are merged here (an upsert may not touch a row twice). The crawl policy is
  * not decided here: a dial's `verdict` and `alive` come from the probe (src/crawler/probe.ts).
  */
+import { addAnswer, type AnswerAgg } from './batch-discovery.js';
 import type {
   CrawlerEvent,
   DialEvent,
@@ -14,72 +15,9 @@ import type {
   NodeExpiredEvent,
   NodeSeenEvent,
 } from '../events.js';
+import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import type { RefreshCache, WrittenRows } from './refresh-cache.js';
 import { utcDay } from './partitions.js';
-
-export interface AddressRow {
-  node: string;
-  ip: string;
-  udp: number;
-  tcp: number;
-  first: number;
-  last: number;
-  firstSource: string;
-  lastSource: string;
-}
-
-export interface SightingRow {
-  day: string;
-  instance: string;
-  node: string;
-  first: number;
-  last: number;
-  count: number;
-  firstSource: string;
-}
-
-export interface NodeRow {
-  publicKey: string | null;
-  first: number;
-  /** Last sign of life; null = only known (e.g. a failed outbound dial). */
-  last: number | null;
-  hello: number | null;
-  status: number | null;
-  tooManyPeers: number | null;
-}
-
-/** The discovery counters that are sums (table_size is a maximum). */
-export const DISCOVERY_SUMS = [
-  'findnodeSent',
-  'neighborsReceived',
-  'nodesLearned',
-  'newNodes',
-  'pingsSent',
-  'pongsReceived',
-  'pingsReceived',
-  'findnodeReceived',
-] as const;
-type DiscoverySum = (typeof DISCOVERY_SUMS)[number];
-
-/** One instance's running totals (instance_totals): the discovery sums plus dial counts. */
-export type InstanceTotals = Record<DiscoverySum, number> & { dials: number; hellos: number; statuses: number; updatedAt: number };
-
-export type CounterRow = DiscoveryCountersEvent & { neighborsDropped: number; findnodeRebonds: number };
-
-export interface EnrRow {
-  node: string;
-  seq: bigint;
-  raw: string;
-  first: number;
-  last: number;
-  instance: string;
-}
-
-export interface RebondRow {
-  count: number;
-  answered: number;
-  last: number;
-}
 
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
@@ -101,6 +39,8 @@ export class BatchFold {
   /** Node ID → the earliest start of a connection that put it in the static set. */
   readonly leases = new Map<string, number>();
   readonly rebonds = new Map<string, RebondRow>();
+  /** Keyed `node|protocol` (batch-discovery.ts). */
+  readonly answers = new Map<string, AnswerAgg>();
 
   constructor(private readonly refresh?: RefreshCache) {}
 
@@ -130,6 +70,11 @@ export class BatchFold {
       case 'findnode_rebond':
         this.findnodeRebond(ev);
         break;
+      case 'discovery_answer':
+        // The node row must exist for reports joining nodes; an answer is a sign of life.
+        this.touchNode(ev.nodeId, null, ev.at, true);
+        addAnswer(this.answers, ev);
+        break;
     }
   }
 
@@ -151,9 +96,10 @@ export class BatchFold {
     let list = this.sightings.get(ev.nodeId);
     if (!list) this.sightings.set(ev.nodeId, (list = []));
     const s = list.find((x) => x.day === day && x.instance === ev.instance);
-    if (!s) list.push({ day, instance: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, count: 1, firstSource: ev.source });
+    if (!s) list.push({ day, instance: ev.instance, node: ev.nodeId, first: ev.at, last: ev.at, count: 1, firstSource: ev.source, sources: [ev.source] });
     else {
       s.count++;
+      if (!s.sources.includes(ev.source)) s.sources.push(ev.source);
       if (ev.at < s.first) (s.first = ev.at), (s.firstSource = ev.source);
       if (ev.at > s.last) s.last = ev.at;
     }

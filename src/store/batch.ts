@@ -12,6 +12,7 @@
  * deadlock. Statements: fold-statements.ts (nodes, addresses, counters, …), dial-statements.ts.
  */
 import type { CrawlerEvent } from '../events.js';
+import { answerStatement } from './batch-discovery.js';
 import { BatchFold } from './batch-fold.js';
 import { dialStatements } from './dial-statements.js';
 import {
@@ -52,6 +53,8 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
   if (fold.totals.size) out.push(totalsStatement(fold.totals));
   if (fold.dials.length) out.push(...dialStatements(fold.dials));
   if (fold.enrs.size) out.push(enrStatement(fold.enrs));
+  const answered = answerStatement(fold.answers);
+  if (answered) out.push(answered);
   if (fold.expired.size) out.push(expiryStatement(fold.expired));
   if (fold.leases.size) out.push(leaseStatement(fold.leases));
   return { statements: out, written: fold.written() };

@@ -4,8 +4,9 @@
  * summed once per batch (guarded by applied_batches), rows are sorted by key so concurrent writers
  * lock them in the same order.
  */
+import { recordColumns } from './batch-discovery.js';
 import type { InstanceStartedEvent, InstanceStoppedEvent } from '../events.js';
-import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-fold.js';
+import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import { bytes, sortedKeys, ts, type Statement } from './statement.js';
 
 /** Rows of a node-keyed map in a stable order (node ID, then `sub`). */
@@ -138,15 +139,19 @@ export function sightingStatement(sightings: Map<string, SightingRow[]>): Statem
   const rows = sortedRows(sightings, (x) => `${x.day}|${x.instance}`);
   return {
     table: 'node_sightings',
-    sql: `INSERT INTO node_sightings AS s (day, instance_id, node_id, first_seen, last_seen, sightings, first_source)
-SELECT d::date, ${bytes('i')}, ${bytes('n')}, ${ts('f')}, ${ts('l')}, c, src::address_source
-FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int4[], $7::text[]) AS u(d, i, n, f, l, c, src)
+    // sources travel as one '{a,b}' array literal per row (unnest flattens nested arrays); merged
+    // sorted and distinct, untouched when the batch adds nothing new.
+    sql: `INSERT INTO node_sightings AS s (day, instance_id, node_id, first_seen, last_seen, sightings, first_source, sources)
+SELECT d::date, ${bytes('i')}, ${bytes('n')}, ${ts('f')}, ${ts('l')}, c, src::address_source, ARRAY(SELECT DISTINCT x FROM unnest(ss::address_source[]) x ORDER BY x)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int4[], $7::text[], $8::text[]) AS u(d, i, n, f, l, c, src, ss)
 ON CONFLICT (day, instance_id, node_id) DO UPDATE SET
+  sources = CASE WHEN excluded.sources <@ s.sources THEN s.sources
+    ELSE ARRAY(SELECT DISTINCT x FROM unnest(s.sources || excluded.sources) x ORDER BY x) END,
   first_source = CASE WHEN excluded.first_seen < s.first_seen THEN excluded.first_source ELSE s.first_source END,
   first_seen = LEAST(s.first_seen, excluded.first_seen),
   last_seen = GREATEST(s.last_seen, excluded.last_seen),
   sightings = s.sightings + excluded.sightings`,
-    params: [rows.map((r) => r.day), rows.map((r) => r.instance), rows.map((r) => r.node), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.count), rows.map((r) => r.firstSource)],
+    params: [rows.map((r) => r.day), rows.map((r) => r.instance), rows.map((r) => r.node), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.count), rows.map((r) => r.firstSource), rows.map((r) => `{${r.sources.join(',')}}`)],
   };
 }
 
@@ -214,13 +219,39 @@ ON CONFLICT (instance_id) DO UPDATE SET
 
 export function enrStatement(enrs: ReadonlyMap<string, EnrRow>): Statement {
   const rows = sortedKeys(enrs).map((k) => enrs.get(k)!);
+  // What the record says (src/eth/record-layer.ts), kept with the record version; a conflicting
+  // row from before migration 0006 gets its classification filled in.
+  const cls = rows.map((r) => recordColumns(r.raw));
   return {
     table: 'enrs',
-    sql: `INSERT INTO enrs AS e (node_id, seq, raw, first_seen, last_seen, instance_id)
-SELECT ${bytes('n')}, s, ${bytes('r')}, ${ts('f')}, ${ts('l')}, ${bytes('i')}
-FROM unnest($1::text[], $2::numeric[], $3::text[], $4::int8[], $5::int8[], $6::text[]) AS u(n, s, r, f, l, i)
-ON CONFLICT (node_id, seq) DO UPDATE SET first_seen = LEAST(e.first_seen, excluded.first_seen), last_seen = GREATEST(e.last_seen, excluded.last_seen)`,
-    params: [rows.map((r) => r.node), rows.map((r) => r.seq), rows.map((r) => r.raw), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.instance)],
+    sql: `INSERT INTO enrs AS e (node_id, seq, raw, first_seen, last_seen, instance_id,
+  layer, eth_fork_hash, eth_fork_next, eth2_fork_digest, eth2_next_fork_version, eth2_next_fork_epoch, snap, client)
+SELECT ${bytes('n')}, s, ${bytes('r')}, ${ts('f')}, ${ts('l')}, ${bytes('i')},
+  ly::record_layer, ${bytes('fh')}, fx, ${bytes('d2')}, ${bytes('v2')}, e2, sn, cl
+FROM unnest($1::text[], $2::numeric[], $3::text[], $4::int8[], $5::int8[], $6::text[],
+  $7::text[], $8::text[], $9::numeric[], $10::text[], $11::text[], $12::numeric[], $13::bool[], $14::text[]) AS u(n, s, r, f, l, i, ly, fh, fx, d2, v2, e2, sn, cl)
+ON CONFLICT (node_id, seq) DO UPDATE SET first_seen = LEAST(e.first_seen, excluded.first_seen), last_seen = GREATEST(e.last_seen, excluded.last_seen),
+  layer = COALESCE(e.layer, excluded.layer), eth_fork_hash = COALESCE(e.eth_fork_hash, excluded.eth_fork_hash),
+  eth_fork_next = COALESCE(e.eth_fork_next, excluded.eth_fork_next), eth2_fork_digest = COALESCE(e.eth2_fork_digest, excluded.eth2_fork_digest),
+  eth2_next_fork_version = COALESCE(e.eth2_next_fork_version, excluded.eth2_next_fork_version),
+  eth2_next_fork_epoch = COALESCE(e.eth2_next_fork_epoch, excluded.eth2_next_fork_epoch),
+  snap = COALESCE(e.snap, excluded.snap), client = COALESCE(e.client, excluded.client)`,
+    params: [
+      rows.map((r) => r.node),
+      rows.map((r) => r.seq),
+      rows.map((r) => r.raw),
+      rows.map((r) => r.first),
+      rows.map((r) => r.last),
+      rows.map((r) => r.instance),
+      cls.map((c) => c?.layer ?? null),
+      cls.map((c) => c?.ethForkHash ?? null),
+      cls.map((c) => c?.ethForkNext ?? null),
+      cls.map((c) => c?.eth2?.forkDigest ?? null),
+      cls.map((c) => c?.eth2?.nextForkVersion ?? null),
+      cls.map((c) => c?.eth2?.nextForkEpoch ?? null),
+      cls.map((c) => (c ? c.snap : null)),
+      cls.map((c) => c?.client ?? null),
+    ],
   };
 }
 

@@ -2,7 +2,7 @@
  * The writer's memory of what it last committed per node, address and redial lease, so a batch can
  * skip upserts that could not change a row (see RefreshCache). Pure: no database access.
  */
-import type { AddressRow } from './batch-fold.js';
+import type { AddressRow } from './batch-rows.js';
 
 /**
  * What one writer last committed for each node and address, so a node_seen that would only move

@@ -14,6 +14,7 @@ import type {
   DialKind,
   DialOutcome,
   DialVerdict,
+  DiscoveryProtocol,
   ForkVerdict,
   HelloInfo,
   RttInfo,
@@ -24,7 +25,8 @@ import { InvalidEventError } from './errors.js';
 
 // Runtime lists of the event unions; `satisfies` + the Exact check keep them equal to the types.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const ADDRESS_SOURCES = ['neighbors', 'inbound', 'bootnode', 'ping', 'static', 'dns'] as const satisfies readonly AddressSource[];
+export const ADDRESS_SOURCES = ['neighbors', 'nodes', 'inbound', 'bootnode', 'ping', 'v5_session', 'static', 'dns'] as const satisfies readonly AddressSource[];
+export const DISCOVERY_PROTOCOLS = ['v4', 'v5'] as const satisfies readonly DiscoveryProtocol[];
 export const DIAL_KINDS = ['dynamic', 'static', 'inbound'] as const satisfies readonly DialKind[];
 export const DIAL_OUTCOMES = ['status', 'hello', 'disconnect', 'error'] as const satisfies readonly DialOutcome[];
 export const DIAL_VERDICTS = ['hello', 'too_many_peers', 'failed'] as const satisfies readonly DialVerdict[];
@@ -36,7 +38,8 @@ const exhaustive: [
   Exact<(typeof DIAL_OUTCOMES)[number], DialOutcome>,
   Exact<(typeof DIAL_VERDICTS)[number], DialVerdict>,
   Exact<(typeof FORK_VERDICTS)[number], ForkVerdict>,
-] = [true, true, true, true, true];
+  Exact<(typeof DISCOVERY_PROTOCOLS)[number], DiscoveryProtocol>,
+] = [true, true, true, true, true, true];
 void exhaustive;
 
 /** EIP-778: "The maximum encoded size of a node record is 300 bytes." */
@@ -310,6 +313,14 @@ export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
         instance: hex(ev, ev.instance, HEX32, 'instance'),
         nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'),
         answered: bool(ev, ev.answered, 'answered'),
+        at: time(ev, ev.at, 'at'),
+      };
+    case 'discovery_answer':
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        nodeId: hex(ev, ev.nodeId, HEX32, 'nodeId'),
+        protocol: oneOf(ev, ev.protocol, DISCOVERY_PROTOCOLS, 'protocol'),
         at: time(ev, ev.at, 'at'),
       };
     default:

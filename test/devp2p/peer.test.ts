@@ -11,8 +11,8 @@ import {
   MAX_PONGS_PER_SESSION,
   MAX_UNCLAIMED_BYTES,
   MAX_UNCLAIMED_MESSAGES,
-  RemoteDisconnectError,
 } from '../../src/devp2p/peer.js';
+import { RemoteDisconnectError } from '../../src/devp2p/errors.js';
 import { NodeFinderError } from '../../src/errors.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { createMemoryStreamPair, randomChunks, type MemoryStream } from '../../src/net/memory-stream.js';

@@ -15,7 +15,7 @@ import {
 } from '../../src/report/render/index.js';
 import { displayWidth, sanitizeForTerminal } from '../../src/report/render/format.js';
 import { escapeHtml } from '../../src/report/render/html-escape.js';
-import { niceStep, tickLabel, timeTicks } from '../../src/report/render/svg-chart.js';
+import { niceStep, tickLabel, timeTicks } from '../../src/report/render/chart-ticks.js';
 import { Prng } from '../../src/analysis/prng.js';
 import { sampleReport, T0 } from './fixtures.js';
 

@@ -12,7 +12,8 @@ import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import type { ByteStream, TcpListener } from '../../src/net/transport.js';
 import { openRlpx, type RlpxSession } from '../../src/rlpx/connection.js';
 import { FrameWriter, type RlpxMessage } from '../../src/rlpx/frame.js';
-import { createAuth, deriveSecrets, HandshakeMessageReader, respondToHandshake } from '../../src/rlpx/handshake.js';
+import { HandshakeMessageReader } from '../../src/rlpx/handshake-reader.js';
+import { createAuth, deriveSecrets, respondToHandshake } from '../../src/rlpx/handshake.js';
 import { MAX_FRAME_SIZE } from '../../src/rlpx/constants.js';
 
 const keyA = generatePrivateKey();

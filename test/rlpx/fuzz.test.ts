@@ -12,7 +12,8 @@ import { openRlpx } from '../../src/rlpx/connection.js';
 import { ECIES_OVERHEAD, LEGACY_AUTH_PLAINTEXT_SIZE } from '../../src/rlpx/constants.js';
 import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { FrameReader, decodeFrameData, type FrameSecrets, type MacHash } from '../../src/rlpx/frame.js';
-import { HandshakeMessageReader, decodeAck, decodeAuth, initiateHandshake, respondToHandshake } from '../../src/rlpx/handshake.js';
+import { HandshakeMessageReader } from '../../src/rlpx/handshake-reader.js';
+import { decodeAck, decodeAuth, initiateHandshake, respondToHandshake } from '../../src/rlpx/handshake.js';
 import { rlpEncode, type RlpInput } from '../../src/util/rlp.js';
 
 function prng(seed: number) {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { backends, ecdhX, publicKeyFromPrivate, recoverPublicKey, setBackend, secp256k1 } from '../../src/crypto/index.js';
 import { LEGACY_ACK_SIZE, LEGACY_AUTH_SIZE } from '../../src/rlpx/constants.js';
 import { eciesDecrypt } from '../../src/rlpx/ecies.js';
+import { HandshakeMessageReader } from '../../src/rlpx/handshake-reader.js';
 import {
-  HandshakeMessageReader,
   createAuth,
   decodeAck,
   decodeAuth,

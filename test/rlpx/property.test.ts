@@ -8,8 +8,8 @@ import { backends, generatePrivateKey, publicKeyFromPrivate, randomBytes, secp25
 import { ECIES_OVERHEAD } from '../../src/rlpx/constants.js';
 import { eciesDecrypt, eciesEncrypt } from '../../src/rlpx/ecies.js';
 import { FrameReader, FrameWriter } from '../../src/rlpx/frame.js';
+import { HandshakeMessageReader } from '../../src/rlpx/handshake-reader.js';
 import {
-  HandshakeMessageReader,
   initiateHandshake,
   randomHandshakeRandomness,
   respondToHandshake,

@@ -160,6 +160,10 @@ for (const engine of ENGINES) {
       const n = byEnode.json.node;
       expect(n.id).toBe(NODES['n0']!.id);
       expect(n.sightings.map((s: { instance: string }) => s.instance).sort()).toEqual(['11', '22', '33'].map((b) => b.repeat(32)));
+      expect(n.sightings.map((s: { sources: string }) => s.sources)).toEqual(['neighbors', 'neighbors', 'neighbors']);
+      // the dataset has no discovery answers and n0 no record: nothing claimed
+      expect(n.discovery).toEqual([]);
+      expect(n.layer).toBeNull();
       expect(n.dials).toHaveLength(1);
       expect(n.dials[0]).toMatchObject({ kind: 'dynamic', outcome: 'status', client: 'Geth', network_id: '1', best_block: '1000', fork_verdict: 'compatible', rtt_ms: 40, disconnects: 'sent client_quitting' });
       expect(n.dials[0].caps).toEqual(['eth/68', 'snap/1']);
@@ -169,6 +173,8 @@ for (const engine of ENGINES) {
       expect(byEnr.json.input).toBe('enr');
       expect(byEnr.json.node.enrs.map((e: { seq: string; ip: string }) => [e.seq, e.ip])).toEqual([['2', '5.9.1.77'], ['1', '5.9.1.76']]);
       expect(byEnr.json.node.enrs[0]).toMatchObject({ fork_id: '0x9f3d2254/0', udp_port: 30301, enr: ENR_V2.toText(), error: null });
+      expect(byEnr.json.node.enrs[0]).toMatchObject({ layer: 'execution', eth2: null });
+      expect(byEnr.json.node.layer).toBe('execution');
     });
 
     it('the overview carries the reports as `report --format json` does', async () => {

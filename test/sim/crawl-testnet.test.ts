@@ -168,6 +168,24 @@ describe(`crawl a ${NODES}-peer testnet into the database (simulation)`, () => {
     }
   });
 
+  it('discovery answers and sources: the bootnodes answered v4 (bonded), peers were learned from NEIGHBORS', async () => {
+    const answered = await q<{ node: string; answers: number }>(`SELECT encode(node_id, 'hex') AS node, answers FROM discovery_answers WHERE protocol = 'v4'`);
+    const v4 = new Set(answered.map((r) => r.node));
+    for (const p of peers().slice(0, 3)) expect(v4.has(p.nodeId), `bootnode ${p.index}`).toBe(true);
+    // At most once per node per sighting window and process (SharedCrawlState.shouldReportAnswer).
+    for (const r of answered) expect(r.answers).toBe(1);
+    const events = run.events.filter((e) => e.type === 'discovery_answer');
+    expect(events.length).toBe(answered.length);
+    // Every row's source set holds its first source; most peers reach us as NEIGHBORS entries (a peer
+    // may also first show up by pinging us: source ping, then NEIGHBORS is added in the same window).
+    const [rows] = await q<{ bad: number; via_neighbors: number }>(
+      `SELECT count(*) FILTER (WHERE NOT first_source = ANY(sources))::int AS bad,
+              count(DISTINCT node_id) FILTER (WHERE 'neighbors' = ANY(sources))::int AS via_neighbors FROM node_sightings`,
+    );
+    expect(rows!.bad).toBe(0);
+    expect(rows!.via_neighbors).toBeGreaterThanOrEqual(NODES / 2);
+  });
+
   it('RTTs: TCP connect and discv4 PING→PONG for dials that got that far', async () => {
     const rows = await q<{ node: string; rtt: number | null; source: string | null; samples: number; connect: number | null; disc: number | null; status: number | null }>(
       `SELECT encode(d.node_id, 'hex') AS node, r.rtt_ms AS rtt, r.rtt_source AS source, r.samples, r.tcp_connect_ms AS connect,

@@ -1,12 +1,15 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_KINDS } from '../../src/errors.js';
 import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js';
 import { loadMigrations, migrate, migrationStatus } from '../../src/store/migrations.js';
 import { MigrationError, SchemaTooNewError } from '../../src/store/errors.js';
-import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, FORK_VERDICTS } from '../../src/store/validate.js';
+import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, DISCOVERY_PROTOCOLS, FORK_VERDICTS } from '../../src/store/validate.js';
+import { RECORD_LAYERS } from '../../src/eth/record-layer.js';
 import { DAY_PARTITIONED } from '../../src/store/partitions.js';
-import { closeSharedPglite, ENGINES, engineTitle, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 
+// PGlite's start-up (seconds on a loaded machine) belongs to no test.
+beforeAll(warmUp, 120_000);
 afterAll(closeSharedPglite);
 
 async function enumValues(t: TestDb, name: string): Promise<string[]> {
@@ -53,6 +56,8 @@ for (const engine of ENGINES) {
         expect(await enumValues(t, 'dial_outcome')).toEqual([...DIAL_OUTCOMES]);
         expect(await enumValues(t, 'fork_verdict')).toEqual([...FORK_VERDICTS]);
         expect(await enumValues(t, 'address_source')).toEqual([...ADDRESS_SOURCES, 'dial']);
+        expect(await enumValues(t, 'discovery_protocol')).toEqual([...DISCOVERY_PROTOCOLS]);
+        expect(await enumValues(t, 'record_layer')).toEqual([...RECORD_LAYERS]);
       }));
 
     it('comments every table and every column', () =>

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePrivateKey, keccak256, publicKeyFromPrivate, randomBytes } from '../../src/crypto/index.js';
 import { ethCapabilities } from '../../src/devp2p/capabilities.js';
-import { Devp2pPeer, RemoteDisconnectError } from '../../src/devp2p/peer.js';
+import { RemoteDisconnectError } from '../../src/devp2p/errors.js';
+import { Devp2pPeer } from '../../src/devp2p/peer.js';
 import { Discv4Endpoint } from '../../src/discv4/endpoint.js';
 import { lookup } from '../../src/discv4/lookup.js';
 import { Table } from '../../src/discv4/table.js';
