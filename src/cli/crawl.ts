@@ -44,6 +44,8 @@ export interface CrawlCliOptions {
   daoCheck?: boolean;
   status: boolean;
   statusInterval: string;
+  /** false with --no-discv5 */
+  discv5?: boolean;
   dns?: string;
   dnsServer?: string;
   dnsInterval?: string;
@@ -74,6 +76,7 @@ export function registerCrawl(program: Command): void {
     .option('--dao-check', 'ask mainnet peers for block 1 920 000 and record their DAO-fork side', false)
     .option('--fork-schedule <file>', "replace the network's fork times with those of a geth-style chain config (genesis.json or its config object)")
     .option('--no-status', 'no status line')
+    .option('--no-discv5', 'discovery v4 only (default: v4 and v5 share each instance\'s UDP port)')
     .option('--status-interval <time>', 'status line period', '5s')
     .option('--dns <enrtree,...|none>', "EIP-1459 DNS node lists to resolve and crawl (default: the network's public lists, or none when --bootnodes is given)")
     .option('--dns-server <ip[:port]>', "DNS server for --dns lookups (default: the system's resolvers)")
@@ -184,6 +187,7 @@ export async function runCrawl(opts: CrawlCliOptions, io: { stderr: NodeJS.Writa
       clientId: `NodeFinder/v${VERSION}/${process.platform}-${process.arch}/node${process.versions.node}`,
       codeVersion: VERSION,
       checkDaoFork: opts.daoCheck === true,
+      discv5: opts.discv5 !== false,
       discovery,
       // As geth logs "New local node record": the address peers now learn, and the new seq.
       onEnrChange: (i, enr) => say(`instance ${i}: new record seq ${enr.seq}${enr.ip ? ` ip ${enr.ip}` : ''}${enr.udp ? ` udp ${enr.udp}` : ''} ${enr.toText()}`),

@@ -34,6 +34,9 @@ interface TestnetRawOptions {
   otherNetworkFraction: string;
   parityFraction: string;
   discoveryOnlyFraction: string;
+  discv5Fraction: string;
+  v5OnlyFraction: string;
+  consensusFraction: string;
   throttleLoopback?: boolean;
   staleForkPeers?: string;
   newerForkPeers?: string;
@@ -72,6 +75,9 @@ export function registerTestnet(program: Command): void {
     .option('--other-network-fraction <f>', 'share of peers on sepolia/holesky/hoodi/a private network', String(DEFAULT_MIX.otherNetworkFraction))
     .option('--parity-fraction <f>', "share of peers using Parity's pre-2.0 distance metric", String(DEFAULT_MIX.parityFraction))
     .option('--discovery-only-fraction <f>', 'share of peers that answer discovery but accept no TCP', String(DEFAULT_MIX.noTcpFraction))
+    .option('--discv5-fraction <f>', 'share of peers that run discovery v5 beside v4 on the same UDP port', '0')
+    .option('--v5-only-fraction <f>', 'share of execution peers that run discovery v5 only', '0')
+    .option('--consensus-fraction <f>', 'share of consensus-layer peers (discv5 only, eth2 record entry, no RLPx)', '0')
     .option('--throttle-loopback', "geth peers apply geth's 30 s per-IP inbound throttle to loopback too (geth exempts LAN and loopback)")
     .option('--stale-fork-peers <n>', 'old clients with a stale fork ID (default: 1 from 10 peers on)')
     .option('--newer-fork-peers <n>', "geth peers that know one fork more than NodeFinder's schedule (default 0)")
@@ -103,6 +109,9 @@ export function registerTestnet(program: Command): void {
         otherNetworkFraction: parseFraction(raw.otherNetworkFraction, '--other-network-fraction'),
         parityFraction: parseFraction(raw.parityFraction, '--parity-fraction'),
         noTcpFraction: parseFraction(raw.discoveryOnlyFraction, '--discovery-only-fraction'),
+        discv5Fraction: parseFraction(raw.discv5Fraction, '--discv5-fraction'),
+        v5OnlyFraction: parseFraction(raw.v5OnlyFraction, '--v5-only-fraction'),
+        consensusFraction: parseFraction(raw.consensusFraction, '--consensus-fraction'),
         ...(raw.staleForkPeers !== undefined ? { staleForkPeers: parseIntOption(raw.staleForkPeers, '--stale-fork-peers', 0, nodes) } : {}),
         ...(raw.newerForkPeers !== undefined ? { newerForkPeers: parseIntOption(raw.newerForkPeers, '--newer-fork-peers', 0, nodes) } : {}),
         bootnodesPerPeer: parseIntOption(raw.bootnodesPerPeer, '--bootnodes-per-peer', 0, 64),
@@ -113,6 +122,9 @@ export function registerTestnet(program: Command): void {
         },
         ...(raw.throttleLoopback ? { inboundThrottle: { throttleMs: GETH_INBOUND_THROTTLE_MS, exemptLan: false } } : {}),
       };
+      if (options.discv5Fraction + options.v5OnlyFraction + options.consensusFraction > 1) {
+        throw new UsageError('--discv5-fraction + --v5-only-fraction + --consensus-fraction must not exceed 1');
+      }
       const progressMs = parseInterval(raw.progressInterval, '--progress-interval');
       const dnsPort = raw.dnsPort === undefined ? undefined : parseIntOption(raw.dnsPort, '--dns-port', 0, 65535);
 

@@ -61,6 +61,8 @@ export interface CrawlOptions {
   refreshIntervalMs?: number;
   /** Random lookups feeding each instance's dialer (default on; src/crawler/instance.ts). */
   feedLookups?: boolean;
+  /** Discovery v5 beside v4 on each instance's UDP port (default on; src/crawler/discovery-v5.ts). */
+  discv5?: boolean;
   /** Lookups, routing-table enumeration or both (default; `crawl --discovery`). */
   discovery?: DiscoveryMode;
   enumeration?: Partial<EnumerationLimits>;
@@ -146,6 +148,7 @@ export class Crawler {
         ...(o.discoveryTimeoutMs ? { discoveryTimeoutMs: o.discoveryTimeoutMs } : {}),
         ...(o.refreshIntervalMs ? { refreshIntervalMs: o.refreshIntervalMs } : {}),
         ...(o.feedLookups !== undefined ? { feedLookups: o.feedLookups } : {}),
+        ...(o.discv5 !== undefined ? { discv5: o.discv5 } : {}),
         ...(o.discovery ? { discovery: o.discovery } : {}),
         ...(o.enumeration ? { enumeration: o.enumeration } : {}),
         enumerates: (node: NodeRecord) => node.id[0]! % o.instances === i,

@@ -28,6 +28,8 @@ import type { EnrSeqStore } from './keys.js';
 import { LocalNode } from './local-node.js';
 import { Enumerator, type DiscoveryMode, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
 import { V4TargetPool, v4EnumerationAdapter } from './enumerate-v4.js';
+import { shareTransport } from '../discv5/demux.js';
+import { V5Discovery, v5DialTarget, v5Sighting, type V5Counters, type V5Source } from './discovery-v5.js';
 import { HeardSet } from './heard-set.js';
 import { sleep } from './sleep.js';
 import type { SharedCrawlState } from './shared-state.js';
@@ -102,6 +104,8 @@ export interface InstanceOptions {
   enrForkId?: ForkId | null;
   /** We signed a new record (after start). */
   onEnrChange?: (enr: Enr) => void;
+  /** Run discovery v5 beside v4 on the same UDP port (default true; src/crawler/discovery-v5.ts). */
+  discv5?: boolean;
   onError?: (err: NodeFinderError) => void;
   /** Uniform [0, 1) for the routing table (default Math.random; seeded in simulations). */
   random?: () => number;
@@ -118,6 +122,7 @@ export class CrawlerInstance {
   readonly idHex: string;
   private readonly o: InstanceOptions;
   private endpoint: Discv4Endpoint | undefined;
+  private v5: V5Discovery | undefined;
   private localNode: LocalNode | undefined;
   private table: Table | undefined;
   private refresher: Refresher | undefined;
@@ -206,6 +211,16 @@ export class CrawlerInstance {
     return this.endpoint?.counters();
   }
 
+  /** discv5 counters (undefined without discv5). */
+  discoveryV5Counters(): V5Counters | undefined {
+    return this.v5?.counters();
+  }
+
+  /** The discv5 node (after start, unless discv5 is off). */
+  get discv5(): V5Discovery | undefined {
+    return this.v5;
+  }
+
   /** discv4 requests waiting for replies (bounded: each has a timeout). */
   get pendingDiscovery(): number {
     return this.endpoint?.pendingCount ?? 0;
@@ -267,7 +282,7 @@ export class CrawlerInstance {
   async start(): Promise<void> {
     const o = this.o;
     const clock = o.clock;
-    const transport = await o.sockets.udp({
+    const socket = await o.sockets.udp({
       host: o.listenHost,
       port: o.port,
       netrestrict: o.netrestrict,
@@ -276,9 +291,12 @@ export class CrawlerInstance {
     try {
       this.listener = await o.sockets.tcpListen({ host: o.listenHost, port: o.port, netrestrict: o.netrestrict });
     } catch (err) {
-      await transport.close();
+      await socket.close();
       throw err;
     }
+    // One UDP port for both discovery protocols (demux.ts): v4 packets by their hash, the rest to v5.
+    const ports = o.discv5 === false ? undefined : shareTransport(socket);
+    const transport = ports?.v4 ?? socket;
     const wildcard = o.listenHost === '0.0.0.0' || o.listenHost === '::';
     const advertisedIp = o.externalIp ?? (wildcard ? undefined : o.listenHost);
     const localNode = new LocalNode({
@@ -291,6 +309,7 @@ export class CrawlerInstance {
       ...(wildcard ? {} : { fallbackIp: o.listenHost }),
       ...(o.enrSeqStore ? { seqStore: o.enrSeqStore } : {}),
       ...(o.enrForkId !== undefined ? { forkId: o.enrForkId } : {}),
+      // discv5 reads the record through localEnr() on every packet.
       onChange: (enr) => {
         this.endpoint?.setEnr(enr);
         o.onEnrChange?.(enr);
@@ -300,7 +319,7 @@ export class CrawlerInstance {
     try {
       await localNode.start();
     } catch (err) {
-      await Promise.allSettled([transport.close(), this.listener.close()]);
+      await Promise.allSettled([transport.close(), ports?.v5.close(), this.listener.close()]);
       throw err;
     }
     this.localNode = localNode;
@@ -333,6 +352,24 @@ export class CrawlerInstance {
       },
     });
     this.endpoint = endpoint;
+    if (ports) {
+      this.v5 = new V5Discovery({
+        transport: ports.v5,
+        privateKey: o.privateKey,
+        clock,
+        localEnr: () => localNode.enr,
+        netrestrict: o.netrestrict,
+        bootnodes: o.bootnodes,
+        ...(o.discoveryTimeoutMs ? { responseTimeoutMs: o.discoveryTimeoutMs } : {}),
+        // `crawl --discovery`: lookups, table enumeration (enumerate-v5.ts) or both, as for v4.
+        lookups: o.feedLookups !== false && (o.discovery ?? 'both') !== 'enumerate',
+        enumeration: (o.discovery ?? 'both') === 'lookups' ? false : { exemptLan: o.exemptLan ?? true, ...o.enumeration },
+        ...(o.enumerates ? { enumerates: (enr: Enr) => { const n = enr.toNodeRecord(); return n !== undefined && o.enumerates!(n); } } : {}),
+        onNode: (enr, source) => this.onV5Node(enr, source),
+        onAnswer: (id) => this.reportAnswer(id, 'v5'),
+        ...(o.onError ? { onError: o.onError } : {}),
+      });
+    }
 
     this.listener.onConnection((stream) => {
       // Every inbound peer is accepted whatever our peer count, but its socket counts against the
@@ -403,9 +440,32 @@ export class CrawlerInstance {
     this.counters.start();
     table.start();
     this.scheduler.start();
+    this.v5?.start();
     if (mode !== 'enumerate') {
       this.refresher.start();
       if (o.feedLookups !== false) this.feeding = this.feedDialer();
+    } else {
+      this.feeding = this.retryBootnodes();
+    }
+  }
+
+  /**
+   * Enumeration alone has no lookup to fall back on: while it has nothing left to ask (the
+   * bootnodes did not answer, or everything is read), ask the bootnodes again, backing off as
+   * the dialer-feeding lookups do. Never rejects.
+   */
+  private async retryBootnodes(): Promise<void> {
+    const signal = this.stopAbort.signal;
+    let wait = FEED_MIN_INTERVAL_MS;
+    while (!this.stopped) {
+      await sleep(this.o.clock, wait, signal);
+      if (this.stopped || !this.enumerator) return;
+      if (!this.enumerator.idle) {
+        wait = FEED_MIN_INTERVAL_MS;
+        continue;
+      }
+      for (const b of this.o.bootnodes) this.enumerator.offer(b, true);
+      wait = Math.min(wait * 2, FEED_MAX_INTERVAL_MS);
     }
   }
 
@@ -421,7 +481,7 @@ export class CrawlerInstance {
     if (this.stopped) return;
     this.stopped = true;
     this.stopAbort.abort();
-    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding, this.enumerator?.stop()]);
+    await Promise.allSettled([this.refresher?.stop(), this.table?.stop(), this.scheduler?.stop(), this.feeding, this.enumerator?.stop(), this.v5?.stop()]);
     // A probe that ends adds the task that emits its event: wait until none is left.
     while (this.inbound.size + this.dials.size > 0) await Promise.allSettled([...this.inbound, ...this.dials]);
     this.counters?.stop();
@@ -536,7 +596,7 @@ export class CrawlerInstance {
       }
       this.table.addVerified(node);
       // Bonded = it answered our PING with a PONG: the node speaks discv4.
-      this.reportAnswer(node, 'v4');
+      this.reportAnswer(node.id, 'v4');
     } else {
       this.table.addSeen(node); // NEIGHBORS entries are hearsay
     }
@@ -547,6 +607,40 @@ export class CrawlerInstance {
     if (node.tcpPort > 0) this.ownerOf(node).learn(node);
     this.reportSighting(node, source);
     this.offerEnumeration(node);
+  }
+
+  /**
+   * A record from discv5 (a NODES entry, or the record of a node that opened a session with us):
+   * sighted and stored always; dialed over RLPx only when it has a TCP port and is not a
+   * consensus-layer record (discovery-v5.ts v5DialTarget).
+   */
+  private onV5Node(enr: Enr, source: V5Source): boolean {
+    if (this.stopped) return false;
+    const node = v5Sighting(enr);
+    if (!node) return false;
+    if (!this.o.netrestrict.allows(node.ip)) {
+      this.outsideNetrestrict++;
+      return false;
+    }
+    const fresh = this.heard.add(node.id, this.o.clock.now());
+    if (fresh) {
+      this.counters?.countNewNode();
+      this.learned++;
+    }
+    const dialable = v5DialTarget(enr);
+    if (dialable) this.ownerOf(dialable).learn(dialable);
+    this.reportSighting(node, source);
+    const idHex = bytesToHex(enr.nodeId);
+    const at = this.o.clock.now();
+    if (this.o.shared.shouldReportEnr(idHex, enr.seq, at)) this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at });
+    return fresh;
+  }
+
+  private reportAnswer(id: Uint8Array, protocol: DiscoveryProtocol): void {
+    if (this.stopped) return;
+    const idHex = bytesToHex(id);
+    const at = this.o.clock.now();
+    if (this.o.shared.shouldReportAnswer(idHex, protocol, at)) this.o.emit({ type: 'discovery_answer', instance: this.idHex, nodeId: idHex, protocol, at });
   }
 
   private ownerOf(node: NodeRecord): DialScheduler {
@@ -567,13 +661,6 @@ export class CrawlerInstance {
       source,
       at: this.o.clock.now(),
     });
-  }
-
-  private reportAnswer(node: NodeRecord, protocol: DiscoveryProtocol): void {
-    const idHex = bytesToHex(node.id);
-    const now = this.o.clock.now();
-    if (!this.o.shared.shouldReportAnswer(idHex, protocol, now)) return;
-    this.o.emit({ type: 'discovery_answer', instance: this.idHex, nodeId: idHex, protocol, at: now });
   }
 
   private onInbound(event: DialEvent): void {
@@ -604,6 +691,7 @@ export class CrawlerInstance {
       .then((enr) => {
         if (this.stopped) return;
         this.o.emit({ type: 'enr', instance: this.idHex, nodeId: idHex, seq: enr.seq, raw: bytesToHex(enr.raw), at: this.o.clock.now() });
+        this.v5?.seed(enr); // a node that runs v5 on its v4 port becomes a v5 lookup candidate
       })
       .catch(() => {
         // Many nodes do not answer ENRREQUEST (pre-EIP-868): nothing to record.

@@ -20,6 +20,8 @@ export class SharedCrawlState {
   private readonly answers = new Map<string, number>();
   /** When this process asked a node for its ENR (pruned with the sightings). */
   private readonly enrFetched = new Map<string, number>();
+  /** The newest record seq reported per node and when (discv5 records arrive with every NODES). */
+  private readonly records = new Map<string, { seq: bigint; at: number }>();
 
   constructor(
     readonly redialIntervalMs: number,
@@ -78,6 +80,14 @@ export class SharedCrawlState {
     return true;
   }
 
+  /** True when a node's record should be reported: new node, newer seq, or once per sighting window. */
+  shouldReportEnr(idHex: string, seq: bigint, now: number): boolean {
+    const r = this.records.get(idHex);
+    if (r && seq <= r.seq && now - r.at < this.sightingWindowMs) return false;
+    this.records.set(idHex, { seq: r && r.seq > seq ? r.seq : seq, at: now });
+    return true;
+  }
+
   /** Claim the one ENR request this process makes for a node; false if already done. */
   claimEnrFetch(idHex: string, now: number): boolean {
     if (this.enrFetched.has(idHex)) return false;
@@ -91,13 +101,14 @@ export class SharedCrawlState {
   }
 
   /** Entries held per map (memory accounting in tests and benchmarks). */
-  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number; answers: number } {
+  sizes(): { sightings: number; recentDials: number; runningDials: number; enrFetched: number; answers: number; records: number } {
     return {
       sightings: this.sightings.size,
       recentDials: this.recentDials.size,
       runningDials: this.runningDials.size,
       enrFetched: this.enrFetched.size,
       answers: this.answers.size,
+      records: this.records.size,
     };
   }
 
@@ -107,5 +118,6 @@ export class SharedCrawlState {
     for (const [k, at] of this.answers) if (now - at > expireAfterMs) this.answers.delete(k);
     for (const [k, d] of this.recentDials) if (now - d.at >= this.redialIntervalMs) this.recentDials.delete(k);
     for (const [k, at] of this.enrFetched) if (now - at > expireAfterMs) this.enrFetched.delete(k);
+    for (const [k, r] of this.records) if (now - r.at >= this.sightingWindowMs) this.records.delete(k);
   }
 }

@@ -6,8 +6,10 @@
  */
 import { NETWORK_NAMES, NETWORKS, networkByGenesis, type NetworkName } from '../eth/networks.js';
 import type { GeoLookup } from '../geo/index.js';
+import { FORK_VERDICTS } from '../store/validate.js';
 
-export const FORK_VERDICTS = ['compatible', 'incompatible', 'remote_stale', 'local_stale', 'unchecked'] as const;
+/** The verdicts of the database's fork_verdict enum (one list, src/store/validate.ts). */
+export { FORK_VERDICTS };
 export type ForkVerdictFilter = (typeof FORK_VERDICTS)[number];
 export const DIRECTIONS = ['inbound', 'dialed'] as const;
 export type Direction = (typeof DIRECTIONS)[number];

@@ -17,7 +17,7 @@ import { bytesToHex } from '../util/bytes.js';
 import { createForkClassifier, lastBlockFork } from '../eth/fork-id.js';
 import { NETWORKS, forkSchedule } from '../eth/networks.js';
 import type { TestnetNetworkName } from './chain.js';
-import type { ClientKind, PeerProfile, ResolvedMix } from './profiles.js';
+import type { ClientKind, DiscoveryMode, PeerProfile, ResolvedMix } from './profiles.js';
 import { dialsLikeGeth116 } from './geth-dialer.js';
 
 export const MANIFEST_FORMAT = 'nodefinder-testnet/1';
@@ -64,6 +64,10 @@ export interface ManifestPeer {
    * (unless the testnet runs with gethDials: false).
    */
   dialsByEnr: boolean;
+  /** Discovery protocols the peer speaks on its UDP port ('v4', 'v5' or 'both'). */
+  discovery: DiscoveryMode;
+  /** A consensus-layer node (record with eth2, no eth, no RLPx): a crawler must never dial it. */
+  consensus: boolean;
   /** Indices of the peers this one was bootstrapped with. */
   bootnodes: number[];
   expected: ExpectedProbe;
@@ -168,7 +172,9 @@ export function buildManifest(input: {
       full: p.full,
       metric: p.metric,
       tcp: p.tcp,
-      dialsByEnr: dialsLikeGeth116(p),
+      dialsByEnr: dialsLikeGeth116(p) && p.discovery !== 'v5',
+      discovery: p.discovery,
+      consensus: p.consensus,
       bootnodes: [...(input.bootnodes[i] ?? [])],
       expected: expectedProbe(p),
     };

@@ -17,6 +17,10 @@
  *     "geth" peer closes a second inbound connection from one IP within 30 s (loopback exempt unless
  *     the throttle options say otherwise).
  *
+ * Discovery v5 (profile.discovery 'v5' or 'both'; peer-v5.ts): our discv5 node on the same UDP
+ * port (src/discv5/demux.ts). A 'v5' peer leaves discv4 packets unanswered; a consensus-layer peer
+ * (profile.consensus) has an `eth2` record entry instead of `eth` and no RLPx listener.
+ *
  * Intervals are options with lazy defaults (30 s revalidation, 10 min refresh) so hundreds of peers
  * idle cheaply in one process.
  */
@@ -45,6 +49,8 @@ import { GETH_INBOUND_THROTTLE, InboundThrottle, bondExpirationFor, type Inbound
 import { headerAt, statusFor } from './chain.js';
 import type { PeerProfile } from './profiles.js';
 import { GethDialer, dialsLikeGeth116, type GethDialerOptions, type GethDialerStats } from './geth-dialer.js';
+import { shareTransport } from '../discv5/demux.js';
+import { PeerV5 } from './peer-v5.js';
 
 export interface PeerTimings {
   /**
@@ -109,13 +115,34 @@ export function localCapabilities(caps: readonly Capability[]): LocalCapability[
  */
 export function ownRecord(profile: PeerProfile, ip: string, udp: number, tcp: number): Enr {
   const v6 = ip.includes(':');
+  const endpoint = v6 ? { ip6: ip, udp6: udp, tcp6: tcp } : { ip, udp, tcp };
+  // A consensus-layer node: `eth2` = SSZ ENRForkID (consensus-specs phase0/p2p-interface.md), no `eth`.
+  if (profile.consensus) return createEnr({ privateKey: profile.privateKey, seq: 1n, ...endpoint, extra: { eth2: TESTNET_ETH2_FORK_ID } });
   return createEnr({
     privateKey: profile.privateKey,
     seq: 1n,
-    ...(v6 ? { ip6: ip, udp6: udp, tcp6: tcp } : { ip, udp, tcp }),
+    ...endpoint,
     eth: { forkHash: profile.chain.forkId.hash, forkNext: profile.chain.forkId.next },
     ...(profile.capabilities.some((c) => c.name === 'snap') ? { extra: { snap: [] } } : {}),
   });
+}
+
+/**
+ * The `eth2` entry of consensus-layer peers: fork_digest(4) ‖ next_fork_version(4) ‖
+ * next_fork_epoch(8, little-endian; FAR_FUTURE_EPOCH = 2^64 − 1). Made up: no chain behind it.
+ */
+const TESTNET_ETH2_FORK_ID = Uint8Array.from([0x6a, 0x95, 0xa1, 0xa9, 0x06, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+
+/** A discv4 view that hears nothing (a v5-only peer's discv4 packets are dropped by the demux). */
+function deaf(view: UdpTransport): UdpTransport {
+  return {
+    send: (data, to) => view.send(data, to),
+    onMessage: () => {},
+    get localAddress() {
+      return view.localAddress;
+    },
+    close: () => view.close(),
+  };
 }
 
 export interface InboundStats {
@@ -168,6 +195,8 @@ export class EmulatedPeer {
   readonly profile: PeerProfile;
   readonly endpoint: Discv4Endpoint;
   readonly table: Table;
+  /** The discv5 node ('v5' and 'both' profiles). */
+  readonly v5: PeerV5 | undefined;
   readonly tcpPort: number;
   private readonly clock: Clock;
   private readonly timings: PeerTimings;
@@ -175,6 +204,7 @@ export class EmulatedPeer {
   private readonly localCaps: LocalCapability[];
   private readonly randomTarget: (() => Uint8Array) | undefined;
   private refresher: Refresher | undefined;
+  private discoveryStarted = false;
   /** Set for geth ≥ 1.16 profiles: dials nodes whose ENR passes geth's filter. */
   readonly dialer: GethDialer | undefined;
   private startTimer: TimerHandle | undefined;
@@ -216,6 +246,20 @@ export class EmulatedPeer {
     const bondExpirationMs = options.bondExpirationMs ?? bondExpirationFor(this.profile.client);
     // A discovery-only node still announces its TCP port, as real ones do (nothing listens there).
     this.tcpPort = listener?.port ?? transport.localAddress.port;
+    const record = ownRecord(this.profile, transport.localAddress.address, transport.localAddress.port, this.tcpPort);
+    const ports = this.profile.discovery === 'v4' ? undefined : shareTransport(transport);
+    const v4Transport = !ports ? transport : this.profile.discovery === 'v5' ? deaf(ports.v4) : ports.v4;
+    this.v5 = ports
+      ? new PeerV5({
+          transport: ports.v5,
+          privateKey: this.profile.privateKey,
+          record,
+          clock: this.clock,
+          responseTimeoutMs: this.timings.responseTimeoutMs,
+          refreshIntervalMs: this.timings.refreshIntervalMs,
+          ...(options.randomTarget ? { randomTarget: options.randomTarget } : {}),
+        })
+      : undefined;
     const table = new Table({
       selfId: this.profile.nodeId,
       clock: this.clock,
@@ -227,10 +271,10 @@ export class EmulatedPeer {
     this.table = table;
     this.endpoint = new Discv4Endpoint({
       privateKey: this.profile.privateKey,
-      transport,
+      transport: v4Transport,
       clock: this.clock,
       tcpPort: this.tcpPort,
-      enr: ownRecord(this.profile, transport.localAddress.address, transport.localAddress.port, this.tcpPort),
+      enr: record,
       responseTimeoutMs: this.timings.responseTimeoutMs,
       bondWaitMs: this.timings.responseTimeoutMs,
       ...(bondExpirationMs !== undefined ? { bondExpirationMs } : {}),
@@ -251,7 +295,8 @@ export class EmulatedPeer {
       },
     });
     listener?.onConnection((stream) => this.onConnection(stream));
-    if (options.gethDials !== false && dialsLikeGeth116(this.profile)) {
+    // The geth dialer asks for records over discv4: a v5-only peer does not dial.
+    if (options.gethDials !== false && this.profile.discovery !== 'v5' && dialsLikeGeth116(this.profile)) {
       const chain = this.profile.chain;
       // The schedule this peer knows: stale and newer peers judge records by their own forks.
       const filter = createForkFilter(this.profile.forkSchedule);
@@ -319,37 +364,52 @@ export class EmulatedPeer {
    * bonding with those nodes: entries live, endpoint proofs held both ways, so FINDNODE is
    * answered at once; the peer is bootstrapped now and its first refresh waits `delayMs`.
    */
-  startDiscovery(bootnodes: readonly NodeRecord[], delayMs = 0, prefilled?: readonly NodeRecord[]): void {
-    if (this.closed || this.refresher) return;
-    for (const b of bootnodes) this.table.addSeen(b);
-    for (const node of prefilled ?? []) {
-      this.endpoint.assumeBonded(node);
-      this.table.addVerified(node);
+  startDiscovery(
+    bootnodes: readonly NodeRecord[],
+    delayMs = 0,
+    v5Bootnodes: readonly NodeRecord[] = bootnodes,
+    prefilled?: readonly NodeRecord[],
+  ): void {
+    if (this.closed || this.discoveryStarted) return;
+    this.discoveryStarted = true;
+    const speaksV4 = this.profile.discovery !== 'v5';
+    let refresher: Refresher | undefined;
+    if (speaksV4) {
+      for (const b of bootnodes) this.table.addSeen(b);
+      for (const node of prefilled ?? []) {
+        this.endpoint.assumeBonded(node);
+        this.table.addVerified(node);
+      }
+      refresher = new Refresher({
+        table: this.table,
+        findNode: (node, target, signal) => this.endpoint.findNode(node, target, { signal }),
+        clock: this.clock,
+        selfPublicKey: this.profile.publicKey,
+        bootnodes,
+        intervalMs: this.timings.refreshIntervalMs,
+        randomLookups: this.timings.randomLookups,
+        lowTableCheckMs: this.timings.lowTableCheckMs,
+        ...(this.randomTarget ? { randomTarget: this.randomTarget } : {}),
+      });
+      this.refresher = refresher;
     }
-    const refresher = new Refresher({
-      table: this.table,
-      findNode: (node, target, signal) => this.endpoint.findNode(node, target, { signal }),
-      clock: this.clock,
-      selfPublicKey: this.profile.publicKey,
-      bootnodes,
-      intervalMs: this.timings.refreshIntervalMs,
-      randomLookups: this.timings.randomLookups,
-      lowTableCheckMs: this.timings.lowTableCheckMs,
-      ...(this.randomTarget ? { randomTarget: this.randomTarget } : {}),
-    });
-    this.refresher = refresher;
     this.firstRefresh = new Promise<void>((resolve) => {
       this.resolveStarted = resolve;
       const go = () => {
         this.startTimer = undefined;
         this.resolveStarted = undefined;
         if (this.closed) return resolve();
-        this.table.start();
-        refresher.start();
-        this.dialer?.start();
-        resolve(refresher.refresh());
+        let v4: Promise<void> = Promise.resolve();
+        if (refresher) {
+          this.table.start();
+          refresher.start();
+          this.dialer?.start();
+          v4 = refresher.refresh();
+        }
+        const v5 = this.v5?.start(v5Bootnodes) ?? Promise.resolve();
+        resolve(Promise.all([v4, v5]).then(() => undefined));
       };
-      if (prefilled) {
+      if (prefilled && refresher) {
         // Ready now: revalidation and the dialer start, lookups only at the first periodic refresh.
         this.table.start();
         this.dialer?.start();
@@ -358,7 +418,7 @@ export class EmulatedPeer {
           this.startTimer = undefined;
           if (!this.closed) refresher.start();
         });
-        resolve();
+        resolve(this.v5?.start(v5Bootnodes) ?? Promise.resolve());
       } else if (delayMs > 0) this.startTimer = this.clock.setTimer(delayMs, go);
       else go();
     });
@@ -375,7 +435,7 @@ export class EmulatedPeer {
     if (this.startTimer !== undefined) this.clock.clearTimer(this.startTimer);
     this.startTimer = undefined;
     this.resolveStarted?.();
-    await Promise.all([this.refresher?.stop(), this.table.stop(), this.dialer?.stop()]);
+    await Promise.all([this.refresher?.stop(), this.table.stop(), this.dialer?.stop(), this.v5?.close()]);
     for (const peer of [...this.peers]) peer.disconnect('client_quitting');
     for (const session of [...this.leaving]) session.destroy();
     // Closing the listener destroys every accepted socket, so nothing waits on a remote.

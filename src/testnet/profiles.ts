@@ -18,6 +18,10 @@
  *      made-up private network instead of mainnet;
  *   6. staleForkPeers mainnet peers (modern, TCP, not full) become old Geth releases that missed the
  *      latest fork: their fork ID is a past fork's checksum and their head stopped before that fork.
+ *   7. discovery protocols (issue #11): round(consensusFraction·n) peers are consensus-layer nodes
+ *      (discv5 only, an `eth2` record entry and no `eth`, nothing listens for RLPx), then
+ *      round(v5OnlyFraction·n) execution peers speak discv5 only and round(discv5Fraction·n) speak
+ *      both; the rest discv4 only. Default: every peer discv4 only, as before.
  * Counts are clamped to the peers eligible at each step; the profiles record what was assigned.
  */
 import { keccak256, publicKeyFromPrivate, secp256k1 } from '../crypto/index.js';
@@ -39,7 +43,7 @@ import {
   type ChainHead,
   type TestnetNetwork,
 } from './chain.js';
-import { checkFraction, checkInteger } from './errors.js';
+import { TestnetParameterError, checkFraction, checkInteger } from './errors.js';
 
 export const CLIENT_KINDS = ['geth', 'nethermind', 'erigon', 'besu', 'reth', 'parity-ethereum', 'parity'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -93,7 +97,16 @@ export interface MixOptions {
    */
   newerForkPeers?: number;
   maxPeers?: number;
+  /** Execution peers that run discv5 beside discv4 on the same port (default 0). */
+  discv5Fraction?: number;
+  /** Execution peers that run discv5 only (default 0). */
+  v5OnlyFraction?: number;
+  /** Consensus-layer peers: discv5 only, eth2 record entry, no RLPx (default 0). */
+  consensusFraction?: number;
 }
+
+/** Which discovery protocols a peer speaks on its UDP port. */
+export type DiscoveryMode = 'v4' | 'v5' | 'both';
 
 export interface PeerProfile {
   index: number;
@@ -117,6 +130,9 @@ export interface PeerProfile {
   maxPeers: number;
   /** At its peer limit: every inbound connection gets DISCONNECT too_many_peers. */
   full: boolean;
+  discovery: DiscoveryMode;
+  /** A consensus-layer node: its record has `eth2` and no `eth`; it never speaks RLPx. */
+  consensus: boolean;
 }
 
 /** The resolved options (defaults applied), as recorded in the manifest. */
@@ -137,6 +153,9 @@ export function resolveMix(options: MixOptions): ResolvedMix {
     staleForkPeers: options.staleForkPeers ?? (options.nodes >= STALE_FORK_MIN_NODES ? 1 : 0),
     newerForkPeers: options.newerForkPeers ?? 0,
     maxPeers: options.maxPeers ?? DEFAULT_MIX.maxPeers,
+    discv5Fraction: options.discv5Fraction ?? 0,
+    v5OnlyFraction: options.v5OnlyFraction ?? 0,
+    consensusFraction: options.consensusFraction ?? 0,
   };
   checkFraction('fullFraction', r.fullFraction);
   checkFraction('otherNetworkFraction', r.otherNetworkFraction);
@@ -145,6 +164,12 @@ export function resolveMix(options: MixOptions): ResolvedMix {
   checkInteger('staleForkPeers', r.staleForkPeers, 0, r.nodes);
   checkInteger('newerForkPeers', r.newerForkPeers, 0, r.nodes);
   checkInteger('maxPeers', r.maxPeers, 1, 10_000);
+  checkFraction('discv5Fraction', r.discv5Fraction);
+  checkFraction('v5OnlyFraction', r.v5OnlyFraction);
+  checkFraction('consensusFraction', r.consensusFraction);
+  if (r.discv5Fraction + r.v5OnlyFraction + r.consensusFraction > 1) {
+    throw new TestnetParameterError('discv5Fraction + v5OnlyFraction + consensusFraction must not exceed 1');
+  }
   return r;
 }
 
@@ -387,6 +412,15 @@ export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles
       .slice(0, mix.newerForkPeers),
   );
 
+  // 9. discovery protocols and consensus-layer peers (disjoint groups from one shuffle)
+  const discOrder = shuffled(stream(mix.seed, 9), n);
+  const nCl = countOf(mix.consensusFraction, n);
+  const nV5 = countOf(mix.v5OnlyFraction, n);
+  const nBoth = Math.min(countOf(mix.discv5Fraction, n), n - nCl - nV5);
+  const consensus = new Set(discOrder.slice(0, nCl));
+  const v5only = new Set(discOrder.slice(nCl, nCl + nV5));
+  const both = new Set(discOrder.slice(nCl + nV5, nCl + nV5 + nBoth));
+
   const idPrng = stream(mix.seed, 6);
   const headPrng = stream(mix.seed, 7);
   const present = new Map<TestnetNetwork, { forkId: ForkId; head: number }>();
@@ -437,9 +471,11 @@ export function buildProfiles(options: MixOptions): { mix: ResolvedMix; profiles
       newerFork: isNewer ? newer.fork : null,
       forkSchedule: isStale ? { ...network.schedule, timeForks: network.schedule.timeForks.filter((t) => Number(t) < stale.missedForkTime) } : isNewer ? newer.schedule : network.schedule,
       metric: parity.has(i) ? 'parity' : 'geth',
-      tcp: !noTcp.has(i),
+      tcp: !noTcp.has(i) && !consensus.has(i),
       maxPeers: mix.maxPeers,
       full: full.has(i),
+      discovery: consensus.has(i) || v5only.has(i) ? 'v5' : both.has(i) ? 'both' : 'v4',
+      consensus: consensus.has(i),
     });
   }
   return { mix, profiles };

@@ -96,6 +96,19 @@ export function isLoopbackHost(host: string): boolean {
   return ip === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 }
 
+/** `chosen` filtered by `speaks`, plus the nearest ring predecessor of `i` that speaks it. */
+export function bootnodesSpeaking(chosen: readonly number[], i: number, speaks: (j: number) => boolean, n: number): number[] {
+  const out = chosen.filter(speaks);
+  for (let step = 1; step < n; step++) {
+    const j = (i - step + n) % n;
+    if (speaks(j)) {
+      if (!out.includes(j)) out.push(j);
+      break;
+    }
+  }
+  return out;
+}
+
 /** Which peers each peer is bootstrapped with: its predecessor on a ring plus seeded picks. */
 export function chooseBootnodes(nodes: number, perPeer: number, seed: number): number[][] {
   const prng = new Prng(BigInt(seed) * 16n + 8n);
@@ -168,9 +181,19 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   // Pre-filled peers refresh first at a random point of their second half-interval, so the
   // lookups of a large testnet spread out instead of arriving as one storm.
   const refreshMs = options.timings?.refreshIntervalMs ?? DEFAULT_PEER_TIMINGS.refreshIntervalMs;
+  // Each protocol gets its own connected graph: a peer's bootnodes that speak it, plus its nearest
+  // predecessor on the ring that does (all-v4 testnets: exactly the chosen bootnodes). Pre-filled
+  // v4 tables hold only peers that speak v4.
+  const v4 = (j: number) => profiles[j]!.discovery !== 'v5';
+  const v5 = (j: number) => profiles[j]!.discovery !== 'v4';
   peers.forEach((peer, i) => {
     const delay = prefill ? Math.floor(refreshMs / 2) + spreadPrng.nextBelow(Math.max(1, Math.floor(refreshMs / 2))) : spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0;
-    peer.startDiscovery(bootnodes[i]!.map((j) => records[j]!), delay, prefill?.[i]!.map((j) => records[j]!));
+    peer.startDiscovery(
+      bootnodesSpeaking(bootnodes[i]!, i, v4, mix.nodes).map((j) => records[j]!),
+      delay,
+      bootnodesSpeaking(bootnodes[i]!, i, v5, mix.nodes).map((j) => records[j]!),
+      prefill?.[i]!.filter(v4).map((j) => records[j]!),
+    );
   });
 
   const manifest = buildManifest({

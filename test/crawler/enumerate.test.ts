@@ -116,6 +116,16 @@ describe('EnumerationPolicy', () => {
     expect(drain(p)).toEqual([{ key: 'a', step: 0 }]);
   });
 
+  it('a node offered again on purpose (bootnodes while nothing is left) skips the interval', () => {
+    const clock = new ManualClock();
+    const p = new EnumerationPolicy(clock, limits({ maxFailures: 1 }));
+    p.offer('boot', '198.51.100.1', 16);
+    p.done(drain(p)[0]!, undefined);
+    expect(p.offer('boot', '198.51.100.1', 16)).toBe(false);
+    expect(p.offer('boot', '198.51.100.1', 16, true)).toBe(true);
+    expect(drain(p)).toEqual([{ key: 'boot', step: 0 }]);
+  });
+
   it('refuses nonsense limits', () => {
     expect(() => new EnumerationPolicy(new ManualClock(), { maxInFlight: 0 })).toThrow(RangeError);
     expect(() => new EnumerationPolicy(new ManualClock(), { perNodeRequests: 1.5 })).toThrow(RangeError);

@@ -66,3 +66,32 @@ describe('discv4/discv5 demultiplexer', () => {
     expect(() => shared.v5.send(new Uint8Array(63), { address: '127.0.0.2', port: 1 })).toThrow(); // socket closed once both were
   });
 });
+
+describe('shared port under mixed load', () => {
+  it('20 discv4 and 20 discv5 peers hammer one port at once: every request answered, nothing crosses over', async () => {
+    const net = new MemoryUdpNetwork();
+    const clock = new ManualClock();
+    const key = generatePrivateKey();
+    const shared = shareTransport(net.bind('127.0.0.1', 30303));
+    const v4 = new Discv4Endpoint({ privateKey: key, transport: shared.v4, clock });
+    const v5 = makeNode(shared.v5, clock, { key });
+    const me = { id: nodeIdFromPublicKey(publicKeyFromPrivate(key)), publicKey: publicKeyFromPrivate(key), ip: '127.0.0.1', udpPort: 30303, tcpPort: 30303 };
+    const v4peers = Array.from({ length: 20 }, (_, i) => new Discv4Endpoint({ privateKey: generatePrivateKey(), transport: net.bind(`127.0.5.${i + 1}`), clock }));
+    const v5peers = Array.from({ length: 20 }, (_, i) => makeNode(net.bind(`127.0.6.${i + 1}`), clock));
+    const ROUNDS = 5;
+    const calls: Promise<unknown>[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const p of v4peers) calls.push(p.ping(me));
+      for (const p of v5peers) calls.push(r % 2 === 0 ? p.endpoint.ping(v5.enr) : p.endpoint.findNode(v5.enr, [0]));
+    }
+    const results = await Promise.allSettled(calls);
+    expect(results.filter((x) => x.status === 'rejected')).toEqual([]);
+    expect(v4.counters().pingsReceived).toBe(20 * ROUNDS);
+    expect(v5.endpoint.service.stats.requestsAnswered).toBe(20 * ROUNDS);
+    // Nothing of one protocol reached the other: no decode errors, no drops, no strays.
+    expect(v4.counters().decodeErrors).toEqual({});
+    expect(v5.endpoint.service.stats.dropped).toBe(0);
+    expect(shared.dropped).toBe(0);
+    await Promise.all([v4.close(), v5.endpoint.close(), ...v4peers.map((p) => p.close()), ...v5peers.map((p) => p.endpoint.close())]);
+  });
+});

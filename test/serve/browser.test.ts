@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { chromiumPath, describeBrowser } from '../browser/chromium.js';
 import { ReportContext } from '../../src/report/context.js';
 import { buildReport } from '../../src/report/registry.js';
@@ -18,6 +18,9 @@ import { datasetGeo, NODES, UNTIL } from '../report/dataset.js';
 import { EVIL_NODE, enodeOf, fillDatabase } from './fixture.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'serve');
+
+// A browser page per filter set: on a shared 2-core machine one test can take over the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 
 describeBrowser('the web view in headless Chromium', () => {
   let t: TestDb;

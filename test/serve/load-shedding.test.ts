@@ -109,7 +109,9 @@ for (const engine of ENGINES) {
       const crowd = Array.from({ length: 8 }, () => get(web.url, path));
       // The same question spelled differently (order, blank parameter) is the same answer.
       crowd.push(get(web.url, '/api/nodes?limit=10&version=&client=geth'));
-      await new Promise((r) => setTimeout(r, 200));
+      // Open the database once all nine have reached the server (each computes or joins).
+      const arrived = () => web.answerStats().computed + web.answerStats().joined - before.computed - before.joined;
+      for (let i = 0; i < 400 && arrived() < crowd.length; i++) await new Promise((r) => setTimeout(r, 25));
       held.open();
       const answers = await Promise.all(crowd);
       for (const a of answers) expect(a.status, a.body).toBe(200);
@@ -126,7 +128,7 @@ for (const engine of ENGINES) {
       // A refresh interval later: read again.
       clock += 1_000;
       const again = get(web.url, path);
-      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 400 && web.answerStats().computed - before.computed < 2; i++) await new Promise((r) => setTimeout(r, 25));
       held.open();
       expect((await again).status).toBe(200);
       stats = web.answerStats();
