@@ -404,6 +404,7 @@ export class CrawlerInstance {
       // Unfiltered answers: the stop rule counts every entry the remote sent (enumerate-v4.ts).
       this.enumerator = new Enumerator(clock, v4EnumerationAdapter({
         targets: o.v4Targets ?? new V4TargetPool(),
+        ...(o.random ? { random: o.random } : {}),
         findNode: (node, target, signal) => endpoint.findNode(node, target, { signal }),
         learn: (_from, nodes) => {
           const before = this.learned;

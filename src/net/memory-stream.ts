@@ -12,7 +12,7 @@ export interface MemoryStreamOptions {
   chunkSize?: (available: number) => number;
   /** Addresses reported by the two ends (each end reports the other's). */
   addresses?: [{ address: string; port: number }, { address: string; port: number }];
-  /** Called with the size of every read delivered, on either end (simulations detect quiescence). */
+  /** Called with the size of every read delivered, and with 0 when an end closes (simulations detect quiescence). */
   onDeliver?: (bytes: number) => void;
 }
 
@@ -145,6 +145,7 @@ export class MemoryStream implements ByteStream {
     if (this.closed) return;
     this.closed = true;
     this.closeError = error;
+    this.onDeliver?.(0);
     for (const h of this.closeHandlers.splice(0)) h(error);
   }
 }

@@ -26,6 +26,8 @@ export class MemoryTcpNetwork {
   refused = 0;
   /** Bytes delivered on every connection (reads), for simulations waiting until nothing moves. */
   bytesDelivered = 0;
+  /** Reads and closes on every connection. */
+  streamEvents = 0;
 
   constructor(private readonly options: MemoryTcpNetworkOptions = {}) {}
 
@@ -56,7 +58,10 @@ export class MemoryTcpNetwork {
         // Like a TCP RST: asynchronous, never synchronous.
         return Promise.resolve().then(() => {
           const local = { address: normalizeIp(localAddress) ?? localAddress, port: this.nextPort++ };
-          const stream = target?.accept(local, this.options.chunkSize, (n) => (this.bytesDelivered += n));
+          const stream = target?.accept(local, this.options.chunkSize, (n) => {
+            this.bytesDelivered += n;
+            this.streamEvents++;
+          });
           if (!stream) {
             this.refused++;
             throw new NodeFinderError('connection_refused', `memory TCP: connection to ${host}:${port} refused`);

@@ -37,7 +37,7 @@ export const SIM_PEER_PORT = 40303;
 /** `settle` gives up after this many event-loop turns without reaching quiescence (a livelock). */
 const SETTLE_MAX_TURNS = 100_000;
 /** Turns in a row with nothing moving before the system counts as settled. */
-const SETTLE_QUIET_TURNS = 3;
+const SETTLE_QUIET_TURNS = 5;
 
 export interface SimulationOptions {
   seed: number;
@@ -80,6 +80,7 @@ export class Simulation {
   /** Dials (outbound and inbound) by remote node ID. */
   readonly dialsByNode = new Map<string, DialEvent[]>();
   private pendingStore = 0;
+  private readonly linked: Simulation[] = [];
   private stopped: Promise<WriterStats> | undefined;
 
   private constructor(
@@ -115,6 +116,9 @@ export class Simulation {
         ...o.testnet,
       }));
     const sim = new Simulation(clock, sockets, testnet, !o.network, undefined as unknown as CrawlRun);
+    // The peers' first lookups must be over before the crawl opens its database: real I/O takes
+    // wall time, and peers still busy meanwhile would meet the crawler in a different state each run.
+    await sim.settle();
     const instances = o.instances ?? 2;
     const prng = new Prng(BigInt(o.seed) * 16n + 1n);
     const keySeed = Number(BigInt.asUintN(48, BigInt(o.seed) + 0x51_3a_0000n + BigInt(o.port ?? SIM_CRAWLER_PORT)));
@@ -181,7 +185,20 @@ export class Simulation {
   private fingerprint(): string {
     const u = this.sockets.udpNetwork;
     const t = this.sockets.tcpNetwork;
-    return `${u.delivered}/${u.dropped}/${t.connected}/${t.refused}/${t.bytesDelivered}/${this.events.length}/${this.pendingStore}`;
+    const crawls = [this, ...this.linked].map((s) => `${s.events.length}/${s.pendingStore}`).join('/');
+    return `${u.delivered}/${u.dropped}/${t.connected}/${t.refused}/${t.streamEvents}/${crawls}`;
+  }
+
+  private busyStore(): boolean {
+    return [this, ...this.linked].some((s) => s.pendingStore > 0);
+  }
+
+  /**
+   * Another crawl in the same world (clock, sockets, test network): settling this simulation
+   * also waits for its events and database calls.
+   */
+  link(other: Simulation): void {
+    this.linked.push(other);
   }
 
   /** Run event-loop turns until nothing moves (no datagram, read, connect, event or database call). */
@@ -191,7 +208,7 @@ export class Simulation {
     for (let turn = 0; turn < SETTLE_MAX_TURNS; turn++) {
       await new Promise<void>((r) => setImmediate(r));
       const now = this.fingerprint();
-      if (now === last && this.pendingStore === 0) {
+      if (now === last && !this.busyStore()) {
         if (++quiet >= SETTLE_QUIET_TURNS) return;
       } else {
         quiet = 0;
@@ -199,6 +216,15 @@ export class Simulation {
       }
     }
     throw new Error(`simulation did not settle within ${SETTLE_MAX_TURNS} turns`);
+  }
+
+  /** Move time step by step until `task` settles. */
+  async whileAdvancing<T>(task: Promise<T>): Promise<T> {
+    let done = false;
+    const watched = task.finally(() => (done = true));
+    await this.settle();
+    while (!done) await this.advance(SIM_STEP_MS);
+    return watched;
   }
 
   /** Move simulated time forward by `ms` in steps, settling after each. */
@@ -230,17 +256,12 @@ export class Simulation {
    */
   stop(): Promise<WriterStats> {
     this.stopped ??= (async () => {
-      const stopping = this.run.stop();
-      let done = false;
-      void stopping.finally(() => (done = true));
-      while (!done) await this.advance(SIM_STEP_MS);
-      if (this.ownsTestnet) {
-        const closing = this.testnet.close();
-        let closed = false;
-        void closing.finally(() => (closed = true));
-        while (!closed) await this.advance(SIM_STEP_MS);
-      }
-      return stopping;
+      // The crawler's shutdown may wait on timers (DISCONNECT flushes): time moves until it is done.
+      await this.whileAdvancing(this.run.crawler.stop());
+      // The writer's flush waits only on the database; moving time now would run out its close timeout.
+      const stats = await this.run.stop();
+      if (this.ownsTestnet) await this.whileAdvancing(this.testnet.close());
+      return stats;
     })();
     return this.stopped;
   }

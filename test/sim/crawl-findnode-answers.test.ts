@@ -1,7 +1,7 @@
 /**
  * A crawler instance answers FINDNODE only with entries that answered its PING: hearsay (here a
  * bootnode nobody runs) is never relayed. Manual clock (no refresh or lookup runs unless the clock
- * moves), real loopback UDP.
+ * moves), in-memory UDP (src/net/memory-sockets.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey, keccak256, publicKeyFromPrivate } from '../../src/crypto/index.js';
@@ -11,15 +11,13 @@ import type { NodeRecord } from '../../src/enode/node-record.js';
 import { NETWORKS } from '../../src/eth/networks.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
-import { NodeUdpTransport } from '../../src/net/node-udp.js';
-import { portBase } from './helpers.js';
-import { nodeSockets } from '../../src/net/node-sockets.js';
+import { MemorySockets } from '../../src/net/memory-sockets.js';
 
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+/** Let in-memory deliveries run (no time passes): at most `turns` event-loop turns. */
+async function until(cond: () => boolean, what: string, turns = 1_000): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= turns) throw new Error(`no ${what} after ${turns} event-loop turns`);
+    await new Promise((r) => setImmediate(r));
   }
 }
 
@@ -33,10 +31,11 @@ describe('crawler FINDNODE answers', () => {
     const clock = new ManualClock(1_780_000_000_000);
     const ghostPub = publicKeyFromPrivate(generatePrivateKey());
     const ghost: NodeRecord = { id: keccak256(ghostPub), publicKey: ghostPub, ip: '127.0.0.1', udpPort: 9, tcpPort: 9 };
-    const port = portBase();
+    const port = 30303;
+    const sockets = new MemorySockets();
     const crawler = new Crawler({
       clock,
-      sockets: nodeSockets,
+      sockets,
       network: NETWORKS.mainnet,
       bootnodes: [{ ...ghost, udpPort: 30999, tcpPort: 30999 }],
       instances: 1,
@@ -60,7 +59,7 @@ describe('crawler FINDNODE answers', () => {
 
     const prober = new Discv4Endpoint({
       privateKey: generatePrivateKey(),
-      transport: await NodeUdpTransport.bind({ host: '127.0.0.1', port: 0, netrestrict: LOOPBACK_ONLY }),
+      transport: sockets.udpNetwork.bind('127.0.0.1', 0, { netrestrict: LOOPBACK_ONLY }),
       clock,
     });
     cleanup.push(() => prober.close());

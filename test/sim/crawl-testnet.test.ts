@@ -1,58 +1,48 @@
 /**
- * The crawler against a 200-peer local testnet (src/testnet), end to end: discovery from three
- * bootnodes, dials, the real EventWriter, the embedded database — checked against the manifest's
- * ground truth by querying the database. Every datagram and connect of the process is observed at
- * the socket layer: nothing may leave 127.0.0.0/8.
+ * The crawler against a 200-peer testnet (src/testnet), end to end, as a deterministic simulation
+ * (test/sim/harness.ts): discovery from three bootnodes, dials with real RLPx handshakes, the real
+ * EventWriter, the embedded database — on in-memory sockets and a manual clock, checked against
+ * the manifest's ground truth by querying the database. No wall clock and no polling: the crawl
+ * runs in simulated time until every peer was reached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnode } from '../../src/enode/enode-url.js';
-import { startTestnet, type Testnet } from '../../src/testnet/testnet.js';
 import type { ManifestPeer } from '../../src/testnet/manifest.js';
 import type { WriterStats } from '../../src/store/writer.js';
-import { portBase } from './helpers.js';
-import { RecordingNetrestrict, isLoopback, spySockets, startCrawlRun, waitUntil, type ObservedCrawl, type SocketSpy } from './observe.js';
+import { pgliteEngine, warmUp, type TestDb } from '../store/helpers.js';
+import { RecordingNetrestrict, isLoopback } from '../integration/observe.js';
+import { Simulation } from './harness.js';
 
 const NODES = 200;
 const INSTANCES = 3;
+/** Simulated time allowed to reach every peer (the last ones are found by feed lookups). */
+const MAX_SIM_MS = 10 * 60_000;
 
 /** What the crawl recorded for a peer matches the manifest's expectation (events view). */
-function done(run: ObservedCrawl, p: ManifestPeer): boolean {
+function done(run: Simulation, p: ManifestPeer): boolean {
   return (run.dialsByNode.get(p.nodeId) ?? []).some((d) => d.kind !== 'inbound' && d.outcome === p.expected.outcome);
 }
 
-describe(`crawl a ${NODES}-peer testnet into the database`, () => {
-  let testnet: Testnet;
-  let run: ObservedCrawl;
-  let spy: SocketSpy;
+describe(`crawl a ${NODES}-peer testnet into the database (simulation)`, () => {
+  let test: TestDb;
+  let run: Simulation;
   let netrestrict: RecordingNetrestrict;
   let writerStats: WriterStats;
   let complete = false;
-  const peers = () => testnet.manifest.peers;
+  const peers = () => run.testnet.manifest.peers;
   const q = <R extends Record<string, unknown>>(sql: string, params: unknown[] = []) => run.db.query<R>(sql, params);
 
   beforeAll(async () => {
-    spy = spySockets();
-    // Peers bootstrap with self lookups only (connected through their bootnodes either way): the
-    // test is about our crawler, and random lookups would double the testnet's start-up CPU.
-    testnet = await startTestnet({ nodes: NODES, seed: 11, timings: { randomLookups: 0 } });
-    await testnet.bootstrapped();
+    await warmUp();
+    test = await pgliteEngine.fresh();
     netrestrict = new RecordingNetrestrict(['127.0.0.0/8']);
-    run = await startCrawlRun({
-      instances: INSTANCES,
-      port: portBase(),
-      bootnodes: testnet.enodes.slice(0, 3).map((e) => parseEnode(e)),
-      netrestrict,
-    });
-    // Usually ~15 s; the margin is for a loaded 2-core CI machine (the last few peers are found by random lookups).
-    complete = await waitUntil(() => peers().every((p) => done(run, p)), 120_000);
+    run = await Simulation.start({ seed: 11, peers: NODES, instances: INSTANCES, db: test.db, crawl: { netrestrict } });
+    complete = await run.advanceUntil(() => peers().every((p) => done(run, p)), MAX_SIM_MS, 100);
     writerStats = await run.stop();
-  }, 220_000);
+  }, 600_000);
 
   afterAll(async () => {
     await run?.stop();
-    await run?.db.close();
-    await testnet?.close();
-    spy?.restore();
+    await test?.dispose();
   });
 
   it('reaches every peer as the manifest predicts (events)', () => {
@@ -84,9 +74,13 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
     expect(writerStats.rejected).toBe(0);
     expect(writerStats.written).toBe(writerStats.accepted);
     expect(writerStats.accepted).toBe(run.events.length);
-    // Nothing after an instance said it stopped: dials cut short by stop() are recorded first.
-    const stoppedAt = run.events.findIndex((e) => e.type === 'instance_stopped');
-    expect(run.events.slice(stoppedAt).filter((e) => e.type === 'dial')).toEqual([]);
+    // Nothing from an instance after it said it stopped: its dials cut short by stop() are recorded
+    // first (instances stop side by side, so another one's dials may still follow).
+    for (const inst of run.crawler.instances) {
+      const stoppedAt = run.events.findIndex((e) => e.type === 'instance_stopped' && e.instance === inst.idHex);
+      expect(stoppedAt).toBeGreaterThan(0);
+      expect(run.events.slice(stoppedAt).filter((e) => e.type === 'dial' && e.instance === inst.idHex)).toEqual([]);
+    }
   });
 
   it('HELLO and STATUS in the database match the manifest: client ids, eth versions, networks, fork verdicts', async () => {
@@ -206,24 +200,21 @@ describe(`crawl a ${NODES}-peer testnet into the database`, () => {
       expect(r!.source).toBe('p2p_ping');
       expect(r!.status).not.toBeNull();
       expect(r!.connect).not.toBeNull();
-      // No bound on the value here: 200 peers in this process saturate its event loop, which every
-      // sample then includes (crawl-ethereumjs.test.ts checks loopback and injected delays).
+      // Zero-latency in-memory links: the value is 0 (crawl-rtt.test.ts checks real delays).
       expect(r!.rtt).not.toBeNull();
     }
-    // Every testnet peer answers discv4 PING, so nearly every dial has a PING→PONG time (a reply
-    // can be late on a loaded machine: the bound is generous, not exact).
+    // Every testnet peer answers discv4 PING, and in simulated time no reply is late: every dial
+    // has a PING→PONG time.
     const withDisc = peers().filter((p) => byNode.get(p.nodeId)?.disc != null).length;
-    expect(withDisc).toBeGreaterThanOrEqual(NODES * 0.9);
+    expect(withDisc).toBe(NODES);
     // A discovery-only peer has no TCP connect, yet its discovery RTT is recorded.
     expect(peers().some((p) => !p.tcp && byNode.get(p.nodeId)?.disc != null)).toBe(true);
   });
 
-  it('nothing was sent outside 127.0.0.0/8: every datagram and connect, and every netrestrict check', () => {
-    expect(spy.outsideLoopback()).toEqual([]);
-    const udp = [...spy.udp.values()].reduce((a, b) => a + b, 0);
-    const tcp = [...spy.tcp.values()].reduce((a, b) => a + b, 0);
-    expect(udp).toBeGreaterThan(NODES);
-    expect(tcp).toBeGreaterThan(NODES * 0.8);
+  it('every destination passed the netrestrict check, and all were loopback', () => {
+    const udp = run.sockets.udpNetwork;
+    expect(udp.delivered).toBeGreaterThan(NODES);
+    expect(run.sockets.tcpNetwork.connected).toBeGreaterThan(NODES * 0.8);
     // The crawler checked every destination against its netrestrict, and all were inside it.
     expect(netrestrict.refused.size).toBe(0);
     expect([...netrestrict.allowed.keys()].every(isLoopback)).toBe(true);
