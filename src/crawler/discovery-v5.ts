@@ -55,6 +55,8 @@ export interface V5DiscoveryOptions {
   responseTimeoutMs?: number;
   /** Random lookups (default on). */
   lookups?: boolean;
+  /** Lookup targets (default: random; simulations inject a seeded source for determinism). */
+  randomTarget?: () => Uint8Array;
   /**
    * Routing-table enumeration of every node that answers or is learned (enumerate-v5.ts: one
    * distance per FINDNODE, 256 down), with these limits; false: none (`crawl --discovery lookups`).
@@ -236,7 +238,7 @@ export class V5Discovery {
       const before = this.c.recordsLearned;
       this.c.lookups++;
       // The first lookup is for our own ID (fills our neighbourhood, announces us), then random.
-      const target = this.c.lookups === 1 ? this.table.selfId : randomTarget();
+      const target = this.c.lookups === 1 ? this.table.selfId : (this.o.randomTarget ?? randomTarget)();
       try {
         await lookupV5({
           selfId: this.table.selfId,

@@ -16,7 +16,7 @@ import { Refresher, lookup, randomLookupTarget, type FindNodeFn } from '../discv
 import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import type { SocketFactory, TcpDialer, TcpListener } from '../net/transport.js';
-import { bytesToHex } from '../util/bytes.js';
+import { bytesToHex, equalBytes } from '../util/bytes.js';
 import { DialScheduler, type ClaimFn, type ScheduledDialKind, type StaticSeed } from './scheduler.js';
 import type { SocketBudget } from './socket-budget.js';
 import { dialVerdict, probeInbound, probeOutbound, withDiscPing, type ProbeConfig, type ProbeTimeouts } from './probe.js';
@@ -365,6 +365,8 @@ export class CrawlerInstance {
         lookups: o.feedLookups !== false && (o.discovery ?? 'both') !== 'enumerate',
         enumeration: (o.discovery ?? 'both') === 'lookups' ? false : { exemptLan: o.exemptLan ?? true, ...o.enumeration },
         ...(o.enumerates ? { enumerates: (enr: Enr) => { const n = enr.toNodeRecord(); return n !== undefined && o.enumerates!(n); } } : {}),
+        // v5 targets are node IDs (32 bytes): the first half of a seeded v4 target (a public key).
+        ...(o.randomTarget ? { randomTarget: () => o.randomTarget!().slice(0, 32) } : {}),
         onNode: (enr, source) => this.onV5Node(enr, source),
         onAnswer: (id) => this.reportAnswer(id, 'v5'),
         ...(o.onError ? { onError: o.onError } : {}),
@@ -617,7 +619,8 @@ export class CrawlerInstance {
   private onV5Node(enr: Enr, source: V5Source): boolean {
     if (this.stopped) return false;
     const node = v5Sighting(enr);
-    if (!node) return false;
+    // Our own record comes back in other nodes' NODES answers: never a sighting, never a dial.
+    if (!node || equalBytes(node.id, this.nodeId)) return false;
     if (!this.o.netrestrict.allows(node.ip)) {
       this.outsideNetrestrict++;
       return false;

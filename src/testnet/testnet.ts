@@ -99,6 +99,8 @@ export function isLoopbackHost(host: string): boolean {
 /** `chosen` filtered by `speaks`, plus the nearest ring predecessor of `i` that speaks it. */
 export function bootnodesSpeaking(chosen: readonly number[], i: number, speaks: (j: number) => boolean, n: number): number[] {
   const out = chosen.filter(speaks);
+  // No bootnodes at all (--bootnodes-per-peer 0: peers known only through DNS, tests) stays none.
+  if (chosen.length === 0) return out;
   for (let step = 1; step < n; step++) {
     const j = (i - step + n) % n;
     if (speaks(j)) {

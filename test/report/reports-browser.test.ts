@@ -31,7 +31,13 @@ describeBrowser('report HTML in headless Chromium', () => {
     t = await pgliteEngine.fresh();
     await migrate(t.db);
     const writer = await EventWriter.open(t.db, { journalDir: null });
-    writer.writeMany(datasetEvents());
+    const events = datasetEvents();
+    writer.writeMany(events);
+    // The dataset has no FINDNODE re-bonds; one answered re-bond of a node that sent HELLO gives
+    // `report rebonds` a row, so its chart is drawn like every other report's.
+    const helloDial = events.find((e) => e.type === 'dial' && e.hello !== null && e.nodeId !== null);
+    if (helloDial?.type !== 'dial' || helloDial.nodeId === null) throw new Error('dataset has no HELLO dial');
+    writer.writeMany([{ type: 'findnode_rebond', instance: helloDial.instance, nodeId: helloDial.nodeId, answered: true, at: helloDial.startedAt }]);
     await writer.flush();
     await writer.close();
     const external = parseExternalList(externalEnodes(), 'nodes.txt');
