@@ -189,12 +189,14 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
   const v4 = (j: number) => profiles[j]!.discovery !== 'v5';
   const v5 = (j: number) => profiles[j]!.discovery !== 'v4';
   peers.forEach((peer, i) => {
-    const delay = prefill ? Math.floor(refreshMs / 2) + spreadPrng.nextBelow(Math.max(1, Math.floor(refreshMs / 2))) : spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0;
+    // Only v4 tables are pre-filled: a v5-only peer bootstraps at once (its delay is not a refresh's).
+    const prefilled = prefill !== undefined && v4(i);
+    const delay = prefilled ? Math.floor(refreshMs / 2) + spreadPrng.nextBelow(Math.max(1, Math.floor(refreshMs / 2))) : spread > 0 ? spreadPrng.nextBelow(spread + 1) : 0;
     peer.startDiscovery(
       bootnodesSpeaking(bootnodes[i]!, i, v4, mix.nodes).map((j) => records[j]!),
       delay,
       bootnodesSpeaking(bootnodes[i]!, i, v5, mix.nodes).map((j) => records[j]!),
-      prefill?.[i]!.filter(v4).map((j) => records[j]!),
+      prefilled ? prefill[i]!.filter(v4).map((j) => records[j]!) : undefined,
     );
   });
 
