@@ -25,6 +25,8 @@ export const ENR_V2 = createEnr({ privateKey: ENR_KEY, seq: 2n, ip: '5.9.1.77', 
 const ENR_V1 = createEnr({ privateKey: ENR_KEY, seq: 1n, ip: '5.9.1.76', tcp: 30303, udp: 30303 });
 
 const EVIL_PK = bytesToHex(publicKeyFromPrivate(key('e2')));
+/** A stored address only (rows in the database; nothing is ever sent to it). */
+const EVIL_IP = '1.0.0.99';
 export const EVIL_NODE = bytesToHex(nodeIdFromPublicKey(hexToBytes(EVIL_PK)));
 export const EVIL_CLIENT_ID = '<script>alert("x")</script>/v1.0<img src=x onerror=alert(1)>';
 
@@ -39,9 +41,9 @@ function extraEvents(): CrawlerEvent[] {
     { type: 'node_seen', instance: I1, nodeId: ENR_NODE, publicKey: ENR_PK, ip: '5.9.1.77', udpPort: 30301, tcpPort: 30303, source: 'neighbors', at },
     { type: 'enr', instance: I1, nodeId: ENR_NODE, seq: 1n, raw: bytesToHex(ENR_V1.raw), at: at - H },
     { type: 'enr', instance: I1, nodeId: ENR_NODE, seq: 2n, raw: bytesToHex(ENR_V2.raw), at },
-    { type: 'node_seen', instance: I1, nodeId: EVIL_NODE, publicKey: EVIL_PK, ip: '1.0.0.99', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at },
+    { type: 'node_seen', instance: I1, nodeId: EVIL_NODE, publicKey: EVIL_PK, ip: EVIL_IP, udpPort: 30303, tcpPort: 30303, source: 'neighbors', at },
     withDialPolicy({
-      type: 'dial', dialId: randomUUID(), instance: I1, kind: 'dynamic', nodeId: EVIL_NODE, publicKey: EVIL_PK, ip: '1.0.0.99', tcpPort: 30303,
+      type: 'dial', dialId: randomUUID(), instance: I1, kind: 'dynamic', nodeId: EVIL_NODE, publicKey: EVIL_PK, ip: EVIL_IP, tcpPort: 30303,
       startedAt: at, endedAt: at + 1000, connectMs: 3, outcome: 'hello', errorKind: null, errorMessage: null,
       hello: { p2pVersion: 5, clientId: EVIL_CLIENT_ID, clientName: '<script>', clientVersion: 'v1.0', os: null, arch: null, runtime: null, caps: ['eth/68'], listenPort: 30303 },
       status: null, disconnects: [{ direction: 'received', reason: 'useless_peer', at: at + 900 }], rtt: null,
