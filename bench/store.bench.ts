@@ -22,6 +22,8 @@ import { utcDay } from '../src/store/partitions.js';
 import { fmt, type BenchTable } from './table.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
 
+/** Generated rows' address (stored only; the bench contacts nothing). */
+const STORED_IP = '10.0.0.1';
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 /** "Now" for generated data: the end of the third day. */
@@ -247,7 +249,7 @@ async function loadDials(db: Database, total: number): Promise<number> {
     const range = [off, Math.min(off + chunk, total) - 1, NOW, total];
     await db.query(
       `INSERT INTO dials ${DIAL_COLUMNS}
-       SELECT dial_id, ts, ts + interval '300 ms', inst, 'dynamic', node, '10.0.0.1', 30303, 40,
+       SELECT dial_id, ts, ts + interval '300 ms', inst, 'dynamic', node, '${STORED_IP}', 30303, 40,
               CASE WHEN g % 3 = 0 THEN 'status' ELSE 'error' END::dial_outcome,
               CASE WHEN g % 3 = 0 THEN NULL ELSE 'timeout' END::error_kind, NULL
          FROM (${gen}) s`,

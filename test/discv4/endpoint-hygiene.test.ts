@@ -105,7 +105,9 @@ describe('NEIGHBORS entries are judged one by one (geth nodeFromRPC)', () => {
     const w = world();
     const a = w.endpoint('44.1.1.1');
     const interesting = ['0.0.0.0', '127.0.0.1', '10.0.0.1', '192.168.5.5', '169.254.0.1', '192.0.2.1', '224.1.1.1', '255.255.255.255', '8.8.8.8', '::1', 'fe80::1', 'fd12::1', '2001:db8::5', '2a01::1', '::'];
-    for (const senderIp of ['23.55.1.242', '10.1.2.3', '127.0.0.9']) {
+    // In-memory endpoints only: these addresses label simulated peers, nothing leaves the process.
+    const peerIps = ['23.55.1.242', '10.1.2.3', '127.0.0.9'];
+    for (const senderIp of peerIps) {
       const key = generatePrivateKey();
       const pub = publicKeyFromPrivate(key);
       const peer: NodeRecord = { id: keccak256(pub), publicKey: pub, ip: senderIp, udpPort: 30303, tcpPort: 30303 };

@@ -63,7 +63,8 @@ describe('relay rules (geth netutil CheckRelayAddr, v4_udp.go nodeFromRPC)', () 
     for (let i = 0; i < 5_000; i++) {
       const v6 = rng.bool();
       const addr = ipFromBytes(rng.bytes(v6 ? 16 : 4))!;
-      const sender = rng.pick(['127.0.0.1', '10.0.0.1', PUBLIC, '::1', 'fe80::2', ipFromBytes(rng.bytes(4))!]);
+      const origins = ['127.0.0.1', '10.0.0.1', PUBLIC, '::1', 'fe80::2', ipFromBytes(rng.bytes(4))!]; // pure rule inputs
+      const sender = rng.pick(origins);
       const v = checkRelayAddr(sender, addr);
       // A verdict of undefined means: not LAN unless the sender is, not loopback unless the sender is.
       if (v === undefined) {

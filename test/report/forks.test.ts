@@ -42,11 +42,14 @@ function status(net: 'mainnet' | 'sepolia', forkHash: string, forkNext: bigint, 
   return { ethVersion: 68, networkId: BigInt(n.networkId), totalDifficulty: 1n, bestHash: 'ab'.repeat(32), genesisHash: n.genesisHash, forkHash, forkNext, forkVerdict: verdict, bestBlock: null, earliestBlock: null };
 }
 
+/** Rows only: a documentation address stored in the database, never contacted. */
+const STORED_IP = '198.51.100.7';
+
 function dial(node: string, at: number, clientId: string, st: StatusInfo): DialEvent {
   const p = parseClientId(clientId);
   return withDialPolicy({
     type: 'dial', dialId: `00000000-0000-4000-8000-${String(++uuid).padStart(12, '0')}`, instance: I1, kind: 'dynamic', nodeId: id(node), publicKey: pk(node),
-    ip: '198.51.100.7', tcpPort: 30303, startedAt: at, endedAt: at + 1000, connectMs: 5, handshakeMs: 5, outcome: 'status', errorKind: null, errorMessage: null,
+    ip: STORED_IP, tcpPort: 30303, startedAt: at, endedAt: at + 1000, connectMs: 5, handshakeMs: 5, outcome: 'status', errorKind: null, errorMessage: null,
     hello: { p2pVersion: 5, clientId, clientName: p.name, clientVersion: p.version, os: p.os, arch: p.arch, runtime: p.runtime, caps: ['eth/68'], listenPort: 30303 },
     status: st, disconnects: [], rtt: null,
   });
