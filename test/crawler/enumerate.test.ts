@@ -61,7 +61,7 @@ describe('EnumerationPolicy', () => {
     const clock = new ManualClock();
     const p = new EnumerationPolicy(clock, limits({ perSubnetRequests: 3, windowMs: 10_000 }));
     for (let i = 1; i <= 5; i++) p.offer(`same${i}`, `198.51.100.${i}`, 16);
-    p.offer('other', '198.51.101.1', 16);
+    p.offer('other', '203.0.113.1', 16);
     const got = drain(p).map((r) => r.key);
     expect(got).toEqual(['same1', 'same2', 'same3', 'other']);
 
@@ -78,9 +78,9 @@ describe('EnumerationPolicy', () => {
     const clock = new ManualClock();
     const p = new EnumerationPolicy(clock, limits({ staleAfter: 2, maxFailures: 2 }));
     p.offer('stale', '198.51.100.1', 16);
-    p.offer('read', '198.51.101.1', 16);
-    p.offer('dead', '198.51.102.1', 16);
-    p.offer('short', '198.51.103.1', 2);
+    p.offer('read', '203.0.113.1', 16);
+    p.offer('dead', '192.0.2.1', 16);
+    p.offer('short', '10.0.0.1', 2);
     const answers: Record<string, StepOutcome | undefined> = {
       stale: { added: 0, complete: false },
       read: { added: 5, complete: false },
