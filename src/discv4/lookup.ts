@@ -14,11 +14,10 @@ import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import { NODE_ID_BYTES, PUBLIC_KEY_BYTES } from '../enode/distance.js';
 import { keccak256, randomBytes } from '../crypto/index.js';
-import { bytesToHex, equalBytes } from '../util/bytes.js';
+import { equalBytes } from '../util/bytes.js';
 import { toNodeFinderError } from '../errors.js';
-import { RequestAbortedError, timeRequest } from '../net/request.js';
+import { iterativeLookup, lookupLimits } from '../kademlia/iterative-lookup.js';
 import { ALPHA, BUCKET_SIZE } from './constants.js';
-import { insertByDistance } from './table.js';
 
 /** Ours: backstop deadline per FINDNODE (the client's own NEIGHBORS wait is shorter). */
 export const FINDNODE_TIMEOUT_MS = 10_000;
@@ -91,128 +90,53 @@ function validId(n: NodeRecord): boolean {
 
 /**
  * Ask the α closest not-yet-asked nodes in parallel, merge their answers into the k closest known,
- * and repeat until the k closest have all been asked (or failed) and nothing is in flight. No node
- * is asked twice; every answered node is offered to the table (addSeen); outcomes are reported to
- * the table (recordFindnode). Rejects with RequestAbortedError when `signal` aborts.
+ * and repeat until the k closest have all been asked (or failed) and nothing is in flight
+ * (src/kademlia/iterative-lookup.ts). No node is asked twice; every answered node is offered to the
+ * table (addSeen); outcomes are reported to the table (recordFindnode). Rejects with
+ * RequestAbortedError when `signal` aborts.
  */
-export function lookup(options: LookupOptions): Promise<LookupResult> {
-  const { table, findNode, clock } = options;
-  if (options.target.length !== PUBLIC_KEY_BYTES) {
-    return Promise.reject(new RangeError(`lookup: target must be ${PUBLIC_KEY_BYTES} bytes`));
-  }
-  if (options.signal?.aborted) return Promise.reject(new RequestAbortedError('lookup', { cause: options.signal.reason }));
-  const alpha = options.alpha ?? ALPHA;
-  const k = options.k ?? BUCKET_SIZE;
-  const timeoutMs = options.requestTimeoutMs ?? FINDNODE_TIMEOUT_MS;
-  const maxQueries = options.maxQueries ?? MAX_LOOKUP_QUERIES;
+export async function lookup(options: LookupOptions): Promise<LookupResult> {
+  const { table } = options;
+  if (options.target.length !== PUBLIC_KEY_BYTES) throw new RangeError(`lookup: target must be ${PUBLIC_KEY_BYTES} bytes`);
+  const limits = lookupLimits(options, { alpha: ALPHA, k: BUCKET_SIZE, requestTimeoutMs: FINDNODE_TIMEOUT_MS, maxQueries: MAX_LOOKUP_QUERIES });
+  const k = limits.k;
   const target = options.target;
   const targetId = keccak256(target);
   const selfId = table.selfId;
-
-  const seen = new Set<string>([bytesToHex(selfId)]);
-  const asked = new Set<string>();
-  // Every candidate, closest first: failed nodes leave it, so farther ones must still be there to
-  // move up. Bounded by maxQueries·k (each answer is truncated to k).
-  const result: NodeRecord[] = [];
   let initial = table.closest(targetId, k);
   if (initial.length === 0) initial = [...(options.seeds ?? [])];
-  for (const n of initial) {
-    if (!validId(n)) continue;
-    const key = bytesToHex(n.id);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    insertByDistance(result, n, targetId, Infinity);
-  }
-  const startedWith = seen.size;
-  let queried = 0;
-  let failed = 0;
   let received = 0;
-
-  return new Promise<LookupResult>((resolve, reject) => {
-    const controller = new AbortController();
-    let inflight = 0;
-    let done = false;
-    const finish = (err?: unknown) => {
-      if (done) return;
-      done = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      controller.abort();
-      if (err !== undefined) reject(err);
-      else resolve({ targetId, closest: result.slice(0, k), queried, failed, received, discovered: seen.size - startedWith });
-    };
-    const onAbort = () => finish(new RequestAbortedError('lookup', { cause: options.signal?.reason }));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const onAnswer = (from: NodeRecord, answer: unknown) => {
-      if (!Array.isArray(answer)) {
-        failed++;
-        table.recordFindnode(from.id, false);
-        const i = result.indexOf(from);
-        if (i >= 0) result.splice(i, 1);
-        return;
-      }
-      table.recordFindnode(from.id, true);
-      // NEIGHBORS is hostile input: a peer gets at most k entries of say per request.
-      const nodes: NodeRecord[] = [];
-      for (const n of (answer as unknown[]).slice(0, k)) {
-        if (!validId(n as NodeRecord) || equalBytes((n as NodeRecord).id, selfId)) continue;
-        nodes.push(n as NodeRecord);
-      }
-      received += nodes.length;
-      for (const n of nodes) {
-        table.addSeen(n);
-        const key = bytesToHex(n.id);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        insertByDistance(result, n, targetId, Infinity);
-      }
-      options.onResponse?.(from, nodes);
-    };
-
-    const advance = () => {
-      if (done) return;
-      while (inflight < alpha && queried < maxQueries) {
-        // Only the k closest candidates are worth asking (the stopping rule).
-        let next: NodeRecord | undefined;
-        for (let i = 0; i < Math.min(k, result.length) && !next; i++) {
-          if (!asked.has(bytesToHex(result[i]!.id))) next = result[i];
+  const result = await iterativeLookup<NodeRecord, unknown>({
+    selfId,
+    targetId,
+    seeds: initial.filter(validId),
+    idOf: (n) => n.id,
+    query: (node, signal) => options.findNode(node, target, signal),
+    onAnswer: (from, answer) => {
+      if (!Array.isArray(answer)) return undefined;
+      try {
+        table.recordFindnode(from.id, true);
+        // NEIGHBORS is hostile input: a peer gets at most k entries of say per request.
+        const nodes: NodeRecord[] = [];
+        for (const n of (answer as unknown[]).slice(0, k)) {
+          if (!validId(n as NodeRecord) || equalBytes((n as NodeRecord).id, selfId)) continue;
+          nodes.push(n as NodeRecord);
         }
-        if (!next) break;
-        asked.add(bytesToHex(next.id));
-        queried++;
-        inflight++;
-        timeRequest(clock, (signal) => findNode(next, target, signal), {
-          timeoutMs,
-          signal: controller.signal,
-          what: 'findnode',
-        }).then(
-          ({ value }) => {
-            inflight--;
-            if (done) return;
-            try {
-              onAnswer(next, value);
-            } catch (err) {
-              finish(toNodeFinderError(err));
-              return;
-            }
-            advance();
-          },
-          () => {
-            inflight--;
-            if (done) return;
-            failed++;
-            table.recordFindnode(next.id, false);
-            // An unresponsive node is no answer; its place goes to the next closest.
-            const i = result.indexOf(next);
-            if (i >= 0) result.splice(i, 1);
-            advance();
-          },
-        );
+        received += nodes.length;
+        for (const n of nodes) table.addSeen(n);
+        options.onResponse?.(from, nodes);
+        return nodes;
+      } catch (err) {
+        throw toNodeFinderError(err);
       }
-      if (inflight === 0) finish();
-    };
-    advance();
+    },
+    onFailure: (node) => table.recordFindnode(node.id, false),
+    clock: options.clock,
+    limits,
+    signal: options.signal,
+    what: { lookup: 'lookup', request: 'findnode' },
   });
+  return { targetId, ...result, received };
 }
 
 /** A FINDNODE target whose keccak256 is a uniformly random ID (see the module comment). */

@@ -3,16 +3,15 @@
  * and lookupDistances): FINDNODE carries log distances, not a target, so each queried node is asked
  * for the distances from itself where nodes close to the target live — the target's own distance
  * first, then its neighbours (at most 3, geth's lookupRequestLimit). The candidate set, α parallel
- * requests and the stopping rule are the Kademlia ones of src/discv4/lookup.ts.
+ * requests and the stopping rule are the shared loop of src/kademlia/iterative-lookup.ts.
  *
  * Pure over an injected `findNode`; every request is also bounded by a deadline on the clock.
  */
-import { compareDistance, logDistance, NODE_ID_BYTES } from '../enode/distance.js';
+import { logDistance, NODE_ID_BYTES } from '../enode/distance.js';
 import type { Enr } from '../enode/enr.js';
 import { randomBytes } from '../crypto/index.js';
 import type { Clock } from '../net/clock.js';
-import { RequestAbortedError, timeRequest } from '../net/request.js';
-import { bytesToHex } from '../util/bytes.js';
+import { iterativeLookup, lookupLimits } from '../kademlia/iterative-lookup.js';
 import { MAX_DISTANCE } from './constants.js';
 import { BUCKET_SIZE } from './node-table.js';
 
@@ -68,85 +67,27 @@ export function randomTarget(): Uint8Array {
   return randomBytes(NODE_ID_BYTES);
 }
 
+/** One discv5 lookup: the shared iterative loop (src/kademlia/iterative-lookup.ts) asking lookupDistances. */
 export function lookupV5(o: Discv5LookupOptions): Promise<Discv5LookupResult> {
-  if (o.signal?.aborted) return Promise.reject(new RequestAbortedError('discv5 lookup', { cause: o.signal.reason }));
-  const alpha = o.alpha ?? ALPHA;
-  const k = o.k ?? BUCKET_SIZE;
-  const maxQueries = o.maxQueries ?? MAX_LOOKUP_QUERIES;
-  const timeoutMs = o.requestTimeoutMs ?? FINDNODE_DEADLINE_MS;
-  const seen = new Set<string>([bytesToHex(o.selfId)]);
-  const asked = new Set<string>();
-  const candidates: Enr[] = [];
-  const insert = (e: Enr) => {
-    const key = bytesToHex(e.nodeId);
-    if (seen.has(key)) return;
-    seen.add(key);
-    let i = candidates.length;
-    while (i > 0 && compareDistance(o.target, e.nodeId, candidates[i - 1]!.nodeId) < 0) i--;
-    candidates.splice(i, 0, e);
-  };
-  for (const s of o.seeds) insert(s);
-  const startedWith = seen.size;
-  let queried = 0;
-  let failed = 0;
-
-  return new Promise((resolve, reject) => {
-    const controller = new AbortController();
-    let inflight = 0;
-    let done = false;
-    const finish = (err?: unknown) => {
-      if (done) return;
-      done = true;
-      o.signal?.removeEventListener('abort', onAbort);
-      controller.abort();
-      if (err !== undefined) reject(err);
-      else resolve({ closest: candidates.slice(0, k), queried, failed, discovered: seen.size - startedWith });
-    };
-    const onAbort = () => finish(new RequestAbortedError('discv5 lookup', { cause: o.signal?.reason }));
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const advance = () => {
-      if (done) return;
-      while (inflight < alpha && queried < maxQueries) {
-        let next: Enr | undefined;
-        for (let i = 0; i < Math.min(k, candidates.length) && !next; i++) {
-          if (!asked.has(bytesToHex(candidates[i]!.nodeId))) next = candidates[i];
-        }
-        if (!next) break;
-        const node = next;
-        asked.add(bytesToHex(node.nodeId));
-        queried++;
-        inflight++;
-        const distances = lookupDistances(o.target, node.nodeId);
-        timeRequest(o.clock, (signal) => o.findNode(node, distances, signal), { timeoutMs, signal: controller.signal, what: 'discv5 findnode' }).then(
-          ({ value }) => {
-            inflight--;
-            if (done) return;
-            // The service verified each record (signature, asked distance, duplicates); at most
-            // k per answer enter the candidate set.
-            const records = value.slice(0, k);
-            for (const r of records) insert(r);
-            try {
-              o.onAnswer?.(node, records);
-            } catch (err) {
-              finish(err);
-              return;
-            }
-            advance();
-          },
-          () => {
-            inflight--;
-            if (done) return;
-            failed++;
-            o.onFailure?.(node);
-            const i = candidates.indexOf(node);
-            if (i >= 0) candidates.splice(i, 1);
-            advance();
-          },
-        );
-      }
-      if (inflight === 0) finish();
-    };
-    advance();
+  const limits = lookupLimits(o, { alpha: ALPHA, k: BUCKET_SIZE, requestTimeoutMs: FINDNODE_DEADLINE_MS, maxQueries: MAX_LOOKUP_QUERIES });
+  const k = limits.k;
+  return iterativeLookup<Enr, Enr[]>({
+    selfId: o.selfId,
+    targetId: o.target,
+    seeds: o.seeds,
+    idOf: (e) => e.nodeId,
+    query: (node, signal) => o.findNode(node, lookupDistances(o.target, node.nodeId), signal),
+    onAnswer: (from, value) => {
+      // The service verified each record (signature, asked distance, duplicates); at most k per
+      // answer enter the candidate set.
+      const records = value.slice(0, k);
+      o.onAnswer?.(from, records);
+      return records;
+    },
+    onFailure: o.onFailure,
+    clock: o.clock,
+    limits,
+    signal: o.signal,
+    what: { lookup: 'discv5 lookup', request: 'discv5 findnode' },
   });
 }

@@ -17,7 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['util'],
   ['net', 'crypto'],
   ['enode'],
-  ['rlpx', 'eth', 'geo'],
+  ['rlpx', 'eth', 'geo', 'kademlia'],
   ['devp2p'],
   ['events'],
   ['discv4', 'discv5', 'dnsdisc'],
