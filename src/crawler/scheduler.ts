@@ -17,16 +17,25 @@
  *   this way counts as new if it is learned again (this bounds memory on a weeks-long crawl).
  * - No node is ever dialed twice at once, whatever mix of discovery, static due times and claims.
  * - Restart: `seed()` loads the static set (node, last dial, last seen) so the rhythm survives.
+ * Pieces: dial-state.ts (a node's state as data), static-set.ts (due times), static-claims.ts
+ * (claim rounds), scheduler-types.ts (options, stats).
  */
 import { setMaxListeners } from 'node:events';
 import type { DialVerdict } from '../events.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { NodeRecord } from '../enode/node-record.js';
-import { NODE_ID_BYTES } from '../enode/distance.js';
 import { bytesToHex } from '../util/bytes.js';
 import { timeRequest } from '../net/request.js';
+import { validDialTarget, view, type DialState, type NodeState as State, type ScheduledDialKind, type StaticSeed } from './dial-state.js';
 import { Fifo, TimeHeap } from './queues.js';
+import type { DialFn, DialSchedulerOptions, SchedulerStats } from './scheduler-types.js';
 import type { SocketBudget } from './socket-budget.js';
+import { CLAIM_BATCH, CLAIM_TIMEOUT_MS, ClaimRounds } from './static-claims.js';
+import { StaticSet } from './static-set.js';
+
+export type { DialState, ScheduledDialKind, StaticSeed } from './dial-state.js';
+export type { ClaimFn, DialFn, DialSchedulerOptions, SchedulerStats } from './scheduler-types.js';
+export { CLAIM_BATCH, CLAIM_RETRY_MS, CLAIM_TIMEOUT_MS } from './static-claims.js';
 
 /** NodeFinder (IMC 2018) and geth p2p/dial.go maxActiveDialTasks: 16 dynamic dials in flight. */
 export const MAX_DIALS = 16;
@@ -36,117 +45,8 @@ export const REDIAL_INTERVAL_MS = 30 * 60_000;
 export const EXPIRE_AFTER_MS = 24 * 3_600_000;
 /** Ours: backstop for one dial (TCP + RLPx + HELLO + STATUS); the dialer applies tighter ones. */
 export const DIAL_TIMEOUT_MS = 60_000;
-/** Ours: deadline for one claim() round trip to the database. */
-export const CLAIM_TIMEOUT_MS = 30_000;
-/** Ours: most nodes offered to one claim() call. */
-export const CLAIM_BATCH = 256;
-/** Ours: when claim() fails, its nodes are offered again after this delay. */
-export const CLAIM_RETRY_MS = 60_000;
 /** Ours: a node due to expire while busy (dialing, claiming) is looked at again after this delay. */
 export const EXPIRY_RECHECK_MS = 60_000;
-
-export type ScheduledDialKind = 'dynamic' | 'static';
-
-/** Dial once. Must honour `signal`; a rejection counts as 'failed'. */
-export type DialFn = (node: NodeRecord, kind: ScheduledDialKind, signal: AbortSignal) => Promise<DialVerdict>;
-
-/** Given static nodes due now, return those this instance may dial (matched by node ID). */
-export type ClaimFn = (due: readonly NodeRecord[], signal: AbortSignal) => Promise<readonly NodeRecord[]>;
-
-/** A static node loaded from the database at start. */
-export interface StaticSeed {
-  node: NodeRecord;
-  /** Start of its last dial, or null to dial it at once. */
-  lastDial: number | null;
-  lastSeen: number;
-  lastSuccess?: number | null;
-  consecutiveFailures?: number;
-}
-
-/** A read-only view of one node's dial state. */
-export interface DialState {
-  readonly node: NodeRecord;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-  readonly lastDial: number | null;
-  readonly lastSuccess: number | null;
-  readonly consecutiveFailures: number;
-  readonly static: boolean;
-  /** Next redial time for static nodes, null otherwise. */
-  readonly nextDial: number | null;
-  readonly dialing: ScheduledDialKind | null;
-}
-
-export interface SchedulerStats {
-  /** Nodes tracked (static or not). */
-  known: number;
-  static: number;
-  /** Dynamic dials waiting. */
-  queued: number;
-  /** Static nodes granted and waiting for a socket. */
-  ready: number;
-  /** Static nodes waiting for a claim() answer. */
-  claiming: number;
-  inFlight: { dynamic: number; static: number; total: number };
-  dialed: { dynamic: number; static: number };
-  succeeded: { dynamic: number; static: number };
-  failed: { dynamic: number; static: number };
-  /** Dials cut short by stop(). */
-  aborted: number;
-  joinedStatic: number;
-  expired: number;
-  /** Non-static nodes dropped after expireAfterMs unseen. */
-  forgotten: number;
-  claimDenied: number;
-  claimErrors: number;
-}
-
-export interface DialSchedulerOptions {
-  clock: Clock;
-  dial: DialFn;
-  budget: SocketBudget;
-  maxDials?: number;
-  redialIntervalMs?: number;
-  expireAfterMs?: number;
-  dialTimeoutMs?: number;
-  /** Multi-host leases; without it every due static node is dialed. */
-  claim?: ClaimFn;
-  claimTimeoutMs?: number;
-  claimBatch?: number;
-  /**
-   * A static node left the set. `at` is when it expired (lastSeen + expireAfterMs), which is in the
-   * past for nodes that expired while NodeFinder was down. Must not throw.
-   */
-  onExpire?: (node: NodeRecord, at: number) => void;
-}
-
-interface State {
-  node: NodeRecord;
-  key: string;
-  firstSeen: number;
-  lastSeen: number;
-  lastDial: number | null;
-  lastSuccess: number | null;
-  consecutiveFailures: number;
-  isStatic: boolean;
-  dueAt: number;
-  expiryAt: number;
-  dialing: ScheduledDialKind | null;
-  queued: boolean;
-  phase: 'idle' | 'claiming' | 'ready';
-}
-
-function validDialTarget(node: NodeRecord): boolean {
-  return (
-    node.id instanceof Uint8Array &&
-    node.id.length === NODE_ID_BYTES &&
-    Number.isInteger(node.tcpPort) &&
-    node.tcpPort >= 1 &&
-    node.tcpPort <= 65535 &&
-    typeof node.ip === 'string' &&
-    node.ip.length > 0
-  );
-}
 
 export class DialScheduler {
   private readonly clock: Clock;
@@ -156,15 +56,13 @@ export class DialScheduler {
   private readonly redialMs: number;
   private readonly expireMs: number;
   private readonly dialTimeoutMs: number;
-  private readonly claimFn: ClaimFn | undefined;
-  private readonly claimTimeoutMs: number;
-  private readonly claimBatch: number;
+  private readonly claims: ClaimRounds | undefined;
   private readonly onExpire: ((node: NodeRecord, at: number) => void) | undefined;
 
   private readonly states = new Map<string, State>();
   private readonly dynamicQueue = new Fifo<State>();
   private readonly readyQueue = new Fifo<State>();
-  private readonly dueHeap = new TimeHeap<State>();
+  private readonly statics: StaticSet;
   private readonly expiryHeap = new TimeHeap<State>();
   private readonly inflight = new Set<Promise<void>>();
   private running = false;
@@ -174,10 +72,8 @@ export class DialScheduler {
   private timerAt = Infinity;
   private cancelBudgetWait: (() => void) | null = null;
 
-  private staticCount = 0;
   private queuedCount = 0;
   private readyCount = 0;
-  private claimingCount = 0;
   private inFlightDyn = 0;
   private inFlightStatic = 0;
   private readonly counters = {
@@ -200,9 +96,24 @@ export class DialScheduler {
     this.redialMs = options.redialIntervalMs ?? REDIAL_INTERVAL_MS;
     this.expireMs = options.expireAfterMs ?? EXPIRE_AFTER_MS;
     this.dialTimeoutMs = options.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
-    this.claimFn = options.claim;
-    this.claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
-    this.claimBatch = options.claimBatch ?? CLAIM_BATCH;
+    this.statics = new StaticSet(this.counters);
+    this.claims = options.claim
+      ? new ClaimRounds({
+          clock: this.clock,
+          claim: options.claim,
+          timeoutMs: options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS,
+          batch: options.claimBatch ?? CLAIM_BATCH,
+          redialMs: this.redialMs,
+          signal: () => this.abort.signal,
+          running: () => this.running,
+          live: (st) => this.live(st),
+          ready: (st) => this.makeReady(st),
+          dueAgain: (st, at) => this.statics.schedule(st, at),
+          counters: this.counters,
+          ended: () => this.pump(),
+          track: (p) => this.track(p),
+        })
+      : undefined;
     this.onExpire = options.onExpire;
     if (!Number.isInteger(this.maxDials) || this.maxDials < 1) throw new RangeError(`maxDials must be ≥ 1, got ${this.maxDials}`);
     if (!(this.redialMs > 0) || !(this.expireMs > 0)) throw new RangeError('redialIntervalMs and expireAfterMs must be > 0');
@@ -247,7 +158,7 @@ export class DialScheduler {
     if (verdict === 'failed') return;
     st.lastSuccess = now;
     st.consecutiveFailures = 0;
-    if (!st.isStatic) this.joinStatic(st, now + this.redialMs);
+    if (!st.isStatic) this.statics.join(st, now + this.redialMs);
     this.pump();
   }
 
@@ -267,15 +178,7 @@ export class DialScheduler {
       if (e.lastSuccess != null && (st.lastSuccess === null || e.lastSuccess > st.lastSuccess)) st.lastSuccess = e.lastSuccess;
       if (e.consecutiveFailures !== undefined) st.consecutiveFailures = e.consecutiveFailures;
       const due = st.lastDial === null ? now : st.lastDial + this.redialMs;
-      if (st.isStatic) {
-        st.dueAt = due;
-        if (st.phase === 'idle') this.dueHeap.push(due, st);
-      } else {
-        this.staticCount++;
-        st.isStatic = true;
-        st.dueAt = due;
-        this.dueHeap.push(due, st);
-      }
+      this.statics.load(st, due);
     }
     this.pump();
   }
@@ -309,10 +212,10 @@ export class DialScheduler {
     const c = this.counters;
     return {
       known: this.states.size,
-      static: this.staticCount,
+      static: this.statics.count,
       queued: this.queuedCount,
       ready: this.readyCount,
-      claiming: this.claimingCount,
+      claiming: this.claims?.claiming ?? 0,
       inFlight: { dynamic: this.inFlightDyn, static: this.inFlightStatic, total: this.inFlightDyn + this.inFlightStatic },
       dialed: { ...c.dialed },
       succeeded: { ...c.succeeded },
@@ -367,14 +270,6 @@ export class DialScheduler {
     if (node.ip !== st.node.ip || node.tcpPort !== st.node.tcpPort || node.udpPort !== st.node.udpPort) st.node = node;
   }
 
-  private joinStatic(st: State, dueAt: number): void {
-    st.isStatic = true;
-    st.dueAt = dueAt;
-    this.staticCount++;
-    this.counters.joinedStatic++;
-    this.dueHeap.push(dueAt, st);
-  }
-
   private live(st: State): boolean {
     return this.states.get(st.key) === st;
   }
@@ -410,7 +305,7 @@ export class DialScheduler {
         this.queuedCount--;
       }
       if (st.isStatic) {
-        this.staticCount--;
+        this.statics.left();
         this.counters.expired++;
         this.onExpire?.(st.node, st.lastSeen + this.expireMs);
       } else {
@@ -420,69 +315,19 @@ export class DialScheduler {
   }
 
   private collectDue(now: number): void {
-    const due: State[] = [];
-    for (let top = this.dueHeap.peek(); top && top.at <= now; top = this.dueHeap.peek()) {
-      const { at, st } = this.dueHeap.pop()!;
-      // Stale heap items: the node was redialed, rescheduled, expired, or is busy (its dial's
-      // completion schedules the next redial).
-      if (!this.live(st) || !st.isStatic || st.dueAt !== at || st.phase !== 'idle' || st.dialing !== null) continue;
-      due.push(st);
-    }
+    const due = this.statics.collect(now, (st) => this.live(st));
     if (due.length === 0) return;
-    if (!this.claimFn) {
+    if (!this.claims) {
       for (const st of due) this.makeReady(st);
       return;
     }
-    for (let i = 0; i < due.length; i += this.claimBatch) this.startClaim(due.slice(i, i + this.claimBatch));
+    this.claims.offer(due);
   }
 
   private makeReady(st: State): void {
     st.phase = 'ready';
     this.readyCount++;
     this.readyQueue.push(st);
-  }
-
-  private startClaim(batch: State[]): void {
-    const claim = this.claimFn!;
-    for (const st of batch) st.phase = 'claiming';
-    this.claimingCount += batch.length;
-    const nodes = batch.map((st) => st.node);
-    const p = timeRequest(this.clock, (signal) => claim(nodes, signal), {
-      timeoutMs: this.claimTimeoutMs,
-      signal: this.abort.signal,
-      what: 'static dial claim',
-    }).then(
-      ({ value }) => this.finishClaim(batch, value),
-      () => this.finishClaim(batch, null),
-    );
-    this.track(p);
-  }
-
-  private finishClaim(batch: State[], granted: readonly NodeRecord[] | null): void {
-    this.claimingCount -= batch.length;
-    const now = this.clock.now();
-    const ok = new Set<string>();
-    if (granted) {
-      for (const n of Array.isArray(granted) ? granted : []) {
-        if (n && n.id instanceof Uint8Array) ok.add(bytesToHex(n.id));
-      }
-    } else if (this.running) {
-      this.counters.claimErrors++;
-    }
-    for (const st of batch) {
-      if (st.phase !== 'claiming') continue;
-      st.phase = 'idle';
-      if (!this.live(st)) continue;
-      if (ok.has(st.key)) {
-        this.makeReady(st);
-        continue;
-      }
-      // Denied: another host dials it this period. Failed claim: ask again soon.
-      if (granted) this.counters.claimDenied++;
-      st.dueAt = now + (granted ? this.redialMs : CLAIM_RETRY_MS);
-      this.dueHeap.push(st.dueAt, st);
-    }
-    this.pump();
   }
 
   private nextJob(): { st: State; kind: ScheduledDialKind } | undefined {
@@ -578,12 +423,8 @@ export class DialScheduler {
         this.expiryHeap.push(now, st);
       }
       const next = st.lastDial! + this.redialMs;
-      if (st.isStatic) {
-        st.dueAt = next;
-        this.dueHeap.push(next, st);
-      } else if (verdict === 'hello' || verdict === 'too_many_peers') {
-        this.joinStatic(st, next);
-      }
+      if (st.isStatic) this.statics.schedule(st, next);
+      else if (verdict === 'hello' || verdict === 'too_many_peers') this.statics.join(st, next);
     }
     this.pump();
   }
@@ -594,7 +435,7 @@ export class DialScheduler {
   }
 
   private arm(now: number): void {
-    const next = Math.min(this.dueHeap.peek()?.at ?? Infinity, this.expiryHeap.peek()?.at ?? Infinity);
+    const next = Math.min(this.statics.nextAt, this.expiryHeap.peek()?.at ?? Infinity);
     if (next === this.timerAt && this.timer) return;
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = null;
@@ -606,18 +447,4 @@ export class DialScheduler {
       this.pump();
     });
   }
-}
-
-function view(st: State): DialState {
-  return {
-    node: st.node,
-    firstSeen: st.firstSeen,
-    lastSeen: st.lastSeen,
-    lastDial: st.lastDial,
-    lastSuccess: st.lastSuccess,
-    consecutiveFailures: st.consecutiveFailures,
-    static: st.isStatic,
-    nextDial: st.isStatic ? st.dueAt : null,
-    dialing: st.dialing,
-  };
 }
