@@ -45,6 +45,23 @@ export interface InboundStats {
   active: number;
 }
 
+/** All counters at zero (a peer's start, or a sum over peers). */
+export function emptyInboundStats(): InboundStats {
+  return {
+    accepted: 0,
+    throttled: 0,
+    dropped: 0,
+    handshakeFailed: 0,
+    tooManyPeers: 0,
+    hello: 0,
+    statusSent: 0,
+    statusRejected: 0,
+    headersServed: 0,
+    idleDisconnects: 0,
+    active: 0,
+  };
+}
+
 export interface PeerRlpxOptions {
   profile: PeerProfile;
   clock: Clock;
@@ -64,19 +81,7 @@ export class PeerRlpx {
   /** Sessions being turned away (too_many_peers) until their DISCONNECT is flushed. */
   private readonly leaving = new Set<RlpxSession>();
   private pendingHandshakes = 0;
-  private readonly stats: InboundStats = {
-    accepted: 0,
-    throttled: 0,
-    dropped: 0,
-    handshakeFailed: 0,
-    tooManyPeers: 0,
-    hello: 0,
-    statusSent: 0,
-    statusRejected: 0,
-    headersServed: 0,
-    idleDisconnects: 0,
-    active: 0,
-  };
+  private readonly stats: InboundStats = emptyInboundStats();
 
   constructor(private readonly o: PeerRlpxOptions) {
     this.localCaps = localCapabilities(o.profile.capabilities);

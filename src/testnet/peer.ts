@@ -47,7 +47,7 @@ import { DEFAULT_PEER_TIMINGS, deaf, ownRecord, type PeerTimings } from './peer-
 import { PeerRlpx, type InboundStats } from './peer-rlpx.js';
 
 export { DEFAULT_PEER_TIMINGS, localCapabilities, ownRecord, type PeerTimings } from './peer-config.js';
-export { MAX_PENDING_HANDSHAKES, type InboundStats } from './peer-rlpx.js';
+export { MAX_PENDING_HANDSHAKES, emptyInboundStats, type InboundStats } from './peer-rlpx.js';
 
 /**
  * Kernel receive buffer per peer socket. Far below the crawler's 4 MiB: a testnet peer gets a few

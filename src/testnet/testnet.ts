@@ -17,7 +17,7 @@ import { systemClock, type Clock } from '../net/clock.js';
 import type { SocketFactory } from '../net/transport.js';
 import { buildManifest, type Manifest } from './manifest.js';
 import { prefilledTables } from './prefill.js';
-import { DEFAULT_PEER_TIMINGS, EmulatedPeer, type InboundStats, type PeerTimings } from './peer.js';
+import { DEFAULT_PEER_TIMINGS, EmulatedPeer, emptyInboundStats, type InboundStats, type PeerTimings } from './peer.js';
 import type { GethDialerStats } from './geth-dialer.js';
 import { bytesToHex } from '../util/bytes.js';
 import { buildProfiles, type MixOptions } from './profiles.js';
@@ -225,19 +225,7 @@ export async function startTestnet(options: TestnetOptions): Promise<Testnet> {
 function collectStats(peers: readonly EmulatedPeer[], bootstrapped: number): TestnetStats {
   const sizes = peers.map((p) => p.table.size);
   const discv4 = { pingsReceived: 0, findnodeReceived: 0, pingsSent: 0, findnodeSent: 0 };
-  const inbound: InboundStats = {
-    accepted: 0,
-    throttled: 0,
-    dropped: 0,
-    handshakeFailed: 0,
-    tooManyPeers: 0,
-    hello: 0,
-    statusSent: 0,
-    statusRejected: 0,
-    headersServed: 0,
-    idleDisconnects: 0,
-    active: 0,
-  };
+  const inbound: InboundStats = emptyInboundStats();
   const dials = { dialers: 0, enrRequests: 0, enrFailed: 0, noEth: 0, forkRejected: 0, addressRejected: 0, dials: 0, dialFailed: 0 };
   for (const p of peers) {
     const d = p.dialStats();
