@@ -5,14 +5,13 @@
  * (crawler, `nodefinder ping`) and for inbound connections, which we always accept whatever our
  * peer count (we keep none).
  *
- * Recording rules: `errorKind` is the first failure that cut the policy short, at any stage (so a
+ * Recording (dial-record.ts): `errorKind` is the first failure that cut the policy short, at any stage (so a
  * STATUS followed by an EOF is outcome 'status' with errorKind 'closed'); it stays null when the
  * policy ran to the end or the peer left with DISCONNECT (its reason is in `disconnects`). Optional
  * measurements (best-block header, DAO header, PINGs) that time out are skipped, not errors. When we
  * end a session early we say why, as geth does: ping_timeout for a read timeout, subprotocol_error
  * for a bad eth message, useless_peer without a shared eth version, client_quitting otherwise.
  */
-import { randomUUID } from 'node:crypto';
 import { NodeFinderError, toNodeFinderError } from '../errors.js';
 import { nodeIdFromPublicKey } from '../enode/distance.js';
 import type { NodeRecord } from '../enode/node-record.js';
@@ -21,19 +20,20 @@ import type { ByteStream, TcpDialer } from '../net/transport.js';
 import { openRlpx, type RlpxSession } from '../rlpx/connection.js';
 import { ethCapabilities, type LocalCapability } from '../devp2p/capabilities.js';
 import type { DISCONNECT_REASONS } from '../devp2p/disconnect-reasons.js';
-import { parseClientId } from '../devp2p/client-id.js';
 import { RemoteDisconnectError } from '../devp2p/errors.js';
 import { Devp2pPeer } from '../devp2p/peer.js';
-import type { Hello } from '../devp2p/hello.js';
-import { ETH_MESSAGE_IDS, createStatusChecker, type Status } from '../eth/status.js';
+import { ETH_MESSAGE_IDS, createStatusChecker } from '../eth/status.js';
 import { exchangeStatus } from './status-exchange.js';
-import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders, type DaoForkVerdict } from '../eth/headers.js';
+import { daoForkRequest, daoForkVerdict, decodeBlockHeaders, encodeGetBlockHeaders } from '../eth/headers.js';
 import type { NetworkDefinition } from '../eth/networks.js';
-import { RttEstimator } from './rtt.js';
-import { samplePings, withDiscPing } from './ping-samples.js';
-import type { DialEvent, DialKind, DialOutcome, DialVerdict, ForkVerdict, HelloInfo, StatusInfo } from '../events.js';
-import { bytesToHex, equalBytes } from '../util/bytes.js';
+import { samplePings } from './ping-samples.js';
+import type { DialKind } from '../events.js';
+import { bytesToHex } from '../util/bytes.js';
 import { NoSharedCapabilityError } from '../devp2p/errors.js';
+import { finish, helloInfo, newRecorder, recordError, statusInfo, type ProbeResult, type Recorder } from './dial-record.js';
+import { awaitHeaders, optional, requestHeaderNumber } from './header-requests.js';
+
+export { dialPolicy, dialVerdict, withDialPolicy, type ProbeResult } from './dial-record.js';
 
 export interface ProbeTimeouts {
   /** TCP connect. */
@@ -88,80 +88,6 @@ export interface ProbeConfig {
 }
 
 export { PING_SAMPLES, PING_SPACING_MS, withDiscPing } from './ping-samples.js';
-
-export interface ProbeResult {
-  event: DialEvent;
-  daoFork: DaoForkVerdict | null;
-}
-
-/**
- * Map a dial result to the scheduler's verdict. A peer that said TOO_MANY_PEERS before STATUS is
- * 'too_many_peers' even when HELLO came first (@ethereumjs/devp2p exchanges HELLO, then refuses;
- * geth refuses before HELLO): either way it is a live node that is full.
- */
-export function dialVerdict(event: Pick<DialEvent, 'disconnects' | 'status' | 'hello'>): DialVerdict {
-  const full = event.disconnects.some((d) => d.direction === 'received' && d.reason === 'too_many_peers');
-  if (full && !event.status) return 'too_many_peers';
-  if (event.hello) return 'hello';
-  return 'failed';
-}
-
-/**
- * The crawl policy's reading of a finished connection, carried by the DialEvent so the store records
- * it as decided: the verdict (static set, redial lease) and whether the node showed a sign of life
- * (inbound peers and any connection that got an answer are alive; a failed dial is not).
- */
-export function dialPolicy(e: Pick<DialEvent, 'kind' | 'outcome' | 'disconnects' | 'status' | 'hello'>): Pick<DialEvent, 'verdict' | 'alive'> {
-  return { verdict: dialVerdict(e), alive: e.kind === 'inbound' || e.outcome !== 'error' };
-}
-
-/** A DialEvent built elsewhere (tests, benchmarks, replays) with the probe's policy fields filled in. */
-export function withDialPolicy(e: Omit<DialEvent, 'verdict' | 'alive'>): DialEvent {
-  return { ...e, ...dialPolicy(e) };
-}
-
-interface Recorder {
-  event: DialEvent;
-  /** p2p PING→PONG samples only. */
-  rtt: RttEstimator;
-  /** RLPx auth written → ack received; HELLO written → STATUS received (remote work included). */
-  authAckMs: number | null;
-  helloStatusMs: number | null;
-  daoFork: DaoForkVerdict | null;
-}
-
-function newRecorder(config: ProbeConfig, kind: DialKind, ip: string, tcpPort: number, nodeId: string | null, publicKey: string | null): Recorder {
-  const now = config.clock.now();
-  return {
-    event: {
-      type: 'dial',
-      dialId: (config.newDialId ?? randomUUID)(),
-      instance: config.instance,
-      kind,
-      nodeId,
-      publicKey,
-      ip,
-      tcpPort,
-      startedAt: now,
-      endedAt: now,
-      connectMs: null,
-      handshakeMs: null,
-      outcome: 'error',
-      verdict: 'failed',
-      alive: kind === 'inbound',
-      errorKind: null,
-      errorMessage: null,
-      hello: null,
-      status: null,
-      disconnects: [],
-      rtt: null,
-    },
-    rtt: new RttEstimator(),
-    authAckMs: null,
-    helloStatusMs: null,
-    daoFork: null,
-  };
-}
 
 /** Dial `node`, run the policy, and return the recorded DialEvent. Never rejects. */
 export async function probeOutbound(
@@ -291,7 +217,6 @@ async function runSession(config: ProbeConfig, rec: Recorder, session: RlpxSessi
   }
 }
 
-
 /** The reason we give when we end a session because of `err` (geth's choices, p2p/peer.go). */
 function disconnectReasonFor(err: NodeFinderError): keyof typeof DISCONNECT_REASONS {
   switch (err.kind) {
@@ -305,128 +230,4 @@ function disconnectReasonFor(err: NodeFinderError): keyof typeof DISCONNECT_REAS
     default:
       return 'subprotocol_error'; // a bad eth message (STATUS shape, version…)
   }
-}
-
-/**
- * An optional measurement: its value, or null when it timed out or failed on its own. Rethrows when
- * the session itself is over or we were aborted — then the policy stops.
- */
-async function optional<T>(peer: Devp2pPeer, signal: AbortSignal | undefined, request: Promise<T>): Promise<T | null> {
-  try {
-    return await request;
-  } catch (err) {
-    if (peer.closed || signal?.aborted) throw err;
-    return null;
-  }
-}
-
-function awaitHeaders(peer: Devp2pPeer, requestId: bigint, timeoutMs: number, signal?: AbortSignal) {
-  return peer.awaitMessage(
-    'BlockHeaders',
-    (m) => {
-      if (m.capability.name !== 'eth' || m.id !== ETH_MESSAGE_IDS.blockHeaders) return false;
-      try {
-        return decodeBlockHeaders(m.payload).requestId === requestId;
-      } catch {
-        return true; // let the caller see the decode error
-      }
-    },
-    { timeoutMs, signal },
-  );
-}
-
-/**
- * GetBlockHeaders(hash) → the header's number, or null when the peer does not answer usefully. Not an
- * RTT sample: the remote reads the header from its database (and may queue the request) first.
- */
-async function requestHeaderNumber(
-  peer: Devp2pPeer,
-  requestId: bigint,
-  hash: Uint8Array,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<bigint | null> {
-  peer.send('eth', ETH_MESSAGE_IDS.getBlockHeaders, encodeGetBlockHeaders({ requestId, origin: { hash }, limit: 1, skip: 0, reverse: false }));
-  const reply = await optional(peer, signal, awaitHeaders(peer, requestId, timeoutMs, signal));
-  if (!reply) return null;
-  try {
-    const header = decodeBlockHeaders(reply.payload).headers[0];
-    // Only the header we asked for tells the best block's number.
-    return header && equalBytes(header.hash, hash) ? header.number : null;
-  } catch {
-    return null; // an undecodable reply: no number, but not a reason to stop
-  }
-}
-
-function recordError(rec: Recorder, err: NodeFinderError): void {
-  if (rec.event.errorKind !== null) return;
-  rec.event.errorKind = err.kind;
-  rec.event.errorMessage = err.message.slice(0, 500);
-}
-
-function finish(config: ProbeConfig, rec: Recorder, discPingMs: number | null): ProbeResult {
-  const e = rec.event;
-  e.endedAt = config.clock.now();
-  const outcome: DialOutcome = e.status
-    ? 'status'
-    : e.hello
-      ? 'hello'
-      : e.disconnects.some((d) => d.direction === 'received')
-        ? 'disconnect'
-        : 'error';
-  e.outcome = outcome;
-  Object.assign(e, dialPolicy(e));
-  if (outcome === 'error' && e.errorKind === null) {
-    e.errorKind = 'internal';
-    e.errorMessage = 'dial ended without result or error';
-  }
-  const snap = rec.rtt.snapshot();
-  if (snap || e.connectMs !== null || discPingMs !== null || rec.authAckMs !== null || rec.helloStatusMs !== null) {
-    e.rtt = {
-      srttMs: snap?.srttMs ?? null,
-      minMs: snap?.minMs ?? null,
-      samples: snap?.samples ?? 0,
-      // The minimum, not the SRTT: the lowest sample is the path's round trip with the least
-      // queueing and scheduling delay on either side (README "How RTT is measured").
-      rttMs: snap ? snap.minMs : null,
-      rttSource: snap ? 'p2p_ping' : null,
-      tcpConnectMs: e.connectMs,
-      discPingMs: null,
-      handshakeMs: rec.authAckMs,
-      statusMs: rec.helloStatusMs,
-    };
-    withDiscPing(e, discPingMs);
-  }
-  return { event: e, daoFork: rec.daoFork };
-}
-
-function helloInfo(hello: Hello): HelloInfo {
-  const parsed = parseClientId(hello.clientId);
-  return {
-    p2pVersion: hello.protocolVersion,
-    clientId: hello.clientId,
-    clientName: parsed.name,
-    clientVersion: parsed.version,
-    os: parsed.os,
-    arch: parsed.arch,
-    runtime: parsed.runtime,
-    caps: hello.capabilities.map((c) => `${c.name}/${c.version}`),
-    listenPort: hello.listenPort,
-  };
-}
-
-function statusInfo(status: Status, verdict: ForkVerdict): StatusInfo {
-  const td = status.shape === 'td';
-  return {
-    ethVersion: status.version,
-    networkId: status.networkId,
-    totalDifficulty: td ? status.td : null,
-    bestHash: bytesToHex(td ? status.bestHash : status.latestBlockHash),
-    genesisHash: bytesToHex(status.genesisHash),
-    forkHash: bytesToHex(status.forkId.hash),
-    forkNext: status.forkId.next,
-    forkVerdict: verdict,
-    bestBlock: td ? null : status.latestBlock,
-    earliestBlock: td ? null : status.earliestBlock,
-  };
 }
