@@ -20,8 +20,10 @@ import { negotiateCapabilities, resolveMessageId, wireMessageId, type LocalCapab
 import type { DISCONNECT_REASONS, DisconnectReasonName } from './disconnect-reasons.js';
 // One protocol_breach error class for the whole session stack (frames and base protocol alike).
 import { ProtocolBreachError } from '../rlpx/errors.js';
-import { HelloError, PeerAbortedError, PeerTimeoutError, RemoteDisconnectError } from './errors.js';
+import { HelloError, PeerAbortedError, RemoteDisconnectError } from './errors.js';
 import { HELLO_MAX_SIZE, P2P_VERSION, decodeHello, encodeHello, useSnappy, type Hello } from './hello.js';
+import type { CapabilityMessage, DisconnectRecord, Devp2pPeerOptions, Devp2pPeerStats, WaitOptions } from './peer-types.js';
+import { waitFor, type Settle, type Waiter } from './wait.js';
 import {
   MAX_MESSAGE_SIZE,
   P2P_MESSAGE_IDS,
@@ -33,6 +35,8 @@ import {
   encodePing,
   encodePong,
 } from './messages.js';
+
+export type { CapabilityMessage, DisconnectRecord, Devp2pPeerOptions, Devp2pPeerStats, WaitOptions } from './peer-types.js';
 
 /** How long a polite close may take before the stream is torn down (geth: 2 s for DISCONNECT). */
 export const DISCONNECT_FLUSH_MS = 2_000;
@@ -50,60 +54,6 @@ export const MAX_UNCLAIMED_MESSAGES = 32;
 export const MAX_UNCLAIMED_BYTES = 1024 * 1024;
 /** PINGs answered per session (a peer pings every 15 s; a flood of PINGs is not answered). */
 export const MAX_PONGS_PER_SESSION = 32;
-
-export interface CapabilityMessage {
-  capability: NegotiatedCapability;
-  /** Message id within the capability (e.g. eth STATUS = 0). */
-  id: number;
-  payload: Uint8Array;
-  receivedAt: number;
-}
-
-export interface DisconnectRecord {
-  direction: 'sent' | 'received';
-  reason: DisconnectReasonName;
-  at: number;
-}
-
-export interface Devp2pPeerStats {
-  /** Frames received after the handshake (all ids). */
-  messagesReceived: number;
-  /** Unsolicited capability messages dropped over MAX_UNCLAIMED_MESSAGES / MAX_UNCLAIMED_BYTES. */
-  unclaimedDropped: number;
-  /** Capability messages held for a later awaitMessage, and their bytes. */
-  unclaimedHeld: number;
-  unclaimedBytes: number;
-  pongsSent: number;
-  /** PINGs left unanswered over MAX_PONGS_PER_SESSION. */
-  pingsIgnored: number;
-}
-
-export interface Devp2pPeerOptions {
-  session: RlpxSession;
-  clock: Clock;
-  clientId: string;
-  capabilities: readonly LocalCapability[];
-  /** Our TCP listening port for HELLO (0 when we do not accept connections). */
-  listenPort: number;
-  /** Our 64-byte public key. */
-  nodeKey: Uint8Array;
-  /** Largest capability message accepted (default MAX_MESSAGE_SIZE, 16 MiB). */
-  maxMessageSize?: number;
-}
-
-export interface WaitOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-interface Settle<T> {
-  resolve: (v: T) => void;
-  reject: (e: NodeFinderError) => void;
-}
-
-interface Waiter extends Settle<CapabilityMessage> {
-  match: (m: CapabilityMessage) => boolean;
-}
 
 type LocalReason = keyof typeof DISCONNECT_REASONS;
 
@@ -187,7 +137,7 @@ export class Devp2pPeer {
   awaitHello(options: WaitOptions): Promise<Hello> {
     if (this.remote) return Promise.resolve(this.remote.hello);
     if (this.failure) return Promise.reject(this.failure);
-    return this.wait<Hello>('HELLO', options, (settle) => {
+    return waitFor<Hello>(this.clock, 'HELLO', options, (settle) => {
       this.helloWaiters.push(settle);
       return () => {
         this.helloWaiters = this.helloWaiters.filter((w) => w !== settle);
@@ -217,7 +167,7 @@ export class Devp2pPeer {
       return Promise.resolve(message!);
     }
     if (this.failure) return Promise.reject(this.failure);
-    return this.wait<CapabilityMessage>(what, options, (settle) => {
+    return waitFor<CapabilityMessage>(this.clock, what, options, (settle) => {
       const waiter: Waiter = { ...settle, match };
       this.waiters.push(waiter);
       return () => {
@@ -232,7 +182,7 @@ export class Devp2pPeer {
     // Our misuse, not the remote's: PING belongs to an established session.
     if (!this.remote) return Promise.reject(new NodeFinderError('internal', 'ping before the HELLO exchange'));
     const sentAt = this.clock.now();
-    const result = this.wait<number>('PONG', options, (settle) => {
+    const result = waitFor<number>(this.clock, 'PONG', options, (settle) => {
       this.pongWaiters.push(settle);
       return () => {
         this.pongWaiters = this.pongWaiters.filter((w) => w !== settle);
@@ -384,35 +334,5 @@ export class Devp2pPeer {
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const w of this.pongWaiters.splice(0)) w.reject(err);
     // `unclaimed` stays readable: a STATUS that came just before a DISCONNECT is still an answer.
-  }
-
-  /**
-   * A promise settled by `register`'s callbacks (register returns its unregister function), by the
-   * deadline (PeerTimeoutError) or by the AbortSignal (PeerAbortedError), whichever comes first.
-   */
-  private wait<T>(what: string, options: WaitOptions, register: (settle: Settle<T>) => () => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) {
-        reject(new PeerAbortedError(what));
-        return;
-      }
-      let settled = false;
-      let unregister: (() => void) | undefined;
-      let timer: TimerHandle | undefined;
-      const finish = (run: () => void) => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) this.clock.clearTimer(timer);
-        signal?.removeEventListener('abort', onAbort);
-        unregister?.();
-        run();
-      };
-      const onAbort = () => finish(() => reject(new PeerAbortedError(what)));
-      timer = this.clock.setTimer(options.timeoutMs, () => finish(() => reject(new PeerTimeoutError(what))));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      unregister = register({ resolve: (v) => finish(() => resolve(v)), reject: (e) => finish(() => reject(e)) });
-      if (settled) unregister();
-    });
   }
 }
