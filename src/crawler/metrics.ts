@@ -2,9 +2,10 @@
  * Prometheus metrics of a crawl (`--metrics host:port`): an event consumer for counters and
  * histograms, plus gauges sampled at scrape time from the crawler and the writer.
  */
-import { Registry } from '../metrics/registry.js';
+import { Registry, type Counter } from '../metrics/registry.js';
 import type { Discv4Counters } from '../discv4/endpoint.js';
 import type { CrawlerEvent } from '../events.js';
+import type { V5Counters } from './discovery-v5.js';
 
 export interface CrawlGauges {
   knownNodes(): number;
@@ -19,6 +20,8 @@ export interface CrawlGauges {
    * current at every scrape; without it they move once a minute (discovery_counters events).
    */
   discovery?(): (Discv4Counters | undefined)[];
+  /** Live discv5 counters of each instance since it started (undefined where discv5 is off). */
+  discoveryV5?(): (V5Counters | undefined)[];
 }
 
 /** Discovery kinds sampled live from the endpoints (new_nodes comes from the per-minute events). */
@@ -34,6 +37,34 @@ const LIVE_DISCOVERY_KINDS = {
   findnode_rebonds: 'findnodeRebonds',
 } as const satisfies Record<string, keyof Discv4Counters>;
 
+/** discv5 kinds sampled live from each instance's v5 node (src/crawler/discovery-v5.ts V5Counters). */
+const LIVE_V5_KINDS = {
+  lookups: 'lookups',
+  findnode_sent: 'findnodeSent',
+  nodes_received: 'nodesReceived',
+  records_learned: 'recordsLearned',
+  pings_sent: 'pingsSent',
+  pongs_received: 'pongsReceived',
+  sessions_in: 'sessionsIn',
+  requests_answered: 'requestsAnswered',
+  dropped: 'dropped',
+} as const satisfies Record<string, keyof V5Counters>;
+
+/**
+ * At each scrape, `counter{kind}` = the sum of `field` over the instances' live counters. Instances
+ * only count up; max() keeps the counter monotonic if one stopped and lost its discovery node.
+ */
+function collectLive<C>(counter: Counter, kinds: Readonly<Record<string, keyof C>>, sample: () => (C | undefined)[]): void {
+  counter.collect(() => {
+    const all = sample();
+    for (const [kind, field] of Object.entries(kinds)) {
+      let sum = 0;
+      for (const c of all) sum += (c?.[field] as number | undefined) ?? 0;
+      counter.set(Math.max(sum, counter.get({ kind })), { kind });
+    }
+  });
+}
+
 const MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 /** A handshake costs ~1 ms of ECDH+ECIES on each side plus one round trip (timeout 5 s). */
 const HANDSHAKE_BUCKETS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
@@ -45,16 +76,11 @@ export function createCrawlMetrics(gauges: CrawlGauges): { registry: Registry; c
   const disconnects = r.counter('nodefinder_disconnects_total', 'DISCONNECT messages by direction and reason');
   const live = gauges.discovery;
   const discovery = r.counter('nodefinder_discovery_total', 'discv4 activity by kind (findnode_sent, neighbors_received, nodes_learned, pings_sent, pongs_received, pings_received, findnode_received, new_nodes, neighbors_dropped, findnode_rebonds)');
-  if (live) {
-    discovery.collect(() => {
-      const all = live();
-      for (const [kind, field] of Object.entries(LIVE_DISCOVERY_KINDS)) {
-        let sum = 0;
-        for (const c of all) sum += c?.[field] ?? 0;
-        // Instances only count up; max() keeps the counter monotonic if one stopped and lost its endpoint.
-        discovery.set(Math.max(sum, discovery.get({ kind })), { kind });
-      }
-    });
+  if (live) collectLive(discovery, LIVE_DISCOVERY_KINDS, live);
+  const liveV5 = gauges.discoveryV5;
+  if (liveV5) {
+    const v5 = r.counter('nodefinder_discovery_v5_total', 'discv5 activity by kind (lookups, findnode_sent, nodes_received, records_learned, pings_sent, pongs_received, sessions_in, requests_answered, dropped)');
+    collectLive(v5, LIVE_V5_KINDS, liveV5);
   }
   const neighborsDropped = r.counter('nodefinder_neighbors_dropped_total', 'NEIGHBORS entries dropped on receipt by reason (low_port, invalid, unspecified, special, loopback, lan, bad_key, self, malformed)');
   if (live) {

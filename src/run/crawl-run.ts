@@ -156,6 +156,7 @@ export class CrawlRun {
           socketsInUse: () => c.budget.inUse,
           writer: () => w.stats(),
           discovery: () => c.instances.map((i) => i.discoveryCounters()),
+          discoveryV5: () => c.instances.map((i) => i.discoveryV5Counters()),
         });
         sinks.push(metrics.consume);
         metricsServer = await startMetricsServer(metrics.registry, o.metrics.host, o.metrics.port);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCrawlMetrics, type CrawlGauges } from '../../src/crawler/metrics.js';
 import type { Discv4Counters } from '../../src/discv4/endpoint.js';
+import type { V5Counters } from '../../src/crawler/discovery-v5.js';
 import type { CrawlerEvent } from '../../src/events.js';
 
 function counters(over: Partial<Discv4Counters>): Discv4Counters {
@@ -17,7 +18,7 @@ function counters(over: Partial<Discv4Counters>): Discv4Counters {
   };
 }
 
-const gauges = (discovery?: CrawlGauges['discovery']): CrawlGauges => ({
+const gauges = (discovery?: CrawlGauges['discovery'], discoveryV5?: CrawlGauges['discoveryV5']): CrawlGauges => ({
   knownNodes: () => 0,
   tableSizes: () => [],
   dialsInFlight: () => 0,
@@ -26,7 +27,12 @@ const gauges = (discovery?: CrawlGauges['discovery']): CrawlGauges => ({
   socketsInUse: () => 0,
   writer: () => undefined,
   ...(discovery ? { discovery } : {}),
+  ...(discoveryV5 ? { discoveryV5 } : {}),
 });
+
+function v5(over: Partial<V5Counters>): V5Counters {
+  return { lookups: 0, findnodeSent: 0, nodesReceived: 0, recordsLearned: 0, pingsSent: 0, pongsReceived: 0, sessionsIn: 0, requestsAnswered: 0, dropped: 0, ...over };
+}
 
 describe('crawl metrics: discovery hygiene', () => {
   it('sums live drops by reason and re-bonds over instances, never going down', () => {
@@ -57,5 +63,18 @@ describe('crawl metrics: discovery hygiene', () => {
     const text = registry.render();
     expect(text).toContain('nodefinder_discovery_total{kind="neighbors_dropped"} 2');
     expect(text).toContain('nodefinder_discovery_total{kind="findnode_rebonds"} 1');
+  });
+
+  it('sums live discv5 counters over instances, never going down; absent without the sampler', () => {
+    let live: (V5Counters | undefined)[] = [v5({ lookups: 2, findnodeSent: 7, recordsLearned: 5, sessionsIn: 1 }), undefined, v5({ lookups: 1, findnodeSent: 3, dropped: 4 })];
+    const { registry } = createCrawlMetrics(gauges(undefined, () => live));
+    const text = registry.render();
+    expect(text).toContain('nodefinder_discovery_v5_total{kind="lookups"} 3');
+    expect(text).toContain('nodefinder_discovery_v5_total{kind="findnode_sent"} 10');
+    expect(text).toContain('nodefinder_discovery_v5_total{kind="records_learned"} 5');
+    expect(text).toContain('nodefinder_discovery_v5_total{kind="dropped"} 4');
+    live = [live[0]]; // an instance stopped: counters stay where they were
+    expect(registry.render()).toContain('nodefinder_discovery_v5_total{kind="lookups"} 3');
+    expect(createCrawlMetrics(gauges()).registry.render()).not.toContain('nodefinder_discovery_v5_total');
   });
 });
