@@ -65,32 +65,31 @@ export interface Recorder {
   daoFork: DaoForkVerdict | null;
 }
 
-export function newRecorder(config: RecorderConfig, kind: DialKind, ip: string, tcpPort: number, nodeId: string | null, publicKey: string | null): Recorder {
-  const now = config.clock.now();
+/** A dial that has not got anywhere yet: no answer, no timings, outcome 'error' until it ends. */
+export function blankDialEvent(
+  f: Pick<DialEvent, 'dialId' | 'instance' | 'kind' | 'nodeId' | 'publicKey' | 'ip' | 'tcpPort'>,
+  at: number,
+): Omit<DialEvent, 'verdict' | 'alive'> {
   return {
-    event: {
-      type: 'dial',
-      dialId: (config.newDialId ?? randomUUID)(),
-      instance: config.instance,
-      kind,
-      nodeId,
-      publicKey,
-      ip,
-      tcpPort,
-      startedAt: now,
-      endedAt: now,
-      connectMs: null,
-      handshakeMs: null,
-      outcome: 'error',
-      verdict: 'failed',
-      alive: kind === 'inbound',
-      errorKind: null,
-      errorMessage: null,
-      hello: null,
-      status: null,
-      disconnects: [],
-      rtt: null,
-    },
+    type: 'dial',
+    ...f,
+    startedAt: at,
+    endedAt: at,
+    connectMs: null,
+    outcome: 'error',
+    errorKind: null,
+    errorMessage: null,
+    hello: null,
+    status: null,
+    disconnects: [],
+    rtt: null,
+  };
+}
+
+export function newRecorder(config: RecorderConfig, kind: DialKind, ip: string, tcpPort: number, nodeId: string | null, publicKey: string | null): Recorder {
+  const base = blankDialEvent({ dialId: (config.newDialId ?? randomUUID)(), instance: config.instance, kind, nodeId, publicKey, ip, tcpPort }, config.clock.now());
+  return {
+    event: { ...base, handshakeMs: null, verdict: 'failed', alive: kind === 'inbound' },
     rtt: new RttEstimator(),
     authAckMs: null,
     helloStatusMs: null,

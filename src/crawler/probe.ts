@@ -33,7 +33,7 @@ import { NoSharedCapabilityError } from '../devp2p/errors.js';
 import { finish, helloInfo, newRecorder, recordError, statusInfo, type ProbeResult, type Recorder } from './dial-record.js';
 import { awaitHeaders, optional, requestHeaderNumber } from './header-requests.js';
 
-export { dialPolicy, dialVerdict, withDialPolicy, type ProbeResult } from './dial-record.js';
+export { blankDialEvent, dialPolicy, dialVerdict, withDialPolicy, type ProbeResult } from './dial-record.js';
 
 export interface ProbeTimeouts {
   /** TCP connect. */

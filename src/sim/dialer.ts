@@ -9,7 +9,7 @@
 import type { Prng } from '../analysis/prng.js';
 import type { DialEvent as FullDialEvent, DialVerdict } from '../events.js';
 import type { ScheduledDialKind } from '../crawler/scheduler.js';
-import { DEFAULT_PROBE_TIMEOUTS, withDialPolicy } from '../crawler/probe.js';
+import { DEFAULT_PROBE_TIMEOUTS, blankDialEvent, withDialPolicy } from '../crawler/probe.js';
 import type { Population, SimNode } from './population.js';
 
 /** A dial's simulated course: the event to record at `durationMs` and the scheduler's verdict. */
@@ -37,26 +37,10 @@ export function simulateDial(
   // One-way latency 10–100 ms: a round trip of 20–200 ms, as between hosts on one continent.
   const rtt = Math.round(20 + prng.nextFloat() * 180);
   // verdict/alive are the probe's policy (withDialPolicy), filled in when the course is known.
-  const event: Omit<FullDialEvent, 'verdict' | 'alive'> = {
-    type: 'dial',
-    dialId: seededUuid(prng),
-    instance: instanceHex,
-    kind,
-    nodeId: node.idHex,
-    publicKey: null,
-    ip: node.record.ip,
-    tcpPort: node.record.tcpPort,
-    startedAt: now,
-    endedAt: now,
-    connectMs: null,
-    outcome: 'error',
-    errorKind: null,
-    errorMessage: null,
-    hello: null,
-    status: null,
-    disconnects: [],
-    rtt: null,
-  };
+  const event = blankDialEvent(
+    { dialId: seededUuid(prng), instance: instanceHex, kind, nodeId: node.idHex, publicKey: null, ip: node.record.ip, tcpPort: node.record.tcpPort },
+    now,
+  );
   const fail = (durationMs: number, errorKind: 'timeout' | 'connection_refused', message: string): SimDialResult => {
     event.endedAt = now + durationMs;
     event.errorKind = errorKind;
