@@ -18,7 +18,7 @@
  * - No node is ever dialed twice at once, whatever mix of discovery, static due times and claims.
  * - Restart: `seed()` loads the static set (node, last dial, last seen) so the rhythm survives.
  * Pieces: dial-state.ts (a node's state as data), static-set.ts (due times), static-claims.ts
- * (claim rounds), scheduler-types.ts (options, stats).
+ * (claim rounds), expiry-queue.ts, scheduler-types.ts (options, stats).
  */
 import { setMaxListeners } from 'node:events';
 import type { DialVerdict } from '../events.js';
@@ -27,7 +27,8 @@ import type { NodeRecord } from '../enode/node-record.js';
 import { bytesToHex } from '../util/bytes.js';
 import { timeRequest } from '../net/request.js';
 import { validDialTarget, view, type DialState, type NodeState as State, type ScheduledDialKind, type StaticSeed } from './dial-state.js';
-import { Fifo, TimeHeap } from './queues.js';
+import { ExpiryQueue } from './expiry-queue.js';
+import { Fifo } from './queues.js';
 import type { DialFn, DialSchedulerOptions, SchedulerStats } from './scheduler-types.js';
 import type { SocketBudget } from './socket-budget.js';
 import { CLAIM_BATCH, CLAIM_TIMEOUT_MS, ClaimRounds } from './static-claims.js';
@@ -36,6 +37,7 @@ import { StaticSet } from './static-set.js';
 export type { DialState, ScheduledDialKind, StaticSeed } from './dial-state.js';
 export type { ClaimFn, DialFn, DialSchedulerOptions, SchedulerStats } from './scheduler-types.js';
 export { CLAIM_BATCH, CLAIM_RETRY_MS, CLAIM_TIMEOUT_MS } from './static-claims.js';
+export { EXPIRY_RECHECK_MS } from './expiry-queue.js';
 
 /** NodeFinder (IMC 2018) and geth p2p/dial.go maxActiveDialTasks: 16 dynamic dials in flight. */
 export const MAX_DIALS = 16;
@@ -45,8 +47,6 @@ export const REDIAL_INTERVAL_MS = 30 * 60_000;
 export const EXPIRE_AFTER_MS = 24 * 3_600_000;
 /** Ours: backstop for one dial (TCP + RLPx + HELLO + STATUS); the dialer applies tighter ones. */
 export const DIAL_TIMEOUT_MS = 60_000;
-/** Ours: a node due to expire while busy (dialing, claiming) is looked at again after this delay. */
-export const EXPIRY_RECHECK_MS = 60_000;
 
 export class DialScheduler {
   private readonly clock: Clock;
@@ -63,7 +63,7 @@ export class DialScheduler {
   private readonly dynamicQueue = new Fifo<State>();
   private readonly readyQueue = new Fifo<State>();
   private readonly statics: StaticSet;
-  private readonly expiryHeap = new TimeHeap<State>();
+  private readonly expiry: ExpiryQueue;
   private readonly inflight = new Set<Promise<void>>();
   private running = false;
   private pumping = false;
@@ -97,6 +97,7 @@ export class DialScheduler {
     this.expireMs = options.expireAfterMs ?? EXPIRE_AFTER_MS;
     this.dialTimeoutMs = options.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
     this.statics = new StaticSet(this.counters);
+    this.expiry = new ExpiryQueue(this.expireMs);
     this.claims = options.claim
       ? new ClaimRounds({
           clock: this.clock,
@@ -260,7 +261,7 @@ export class DialScheduler {
       phase: 'idle',
     };
     this.states.set(key, st);
-    this.expiryHeap.push(st.expiryAt, st);
+    this.expiry.add(st);
     return st;
   }
 
@@ -290,15 +291,7 @@ export class DialScheduler {
   }
 
   private expire(now: number): void {
-    for (let top = this.expiryHeap.peek(); top && top.at <= now; top = this.expiryHeap.peek()) {
-      const { at, st } = this.expiryHeap.pop()!;
-      if (!this.live(st) || st.expiryAt !== at) continue;
-      const due = st.lastSeen + this.expireMs;
-      if (due > now || st.dialing !== null || st.phase !== 'idle') {
-        st.expiryAt = due > now ? due : now + EXPIRY_RECHECK_MS;
-        this.expiryHeap.push(st.expiryAt, st);
-        continue;
-      }
+    this.expiry.drain(now, (st) => this.live(st), (st) => {
       this.states.delete(st.key);
       if (st.queued) {
         st.queued = false;
@@ -311,7 +304,7 @@ export class DialScheduler {
       } else {
         this.counters.forgotten++;
       }
-    }
+    });
   }
 
   private collectDue(now: number): void {
@@ -419,8 +412,7 @@ export class DialScheduler {
     if (this.live(st)) {
       // Expiry waits while a node is busy: look again as soon as the dial is over.
       if (now >= st.lastSeen + this.expireMs) {
-        st.expiryAt = now;
-        this.expiryHeap.push(now, st);
+        this.expiry.recheck(st, now);
       }
       const next = st.lastDial! + this.redialMs;
       if (st.isStatic) this.statics.schedule(st, next);
@@ -435,7 +427,7 @@ export class DialScheduler {
   }
 
   private arm(now: number): void {
-    const next = Math.min(this.statics.nextAt, this.expiryHeap.peek()?.at ?? Infinity);
+    const next = Math.min(this.statics.nextAt, this.expiry.nextAt);
     if (next === this.timerAt && this.timer) return;
     if (this.timer) this.clock.clearTimer(this.timer);
     this.timer = null;
