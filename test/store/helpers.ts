@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL is set and reachable (otherwise those tests are skipped with the reason in their
  * name). Every test gets its own fresh schema, so test files running in parallel never collide.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { randomBytes } from '../../src/crypto/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
@@ -11,6 +11,7 @@ import type { Database, Queryable } from '../../src/store/database.js';
 export { FlakyDatabase } from './flaky.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
 import { wrapPglite } from '../../src/store/pglite-adapter.js';
+import { createTestPglite } from './pglite-template.js';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -33,8 +34,8 @@ export interface Engine {
 
 let shared: Promise<PGlite> | null = null;
 function sharedPglite(): Promise<PGlite> {
-  // PGlite takes seconds to initialise: one instance per test file, a schema per test.
-  shared ??= PGlite.create({ dataDir: 'memory://', parsers: { 20: (v: string) => BigInt(v) } });
+  // PGlite takes seconds to start: one instance per test file (from a dumped template), a schema per test.
+  shared ??= createTestPglite({ parsers: { 20: (v: string) => BigInt(v) } });
   return shared;
 }
 
