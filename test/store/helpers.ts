@@ -7,7 +7,10 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { randomBytes } from '../../src/crypto/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import type { Database, Queryable } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { EventWriter } from '../../src/store/writer.js';
 export { FlakyDatabase } from './flaky.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
 import { wrapPglite } from '../../src/store/pglite-adapter.js';
@@ -122,6 +125,28 @@ export function engineTitle(e: Engine): string {
 export async function closeSharedPglite(): Promise<void> {
   if (shared) await (await shared).close();
   shared = null;
+}
+
+/** Migrate `db` and write `events` through the real EventWriter; throws unless every one was committed. */
+export async function migrateAndWrite(db: Database, events: CrawlerEvent[]): Promise<void> {
+  await migrate(db);
+  const writer = await EventWriter.open(db, { journalDir: null });
+  writer.writeMany(events);
+  if (!(await writer.flush())) throw new Error('test data: the writer did not flush');
+  const stats = await writer.close();
+  if (stats.rejected !== 0) throw new Error(`test data: ${stats.rejected} events rejected`);
+}
+
+/** A fresh schema on `engine` holding `events` (for suites over a fixed dataset, e.g. test/report/dataset.ts). */
+export async function freshWithEvents(engine: Engine, events: CrawlerEvent[]): Promise<TestDb> {
+  const t = await engine.fresh();
+  try {
+    await migrateAndWrite(t.db, events);
+  } catch (err) {
+    await t.dispose();
+    throw err;
+  }
+  return t;
 }
 
 /** Start the shared PGlite in beforeAll (its start-up would eat a test's timeout). */
