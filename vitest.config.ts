@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Interop and storage tests open real sockets and databases; forks isolate native addons.
     pool: 'forks',
+    // PGlite starts from one initdb dump instead of running initdb per file (test/store/pglite-template.ts).
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-env.ts'],
   },
 });

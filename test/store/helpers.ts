@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL is set and reachable (otherwise those tests are skipped with the reason in their
  * name). Every test gets its own fresh schema, so test files running in parallel never collide.
  */
-import type { PGlite } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { randomBytes } from '../../src/crypto/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
@@ -14,7 +14,7 @@ import { EventWriter } from '../../src/store/writer.js';
 export { FlakyDatabase } from './flaky.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
 import { wrapPglite } from '../../src/store/pglite-adapter.js';
-import { createTestPglite } from './pglite-template.js';
+import { readTemplate } from './pglite-template.js';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -37,9 +37,23 @@ export interface Engine {
 
 let shared: Promise<PGlite> | null = null;
 function sharedPglite(): Promise<PGlite> {
-  // PGlite takes seconds to start: one instance per test file (from a dumped template), a schema per test.
-  shared ??= createTestPglite({ parsers: { 20: (v: string) => BigInt(v) } });
+  // PGlite takes seconds to start: one instance per test file, a schema per test.
+  shared ??= createPglite();
   return shared;
+}
+
+/** In memory, from the initdb dump when there is one (pglite-template.ts). */
+async function createPglite(): Promise<PGlite> {
+  const parsers = { 20: (v: string) => BigInt(v) };
+  const template = readTemplate();
+  if (template) {
+    try {
+      return await PGlite.create({ dataDir: 'memory://', parsers, loadDataDir: new Blob([template]) });
+    } catch {
+      // not a dump this PGlite can load: initdb below
+    }
+  }
+  return PGlite.create({ dataDir: 'memory://', parsers });
 }
 
 export function uniqueSchema(prefix = 't'): string {
