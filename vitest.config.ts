@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirst from './test/slow-first.js';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     // PGlite starts from one initdb dump instead of running initdb per file (test/store/pglite-template.ts).
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-env.ts'],
+    // Longest files first, also on a fresh clone (test/slow-first.ts).
+    sequence: { sequencer: SlowFirst },
   },
 });
