@@ -16,9 +16,7 @@ import { DATASOURCE, GRID_COLUMNS, SCHEMA_VERSION } from '../../dashboards/grafa
 import { geoTablesLoadedFrom, loadGeoTables, parseGeoCsv, splitCsvLine } from '../../dashboards/geo/tables.js';
 import { GRAFANA_PARAMS } from '../../dashboards/queries.js';
 import { reportSqlDir } from '../../src/report/sql.js';
-import { migrate } from '../../src/store/migrations.js';
-import { EventWriter } from '../../src/store/writer.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
 import { datasetEvents, SINCE, UNTIL } from '../report/dataset.js';
 import { expandGrafanaSql, parseGrafanaInterval } from './grafana-macros.js';
 
@@ -139,13 +137,7 @@ for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`every panel's SQL on ${engineTitle(engine)}`, () => {
     let t: TestDb;
     beforeAll(async () => {
-      await warmUp();
-      t = await engine.fresh();
-      await migrate(t.db);
-      const writer = await EventWriter.open(t.db, { journalDir: null });
-      writer.writeMany(datasetEvents());
-      expect(await writer.flush()).toBe(true);
-      expect((await writer.close()).rejected).toBe(0);
+      t = await freshWithEvents(engine, datasetEvents());
       expect(await geoTablesLoadedFrom(t.db, 'test ranges')).toBe(false); // no tables yet
       const geo = await loadGeoTables(t.db, GEO_CSV, 'test ranges');
       expect(geo).toMatchObject({ countryRanges: 5, asnRanges: 5, skipped: 0 });

@@ -4,11 +4,7 @@
  * FINDNODEs and TALKREQs us, and its own iterative lookup discovers the records in our table.
  * Generous timeouts: real sockets on a loaded machine.
  */
-import { createSocket } from 'node:dgram';
-import { Discv5 } from '@chainsafe/discv5';
-import { SignableENR, ENR as CsEnr } from '@chainsafe/enr';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { multiaddr } from '@multiformats/multiaddr';
+import { ENR as CsEnr } from '@chainsafe/enr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '../../src/crypto/index.js';
 import { logDistance } from '../../src/enode/distance.js';
@@ -16,6 +12,7 @@ import { createEnr, decodeEnrText, type Enr } from '../../src/enode/enr.js';
 import { LOOPBACK_ONLY } from '../../src/net/netrestrict.js';
 import { NodeUdpTransport } from '../../src/net/node-udp.js';
 import { bytesToHex, fromUtf8 } from '../../src/util/bytes.js';
+import { startChainsafe, type ChainsafeNode } from './chainsafe-node.js';
 import { makeNode, type TestNode } from './helpers.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -23,36 +20,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Its events, typed here: the package's emitter typings do not resolve under our tsconfig. */
-interface ChainsafeEvents {
-  on(event: 'talkReqReceived', fn: (addr: Parameters<Discv5['sendTalkResp']>[0], enr: unknown, msg: { id: Parameters<Discv5['sendTalkResp']>[1]; request: Uint8Array }) => void): void;
-  on(event: 'discovered', fn: (enr: CsEnr) => void): void;
-}
-
-async function chainsafe(): Promise<{ node: Discv5; events: ChainsafeEvents; enr: Enr }> {
-  // Two copies of @libp2p/interface in node_modules give the same key two nominal types.
-  const privateKey = (await generateKeyPair('secp256k1')) as unknown as Parameters<typeof Discv5.create>[0]['privateKey'];
-  const port = await freePort();
-  const enr = SignableENR.createFromPrivateKey(privateKey);
-  enr.ip = '127.0.0.1';
-  enr.udp = port;
-  const node = Discv5.create({
-    enr,
-    privateKey,
-    bindAddrs: { ip4: multiaddr(`/ip4/127.0.0.1/udp/${port}`) },
-    config: { enrUpdate: false, requestTimeout: 3000, pingInterval: 3_600_000 },
-  });
-  await node.start();
-  cleanups.push(() => node.stop());
-  return { node, events: node as unknown as ChainsafeEvents, enr: decodeEnrText(node.enr.encodeTxt()) };
+async function chainsafe(): Promise<ChainsafeNode> {
+  const cs = await startChainsafe();
+  cleanups.push(() => cs.node.stop());
+  return cs;
 }
 
 async function ourNode(): Promise<TestNode> {

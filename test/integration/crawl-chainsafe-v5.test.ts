@@ -6,48 +6,20 @@
  * ('v5_session'). Their records carry no TCP port and no `eth`: sighted and stored, never dialed.
  * Generous bounds: real sockets on a shared machine.
  */
-import { createSocket } from 'node:dgram';
-import { Discv5 } from '@chainsafe/discv5';
-import { SignableENR, ENR as CsEnr } from '@chainsafe/enr';
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { multiaddr } from '@multiformats/multiaddr';
+import { ENR as CsEnr } from '@chainsafe/enr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Crawler } from '../../src/crawler/crawler.js';
-import { decodeEnrText, type Enr } from '../../src/enode/enr.js';
+import { decodeEnrText } from '../../src/enode/enr.js';
 import type { CrawlerEvent, DiscoveryAnswerEvent, NodeSeenEvent } from '../../src/events.js';
 import { bytesToHex } from '../../src/util/bytes.js';
+import { startChainsafe as chainsafe, type ChainsafeNode } from '../discv5/chainsafe-node.js';
 import { loopbackCrawler, portBase } from './helpers.js';
 import { waitUntil } from './observe.js';
 
 const NODES = 6;
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function chainsafe(): Promise<{ node: Discv5; enr: Enr }> {
-  // Two copies of @libp2p/interface in node_modules give the same key two nominal types.
-  const privateKey = (await generateKeyPair('secp256k1')) as unknown as Parameters<typeof Discv5.create>[0]['privateKey'];
-  const port = await freePort();
-  const enr = SignableENR.createFromPrivateKey(privateKey);
-  enr.ip = '127.0.0.1';
-  enr.udp = port;
-  const node = Discv5.create({
-    enr,
-    privateKey,
-    bindAddrs: { ip4: multiaddr(`/ip4/127.0.0.1/udp/${port}`) },
-    config: { enrUpdate: false, requestTimeout: 3000, pingInterval: 3_600_000 },
-  });
-  await node.start();
-  return { node, enr: decodeEnrText(node.enr.encodeTxt()) };
-}
-
 describe(`crawl a network of ${NODES} @chainsafe/discv5 nodes (real UDP, 127.0.0.1)`, { retry: 1 }, () => {
-  const nodes: { node: Discv5; enr: Enr }[] = [];
+  const nodes: ChainsafeNode[] = [];
   const events: CrawlerEvent[] = [];
   let crawler: Crawler;
   let found = false;

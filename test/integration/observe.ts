@@ -17,6 +17,7 @@ import { CrawlRun, type CrawlRunOptions } from '../../src/run/crawl-run.js';
 import { Netrestrict } from '../../src/net/netrestrict.js';
 import type { Database } from '../../src/store/database.js';
 import { EventWriter, type WriterStats } from '../../src/store/writer.js';
+import { pgliteEngine } from '../store/helpers.js';
 
 /** Destinations of every datagram sent and every TCP connect started in this process. */
 export interface SocketSpy {
@@ -97,7 +98,7 @@ type CrawlSettings = CrawlRunOptions['crawl'];
 
 /**
  * A crawl run (src/run/crawl-run.ts) over loopback sockets, writing through the real EventWriter
- * into an embedded in-memory database, with every event observed.
+ * into an embedded in-memory database (a fresh schema), with every event observed.
  */
 export async function startCrawlRun(
   options: { instances: number; port: number; bootnodes: NodeRecord[]; netrestrict: Netrestrict } & Partial<CrawlSettings> & {
@@ -109,8 +110,10 @@ export async function startCrawlRun(
   const events: CrawlerEvent[] = [];
   const dialsByNode = new Map<string, DialEvent[]>();
   const { sinks, clock, sockets, ...crawl } = options;
+  // A schema on the file's shared embedded database (test/store/helpers.ts): no initdb per crawl.
+  const { db } = await pgliteEngine.fresh();
   const run = await CrawlRun.start({
-    db: 'memory://',
+    db,
     closeDatabase: false,
     journalDir: null,
     writer: { flushIntervalMs: 250 },

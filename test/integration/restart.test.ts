@@ -26,7 +26,7 @@ describe('crawl survives kill -9: keys, static set and counters come back from t
       '--netrestrict', '127.0.0.0/8', '--bootnodes', net.enode, '--no-status',
     ];
     const first = spawnCli(args);
-    await waitFor(() => first.stderr().includes('crawling mainnet'), 60_000, 'first crawl to start');
+    await waitFor(() => first.stderr().includes('crawling mainnet'), 120_000, 'first crawl to start');
     // Let it dial everyone and the writer commit (it flushes at least every second).
     await new Promise((r) => setTimeout(r, 5_000));
     const keys = await readFile(join(dir, 'db', 'keys', 'instance-000.key'), 'utf8');
@@ -52,5 +52,5 @@ describe('crawl survives kill -9: keys, static set and counters come back from t
     } finally {
       await db.close();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -11,7 +11,7 @@ import { parseTime, resolveWindow } from '../../src/cli/report.js';
 import { UsageError } from '../../src/cli/errors.js';
 import type { Queryable } from '../../src/store/database.js';
 import { openMigratedDatabase } from '../../src/store/open.js';
-import { EventWriter } from '../../src/store/writer.js';
+import { migrateAndWrite } from '../store/helpers.js';
 import { datasetEvents, externalEnodes, UNTIL } from './dataset.js';
 
 const NOW = Date.UTC(2024, 0, 20, 12);
@@ -54,10 +54,7 @@ describe('nodefinder report (embedded database)', () => {
 
   beforeAll(async () => {
     const { db } = await openMigratedDatabase(dbDir);
-    const writer = await EventWriter.open(db, { journalDir: null });
-    writer.writeMany(datasetEvents());
-    await writer.flush();
-    await writer.close();
+    await migrateAndWrite(db, datasetEvents());
     await db.close();
   }, 120_000);
 

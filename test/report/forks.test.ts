@@ -18,10 +18,8 @@ import { NETWORKS } from '../../src/eth/networks.js';
 import { ReportContext } from '../../src/report/context.js';
 import { buildReport } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
-import { migrate } from '../../src/store/migrations.js';
-import { EventWriter } from '../../src/store/writer.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
 import { datasetGeo } from './dataset.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
 
@@ -85,13 +83,7 @@ for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`report forks on ${engineTitle(engine)}`, () => {
     let t: TestDb;
     beforeAll(async () => {
-      await warmUp();
-      t = await engine.fresh();
-      await migrate(t.db);
-      const writer = await EventWriter.open(t.db, { journalDir: null });
-      writer.writeMany(events());
-      expect(await writer.flush()).toBe(true);
-      expect((await writer.close()).rejected).toBe(0);
+      t = await freshWithEvents(engine, events());
     }, 120_000);
     afterAll(async () => {
       await t?.dispose();

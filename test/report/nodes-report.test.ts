@@ -8,9 +8,7 @@ import { ReportContext, type ReportOptions } from '../../src/report/context.js';
 import { parseNodeFilters, type NodeFilterName } from '../../src/report/node-filter.js';
 import { buildReport } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
-import { migrate } from '../../src/store/migrations.js';
-import { EventWriter } from '../../src/store/writer.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
 import { datasetEvents, datasetGeo, NODES, SINCE, UNTIL } from './dataset.js';
 
 afterAll(closeSharedPglite);
@@ -21,13 +19,7 @@ for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`report nodes on ${engineTitle(engine)}`, () => {
     let t: TestDb;
     beforeAll(async () => {
-      await warmUp();
-      t = await engine.fresh();
-      await migrate(t.db);
-      const writer = await EventWriter.open(t.db, { journalDir: null });
-      writer.writeMany(datasetEvents());
-      expect(await writer.flush()).toBe(true);
-      await writer.close();
+      t = await freshWithEvents(engine, datasetEvents());
     }, 120_000);
     afterAll(async () => {
       await t?.dispose();

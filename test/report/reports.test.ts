@@ -9,9 +9,7 @@ import { parseExternalList } from '../../src/report/external-list.js';
 import { buildReport, REPORT_NAMES } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
 import { poissonInterval } from '../../src/report/stats.js';
-import { migrate } from '../../src/store/migrations.js';
-import { EventWriter } from '../../src/store/writer.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
 import { datasetEvents, datasetGeo, externalEnodes, I1, SINCE, UNTIL } from './dataset.js';
 
 afterAll(closeSharedPglite);
@@ -22,14 +20,7 @@ for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`reports on ${engineTitle(engine)}`, () => {
     let t: TestDb;
     beforeAll(async () => {
-      await warmUp();
-      t = await engine.fresh();
-      await migrate(t.db);
-      const writer = await EventWriter.open(t.db, { journalDir: null });
-      writer.writeMany(datasetEvents());
-      expect(await writer.flush()).toBe(true);
-      const stats = await writer.close();
-      expect(stats.rejected).toBe(0);
+      t = await freshWithEvents(engine, datasetEvents());
     }, 120_000);
     afterAll(async () => {
       await t?.dispose();

@@ -8,9 +8,8 @@ import { publicKeyFromPrivate } from '../../src/crypto/index.js';
 import { nodeIdFromPublicKey } from '../../src/enode/distance.js';
 import { formatEnode } from '../../src/enode/enode-url.js';
 import { createEnr } from '../../src/enode/enr.js';
-import { migrate } from '../../src/store/migrations.js';
-import { EventWriter } from '../../src/store/writer.js';
 import type { Database } from '../../src/store/database.js';
+import { migrateAndWrite } from '../store/helpers.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
 import { datasetEvents, I1, NODES, SINCE } from '../report/dataset.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
@@ -53,10 +52,5 @@ function extraEvents(): CrawlerEvent[] {
 
 /** Migrate and fill `db`; returns the node IDs written (hex), our instances excluded. */
 export async function fillDatabase(db: Database): Promise<void> {
-  await migrate(db);
-  const writer = await EventWriter.open(db, { journalDir: null });
-  writer.writeMany([...datasetEvents(), ...extraEvents()]);
-  if (!(await writer.flush())) throw new Error('dataset flush failed');
-  const stats = await writer.close();
-  if (stats.rejected !== 0) throw new Error(`dataset: ${stats.rejected} events rejected`);
+  await migrateAndWrite(db, [...datasetEvents(), ...extraEvents()]);
 }

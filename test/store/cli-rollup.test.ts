@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openMigratedDatabase } from '../../src/store/open.js';
 import { rawDays, rolledDays } from '../../src/store/rollup.js';
-import { EventWriter } from '../../src/store/writer.js';
 import { datasetEvents } from '../report/dataset.js';
+import { migrateAndWrite } from './helpers.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -35,10 +35,7 @@ describe('nodefinder db rollup|prune (embedded)', () => {
     root = mkdtempSync(join(tmpdir(), 'nf-cli-rollup-'));
     dir = join(root, 'data');
     const { db } = await openMigratedDatabase(dir);
-    const writer = await EventWriter.open(db, { journalDir: null });
-    writer.writeMany(datasetEvents());
-    expect(await writer.flush()).toBe(true);
-    await writer.close();
+    await migrateAndWrite(db, datasetEvents());
     await db.close();
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));

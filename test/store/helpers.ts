@@ -7,10 +7,14 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { randomBytes } from '../../src/crypto/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
+import type { CrawlerEvent } from '../../src/events.js';
 import type { Database, Queryable } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { EventWriter } from '../../src/store/writer.js';
 export { FlakyDatabase } from './flaky.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
 import { wrapPglite } from '../../src/store/pglite-adapter.js';
+import { readTemplate } from './pglite-template.js';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -33,9 +37,23 @@ export interface Engine {
 
 let shared: Promise<PGlite> | null = null;
 function sharedPglite(): Promise<PGlite> {
-  // PGlite takes seconds to initialise: one instance per test file, a schema per test.
-  shared ??= PGlite.create({ dataDir: 'memory://', parsers: { 20: (v: string) => BigInt(v) } });
+  // PGlite takes seconds to start: one instance per test file, a schema per test.
+  shared ??= createPglite();
   return shared;
+}
+
+/** In memory, from the initdb dump when there is one (pglite-template.ts). */
+async function createPglite(): Promise<PGlite> {
+  const parsers = { 20: (v: string) => BigInt(v) };
+  const template = readTemplate();
+  if (template) {
+    try {
+      return await PGlite.create({ dataDir: 'memory://', parsers, loadDataDir: new Blob([template]) });
+    } catch {
+      // not a dump this PGlite can load: initdb below
+    }
+  }
+  return PGlite.create({ dataDir: 'memory://', parsers });
 }
 
 export function uniqueSchema(prefix = 't'): string {
@@ -121,6 +139,28 @@ export function engineTitle(e: Engine): string {
 export async function closeSharedPglite(): Promise<void> {
   if (shared) await (await shared).close();
   shared = null;
+}
+
+/** Migrate `db` and write `events` through the real EventWriter; throws unless every one was committed. */
+export async function migrateAndWrite(db: Database, events: CrawlerEvent[]): Promise<void> {
+  await migrate(db);
+  const writer = await EventWriter.open(db, { journalDir: null });
+  writer.writeMany(events);
+  if (!(await writer.flush())) throw new Error('test data: the writer did not flush');
+  const stats = await writer.close();
+  if (stats.rejected !== 0) throw new Error(`test data: ${stats.rejected} events rejected`);
+}
+
+/** A fresh schema on `engine` holding `events` (for suites over a fixed dataset, e.g. test/report/dataset.ts). */
+export async function freshWithEvents(engine: Engine, events: CrawlerEvent[]): Promise<TestDb> {
+  const t = await engine.fresh();
+  try {
+    await migrateAndWrite(t.db, events);
+  } catch (err) {
+    await t.dispose();
+    throw err;
+  }
+  return t;
 }
 
 /** Start the shared PGlite in beforeAll (its start-up would eat a test's timeout). */

@@ -2,7 +2,8 @@
  * A new embedded database is initialised in a child process, so the crawling process never carries
  * PGlite's initdb instance (~500 MB of WebAssembly memory and unpacked files it never frees).
  * Measured with PGlite 0.5: external memory after creating a directory in-process ~660 MB, after
- * opening an existing one ~210 MB.
+ * opening an existing one ~210 MB. The child here runs the real initdb (the other tests fill new
+ * directories from a dump of one: test/store/pglite-template.ts), and the two give the same database.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/store/migrations.js';
+import { openPglite } from '../../src/store/pglite-adapter.js';
+import { ensureTemplate, TEMPLATE_PATH } from './pglite-template.js';
+
+const TEMPLATE_VAR = 'NODEFINDER_PGLITE_TEMPLATE';
+
+/** What initdb decides and what the migrations build, as one comparable value. */
+async function databaseFacts(dir: string): Promise<unknown> {
+  const db = await openPglite(dir);
+  try {
+    await migrate(db);
+    return await db.query(
+      `SELECT current_setting('server_version') AS version, pg_encoding_to_char(d.encoding) AS encoding, d.datcollate, d.datctype,
+              (SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database) AS databases,
+              (SELECT count(*)::int FROM pg_class) AS relations, (SELECT count(*)::int FROM pg_proc) AS functions,
+              (SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles) AS roles
+         FROM pg_database d WHERE d.datname = current_database()`,
+    );
+  } finally {
+    await db.close();
+  }
+}
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -17,7 +40,7 @@ afterEach(() => {
 });
 
 describe('embedded database memory', () => {
-  it('creating a database leaves the opening process with the footprint of an existing one', () => {
+  it('creating a database leaves the opening process with the footprint of an existing one; the dump gives the same database', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nf-pglite-mem-'));
     dirs.push(root);
     const dir = join(root, 'data');
@@ -26,6 +49,7 @@ describe('embedded database memory', () => {
         execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url)), fileURLToPath(new URL('./open-child.ts', import.meta.url)), dir], {
           encoding: 'utf8',
           timeout: 240_000,
+          env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== TEMPLATE_VAR)),
         }).trim().split('\n').at(-1)!,
       ) as NodeJS.MemoryUsage;
     const created = run();
@@ -34,5 +58,13 @@ describe('embedded database memory', () => {
     expect(created.external).toBeLessThan(400e6);
     expect(created.arrayBuffers).toBeLessThan(100e6);
     expect(Math.abs(created.external - reopened.external)).toBeLessThan(100e6);
+
+    // A directory filled from the dump is the database initdb made.
+    expect(await ensureTemplate()).toBe(true);
+    const fromDump = join(root, 'from-dump');
+    process.env[TEMPLATE_VAR] = TEMPLATE_PATH; // as test/setup-env.ts sets it
+    const facts = await databaseFacts(fromDump);
+    expect(facts).toEqual(await databaseFacts(dir));
+    expect((facts as { relations: number }[])[0]!.relations).toBeGreaterThan(100);
   }, 300_000);
 });

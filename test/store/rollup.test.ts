@@ -11,15 +11,13 @@ import { toJsonObject } from '../../src/report/render/index.js';
 import { runReportQuery } from '../../src/report/sql.js';
 import type { Database, Queryable } from '../../src/store/database.js';
 import { DatabaseError } from '../../src/store/errors.js';
-import { migrate } from '../../src/store/migrations.js';
 import { startMaintenance } from '../../src/store/maintenance.js';
 import { pruneRaw } from '../../src/store/retention.js';
 import { ManualClock } from '../../src/net/clock.js';
 import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay, rttBucketLowMs } from '../../src/store/rollup.js';
 import { rollupOpenHours } from '../../src/store/rollup-hours.js';
-import { EventWriter } from '../../src/store/writer.js';
 import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
-import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, warmUp, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, freshWithEvents, type TestDb } from './helpers.js';
 
 afterAll(closeSharedPglite);
 
@@ -78,14 +76,8 @@ for (const engine of ENGINES) {
     let t: TestDb;
     let db: Database;
     beforeEach(async () => {
-      await warmUp();
-      t = await engine.fresh();
+      t = await freshWithEvents(engine, datasetEvents());
       db = t.db;
-      await migrate(db);
-      const writer = await EventWriter.open(db, { journalDir: null });
-      writer.writeMany(datasetEvents());
-      expect(await writer.flush()).toBe(true);
-      expect((await writer.close()).rejected).toBe(0);
     }, 120_000);
     afterEach(async () => {
       await t?.dispose();
