@@ -23,6 +23,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { generatePrivateKey, keccak256, randomBytes } from '../src/crypto/index.js';
 import type { NodeRecord } from '../src/enode/node-record.js';
+import type { CrawlerEvent } from '../src/events.js';
 import { parseEnode } from '../src/enode/enode-url.js';
 import { NETWORKS } from '../src/eth/networks.js';
 import { LOOPBACK_ONLY } from '../src/net/netrestrict.js';
@@ -96,6 +97,44 @@ async function openBenchDatabase(): Promise<{ db: Database; engine: string; disp
   };
 }
 
+/**
+ * A bench crawl as `nodefinder crawl` runs it: a CrawlRun on loopback with the CLI's defaults (16
+ * dials per instance, 30-minute redials, 24-hour expiry), no journal, freshly generated keys.
+ */
+export function startBenchCrawl(o: {
+  db: Database;
+  closeDatabase: boolean;
+  instances: number;
+  port: number;
+  bootnodes: NodeRecord[];
+  sinks: ((e: CrawlerEvent) => void)[];
+  redialIntervalMs?: number;
+  feedLookups?: boolean;
+}): Promise<CrawlRun> {
+  return CrawlRun.start({
+    db: o.db,
+    closeDatabase: o.closeDatabase,
+    journalDir: null,
+    keys: { privateKeys: Array.from({ length: o.instances }, () => generatePrivateKey()) },
+    crawl: {
+      network: NETWORKS.mainnet,
+      bootnodes: o.bootnodes,
+      instances: o.instances,
+      listenHost: '127.0.0.1',
+      port: o.port,
+      netrestrict: LOOPBACK_ONLY,
+      maxDials: 16,
+      redialIntervalMs: o.redialIntervalMs ?? 30 * 60_000,
+      expireAfterMs: 24 * 3_600_000,
+      maxSockets: 1024,
+      clientId: 'NodeFinder/bench',
+      codeVersion: 'bench',
+      ...(o.feedLookups === undefined ? {} : { feedLookups: o.feedLookups }),
+    },
+    sinks: o.sinks,
+  });
+}
+
 function gcFn(): () => void {
   const g = (globalThis as { gc?: () => void }).gc;
   if (g) return g;
@@ -140,28 +179,7 @@ export async function measureRss(port: number): Promise<RssReport> {
   measure(`${engine} database open`);
 
   let dials = 0;
-  const run = await CrawlRun.start({
-    db,
-    closeDatabase: false,
-    journalDir: null,
-    keys: { privateKeys: Array.from({ length: RSS_INSTANCES }, () => generatePrivateKey()) },
-    crawl: {
-      network: NETWORKS.mainnet,
-      bootnodes: [],
-      instances: RSS_INSTANCES,
-      listenHost: '127.0.0.1',
-      port,
-      netrestrict: LOOPBACK_ONLY,
-      maxDials: 16,
-      redialIntervalMs: 30 * 60_000,
-      expireAfterMs: 24 * 3_600_000,
-      maxSockets: 1024,
-      clientId: 'NodeFinder/bench',
-      codeVersion: 'bench',
-      feedLookups: false,
-    },
-    sinks: [(e) => void (e.type === 'dial' && dials++)],
-  });
+  const run = await startBenchCrawl({ db, closeDatabase: false, instances: RSS_INSTANCES, port, bootnodes: [], feedLookups: false, sinks: [(e) => void (e.type === 'dial' && dials++)] });
   const crawler = run.crawler;
   measure(`${RSS_INSTANCES} instances started`);
 
@@ -231,25 +249,13 @@ export async function measureLongCrawl(port: number, seconds: number): Promise<L
     }
     const enodes = readFileSync(enodesFile, 'utf8').trim().split('\n');
     let dials = 0;
-    const run = await CrawlRun.start({
+    const run = await startBenchCrawl({
       db,
       closeDatabase: false,
-      journalDir: null,
-      keys: { privateKeys: Array.from({ length: 3 }, () => generatePrivateKey()) },
-      crawl: {
-        network: NETWORKS.mainnet,
-        bootnodes: enodes.slice(0, 3).map((e) => parseEnode(e)),
-        instances: 3,
-        listenHost: '127.0.0.1',
-        port,
-        netrestrict: LOOPBACK_ONLY,
-        maxDials: 16,
-        redialIntervalMs: 60_000,
-        expireAfterMs: 24 * 3_600_000,
-        maxSockets: 1024,
-        clientId: 'NodeFinder/bench',
-        codeVersion: 'bench',
-      },
+      instances: 3,
+      port,
+      bootnodes: enodes.slice(0, 3).map((e) => parseEnode(e)),
+      redialIntervalMs: 60_000,
       sinks: [(e) => void (e.type === 'dial' && dials++)],
     });
     const samples: LongCrawlReport['samples'] = [];

@@ -13,15 +13,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { generatePrivateKey } from '../src/crypto/index.js';
 import type { CrawlerEvent } from '../src/events.js';
 import { parseEnode } from '../src/enode/enode-url.js';
-import { NETWORKS } from '../src/eth/networks.js';
-import { LOOPBACK_ONLY } from '../src/net/netrestrict.js';
-import { CrawlRun } from '../src/run/crawl-run.js';
 import { openDatabase, openMigratedDatabase } from '../src/store/open.js';
 import { startTestnet, type Testnet } from '../src/testnet/testnet.js';
-import type { LongCrawlReport, RssReport } from './crawl-rss.js';
+import { startBenchCrawl, type LongCrawlReport, type RssReport } from './crawl-rss.js';
 import { fmt, type BenchTable } from './table.js';
 
 const NODES = 200;
@@ -60,27 +56,7 @@ async function crawlOnce(testnet: Testnet, instances: number, port: number): Pro
   const { db } = await openMigratedDatabase('memory://');
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const run = await CrawlRun.start({
-    db,
-    closeDatabase: true,
-    journalDir: null,
-    keys: { privateKeys: Array.from({ length: instances }, () => generatePrivateKey()) },
-    crawl: {
-      network: NETWORKS.mainnet,
-      bootnodes: testnet.enodes.slice(0, 3).map((e) => parseEnode(e)),
-      instances,
-      listenHost: '127.0.0.1',
-      port,
-      netrestrict: LOOPBACK_ONLY,
-      maxDials: 16,
-      redialIntervalMs: 30 * 60_000,
-      expireAfterMs: 24 * 3_600_000,
-      maxSockets: 1024,
-      clientId: 'NodeFinder/bench',
-      codeVersion: 'bench',
-    },
-    sinks: [sink],
-  });
+  const run = await startBenchCrawl({ db, closeDatabase: true, instances, port, bootnodes: testnet.enodes.slice(0, 3).map((e) => parseEnode(e)), sinks: [sink] });
   const crawler = run.crawler;
   const at: Record<string, number> = {};
   const deadline = t0 + CRAWL_TIMEOUT_MS;
