@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/open.js';
+import { PGLITE_SETTINGS } from '../../src/store/pglite-adapter.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -35,4 +37,17 @@ describe('embedded database memory', () => {
     expect(created.arrayBuffers).toBeLessThan(100e6);
     expect(Math.abs(created.external - reopened.external)).toBeLessThan(100e6);
   }, 300_000);
+
+  it('starts PGlite with the bounded settings (its WebAssembly memory never shrinks)', async () => {
+    const db = await openDatabase('memory://');
+    try {
+      for (const [name, value] of Object.entries(PGLITE_SETTINGS)) {
+        const [row] = await db.query<Record<string, string>>(`SHOW ${name}`);
+        expect(row![name], name).toBe(value);
+      }
+      expect(PGLITE_SETTINGS['shared_buffers']).toBe('32MB');
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });
