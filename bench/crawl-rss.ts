@@ -238,7 +238,7 @@ export async function measureLongCrawl(port: number, seconds: number): Promise<L
   const enodesFile = join(dir, 'enodes.txt');
   const testnet = spawn(
     process.execPath,
-    [bin, 'testnet', '--nodes', String(LONG_PEERS), '--port', String(port + 100), '--seed', '1', '--enodes-out', enodesFile, '--duration', `${seconds + 300}s`],
+    [bin, 'testnet', '--nodes', String(LONG_PEERS), '--port', String(port + 100), '--seed', '1', '--enodes-out', enodesFile, '--duration', `${seconds + 300}s`, '--progress-interval', '1h'],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const { db, engine, dispose } = await openBenchDatabase();
