@@ -1,21 +1,35 @@
 /**
- * Child process of crawl.bench.ts (a fresh process, so RSS is ours alone): 30 NodeFinder instances
- * in one process, every one hearing of the same POPULATION nodes (each hearing decodes its own
- * copy, as from its own NEIGHBORS), dialing them (loopback addresses that refuse), then every
- * routing table filled to capacity (16 entries and 10 replacements in each of the 256 buckets).
+ * Child process of crawl.bench.ts (a fresh process, so RSS is ours alone), two measurements, each a
+ * CrawlRun as `nodefinder crawl` runs it (database, writer, crawler) into NODEFINDER_RSS_DB (a
+ * postgres:// URL, whose schema NODEFINDER_RSS_SCHEMA is dropped first, or a fresh directory for
+ * the embedded PGlite):
+ *   - `instances` (default): 30 NodeFinder instances in one process, every one hearing of the same
+ *     POPULATION nodes (each hearing decodes its own copy, as from its own NEIGHBORS), dialing them
+ *     (loopback addresses that refuse), then every routing table filled to capacity (16 entries and
+ *     10 replacements in each of the 256 buckets);
+ *   - `long` (NODEFINDER_RSS_MODE=long): a crawl of a local testnet (`nodefinder testnet` in its own
+ *     process, loopback only) for NODEFINDER_RSS_SECONDS, redialing every peer each minute, with
+ *     RSS sampled every 5 s: where a long crawl's memory goes on each engine.
  * Prints one JSON object: memory after each step and the sizes of what holds it.
  *
  * Run with --expose-gc and NODEFINDER_RSS_CHILD_PORT=<first port> (crawl.bench.ts does both).
  */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { generatePrivateKey, keccak256, randomBytes } from '../src/crypto/index.js';
-import { Crawler } from '../src/crawler/crawler.js';
 import type { NodeRecord } from '../src/enode/node-record.js';
+import type { CrawlerEvent } from '../src/events.js';
+import { parseEnode } from '../src/enode/enode-url.js';
 import { NETWORKS } from '../src/eth/networks.js';
-import { systemClock } from '../src/net/clock.js';
 import { LOOPBACK_ONLY } from '../src/net/netrestrict.js';
-import { nodeSockets } from '../src/net/node-sockets.js';
+import { CrawlRun } from '../src/run/crawl-run.js';
+import { isPostgresUrl, type Database } from '../src/store/database.js';
+import { openDatabase } from '../src/store/open.js';
 
 export const RSS_INSTANCES = 30;
 /** Distinct nodes every instance hears of: a day of mainnet discovery is ~10–20k reachable IDs. */
@@ -29,6 +43,7 @@ export interface RssStep {
 }
 
 export interface RssReport {
+  engine: string;
   instances: number;
   population: number;
   steps: RssStep[];
@@ -38,6 +53,86 @@ export interface RssReport {
   shared: { sightings: number; recentDials: number; runningDials: number; enrFetched: number };
   dials: number;
   seconds: number;
+}
+
+export interface LongCrawlReport {
+  engine: string;
+  peers: number;
+  seconds: number;
+  /** Every 30 s (and the last sample): RSS, V8 heap, external memory (PGlite's WebAssembly heap is there). */
+  samples: (RssStep & { atS: number; written: number; buffered: number })[];
+  peakRssMb: number;
+  maxBuffered: number;
+  written: number;
+  dials: number;
+}
+
+/** The database of one measurement: a fresh schema on a server, or a fresh embedded directory. */
+async function openBenchDatabase(): Promise<{ db: Database; engine: string; dispose: () => Promise<void> }> {
+  const spec = process.env['NODEFINDER_RSS_DB'];
+  if (spec !== undefined && isPostgresUrl(spec)) {
+    const schema = process.env['NODEFINDER_RSS_SCHEMA'] ?? 'bench_crawl_rss';
+    const boot = await openDatabase(spec);
+    await boot.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await boot.close();
+    const db = await openDatabase(spec, { schema });
+    return {
+      db,
+      engine: 'Postgres',
+      dispose: async () => {
+        await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+        await db.close();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'nf-crawl-rss-'));
+  const db = await openDatabase(join(dir, 'db'));
+  return {
+    db,
+    engine: 'PGlite',
+    dispose: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A bench crawl as `nodefinder crawl` runs it: a CrawlRun on loopback with the CLI's defaults (16
+ * dials per instance, 30-minute redials, 24-hour expiry), no journal, freshly generated keys.
+ */
+export function startBenchCrawl(o: {
+  db: Database;
+  closeDatabase: boolean;
+  instances: number;
+  port: number;
+  bootnodes: NodeRecord[];
+  sinks: ((e: CrawlerEvent) => void)[];
+  redialIntervalMs?: number;
+  feedLookups?: boolean;
+}): Promise<CrawlRun> {
+  return CrawlRun.start({
+    db: o.db,
+    closeDatabase: o.closeDatabase,
+    journalDir: null,
+    keys: { privateKeys: Array.from({ length: o.instances }, () => generatePrivateKey()) },
+    crawl: {
+      network: NETWORKS.mainnet,
+      bootnodes: o.bootnodes,
+      instances: o.instances,
+      listenHost: '127.0.0.1',
+      port: o.port,
+      netrestrict: LOOPBACK_ONLY,
+      maxDials: 16,
+      redialIntervalMs: o.redialIntervalMs ?? 30 * 60_000,
+      expireAfterMs: 24 * 3_600_000,
+      maxSockets: 1024,
+      clientId: 'NodeFinder/bench',
+      codeVersion: 'bench',
+      ...(o.feedLookups === undefined ? {} : { feedLookups: o.feedLookups }),
+    },
+    sinks: o.sinks,
+  });
 }
 
 function gcFn(): () => void {
@@ -80,28 +175,12 @@ export async function measureRss(port: number): Promise<RssReport> {
     steps.push({ step, rssMb: m.rss / MB, heapMb: m.heapUsed / MB, externalMb: (m.external + m.arrayBuffers) / MB });
   };
   measure('process, modules loaded');
+  const { db, engine, dispose } = await openBenchDatabase();
+  measure(`${engine} database open`);
 
   let dials = 0;
-  const crawler = new Crawler({
-    clock: systemClock,
-    sockets: nodeSockets,
-    network: NETWORKS.mainnet,
-    bootnodes: [],
-    instances: RSS_INSTANCES,
-    listenHost: '127.0.0.1',
-    port,
-    netrestrict: LOOPBACK_ONLY,
-    maxDials: 16,
-    redialIntervalMs: 30 * 60_000,
-    expireAfterMs: 24 * 3_600_000,
-    maxSockets: 1024,
-    privateKeys: Array.from({ length: RSS_INSTANCES }, () => generatePrivateKey()),
-    clientId: 'NodeFinder/bench',
-    codeVersion: 'bench',
-    sinks: [(e) => void (e.type === 'dial' && dials++)],
-    feedLookups: false,
-  });
-  await crawler.start();
+  const run = await startBenchCrawl({ db, closeDatabase: false, instances: RSS_INSTANCES, port, bootnodes: [], feedLookups: false, sinks: [(e) => void (e.type === 'dial' && dials++)] });
+  const crawler = run.crawler;
   measure(`${RSS_INSTANCES} instances started`);
 
   const population = Array.from({ length: RSS_POPULATION }, (_, i) => ({ publicKey: randomBytes(64), ipNum: i }));
@@ -131,8 +210,10 @@ export async function measureRss(port: number): Promise<RssReport> {
     schedulerKnown += inst.dialScheduler!.stats().known;
   }
   const shared = crawler.shared.sizes();
-  await crawler.stop();
+  await run.close();
+  await dispose();
   return {
+    engine,
     instances: RSS_INSTANCES,
     population: RSS_POPULATION,
     steps,
@@ -145,8 +226,70 @@ export async function measureRss(port: number): Promise<RssReport> {
   };
 }
 
+const SAMPLE_MS = 5_000;
+const LONG_PEERS = 1_000;
+
+/** A long crawl of a `nodefinder testnet` child on loopback, RSS sampled as it goes. */
+export async function measureLongCrawl(port: number, seconds: number): Promise<LongCrawlReport> {
+  const gc = gcFn();
+  const here = fileURLToPath(import.meta.url);
+  const bin = fileURLToPath(new URL(here.endsWith('.ts') ? '../bin/nodefinder.js' : '../../bin/nodefinder.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'nf-crawl-long-'));
+  const enodesFile = join(dir, 'enodes.txt');
+  const testnet = spawn(
+    process.execPath,
+    [bin, 'testnet', '--nodes', String(LONG_PEERS), '--port', String(port + 100), '--seed', '1', '--enodes-out', enodesFile, '--duration', `${seconds + 300}s`, '--progress-interval', '1h'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const { db, engine, dispose } = await openBenchDatabase();
+  try {
+    for (let waited = 0; !existsSync(enodesFile); waited += 500) {
+      if (waited > 300_000 || testnet.exitCode !== null) throw new Error('the testnet did not start');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const enodes = readFileSync(enodesFile, 'utf8').trim().split('\n');
+    let dials = 0;
+    const run = await startBenchCrawl({
+      db,
+      closeDatabase: false,
+      instances: 3,
+      port,
+      bootnodes: enodes.slice(0, 3).map((e) => parseEnode(e)),
+      redialIntervalMs: 60_000,
+      sinks: [(e) => void (e.type === 'dial' && dials++)],
+    });
+    const samples: LongCrawlReport['samples'] = [];
+    let peakRssMb = 0;
+    let maxBuffered = 0;
+    const t0 = performance.now();
+    for (let i = 1; (performance.now() - t0) / 1000 < seconds; i++) {
+      await new Promise((r) => setTimeout(r, SAMPLE_MS));
+      const m = process.memoryUsage();
+      const w = run.writer.stats();
+      peakRssMb = Math.max(peakRssMb, m.rss / MB);
+      maxBuffered = Math.max(maxBuffered, w.buffered);
+      if (i % 6 === 0 || (performance.now() - t0) / 1000 >= seconds) {
+        gc();
+        const g = process.memoryUsage();
+        samples.push({ step: 'crawling', atS: Math.round((performance.now() - t0) / 1000), rssMb: g.rss / MB, heapMb: g.heapUsed / MB, externalMb: (g.external + g.arrayBuffers) / MB, written: w.written, buffered: w.buffered });
+      }
+    }
+    const stats = await run.close();
+    return { engine, peers: LONG_PEERS, seconds, samples, peakRssMb, maxBuffered, written: stats.writer.written, dials };
+  } finally {
+    testnet.kill('SIGINT');
+    await dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // Run as a child (crawl.bench.ts sets the variable): prints the report as one JSON line.
 if (process.env.NODEFINDER_RSS_CHILD_PORT) {
-  process.stdout.write(`${JSON.stringify(await measureRss(Number(process.env.NODEFINDER_RSS_CHILD_PORT)))}\n`);
+  const port = Number(process.env.NODEFINDER_RSS_CHILD_PORT);
+  const report =
+    process.env['NODEFINDER_RSS_MODE'] === 'long'
+      ? await measureLongCrawl(port, Number(process.env['NODEFINDER_RSS_SECONDS'] ?? 300))
+      : await measureRss(port);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
   process.exit(0);
 }

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { SimCrawl, type CoverageRow, type SimResult } from '../sim/driver.js';
+import { SAMPLE_MS, SimCrawl, type CoverageRow, type SimResult } from '../sim/driver.js';
 import { DISCOVERY_MODES, HOUR_MS, SIM_DEFAULTS, SIM_LIMITS, steadyJoinRate, type DiscoveryMode, type SimOptions } from '../sim/options.js';
 import { coverageJson, renderCoverageTable } from '../sim/output.js';
 import { redactUrl, isPostgresUrl, type Database } from '../store/database.js';
@@ -152,18 +152,31 @@ export async function runSimulate(
   }
 }
 
+/**
+ * The simulation's writer. Nothing waits on its latency, so it commits once per simulated hour
+ * (every 6th 10-minute checkpoint, which also gives back-pressure) in batches of up to 20 000
+ * events: a node is seen about once per 10-minute sighting window, and an hour's batch folds those
+ * six sightings into one upsert of its nodes, addresses and node_sightings rows. Measured on the
+ * 10 000-node bench, 3 simulated hours into PGlite: ~25 % less CPU than 2 000-event batches every
+ * 10 minutes. The wall-clock timer is only a safety net (batches follow simulated time).
+ */
+export const SIM_WRITER = { batchSize: 20_000, flushEvery: HOUR_MS / SAMPLE_MS, timerMs: 3_600_000 } as const;
+
 /** Run one simulation, writing its events into `db` (migrated) when given. */
 export async function simulate(options: SimOptions, db: Database | undefined, say: (line: string) => void = () => {}, dbName = 'the database'): Promise<SimResult> {
   // Exact last_seen on every event (no 1-minute refresh cache): the contents must not depend on
   // how events happened to fall into batches, so the same seed gives the same database.
-  const writer = db ? await EventWriter.open(db, { journalDir: null, lastSeenRefreshMs: 0, maxBufferedEvents: 1_000_000 }) : undefined;
+  const writer = db
+    ? await EventWriter.open(db, { journalDir: null, lastSeenRefreshMs: 0, maxBufferedEvents: 1_000_000, batchSize: SIM_WRITER.batchSize, flushIntervalMs: SIM_WRITER.timerMs })
+    : undefined;
+  let checkpoints = 0;
   const wallStart = Date.now();
   say(
     `simulate: ${options.nodes} nodes, ${options.hours} h from ${new Date(options.start).toISOString()}, ${options.instances} instance(s), ` +
       `discovery ${options.discovery}, redial ${fmtDuration(options.redialIntervalMs)}, expire ${fmtDuration(options.expireAfterMs)} → ${db ? dbName : 'no database'}`,
   );
   const sim = new SimCrawl(options, {
-    ...(writer ? { sink: (e) => writer.write(e), checkpoint: async () => void (await writer.flush()) } : {}),
+    ...(writer ? { sink: (e) => writer.write(e), checkpoint: async () => void (++checkpoints % SIM_WRITER.flushEvery === 0 && (await writer.flush())) } : {}),
     onRow: (r: CoverageRow) =>
       say(`simulate: hour ${r.hour}/${options.hours}: online ${r.online}, discovered ${r.discovered}, dialed ${r.dialedOk}/${r.reachable} reachable (${r.coverage.toFixed(1)} %), ${r.dials} dials; ${((Date.now() - wallStart) / 1000).toFixed(0)} s`),
   });
@@ -174,8 +187,10 @@ export async function simulate(options: SimOptions, db: Database | undefined, sa
       throw new RuntimeError(`${dbName} did not take every event (${stats.rejected} rejected, ${stats.dropped} dropped, ${stats.buffered} left): ${stats.lastError ?? 'see above'}`);
     }
   }
-  const peakRss = process.resourceUsage().maxRSS / 1024;
+  const usage = process.resourceUsage();
+  const peakRss = usage.maxRSS / 1024;
+  const cpuS = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   const until = new Date(options.start + options.hours * HOUR_MS).toISOString();
-  say(`simulate: done in ${((Date.now() - wallStart) / 1000).toFixed(1)} s, peak rss ${peakRss.toFixed(0)} MiB${db ? `; report with --at ${until}, e.g. nodefinder report snapshot --db ${dbName} --at ${until}` : ''}`);
+  say(`simulate: done in ${((Date.now() - wallStart) / 1000).toFixed(1)} s, peak rss ${peakRss.toFixed(0)} MiB, cpu ${cpuS.toFixed(1)} s${db ? `; report with --at ${until}, e.g. nodefinder report snapshot --db ${dbName} --at ${until}` : ''}`);
   return result;
 }

@@ -76,6 +76,14 @@ export interface CrawlRunOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The writer's memory bound on the embedded engine (the server default is 100 000): PGlite shares
+ * the crawler's process, so events waiting for it count against the same RSS. 20 000 events are
+ * ~1 s of PGlite's batched ingest; a longer queue means the database is stuck, and the journal
+ * (on disk) holds the rest until it is back.
+ */
+export const EMBEDDED_MAX_BUFFERED_EVENTS = 20_000;
+
 export interface CrawlRunSummary {
   writer: WriterStats;
 }
@@ -124,7 +132,8 @@ export class CrawlRun {
     let crawler: Crawler | undefined;
     let stage: CrawlRunStage = 'writer';
     try {
-      writer = await EventWriter.open(db, { ...o.writer, clock, journalDir: o.journalDir });
+      const embeddedBound = db.engine === 'pglite' ? { maxBufferedEvents: EMBEDDED_MAX_BUFFERED_EVENTS } : {};
+      writer = await EventWriter.open(db, { ...embeddedBound, ...o.writer, clock, journalDir: o.journalDir });
       stage = 'keys';
       const { privateKeys, created, seqDir } = await loadKeys(o.keys, o.crawl.instances);
       if (created > 0 && seqDir) log(`keys: created ${created} new identity key(s) in ${seqDir}`);

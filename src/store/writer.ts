@@ -13,102 +13,23 @@
  * No event disappears silently: every accepted event ends up written, in the journal, `dropped`
  * (journal disabled, full or unwritable) or `rejected` (data Postgres refuses, isolated by splitting
  * the batch, saved to rejected.jsonl) — all counted in stats().
+ *
+ * This file is the queue and its pump (intake, memory bound, hand-over to and from the journal,
+ * retries, flush and close); writer-commit.ts commits one batch, writer-spill.ts appends to the
+ * journal, writer-options.ts holds the options, defaults and counters.
  */
-import { NodeFinderError, toNodeFinderError } from '../errors.js';
+import { toNodeFinderError, type NodeFinderError } from '../errors.js';
 import { systemClock, type Clock, type TimerHandle } from '../net/clock.js';
-import { randomBytes } from '../crypto/index.js';
-import { bytesToHex } from '../util/bytes.js';
 import type { CrawlerEvent } from '../events.js';
 import type { Database } from './database.js';
 import { DatabaseError, InvalidEventError } from './errors.js';
-import { buildBatch, type BuiltBatch } from './batch.js';
-import { partitionsFor } from './partitions.js';
-import { RefreshCache } from './refresh-cache.js';
-import type { Statement } from './statement.js';
 import { Journal, type JournalBatch } from './journal.js';
 import { validateEvent } from './validate.js';
+import { BatchCommitter } from './writer-commit.js';
+import { newCounters, uuidV4, WRITER_DEFAULTS, type Batch, type WriterCounters, type WriterOptions, type WriterStats } from './writer-options.js';
+import { Spill } from './writer-spill.js';
 
-export interface WriterOptions {
-  clock?: Clock;
-  /** Events per transaction. */
-  batchSize?: number;
-  /** Longest time an event waits in memory before a flush starts. */
-  flushIntervalMs?: number;
-  /** Memory bound (events) before spilling to the journal. */
-  maxBufferedEvents?: number;
-  /** Journal directory; null disables spilling (events past the memory bound are then dropped). */
-  journalDir?: string | null;
-  maxJournalBytes?: number;
-  retryInitialMs?: number;
-  retryMaxMs?: number;
-  /** How long close() tries to commit before it spills what is left to the journal. */
-  closeTimeoutMs?: number;
-  /**
-   * nodes.last_seen / addresses.last_seen are rewritten at most this often per node and address
-   * (every node_seen still counts in node_sightings); 0 = on every event. See RefreshCache.
-   */
-  lastSeenRefreshMs?: number;
-  /** Called for every failed attempt and set-aside event (for logs; the writer handles them). */
-  onError?: (err: NodeFinderError) => void;
-}
-
-export const WRITER_DEFAULTS = {
-  batchSize: 2000,
-  flushIntervalMs: 1000,
-  maxBufferedEvents: 100_000,
-  maxJournalBytes: 1 << 30,
-  retryInitialMs: 250,
-  retryMaxMs: 30_000,
-  closeTimeoutMs: 10_000,
-  lastSeenRefreshMs: 60_000,
-} as const;
-
-export type WriterState = 'ok' | 'retrying' | 'closed';
-
-export interface WriterStats {
-  /** Valid events handed to write(). */
-  accepted: number;
-  /** Events committed by this writer (live and replayed). */
-  written: number;
-  /** Of `written`, those that came back from the journal. */
-  replayed: number;
-  /** Journal events found already committed (a replay repeated after a crash): skipped. */
-  duplicates: number;
-  /** Events appended to the journal. */
-  spilled: number;
-  /** Events lost: journal disabled/full/unwritable, torn journal lines, write() after close(). */
-  dropped: number;
-  /** Events refused: invalid on write(), or data Postgres rejects (saved to rejected.jsonl). */
-  rejected: number;
-  /** Events only in memory now: neither committed nor safely in the journal. */
-  buffered: number;
-  journalBytes: number;
-  /** Committed transactions. */
-  batches: number;
-  /** Failed attempts (total) and the current streak. */
-  failures: number;
-  consecutiveFailures: number;
-  lastFlushMs: number;
-  maxFlushMs: number;
-  state: WriterState;
-  lastError: string | null;
-}
-
-interface Batch {
-  id: string;
-  events: CrawlerEvent[];
-}
-
-const rowsOf = (st: Statement) => (Array.isArray(st.params[0]) ? st.params[0].length : 1);
-
-/** RFC 4122 version-4 UUID from our CSPRNG (also handy for DialEvent.dialId). */
-export function uuidV4(): string {
-  const b = randomBytes(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = bytesToHex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+export { uuidV4, WRITER_DEFAULTS, type WriterOptions, type WriterState, type WriterStats } from './writer-options.js';
 
 export class EventWriter {
   private readonly clock: Clock;
@@ -122,13 +43,9 @@ export class EventWriter {
 
   private queue: CrawlerEvent[] = [];
   private inflight: Batch | null = null;
-  /** Events bound for the journal, not yet on disk. */
-  private spillBuf: CrawlerEvent[] = [];
-  private spillTask: Promise<void> | null = null;
-  /** Events taken off spillBuf whose append has not finished yet. */
-  private spilling = 0;
-  private rejectedBuf: { reason: string; event: unknown }[] = [];
-  private rejectTask: Promise<void> | null = null;
+  /** The journal's writer (null without a journal). */
+  private readonly spill: Spill | null;
+  private readonly committer: BatchCommitter;
 
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
@@ -142,29 +59,7 @@ export class EventWriter {
   private draining = false;
   /** After close() gave up on the database: nothing may be written or retried any more. */
   private halted = false;
-  private readonly partitions = new Set<string>();
-  private readonly refresh: RefreshCache;
-  private prebuilt: { first: CrawlerEvent; n: number; built: BuiltBatch } | null = null;
-  /** Batches sent whose outcome we never learned (e.g. the connection died around COMMIT). */
-  private readonly unsure = new Set<string>();
-  /** Journal batches committed by this run, until their segment is deleted (a re-read skips them). */
-  private readonly replayedIds = new Set<string>();
-
-  private readonly s: Omit<WriterStats, 'buffered' | 'journalBytes' | 'state'> = {
-    accepted: 0,
-    written: 0,
-    replayed: 0,
-    duplicates: 0,
-    spilled: 0,
-    dropped: 0,
-    rejected: 0,
-    batches: 0,
-    failures: 0,
-    consecutiveFailures: 0,
-    lastFlushMs: 0,
-    maxFlushMs: 0,
-    lastError: null,
-  };
+  private readonly s: WriterCounters = newCounters();
 
   private constructor(
     private readonly db: Database,
@@ -179,7 +74,10 @@ export class EventWriter {
     this.retryMaxMs = opts.retryMaxMs ?? WRITER_DEFAULTS.retryMaxMs;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? WRITER_DEFAULTS.closeTimeoutMs;
     this.onError = opts.onError ?? (() => {});
-    this.refresh = new RefreshCache(opts.lastSeenRefreshMs ?? WRITER_DEFAULTS.lastSeenRefreshMs);
+    const noteError = (err: NodeFinderError) => this.noteError(err);
+    this.spill = journal ? new Spill(journal, this.s, (events) => this.toBatches(events), noteError) : null;
+    const reject = (event: unknown, err: NodeFinderError) => this.reject(event, err);
+    this.committer = new BatchCommitter(db, this.s, opts.lastSeenRefreshMs ?? WRITER_DEFAULTS.lastSeenRefreshMs, reject);
   }
 
   /** Open the journal (replaying what a previous run left, in the background) and start flushing. */
@@ -215,7 +113,7 @@ export class EventWriter {
     this.s.accepted++;
     const overflow = this.bufferedCount() >= this.maxBuffered;
     if (overflow || (this.journalActive() && !this.draining)) {
-      if (!this.journal) {
+      if (!this.spill) {
         this.s.dropped++;
         return;
       }
@@ -223,11 +121,10 @@ export class EventWriter {
         // Memory overflowed during the hand-over: its events are newer than the journal's and
         // older than this one, so they go to the journal first, in order.
         this.draining = false;
-        this.spillBuf.push(...this.queue);
+        this.queue.push(ev);
+        this.spill.push(this.queue);
         this.queue = [];
-      }
-      this.spillBuf.push(ev);
-      this.scheduleSpill();
+      } else this.spill.push([ev]);
       return;
     }
     this.queue.push(ev);
@@ -263,7 +160,7 @@ export class EventWriter {
       const failuresBefore = this.s.failures;
       this.kick();
       await this.pumping;
-      await this.spillIdle();
+      await this.spill?.idle();
       if (this.s.failures > failuresBefore) return false;
       if (this.drained()) return true;
     }
@@ -289,7 +186,7 @@ export class EventWriter {
       this.halted = true;
       if (this.retryTimer) this.clock.clearTimer(this.retryTimer);
       this.retryTimer = null;
-      await this.spillIdle();
+      await this.spill?.idle();
       // Memory holds the oldest events (they go in front of anything already spilled), except
       // during a hand-over, when it holds the newest.
       const where = this.draining ? 'tail' : 'head';
@@ -312,7 +209,7 @@ export class EventWriter {
         }
       }
     }
-    await this.rejectTask;
+    await this.spill?.rejectedIdle();
     return this.stats();
   }
 
@@ -348,7 +245,7 @@ export class EventWriter {
           else return;
         }
         // While the server works on this batch's largest statement, prepare the next batch.
-        await this.writeBatch(this.inflight, false, this.takePrebuilt(this.inflight), () => this.prebuild());
+        await this.committer.commitLive(this.inflight, () => (this.draining || this.queue.length < this.batchSize ? null : this.queue.slice(0, this.batchSize)));
         this.inflight = null;
       }
     } catch (err) {
@@ -366,7 +263,7 @@ export class EventWriter {
     if (sealed.length === 0) {
       // Only an append in progress: let it land (real I/O, never a busy loop), then look again.
       this.draining = true;
-      await (this.spillTask ?? journal.idle());
+      await (this.spill?.task ?? journal.idle());
       return;
     }
     for (const seq of sealed) {
@@ -385,99 +282,12 @@ export class EventWriter {
             this.reject(raw, toNodeFinderError(err));
           }
         }
-        await this.writeBatch({ id: entry.batch.id, events }, true);
+        await this.committer.commitReplayed({ id: entry.batch.id, events });
       }
       await journal.remove(seq);
-      this.replayedIds.clear();
+      this.committer.replayedIds.clear();
     }
     this.draining = true;
-  }
-
-  /**
-   * Build the statements of the next full batch in advance, overlapping JavaScript with the server's
-   * work (only for a server: PGlite runs on this thread). Decisions of the refresh cache may then miss
-   * the batch in flight; that only means a redundant, harmless last_seen refresh.
-   */
-  private prebuild(): void {
-    this.prebuilt = null;
-    if (this.db.engine !== 'postgres' || this.draining || this.queue.length < this.batchSize) return;
-    const events = this.queue.slice(0, this.batchSize);
-    this.prebuilt = { first: events[0]!, n: events.length, built: buildBatch(events, this.refresh) };
-  }
-
-  /** The prebuilt statements, if they were built for exactly this batch. */
-  private takePrebuilt(batch: Batch): BuiltBatch | undefined {
-    const p = this.prebuilt;
-    this.prebuilt = null;
-    return p && batch.events[0] === p.first && batch.events.length === p.n ? p.built : undefined;
-  }
-
-  private async writeBatch(batch: Batch, fromJournal: boolean, prebuilt?: BuiltBatch, whileBusy?: () => void): Promise<void> {
-    if (batch.events.length === 0) return;
-    const t0 = performance.now();
-    try {
-      for (const key of partitionsFor(batch.events)) {
-        if (this.partitions.has(key)) continue;
-        const [table, day] = key.split('|') as [string, string];
-        await this.db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
-        this.partitions.add(key);
-      }
-      const { statements, written } = prebuilt ?? buildBatch(batch.events, this.refresh);
-      const triedBefore = this.unsure.has(batch.id);
-      this.unsure.add(batch.id);
-      const applied = await this.db.transaction(async (tx) => {
-        const fresh = await tx.query(
-          `INSERT INTO applied_batches (batch_id, applied_at, events) VALUES ($1, now(), $2)
-           ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
-          [batch.id, batch.events.length],
-        );
-        if (fresh.length === 0) return false;
-        const largest = statements.reduce<Statement | null>((a, b) => (!a || rowsOf(b) > rowsOf(a) ? b : a), null);
-        for (const st of statements) {
-          const running = tx.query(st.sql, st.params);
-          // The query is on the wire now: JavaScript work here overlaps with the server's.
-          if (st === largest && whileBusy) {
-            try {
-              whileBusy();
-            } catch {
-              // an optimisation only: never let it leave `running` unawaited
-            }
-          }
-          await running;
-        }
-        return true;
-      });
-      const ms = performance.now() - t0;
-      this.s.lastFlushMs = ms;
-      this.s.maxFlushMs = Math.max(this.s.maxFlushMs, ms);
-      this.s.consecutiveFailures = 0;
-      const n = batch.events.length;
-      // Already applied: by one of our own attempts whose answer was lost (count it now), by this
-      // run's earlier pass over the same segment (counted then), or by a previous run (duplicate).
-      const ours = applied || (triedBefore && !this.replayedIds.has(batch.id));
-      if (applied) this.s.batches++;
-      this.refresh.commit(written);
-      if (ours) {
-        this.s.written += n;
-        if (fromJournal) this.s.replayed += n;
-      } else if (!this.replayedIds.has(batch.id)) {
-        this.s.duplicates += n;
-      }
-      this.unsure.delete(batch.id);
-      if (fromJournal) this.replayedIds.add(batch.id);
-    } catch (err) {
-      if (!(err instanceof DatabaseError && err.dataError)) throw err;
-      this.unsure.delete(batch.id); // the server refused it: certainly not applied
-      // The server refused the data itself (e.g. a value out of range): retrying the same batch
-      // would fail forever. Split it until the offending event is alone, and set that one aside.
-      if (batch.events.length === 1) {
-        this.reject(batch.events[0], err);
-        return;
-      }
-      const half = Math.ceil(batch.events.length / 2);
-      await this.writeBatch({ id: `${batch.id}/0`, events: batch.events.slice(0, half) }, fromJournal);
-      await this.writeBatch({ id: `${batch.id}/1`, events: batch.events.slice(half) }, fromJournal);
-    }
   }
 
   private failed(err: NodeFinderError): void {
@@ -497,54 +307,10 @@ export class EventWriter {
   // Spill and reject
   // ---------------------------------------------------------------------------------------------
 
-  private scheduleSpill(): void {
-    if (this.spillTask || !this.journal) return;
-    const journal = this.journal;
-    this.spillTask = (async () => {
-      while (this.spillBuf.length > 0) {
-        const events = this.spillBuf;
-        this.spillBuf = [];
-        this.spilling = events.length;
-        try {
-          await journal.append(this.toBatches(events));
-          this.s.spilled += events.length;
-        } catch (err) {
-          this.s.dropped += events.length;
-          this.noteError(toNodeFinderError(err));
-        } finally {
-          this.spilling = 0;
-        }
-      }
-    })().finally(() => {
-      this.spillTask = null;
-    });
-  }
-
-  /** Wait for what is being spilled now (bounded: new events may keep arriving). */
-  private async spillIdle(): Promise<void> {
-    for (let round = 0; round < 3 && (this.spillTask || this.spillBuf.length > 0); round++) {
-      if (!this.spillTask) this.scheduleSpill();
-      await this.spillTask;
-    }
-  }
-
-
   private reject(event: unknown, err: NodeFinderError): void {
     this.s.rejected++;
     this.noteError(err instanceof InvalidEventError ? err : new InvalidEventError(`event set aside: ${err.message}`));
-    if (!this.journal) return;
-    this.rejectedBuf.push({ reason: err.message, event });
-    if (this.rejectTask) return;
-    const journal = this.journal;
-    this.rejectTask = (async () => {
-      while (this.rejectedBuf.length > 0) {
-        const entries = this.rejectedBuf;
-        this.rejectedBuf = [];
-        await journal.appendRejected(entries).catch((e: unknown) => this.noteError(toNodeFinderError(e)));
-      }
-    })().finally(() => {
-      this.rejectTask = null;
-    });
+    this.spill?.saveRejected(err.message, event);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -562,11 +328,11 @@ export class EventWriter {
   }
 
   private journalActive(): boolean {
-    return this.journal !== null && (this.spillBuf.length > 0 || this.spillTask !== null || this.journal.hasContent);
+    return this.spill !== null && (this.spill.active || this.journal!.hasContent);
   }
 
   private bufferedCount(): number {
-    return this.queue.length + (this.inflight?.events.length ?? 0) + this.spillBuf.length + this.spilling;
+    return this.queue.length + (this.inflight?.events.length ?? 0) + (this.spill?.pending ?? 0);
   }
 
   private drained(): boolean {

@@ -33,6 +33,8 @@ async function databaseFacts(dir: string): Promise<unknown> {
     await db.close();
   }
 }
+import { openDatabase } from '../../src/store/open.js';
+import { PGLITE_SETTINGS } from '../../src/store/pglite-adapter.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -67,4 +69,17 @@ describe('embedded database memory', () => {
     expect(facts).toEqual(await databaseFacts(dir));
     expect((facts as { relations: number }[])[0]!.relations).toBeGreaterThan(100);
   }, 300_000);
+
+  it('starts PGlite with the bounded settings (its WebAssembly memory never shrinks)', async () => {
+    const db = await openDatabase('memory://');
+    try {
+      for (const [name, value] of Object.entries(PGLITE_SETTINGS)) {
+        const [row] = await db.query<Record<string, string>>(`SHOW ${name}`);
+        expect(row![name], name).toBe(value);
+      }
+      expect(PGLITE_SETTINGS['shared_buffers']).toBe('32MB');
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });
