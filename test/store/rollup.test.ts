@@ -28,7 +28,7 @@ const D0 = SINCE - DAY_MS; // Jan 14
 const D2 = UNTIL; // Jan 16
 const D3 = UNTIL + DAY_MS; // Jan 17: no rows
 const NOW = UNTIL + 2 * DAY_MS; // Jan 18: Jan 14–17 are closed
-const LONGITUDINAL = ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes'] as const;
+const LONGITUDINAL = ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes', 'longitudinal-rtt'] as const;
 /** Windows: whole days, and ragged edges (partial first and last buckets). */
 const WINDOWS: [number, number][] = [
   [D0, D2 + DAY_MS],
@@ -45,7 +45,8 @@ async function answers(db: Queryable, windows: [number, number][] = WINDOWS): Pr
     for (const bucket of ['1 hour', '1 day']) {
       for (const name of LONGITUDINAL) {
         const args: Record<string, unknown> = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
-        if (name !== 'longitudinal-new-nodes' || bucket) args['bucket'] = bucket;
+        // longitudinal-rtt is per UTC day whatever the bucket (one histogram per day).
+        if (name !== 'longitudinal-rtt') args['bucket'] = bucket;
         out.push({ name, since, bucket, rows: await runReportQuery(db, name, args) });
       }
     }
@@ -114,11 +115,11 @@ for (const engine of ENGINES) {
       expect(pruned.dropped).toEqual([D0, SINCE, D2]);
       for (const d of [D0, SINCE, D2]) expect(await rawRows(db, d)).toBe(0);
       expect(toJsonObject(await buildReport('longitudinal', ctx(db)))).toEqual(before);
-      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 16));
+      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 2 * 2 * LONGITUDINAL.length));
       // Rebuilding pruned days would erase their rollups: they are not planned, nor rolled when asked.
       expect(await rollup(db, { since: D0, until: D3, now: NOW })).toEqual([]);
       expect(await rollupDay(db, SINCE)).toBe(false);
-      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 16));
+      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 2 * 2 * LONGITUDINAL.length));
       // Every report still runs on a pruned database (window reports then see no raw rows).
       for (const name of REPORT_NAMES) await buildReport(name, ctx(db));
     });
@@ -163,6 +164,16 @@ for (const engine of ENGINES) {
       }
       const rolledRtt = await db.query<{ bucket: number; nodes: number }>(`SELECT bucket, nodes FROM rollup_rtt WHERE day = '2024-01-15' ORDER BY 1`);
       expect(rolledRtt).toEqual([...hist.entries()].sort((a, b) => a[0] - b[0]).map(([bucket, nodes]) => ({ bucket, nodes })));
+      // longitudinal-rtt reads that histogram: the day's nodes, and percentiles within a bucket of latency-nodes'.
+      const [rttDay] = await runReportQuery<{ bucket_ms: number; nodes: number; p50_ms: number; p90_ms: number; histogram: string }>(db, 'longitudinal-rtt', day);
+      expect(rttDay).toMatchObject({ bucket_ms: SINCE, nodes: rtts.length, histogram: rolledRtt.map((r) => `${r.bucket}:${r.nodes}`).join(',') });
+      const sorted = rtts.map((r) => r.rtt_ms).sort((a, b) => a - b);
+      for (const [p, got] of [[0.5, rttDay!.p50_ms], [0.9, rttDay!.p90_ms]] as const) {
+        const want = sorted[Math.ceil(p * sorted.length) - 1]!; // the node whose rank reaches p
+        // the bucket's geometric centre: within 2^±(1/8) of any value in it
+        expect(got / Math.max(want, 1)).toBeGreaterThanOrEqual(2 ** -0.125 - 1e-9);
+        expect(got / Math.max(want, 1)).toBeLessThanOrEqual(2 ** 0.125 + 1e-9);
+      }
     });
 
     it('a failure mid-rollup leaves nothing half-written, and the day is rolled up cleanly afterwards', async () => {
