@@ -176,6 +176,29 @@ for (const engine of ENGINES) {
       }
     });
 
+    it("the day's rollup rebuilds exactly the hour rows and per-node rows its hourly passes built", async () => {
+      await rollupDay(db, D0);
+      // Jan 15's hours up to 23:00 as the crawl rolls them (the dataset has no rows after 23:00).
+      expect(await rollupOpenHours(db, UNTIL - 1, 0)).toBe(23);
+      const hourRows = async () => {
+        const out: Record<string, unknown[]> = {};
+        const lo = new Date(SINCE).toISOString();
+        const hi = new Date(UNTIL).toISOString();
+        for (const t of ['rollup_dials', 'rollup_clients', 'rollup_discovery'])
+          out[t] = await db.query(`SELECT * FROM ${t} WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz ORDER BY 1, 2, 3, 4`, [lo, hi]);
+        out['window_node_days'] = await db.query(`SELECT * FROM window_node_days WHERE day = $1::date ORDER BY node_id`, [lo]);
+        out['window_inbound_ips'] = await db.query(`SELECT day, host(ip) AS ip, node_id, last_at FROM window_inbound_ips WHERE day = $1::date ORDER BY 2, 3`, [lo]);
+        return out;
+      };
+      const hourly = await hourRows();
+      expect(hourly['rollup_dials']!.length).toBeGreaterThan(2);
+      expect(hourly['rollup_clients']!.length).toBeGreaterThan(2);
+      expect(hourly['window_node_days']!.length).toBeGreaterThan(10);
+      expect(hourly['window_inbound_ips']!.length).toBeGreaterThan(0);
+      await rollupDay(db, SINCE);
+      expect(await hourRows()).toEqual(hourly);
+    });
+
     it('a failure mid-rollup leaves nothing half-written, and the day is rolled up cleanly afterwards', async () => {
       await rollupDay(db, SINCE);
       const good = await dump(db);
