@@ -264,6 +264,28 @@ for (const engine of ENGINES) {
       expect(await rollup(db, { since: 0, until: NOW, now: NOW, signal: AbortSignal.abort() })).toEqual([]);
     });
 
+    it("the hourly pass summarizes the open day's BRIN ranges (else the raw remainder reads the whole day)", async () => {
+      // ~1 000 pages of dials at 02:00 on Jan 15: BRIN ranges (128 pages) that only VACUUM or a summarize call fill in.
+      await db.query(
+        `INSERT INTO dials (dial_id, started_at, ended_at, instance_id, kind, node_id, ip, tcp_port, outcome, error_kind)
+         SELECT md5(g::text)::uuid, $1::timestamptz + g * interval '1 ms', $1::timestamptz + g * interval '1 ms', decode(md5('i'), 'hex'),
+                'dynamic', decode(md5(g::text) || md5(g::text), 'hex'), '192.0.2.1', 30303, 'error', 'timeout'
+         FROM generate_series(1, 40000) g`,
+        [new Date(SINCE + 2 * H).toISOString()],
+      );
+      await rollupDay(db, D0);
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(14);
+      // Nothing left to summarize in the open day's partitions (brin_summarize_new_values counts what it adds).
+      for (const t of ['dials_20240115', 'hellos_20240115']) {
+        const rows = await db.query<{ n: number }>(
+          `SELECT brin_summarize_new_values(x.indexrelid)::int AS n FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+             JOIN pg_am am ON am.oid = i.relam WHERE am.amname = 'brin' AND x.indrelid = to_regclass($1)`,
+          [t],
+        );
+        expect(rows).toEqual([{ n: 0 }]);
+      }
+    });
+
     it('closed hours of the open day are rolled up as they close, and answer hourly queries exactly', async () => {
       const hourly = async () => (await answers(db)).filter((a) => (a as { bucket: string }).bucket === '1 hour');
       const raw = await hourly();
