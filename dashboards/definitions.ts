@@ -386,7 +386,7 @@ const latency: DashboardSpec = {
 const longitudinal: DashboardSpec = {
   uid: 'nodefinder-longitudinal',
   title: 'NodeFinder · Longitudinal',
-  description: `The crawl over days or weeks: connection attempts and their results, discovery, new node IDs and clients per interval (hourly at least). Same queries as \`report longitudinal\`. ${NOTE_ALL_IDS}`,
+  description: `The crawl over days or weeks: connection attempts and their results, discovery, new node IDs and clients per interval (hourly at least), and the network RTT per day. Same queries as \`report longitudinal\`. ${NOTE_ALL_IDS}`,
   from: 'now-7d',
   refresh: '15m',
   panels: [
@@ -450,6 +450,19 @@ const longitudinal: DashboardSpec = {
       unit: 'dateTimeAsIso',
       w: 8,
       h: 9,
+    },
+    {
+      type: 'timeseries',
+      title: 'Network RTT per day',
+      description:
+        'Median and 90th percentile over the day’s nodes of their network RTT (per node the lowest per-instance median, as the latency dashboard), from the daily RTT histograms the rollups keep (log buckets, ±9 %): months stay cheap after the raw rows are pruned.',
+      sql: `SELECT ${time()}, p50_ms AS "p50", p90_ms AS "p90"\nFROM ${from(report('longitudinal-rtt'))}\nORDER BY 1`,
+      format: 'time_series',
+      unit: 'ms',
+      decimals: 1,
+      interval: '1d',
+      w: 24,
+      h: 8,
     },
   ],
 };

@@ -24,12 +24,18 @@ SELECT bucket_ms, client_name, release, nodes
 FROM (
   SELECT bucket_ms, client_name, release, count(*)::int AS nodes
   FROM (
-    SELECT DISTINCT (extract(epoch FROM date_bin((SELECT step FROM p), started_at, timestamptz '1970-01-01 00:00:00+00')) * 1000)::float8 AS bucket_ms, client_name,
+    -- the release is parsed once per (node, bucket, client version), not once per HELLO
+    SELECT DISTINCT bucket_ms, client_name,
            coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\1.0'), '?') AS release,
            node_id
-    FROM hellos
-    WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
-      AND (started_at < (SELECT lo FROM p) OR started_at >= (SELECT hi FROM p))
+    FROM (
+      SELECT node_id, (extract(epoch FROM date_bin((SELECT step FROM p), started_at, timestamptz '1970-01-01 00:00:00+00')) * 1000)::float8 AS bucket_ms,
+             client_name, client_version
+      FROM hellos
+      WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL
+        AND (started_at < (SELECT lo FROM p) OR started_at >= (SELECT hi FROM p))
+      GROUP BY 1, 2, 3, 4
+    ) v
   ) x
   GROUP BY 1, 2, 3
   UNION ALL

@@ -1,7 +1,7 @@
 /**
  * `report longitudinal`: the crawl over time, per hour or day — discovery attempts (FINDNODE),
- * dynamic and static dials, nodes attempted vs responded, new node IDs, distinct HELLO nodes, and the
- * popularity of client releases over time.
+ * dynamic and static dials, nodes attempted vs responded, new node IDs, distinct HELLO nodes, the
+ * popularity of client releases over time, and the nodes' network RTT per day (rollup_rtt).
  */
 import type { Report, Row, Section } from './render/model.js';
 import { ReportContext } from './context.js';
@@ -38,6 +38,16 @@ interface ClientBucketRow {
   [key: string]: unknown;
 }
 
+/** One UTC day of longitudinal-rtt.sql: percentiles read from the day's RTT histogram. */
+export interface RttDay {
+  bucket_ms: number;
+  nodes: number;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  histogram: string;
+  [key: string]: unknown;
+}
+
 export interface LongitudinalBucket {
   bucket_ms: number;
   findnode_sent: number;
@@ -61,13 +71,14 @@ export function bucketStarts(since: number, until: number, bucket: 'hour' | 'day
   return out;
 }
 
-export async function loadLongitudinal(ctx: ReportContext): Promise<{ buckets: LongitudinalBucket[]; clients: ClientBucketRow[] }> {
+export async function loadLongitudinal(ctx: ReportContext): Promise<{ buckets: LongitudinalBucket[]; clients: ClientBucketRow[]; rtt: RttDay[] }> {
   const interval = ctx.bucket === 'hour' ? '1 hour' : '1 day';
-  const [dials, clients, disc, fresh] = await ctx.all([
+  const [dials, clients, disc, fresh, rtt] = await ctx.all([
     () => ctx.query<DialRow>('longitudinal-dials', { bucket: interval }),
     () => ctx.query<ClientBucketRow>('longitudinal-clients', { bucket: interval }),
     () => ctx.query<DiscoveryRow>('longitudinal-discovery', { bucket: interval }),
     () => ctx.query<{ bucket_ms: number; new_nodes: number }>('longitudinal-new-nodes', { bucket: interval }),
+    () => ctx.query<RttDay>('longitudinal-rtt'),
   ] as const);
   const d = new Map(disc.map((r) => [r.bucket_ms, r]));
   const c = new Map(dials.map((r) => [r.bucket_ms, r]));
@@ -84,7 +95,26 @@ export async function loadLongitudinal(ctx: ReportContext): Promise<{ buckets: L
     hello_nodes: c.get(t)?.hello_nodes ?? 0,
     status_nodes: c.get(t)?.status_nodes ?? 0,
   }));
-  return { buckets, clients };
+  return { buckets, clients, rtt };
+}
+
+/** Network RTT per UTC day (whatever the bucket: the rollup keeps one histogram per day). */
+export function rttSection(rtt: readonly RttDay[]): Section {
+  return {
+    id: 'rtt',
+    title: 'Network RTT per day',
+    columns: [
+      { key: 'day', label: 'Day (UTC)', type: 'timestamp' },
+      { key: 'nodes', label: 'Nodes', type: 'integer' },
+      { key: 'p50_ms', label: 'Median', type: 'ms' },
+      { key: 'p90_ms', label: '90th percentile', type: 'ms' },
+    ],
+    rows: rtt.map((r): Row => ({ day: r.bucket_ms, nodes: r.nodes, p50_ms: r.p50_ms, p90_ms: r.p90_ms })),
+    ...(rtt.length > 0 ? { chart: { type: 'line' as const, x: 'day', series: ['p50_ms', 'p90_ms'], xLabel: 'day (UTC)', yLabel: 'RTT (ms)' } } : {}),
+    notes: [
+      "Per node and day its network RTT as in `report latency` (the lowest per-instance median); percentiles over the day's nodes, read from log buckets of four per doubling (within ±9 %), as the daily rollups keep them.",
+    ],
+  };
 }
 
 function series(id: string, title: string, buckets: readonly LongitudinalBucket[], cols: { key: keyof LongitudinalBucket; label: string }[], yLabel: string, notes: string[] = []): Section {
@@ -126,7 +156,7 @@ export function releaseSection(rows: readonly ClientBucketRow[], buckets: readon
 }
 
 export async function buildLongitudinalReport(ctx: ReportContext): Promise<Report> {
-  const { buckets, clients } = await loadLongitudinal(ctx);
+  const { buckets, clients, rtt } = await loadLongitudinal(ctx);
   return {
     name: 'longitudinal',
     title: `The crawl over time (per ${ctx.bucket})`,
@@ -147,7 +177,8 @@ export async function buildLongitudinalReport(ctx: ReportContext): Promise<Repor
         { key: 'new_nodes', label: 'New node IDs' },
       ], 'distinct node IDs', ['Responded = an outbound dial got STATUS, HELLO or DISCONNECT; HELLO/STATUS count outbound and inbound; new = first seen ever.']),
       releaseSection(clients, buckets.map((b) => b.bucket_ms), ctx.top),
+      rttSection(rtt),
     ],
-    data: { bucket: ctx.bucket, buckets },
+    data: { bucket: ctx.bucket, buckets, rtt: rtt.map((r) => ({ day_ms: r.bucket_ms, nodes: r.nodes, p50_ms: r.p50_ms, p90_ms: r.p90_ms })) },
   };
 }

@@ -8,7 +8,7 @@
  * reading the day's raw dials (distinct nodes per day cannot be summed from hours).
  */
 import type { Database } from './database.js';
-import { DAY_MS, RELEASE_SQL, rolledDays } from './rollup.js';
+import { DAY_MS, DAY_PARTITIONED, RELEASE_SQL, rolledDays } from './rollup.js';
 import { mergeNodeDays } from './window-node-days.js';
 
 const HOUR_MS = 3_600_000;
@@ -37,6 +37,16 @@ const STEPS: readonly string[] = [
           sum(pings_sent), sum(pongs_received), count(DISTINCT instance_id)
    FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz GROUP BY 2`,
 ];
+/**
+ * Summarize the BRIN ranges (0007_open_day.sql `*_started_brin`) of the day's raw partitions filled
+ * since the last pass. A range is summarized only by VACUUM or this call (autosummarize is not
+ * allowed on partitioned indexes, and PGlite runs no autovacuum); an unsummarized range always
+ * matches, so without it "the raw rows after the covered hours" read the whole day (measured: 106 k
+ * of 106 k heap pages of a 5 M-dial day, 3.7 s, against 4.5 k once summarized).
+ */
+const SUMMARIZE = `SELECT count(brin_summarize_new_values(x.indexrelid)) AS n FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
+  WHERE am.amname = 'brin' AND x.indrelid = ANY ($1::regclass[])`;
 const MARK = `INSERT INTO rollup_open_hours (day, hours_until) VALUES ($1::date, $2::timestamptz)
   ON CONFLICT (day) DO UPDATE SET hours_until = excluded.hours_until`;
 
@@ -51,6 +61,14 @@ export async function rollupOpenHours(db: Database, now: number, graceMs = 600_0
   if (rolled.length === 0 || rolled.at(-1)! + DAY_MS !== day) return 0;
   const until = Math.floor((now - graceMs) / HOUR_MS) * HOUR_MS;
   const dayText = new Date(day).toISOString().slice(0, 10);
+  if (until > day) {
+    const suffix = dayText.replaceAll('-', '');
+    const parts = await db.query<{ p: string }>(
+      `SELECT to_regclass(t || '_' || $1)::text AS p FROM unnest($2::text[]) t WHERE to_regclass(t || '_' || $1) IS NOT NULL`,
+      [suffix, Object.keys(DAY_PARTITIONED)],
+    );
+    if (parts.length > 0) await db.query(SUMMARIZE, [parts.map((r) => r.p)]);
+  }
   return db.transaction(async (tx) => {
     // The day's rollup lock: its full rollup and these hours never interleave.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('nodefinder.rollup'), $1::int)`, [Math.floor(day / DAY_MS)]);

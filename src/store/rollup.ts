@@ -10,7 +10,7 @@
  */
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
-import { DIAL_FLAGS, INBOUND_MERGE, MAINNET_STATUS, NODE_DAYS_MARK, nodeDaysMergeSql } from './window-node-days.js';
+import { DIAL_FLAGS, MAINNET_STATUS, NODE_DAYS_MARK } from './window-node-days.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -40,6 +40,8 @@ export function rttBucketLowMs(k: number): number {
 /** Distinct nodes per stage over rows of one node each (longitudinal-dials.sql's columns). */
 const STAGE_COUNTS = `count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 2 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 4 <> 0),
   count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 16 <> 0), count(*) FILTER (WHERE node_id IS NOT NULL AND flags & 32 <> 0)`;
+/** The UTC hour (0–23) of a raw row's started_at: bit h of the rollup's hour sets. */
+const HOUR_OF_DAY = `extract(hour FROM started_at AT TIME ZONE 'UTC')::int`;
 /** Raw rows of the day: $1 = day start, $2 = next day start (timestamptz). */
 const IN_DAY = `started_at >= $1::timestamptz AND started_at < $2::timestamptz`;
 
@@ -65,33 +67,45 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear window node days', args: DAY, sql: `DELETE FROM window_node_days WHERE day = $1::date` },
   { name: 'clear window inbound ips', args: DAY, sql: `DELETE FROM window_inbound_ips WHERE day = $1::date` },
   {
-    // Per node and hour: dial counts and the stages reached (bits as rollup_day_nodes.stages).
-    name: 'hour nodes',
-    args: LOHI,
-    sql: `CREATE TEMP TABLE rollup_tmp_hour_nodes ON COMMIT DROP AS
-      SELECT date_bin('1 hour', started_at, ${EPOCH}) AS hour, node_id,
-             count(*) FILTER (WHERE kind = 'dynamic')::int AS dynamic_dials,
-             count(*) FILTER (WHERE kind = 'static')::int AS static_dials,
-             count(*) FILTER (WHERE kind = 'inbound')::int AS inbound,
-             bit_or(${FLAGS}) AS flags
-      FROM dials WHERE ${IN_DAY}
-      GROUP BY 1, 2`,
-  },
-  {
-    // Per node and (kind, outcome, error kind) over the day: the day's rows and outcomes derive from it.
+    // The day's dials in one pass, per node and (kind, outcome, error kind) — plus the source IP of
+    // inbound ones, for window_inbound_ips — with the hours (UTC, bit h) it had such dials in: the
+    // day's rows, outcomes, node rows and the hour rows' distinct counts all derive from it. A
+    // (hour, node) grain instead is ~20 rows per node and cost half the rollup (issue 13).
     name: 'day dials',
     args: LOHI,
     sql: `CREATE TEMP TABLE rollup_tmp_day_dials ON COMMIT DROP AS
-      SELECT node_id, kind, outcome, error_kind, count(*)::int AS dials, bit_or(${FLAGS}) AS flags, max(ip) AS ip, max(started_at) AS last_at
+      SELECT node_id, kind, outcome, error_kind, CASE WHEN kind = 'inbound' THEN ip END AS inbound_ip, count(*)::int AS dials,
+             ${FLAGS} AS flags, max(ip) AS ip, max(started_at) AS last_at, bit_or(1 << ${HOUR_OF_DAY}) AS hours
       FROM dials WHERE ${IN_DAY}
-      GROUP BY 1, 2, 3, 4`,
+      GROUP BY 1, 2, 3, 4, 5`,
   },
   {
+    // Dial counts per hour: a second pass over the day's dials, but 24 groups (and, as CREATE TABLE
+    // AS, a parallel scan: INSERT … SELECT never is on Postgres 15).
+    name: 'hour dials',
+    args: LOHI,
+    sql: `CREATE TEMP TABLE rollup_tmp_hour_dials ON COMMIT DROP AS
+      SELECT ${HOUR_OF_DAY} AS h, count(*) FILTER (WHERE kind = 'dynamic')::int AS dynamic_dials,
+             count(*) FILTER (WHERE kind = 'static')::int AS static_dials, count(*) FILTER (WHERE kind = 'inbound')::int AS inbound
+      FROM dials WHERE ${IN_DAY} GROUP BY 1`,
+  },
+  {
+    // Hour rows: those counts, and distinct nodes per stage from each node's hour bits per stage.
     name: 'rollup dials',
     args: LO,
     sql: `INSERT INTO rollup_dials (width, bucket, dynamic_dials, static_dials, inbound, nodes_attempted, nodes_responded, hello_nodes, status_nodes)
-      SELECT 'hour', hour, sum(dynamic_dials), sum(static_dials), sum(inbound), ${STAGE_COUNTS}
-      FROM rollup_tmp_hour_nodes GROUP BY hour
+      SELECT 'hour', $1::timestamptz + c.h * interval '1 hour', c.dynamic_dials, c.static_dials, c.inbound,
+             coalesce(n.attempted, 0), coalesce(n.responded, 0), coalesce(n.hello, 0), coalesce(n.status, 0)
+      FROM rollup_tmp_hour_dials c
+      LEFT JOIN (
+        SELECT h, count(*) FILTER (WHERE m2 & (1 << h) <> 0)::int AS attempted, count(*) FILTER (WHERE m4 & (1 << h) <> 0)::int AS responded,
+               count(*) FILTER (WHERE m16 & (1 << h) <> 0)::int AS hello, count(*) FILTER (WHERE m32 & (1 << h) <> 0)::int AS status
+        FROM (SELECT bit_or(hours) FILTER (WHERE flags & 2 <> 0) AS m2, bit_or(hours) FILTER (WHERE flags & 4 <> 0) AS m4,
+                     bit_or(hours) FILTER (WHERE flags & 16 <> 0) AS m16, bit_or(hours) FILTER (WHERE flags & 32 <> 0) AS m32
+              FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id) m
+        CROSS JOIN generate_series(0, 23) AS h
+        GROUP BY h
+      ) n ON n.h = c.h
       UNION ALL
       SELECT 'day', $1::timestamptz, sum(dynamic_dials), sum(static_dials), sum(inbound), ${STAGE_COUNTS}
       FROM (SELECT node_id, coalesce(sum(dials) FILTER (WHERE kind = 'dynamic'), 0) AS dynamic_dials,
@@ -101,19 +115,24 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       HAVING count(*) > 0`,
   },
   {
+    // Per node and HELLO client version, the hours it announced it: the client rows count nodes per
+    // release from ~one row per node (the release is parsed once per group, not per HELLO).
     name: 'hello nodes',
     args: LOHI,
     sql: `CREATE TEMP TABLE rollup_tmp_hello_nodes ON COMMIT DROP AS
-      SELECT DISTINCT date_bin('1 hour', started_at, ${EPOCH}) AS hour, client_name, ${RELEASE_SQL} AS release, node_id
-      FROM hellos WHERE ${IN_DAY} AND node_id IS NOT NULL`,
+      SELECT node_id, client_name, ${RELEASE_SQL} AS release, bit_or(hours) AS hours FROM (
+        SELECT node_id, client_name, client_version, bit_or(1 << ${HOUR_OF_DAY}) AS hours
+        FROM hellos WHERE ${IN_DAY} AND node_id IS NOT NULL GROUP BY 1, 2, 3
+      ) v GROUP BY 1, 2, 3`,
   },
   {
     name: 'rollup clients',
     args: LO,
     sql: `INSERT INTO rollup_clients (width, bucket, client_name, release, nodes)
-      SELECT 'hour', hour, client_name, release, count(*) FROM rollup_tmp_hello_nodes GROUP BY 2, 3, 4
+      SELECT 'hour', $1::timestamptz + h * interval '1 hour', client_name, release, count(*)
+      FROM rollup_tmp_hello_nodes CROSS JOIN generate_series(0, 23) AS h WHERE hours & (1 << h) <> 0 GROUP BY h, 3, 4
       UNION ALL
-      SELECT 'day', $1::timestamptz, client_name, release, count(DISTINCT node_id) FROM rollup_tmp_hello_nodes GROUP BY 2, 3, 4`,
+      SELECT 'day', $1::timestamptz, client_name, release, count(*) FROM rollup_tmp_hello_nodes GROUP BY 3, 4`,
   },
   {
     name: 'rollup discovery',
@@ -126,11 +145,13 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       GROUP BY 1, 2`,
   },
   {
-    // Each node is one row per (kind, outcome, error kind): counting rows counts distinct nodes.
+    // Each node is one row per (kind, outcome, error kind) once the inbound IPs are merged: counting rows counts distinct nodes.
     name: 'rollup outcomes',
     args: DAY,
     sql: `INSERT INTO rollup_dial_outcomes (day, kind, outcome, error_kind, dials, nodes)
-      SELECT $1::date, kind, outcome, error_kind, sum(dials), count(node_id) FROM rollup_tmp_day_dials GROUP BY 2, 3, 4`,
+      SELECT $1::date, kind, outcome, error_kind, sum(dials), count(node_id) FROM (
+        SELECT node_id, kind, outcome, error_kind, sum(dials) AS dials FROM rollup_tmp_day_dials GROUP BY 1, 2, 3, 4
+      ) d GROUP BY 2, 3, 4`,
   },
   {
     name: 'rollup disconnects',
@@ -151,36 +172,61 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       ) n GROUP BY 2`,
   },
   {
-    name: 'rollup day nodes',
+    // One row per node of the day from each raw table read once (src: 1 sighted, 2 dials, 4 HELLO,
+    // 8 STATUS, 16 useless_peer DISCONNECT), for rollup_day_nodes and window_node_days alike.
+    name: 'day nodes',
     args: ALL,
-    sql: `INSERT INTO rollup_day_nodes (day, node_id, stages, ip, client_name, release)
-      SELECT $3::date, f.node_id, f.stages,
-             coalesce(f.ip, (SELECT a.ip FROM addresses a WHERE a.node_id = f.node_id AND a.first_seen < $2::timestamptz
-                       ORDER BY a.first_seen DESC, a.ip, a.udp_port, a.tcp_port LIMIT 1)),
-             h.client_name, h.release
+    sql: `CREATE TEMP TABLE rollup_tmp_nodes ON COMMIT DROP AS
+      SELECT node_id, bit_or(src) AS src, bit_or(st)::smallint AS st, max(ip) AS ip, max(da) AS da, max(ra) AS ra, max(ia) AS ia,
+             max(ha) AS ha, max(client_name) AS client_name, max(release) AS release, max(sa) AS sa, max(ma) AS ma, max(ua) AS ua
       FROM (
-        SELECT node_id, bit_or(st)::smallint AS stages, max(ip) AS ip FROM (
-          SELECT node_id, 1 AS st, NULL::inet AS ip FROM node_sightings WHERE day = $3::date
-          UNION ALL SELECT node_id, bit_or(flags), max(ip) FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id
-          UNION ALL SELECT DISTINCT node_id, 16, NULL::inet FROM rollup_tmp_hello_nodes
-          UNION ALL SELECT node_id, 32 | CASE WHEN bool_or(${MAINNET}) THEN 64 ELSE 0 END, NULL::inet FROM statuses WHERE ${IN_DAY} AND node_id IS NOT NULL GROUP BY node_id
-        ) s GROUP BY node_id
-      ) f
-      LEFT JOIN (
-        SELECT DISTINCT ON (node_id) node_id, client_name, ${RELEASE_SQL} AS release FROM hellos
-        WHERE ${IN_DAY} AND node_id IS NOT NULL ORDER BY node_id, started_at DESC, dial_id DESC
-      ) h ON h.node_id = f.node_id`,
+        SELECT node_id, 1 AS src, 0 AS st, NULL::inet AS ip, NULL::timestamptz AS da, NULL::timestamptz AS ra, NULL::timestamptz AS ia,
+               NULL::timestamptz AS ha, NULL::text AS client_name, NULL::text AS release, NULL::timestamptz AS sa, NULL::timestamptz AS ma, NULL::timestamptz AS ua
+        FROM node_sightings WHERE day = $3::date
+        UNION ALL
+        SELECT node_id, 2, bit_or(flags), max(ip), max(last_at) FILTER (WHERE kind <> 'inbound'), max(last_at) FILTER (WHERE kind <> 'inbound' AND outcome <> 'error'),
+               max(last_at) FILTER (WHERE kind = 'inbound'), NULL, NULL, NULL, NULL, NULL, max(last_at) FILTER (WHERE error_kind = 'useless_peer')
+        FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id
+        UNION ALL
+        SELECT node_id, 4, 0, NULL, NULL, NULL, NULL, started_at, client_name, ${RELEASE_SQL}, NULL, NULL, NULL FROM (
+          SELECT DISTINCT ON (node_id) node_id, started_at, client_name, client_version FROM hellos
+          WHERE ${IN_DAY} AND node_id IS NOT NULL ORDER BY node_id, started_at DESC, dial_id DESC
+        ) h
+        UNION ALL
+        SELECT node_id, 8, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, max(started_at), max(started_at) FILTER (WHERE ${MAINNET}), NULL
+        FROM statuses WHERE ${IN_DAY} AND node_id IS NOT NULL GROUP BY node_id
+        UNION ALL
+        SELECT node_id, 16, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, max(started_at)
+        FROM disconnects WHERE ${IN_DAY} AND reason = 'useless_peer' AND node_id IS NOT NULL GROUP BY node_id
+      ) x GROUP BY node_id`,
   },
   {
-    // The day's window_node_days rebuilt from its raw rows (window-node-days.ts), dials from the day's table above.
-    name: 'window node days',
-    args: ALL,
-    sql: nodeDaysMergeSql(`SELECT node_id, bit_or(flags) AS st, max(last_at) FILTER (WHERE kind <> 'inbound') AS da,
-        max(last_at) FILTER (WHERE kind <> 'inbound' AND outcome <> 'error') AS ra, max(last_at) FILTER (WHERE kind = 'inbound') AS ia,
-        max(last_at) FILTER (WHERE error_kind = 'useless_peer') AS ua
-      FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id`),
+    // Nodes sighted, dialed, or with a HELLO or STATUS that day; stages as snapshot-stages.sql.
+    name: 'rollup day nodes',
+    args: ['day', 'hi'],
+    sql: `INSERT INTO rollup_day_nodes (day, node_id, stages, ip, client_name, release)
+      SELECT $1::date, f.node_id,
+             (f.st | (f.src & 1) | CASE WHEN f.ha IS NOT NULL THEN 16 ELSE 0 END | CASE WHEN f.sa IS NOT NULL THEN 32 ELSE 0 END
+                   | CASE WHEN f.ma IS NOT NULL THEN 64 ELSE 0 END)::smallint,
+             coalesce(f.ip, (SELECT a.ip FROM addresses a WHERE a.node_id = f.node_id AND a.first_seen < $2::timestamptz
+                       ORDER BY a.first_seen DESC, a.ip, a.udp_port, a.tcp_port LIMIT 1)),
+             f.client_name, f.release
+      FROM rollup_tmp_nodes f WHERE f.src & 15 <> 0 ORDER BY f.node_id`,
   },
-  { name: 'window inbound ips', args: ALL, sql: INBOUND_MERGE },
+  {
+    // The day's window_node_days (window-node-days.ts) rebuilt from its raw rows, as the hourly merges build them.
+    name: 'window node days',
+    args: DAY,
+    sql: `INSERT INTO window_node_days (day, node_id, dial_stages, dialed_at, responded_at, inbound_at, hello_at, status_at, mainnet_at, useless_at)
+      SELECT $1::date, node_id, st, da, ra, ia, ha, sa, ma, ua FROM rollup_tmp_nodes WHERE src & 30 <> 0 ORDER BY node_id`,
+  },
+  {
+    // window_inbound_ips of the day (as INBOUND_MERGE over the raw rows).
+    name: 'window inbound ips',
+    args: DAY,
+    sql: `INSERT INTO window_inbound_ips (day, ip, node_id, last_at)
+      SELECT $1::date, inbound_ip, node_id, max(last_at) FROM rollup_tmp_day_dials WHERE kind = 'inbound' AND node_id IS NOT NULL GROUP BY 2, 3`,
+  },
   {
     name: 'mark window node days',
     args: ['day', 'hi'],
@@ -231,7 +277,9 @@ export async function rollupDay(db: Database, dayMs: number, onStep?: (step: str
       [lo, hi, day],
     );
     if (pruned?.pruned) return false;
-    await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'`);
+    // JIT compiled ~1.3 s of expressions for 'rollup dials' alone (150 k rows; EXPLAIN ANALYZE on the
+    // 5 M-dial bench day): the statements run once, so compiling never pays (reports turn it off too).
+    await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'; SET LOCAL jit = off`);
     for (const step of ROLLUP_STEPS) {
       const values = { lo, hi, day };
       const t0 = performance.now();

@@ -229,6 +229,11 @@ for (const engine of ENGINES) {
       const rel = j.sections.find((s: any) => s.id === 'release-popularity');
       expect(rel.columns[1].label).toBe('Geth 1.14.11');
       expect(rel.rows[1].v0).toBe(4);
+      // RTT per day (longitudinal-rtt.sql): nodes 10, 20, 40, 60, 80, 100 ms → p50 in 40's bucket, p90 in 100's.
+      expect(j.rtt).toHaveLength(1);
+      expect(j.rtt[0]).toMatchObject({ day_ms: SINCE, nodes: 6 });
+      expect(j.rtt[0].p50_ms).toBeCloseTo(2 ** (21.5 / 4), 6);
+      expect(j.rtt[0].p90_ms).toBeCloseTo(2 ** (26.5 / 4), 6);
       const hourly = await data('longitudinal', { bucket: 'hour' });
       expect(hourly.buckets.length).toBe(24);
       expect(hourly.buckets[13]).toMatchObject({ dynamic_dials: 11, static_dials: 0 });

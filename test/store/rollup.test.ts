@@ -26,7 +26,7 @@ const D0 = SINCE - DAY_MS; // Jan 14
 const D2 = UNTIL; // Jan 16
 const D3 = UNTIL + DAY_MS; // Jan 17: no rows
 const NOW = UNTIL + 2 * DAY_MS; // Jan 18: Jan 14–17 are closed
-const LONGITUDINAL = ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes'] as const;
+const LONGITUDINAL = ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes', 'longitudinal-rtt'] as const;
 /** Windows: whole days, and ragged edges (partial first and last buckets). */
 const WINDOWS: [number, number][] = [
   [D0, D2 + DAY_MS],
@@ -43,7 +43,8 @@ async function answers(db: Queryable, windows: [number, number][] = WINDOWS): Pr
     for (const bucket of ['1 hour', '1 day']) {
       for (const name of LONGITUDINAL) {
         const args: Record<string, unknown> = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
-        if (name !== 'longitudinal-new-nodes' || bucket) args['bucket'] = bucket;
+        // longitudinal-rtt is per UTC day whatever the bucket (one histogram per day).
+        if (name !== 'longitudinal-rtt') args['bucket'] = bucket;
         out.push({ name, since, bucket, rows: await runReportQuery(db, name, args) });
       }
     }
@@ -106,11 +107,11 @@ for (const engine of ENGINES) {
       expect(pruned.dropped).toEqual([D0, SINCE, D2]);
       for (const d of [D0, SINCE, D2]) expect(await rawRows(db, d)).toBe(0);
       expect(toJsonObject(await buildReport('longitudinal', ctx(db)))).toEqual(before);
-      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 16));
+      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 2 * 2 * LONGITUDINAL.length));
       // Rebuilding pruned days would erase their rollups: they are not planned, nor rolled when asked.
       expect(await rollup(db, { since: D0, until: D3, now: NOW })).toEqual([]);
       expect(await rollupDay(db, SINCE)).toBe(false);
-      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 16));
+      expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 2 * 2 * LONGITUDINAL.length));
       // Every report still runs on a pruned database (window reports then see no raw rows).
       for (const name of REPORT_NAMES) await buildReport(name, ctx(db));
     });
@@ -155,6 +156,39 @@ for (const engine of ENGINES) {
       }
       const rolledRtt = await db.query<{ bucket: number; nodes: number }>(`SELECT bucket, nodes FROM rollup_rtt WHERE day = '2024-01-15' ORDER BY 1`);
       expect(rolledRtt).toEqual([...hist.entries()].sort((a, b) => a[0] - b[0]).map(([bucket, nodes]) => ({ bucket, nodes })));
+      // longitudinal-rtt reads that histogram: the day's nodes, and percentiles within a bucket of latency-nodes'.
+      const [rttDay] = await runReportQuery<{ bucket_ms: number; nodes: number; p50_ms: number; p90_ms: number; histogram: string }>(db, 'longitudinal-rtt', day);
+      expect(rttDay).toMatchObject({ bucket_ms: SINCE, nodes: rtts.length, histogram: rolledRtt.map((r) => `${r.bucket}:${r.nodes}`).join(',') });
+      const sorted = rtts.map((r) => r.rtt_ms).sort((a, b) => a - b);
+      for (const [p, got] of [[0.5, rttDay!.p50_ms], [0.9, rttDay!.p90_ms]] as const) {
+        const want = sorted[Math.ceil(p * sorted.length) - 1]!; // the node whose rank reaches p
+        // the bucket's geometric centre: within 2^±(1/8) of any value in it
+        expect(got / Math.max(want, 1)).toBeGreaterThanOrEqual(2 ** -0.125 - 1e-9);
+        expect(got / Math.max(want, 1)).toBeLessThanOrEqual(2 ** 0.125 + 1e-9);
+      }
+    });
+
+    it("the day's rollup rebuilds exactly the hour rows and per-node rows its hourly passes built", async () => {
+      await rollupDay(db, D0);
+      // Jan 15's hours up to 23:00 as the crawl rolls them (the dataset has no rows after 23:00).
+      expect(await rollupOpenHours(db, UNTIL - 1, 0)).toBe(23);
+      const hourRows = async () => {
+        const out: Record<string, unknown[]> = {};
+        const lo = new Date(SINCE).toISOString();
+        const hi = new Date(UNTIL).toISOString();
+        for (const t of ['rollup_dials', 'rollup_clients', 'rollup_discovery'])
+          out[t] = await db.query(`SELECT * FROM ${t} WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz ORDER BY 1, 2, 3, 4`, [lo, hi]);
+        out['window_node_days'] = await db.query(`SELECT * FROM window_node_days WHERE day = $1::date ORDER BY node_id`, [lo]);
+        out['window_inbound_ips'] = await db.query(`SELECT day, host(ip) AS ip, node_id, last_at FROM window_inbound_ips WHERE day = $1::date ORDER BY 2, 3`, [lo]);
+        return out;
+      };
+      const hourly = await hourRows();
+      expect(hourly['rollup_dials']!.length).toBeGreaterThan(2);
+      expect(hourly['rollup_clients']!.length).toBeGreaterThan(2);
+      expect(hourly['window_node_days']!.length).toBeGreaterThan(10);
+      expect(hourly['window_inbound_ips']!.length).toBeGreaterThan(0);
+      await rollupDay(db, SINCE);
+      expect(await hourRows()).toEqual(hourly);
     });
 
     it('a failure mid-rollup leaves nothing half-written, and the day is rolled up cleanly afterwards', async () => {
@@ -220,6 +254,28 @@ for (const engine of ENGINES) {
       expect(clock.pending).toBe(0);
       // A stopped crawl starts no further day.
       expect(await rollup(db, { since: 0, until: NOW, now: NOW, signal: AbortSignal.abort() })).toEqual([]);
+    });
+
+    it("the hourly pass summarizes the open day's BRIN ranges (else the raw remainder reads the whole day)", async () => {
+      // ~1 000 pages of dials at 02:00 on Jan 15: BRIN ranges (128 pages) that only VACUUM or a summarize call fill in.
+      await db.query(
+        `INSERT INTO dials (dial_id, started_at, ended_at, instance_id, kind, node_id, ip, tcp_port, outcome, error_kind)
+         SELECT md5(g::text)::uuid, $1::timestamptz + g * interval '1 ms', $1::timestamptz + g * interval '1 ms', decode(md5('i'), 'hex'),
+                'dynamic', decode(md5(g::text) || md5(g::text), 'hex'), '192.0.2.1', 30303, 'error', 'timeout'
+         FROM generate_series(1, 40000) g`,
+        [new Date(SINCE + 2 * H).toISOString()],
+      );
+      await rollupDay(db, D0);
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(14);
+      // Nothing left to summarize in the open day's partitions (brin_summarize_new_values counts what it adds).
+      for (const t of ['dials_20240115', 'hellos_20240115']) {
+        const rows = await db.query<{ n: number }>(
+          `SELECT brin_summarize_new_values(x.indexrelid)::int AS n FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+             JOIN pg_am am ON am.oid = i.relam WHERE am.amname = 'brin' AND x.indrelid = to_regclass($1)`,
+          [t],
+        );
+        expect(rows).toEqual([{ n: 0 }]);
+      }
     });
 
     it('closed hours of the open day are rolled up as they close, and answer hourly queries exactly', async () => {
