@@ -128,14 +128,14 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     if (path === '/api/nodes') {
       const q = parseNodeListQuery(search, now());
       const page = await nodePage(q, canonical(search));
-      return jsonText(serialized(page, () => ({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit })));
+      return jsonText(serialized(page, () => JSON.stringify({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit })));
     }
     if (path === '/api/node' || path.startsWith('/api/node/')) {
       const text = path === '/api/node' ? (singleParams(search, ['q']).get('q') ?? '') : (singleParams(search, []), decodePath(path.slice('/api/node/'.length)));
       const nq = parseNodeQuery(text);
       const node = await nodeDetail(nq.id);
       if (!node) throw new HttpError('not_found', `node ${nq.id} is not in this database`);
-      return jsonText(`{"input":${JSON.stringify(nq.input)},"node":${serialized(node, () => node)}}`);
+      return jsonText(`{"input":${JSON.stringify(nq.input)},"node":${serialized(node, () => JSON.stringify(node))}}`);
     }
     if (path.startsWith('/api/')) throw new HttpError('not_found', 'no such API endpoint; see /api/');
     // HTML pages: `fragment=1` answers only the live region (the client script's refresh).
@@ -153,7 +153,8 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       let status = 200;
       try {
         const q = parseNodeListQuery(params, now());
-        body = nodeListBody(await nodePage(q, canonical(params)), q, params);
+        const page = await nodePage(q, canonical(params));
+        body = serialized(page, () => nodeListBody(page, q, params), params.toString());
       } catch (err) {
         const e = toHttpError(err);
         if (!(e instanceof HttpError) || e.status >= 500) throw e;
@@ -173,7 +174,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       try {
         const nq = parseNodeQuery(text);
         const node = await nodeDetail(nq.id);
-        body = nodeBody(node, nq.id);
+        body = node ? serialized(node, () => nodeBody(node, nq.id), 'html') : nodeBody(node, nq.id);
         if (!node) status = 404;
       } catch (err) {
         const e = toHttpError(err);
@@ -310,11 +311,19 @@ function jsonText(text: string): Reply {
   return { status: 200, type: 'application/json; charset=utf-8', body: `${text}\n` };
 }
 
-/** A kept answer's JSON, serialized once however many requests it answers. */
-const serializedAnswers = new WeakMap<object, string>();
-function serialized(answer: object, value: () => unknown): string {
-  let text = serializedAnswers.get(answer);
-  if (text === undefined) serializedAnswers.set(answer, (text = JSON.stringify(value())));
+/**
+ * A kept answer rendered once (its JSON, its HTML for one spelling of the query) however many
+ * requests it answers; dropped with the answer. A few spellings per answer at most.
+ */
+const renderedAnswers = new WeakMap<object, Map<string, string>>();
+function serialized(answer: object, render: () => string, variant = 'json'): string {
+  let forms = renderedAnswers.get(answer);
+  if (!forms) renderedAnswers.set(answer, (forms = new Map()));
+  let text = forms.get(variant);
+  if (text === undefined) {
+    text = render();
+    if (forms.size < 8) forms.set(variant, text);
+  }
   return text;
 }
 
