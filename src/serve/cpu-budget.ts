@@ -42,7 +42,8 @@ export interface CpuBudgetStats {
 
 /**
  * `work`: a step of a request already admitted (its database read, the overview's next statement):
- * served before new requests, so admitted work finishes instead of piling up, and never refused.
+ * served before new requests, so admitted work finishes instead of piling up, and never refused
+ * (neither for a full queue nor for a long wait: it holds a database turn, and waits out the debt).
  */
 export type Priority = 'new' | 'work';
 
@@ -100,13 +101,16 @@ export class CpuBudget {
           resolve();
         },
       };
-      const cancelTimer = this.opts.wake(() => {
-        const i = queue.indexOf(waiter);
-        if (i < 0) return;
-        queue.splice(i, 1);
-        this.stats.refused++;
-        reject(new HttpError('busy', 'too many requests are waiting; try again shortly'));
-      }, this.opts.maxWaitMs);
+      const cancelTimer =
+        priority === 'work'
+          ? () => {}
+          : this.opts.wake(() => {
+              const i = queue.indexOf(waiter);
+              if (i < 0) return;
+              queue.splice(i, 1);
+              this.stats.refused++;
+              reject(new HttpError('busy', 'too many requests are waiting; try again shortly'));
+            }, this.opts.maxWaitMs);
       queue.push(waiter);
       if (this.pending === null) this.schedule(0);
     });

@@ -24,6 +24,8 @@ export interface ReadOnlyOptions {
   maxQueue?: number;
   /** Paces each statement and is charged its CPU (cpu-budget.ts); none: unpaced. */
   budget?: CpuBudget | null;
+  /** The same for `background` reads (the overview's build), so their debt never stalls requests. */
+  backgroundBudget?: CpuBudget | null;
   /** Monotonic ms, for the wall time charged when the backend's CPU cannot be read. */
   monotonic?: () => number;
 }
@@ -100,9 +102,10 @@ export class ReadOnlyDb {
         if (this.db.engine === 'postgres') settings.push(['work_mem', kind === 'background' ? '64MB' : '4MB'], ['jit', 'off']);
         const select = settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
         // The backend's pid, when it runs on this machine (loopback or Unix socket), to charge its CPU.
-        if (this.db.engine === 'postgres' && this.opts.budget) select.push(`CASE WHEN coalesce(inet_server_addr() << inet '127.0.0.0/8' OR inet_server_addr() = inet '::1', true) THEN pg_backend_pid() END AS nf_pid`);
+        const budget = kind === 'background' ? this.opts.backgroundBudget : this.opts.budget;
+        if (this.db.engine === 'postgres' && budget) select.push(`CASE WHEN coalesce(inet_server_addr() << inet '127.0.0.0/8' OR inet_server_addr() = inet '::1', true) THEN pg_backend_pid() END AS nf_pid`);
         const [row] = await tx.query<{ nf_pid?: number | null }>(`SELECT ${select.join(', ')}`, settings.flat());
-        return await fn(this.opts.budget ? this.paced(tx, row?.nf_pid ?? null, kind) : tx);
+        return await fn(budget ? this.paced(tx, budget, row?.nf_pid ?? null, kind) : tx);
       });
     try {
       return await (kind === 'request' ? this.gate.run(run) : run());
@@ -116,8 +119,7 @@ export class ReadOnlyDb {
    * it is on this machine, nothing on the embedded engine (its CPU is this process's, already
    * metered), else the statement's wall time (an upper bound).
    */
-  private paced(tx: Queryable, pid: number | null, kind: ReadKind): Queryable {
-    const budget = this.opts.budget!;
+  private paced(tx: Queryable, budget: CpuBudget, pid: number | null, kind: ReadKind): Queryable {
     const clock = this.opts.monotonic ?? (() => performance.now());
     const local = this.db.engine !== 'postgres';
     const measured = async <R>(step: () => Promise<R>): Promise<R> => {

@@ -69,7 +69,7 @@ export interface WebServer {
   readonly url: string;
   /** Node list and node answers: kept answers served, requests that joined one in flight, answers computed (database reads). */
   answerStats(): AnswerCacheStats;
-  /** The CPU budget's admissions and charges (zeros without a budget). */
+  /** The CPU budget's admissions and charges, the overview's database CPU included (zeros without a budget). */
   budgetStats(): CpuBudgetStats;
   close(): Promise<void>;
 }
@@ -89,8 +89,12 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   const monotonic = opts.monotonic ?? (() => performance.now());
   const maxQueue = opts.maxQueue ?? DEFAULTS.maxQueue;
   const share = opts.cpuShare === undefined ? (opts.db.engine === 'postgres' ? DEFAULTS.cpuShare : null) : opts.cpuShare;
-  const budget = share === null ? null : new CpuBudget({ share, burstMs: DEFAULTS.burstMs, maxQueue, maxWaitMs: DEFAULTS.maxWaitMs, now: monotonic, cpuMs: opts.cpuMs ?? processCpuMs, wake: wakeWithTimers });
-  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? DEFAULTS.maxQueries, maxQueue, budget, monotonic });
+  // The overview's build (seconds of report queries per --refresh) gets its own quarter of the share:
+  // its debt then slows the next overview, never the requests (which keep three quarters, and pay
+  // for this process's CPU). Under a tight budget the overview may refresh less often than --refresh.
+  const budget = share === null ? null : new CpuBudget({ share: share * 0.75, burstMs: DEFAULTS.burstMs, maxQueue, maxWaitMs: DEFAULTS.maxWaitMs, now: monotonic, cpuMs: opts.cpuMs ?? processCpuMs, wake: wakeWithTimers });
+  const backgroundBudget = share === null ? null : new CpuBudget({ share: share * 0.25, burstMs: DEFAULTS.burstMs, maxQueue: 0, maxWaitMs: DEFAULTS.maxWaitMs, now: monotonic, cpuMs: () => 0, wake: wakeWithTimers });
+  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? DEFAULTS.maxQueries, maxQueue, budget, backgroundBudget, monotonic });
   // Answers are shared by identical requests in flight and reused for one refresh interval (what a
   // page's own refresh would show); /healthz for a second at most, so it stays a liveness probe.
   const answers = new AnswerCache<unknown>({ ttlMs: opts.refreshSeconds * 1000, maxEntries: ANSWER_CACHE_ENTRIES, now: monotonic });
@@ -274,7 +278,10 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     port,
     url: `http://${hostPart}:${port}`,
     answerStats: () => ({ ...answers.stats }),
-    budgetStats: () => ({ ...(budget?.stats ?? { immediate: 0, waited: 0, refused: 0, processMs: 0, databaseMs: 0 }) }),
+    budgetStats: () => {
+      const s = { ...(budget?.stats ?? { immediate: 0, waited: 0, refused: 0, processMs: 0, databaseMs: 0 }) };
+      return { ...s, databaseMs: s.databaseMs + (backgroundBudget?.stats.databaseMs ?? 0) };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -121,17 +121,22 @@ describe('CpuBudget', () => {
     expect(m.budget.stats.refused).toBe(1);
   });
 
-  it('a request that waits longer than maxWaitMs is refused busy and leaves the queue', async () => {
+  it('a new request that waits longer than maxWaitMs is refused busy and leaves the queue; admitted work never is', async () => {
     const m = manual({ share: 0.1, burstMs: 10, maxWaitMs: 1000 });
     await m.budget.admit();
     m.spend(1010); // 1 000 ms of debt: 10 s at a tenth of a core
     const late = track(m.budget.admit());
+    const work = track(m.budget.admit('work'));
     await m.advance(999);
     expect(late.state()).toBe('waiting');
     await m.advance(1000);
     expect(late.state()).toBe('refused');
     expect((late.error() as HttpError).code).toBe('busy');
-    expect(m.budget.waiting).toBe(0);
+    // Admitted work waits out the debt however long: 10 s at a tenth of a core.
+    expect(work.state()).toBe('waiting');
+    expect(m.budget.waiting).toBe(1);
+    await m.advance(10_000);
+    expect(work.state()).toBe('admitted');
   });
 
   it('under a closed-loop crowd the CPU spent converges to the share', async () => {
