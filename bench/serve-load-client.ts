@@ -73,6 +73,6 @@ const elapsed = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
 process.stdout.write(
-  `${JSON.stringify({ requests: latencies.length, errors: errors.length, shed, resets, first_errors: errors.slice(0, 5), per_second: latencies.length / elapsed, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN })}\n`,
+  `${JSON.stringify({ cpu_ms: (process.cpuUsage().user + process.cpuUsage().system) / 1000, requests: latencies.length, errors: errors.length, shed, resets, first_errors: errors.slice(0, 5), per_second: latencies.length / elapsed, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN })}\n`,
 );
 agent.destroy();

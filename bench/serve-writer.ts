@@ -35,6 +35,7 @@ function batch(at: number): CrawlerEvent[] {
 }
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let events = 0;
 while (performance.now() - t0 < seconds * 1000) {
   const b = batch(Date.now());
@@ -43,6 +44,7 @@ while (performance.now() - t0 < seconds * 1000) {
   events += b.length;
 }
 const elapsed = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
 const stats = await writer.close();
 await db.close();
-process.stdout.write(`${JSON.stringify({ events, seconds: elapsed, per_second: events / elapsed, dropped: stats.dropped, rejected: stats.rejected })}\n`);
+process.stdout.write(`${JSON.stringify({ cpu_ms: (cpu.user + cpu.system) / 1000, events, seconds: elapsed, per_second: events / elapsed, dropped: stats.dropped, rejected: stats.rejected })}\n`);

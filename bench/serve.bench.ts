@@ -9,15 +9,19 @@
  *     commits, interleaved over several rounds (A/B under the same machine load): requests/s,
  *     p50/p99 latency, errors, requests shed (503 + Retry-After, retried), database reads, and the
  *     write rate's change (goal: ≤ 10 %), with the load average before each phase.
- * BENCH_SERVE_CONCURRENCY, BENCH_SERVE_SECONDS, BENCH_SERVE_ROUNDS (3) and BENCH_SERVE_MAX_QUERIES (4)
- * change the load. Leaves nothing behind.
+ * The server runs with serve's defaults (--cpu-share, --max-queries, --max-queue: DEFAULTS in
+ * src/serve/server.ts) unless BENCH_SERVE_CPU_SHARE (a fraction or `off`) or BENCH_SERVE_MAX_QUERIES say
+ * otherwise (a comma list compares several shares, e.g. `0.25,off`); BENCH_SERVE_CONCURRENCY,
+ * BENCH_SERVE_SECONDS and BENCH_SERVE_ROUNDS (3) change the load.
+ * Leaves nothing behind.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startWebServer } from '../src/serve/server.js';
+import { parseCpuShare } from '../src/cli/serve.js';
+import { DEFAULTS, startWebServer } from '../src/serve/server.js';
 import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
@@ -29,7 +33,8 @@ const DIALS = Number(process.env['BENCH_SERVE_DIALS'] ?? 500_000);
 const CONCURRENCY = Number(process.env['BENCH_SERVE_CONCURRENCY'] ?? 200);
 const SECONDS = Number(process.env['BENCH_SERVE_SECONDS'] ?? 15);
 const ROUNDS = Number(process.env['BENCH_SERVE_ROUNDS'] ?? 3);
-const MAX_QUERIES = Number(process.env['BENCH_SERVE_MAX_QUERIES'] ?? 4);
+const MAX_QUERIES = Number(process.env['BENCH_SERVE_MAX_QUERIES'] ?? DEFAULTS.maxQueries);
+const CPU_SHARES = (process.env['BENCH_SERVE_CPU_SHARE'] ?? String(DEFAULTS.cpuShare)).split(',').map(parseCpuShare);
 const here = dirname(fileURLToPath(import.meta.url));
 
 function child(script: string, args: string[]): Promise<Record<string, unknown>> {
@@ -68,8 +73,8 @@ export default async function run(): Promise<BenchTable[]> {
     await migrate(db);
     const loadS = await load(db, DIALS);
     const [{ n: nodes }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM nodes')) as [{ n: number }];
-    const start = (maxQueries: number, monotonic?: () => number) =>
-      startWebServer({ db, host: '127.0.0.1', port: 0, queryTimeoutMs: 10_000, refreshSeconds: 30, historyMs: 3 * 86_400_000, maxQueries, now: () => NOW, monotonic, log: (l) => process.stderr.write(`${l}\n`) });
+    const start = (maxQueries: number, monotonic?: () => number, cpuShare: number | null = CPU_SHARES[0]!) =>
+      startWebServer({ db, host: '127.0.0.1', port: 0, queryTimeoutMs: 10_000, refreshSeconds: 30, historyMs: 3 * 86_400_000, maxQueries, cpuShare, now: () => NOW, monotonic, log: (l) => process.stderr.write(`${l}\n`) });
     // One request at a time measures the queries: a clock that jumps an hour per reading makes every kept answer stale.
     let tick = 0;
     const web = await start(MAX_QUERIES, () => (tick += 3_600_000));
@@ -108,51 +113,66 @@ export default async function run(): Promise<BenchTable[]> {
     // Writer alone and writer + load, interleaved (A, B, A, B, …) so a shared machine's changing load
     // hits both alike; the load average is noted for each phase.
     const load1 = () => fmt(loadavg()[0]!, 1);
-    const loadRows: (string | number)[][] = [];
-    const notes: string[] = [];
-    const changes: number[] = [];
-    const server = await start(MAX_QUERIES);
-    try {
-      await (await fetch(`${server.url}/api/overview`)).text(); // built before the clock starts
-      for (let round = 1; round <= ROUNDS; round++) {
-        const before = load1();
-        const alone = await child('serve-writer.js', [PG_URL, schema, String(SECONDS)]);
-        loadRows.push([`round ${round}: writer alone`, `${fmt(Number(alone['per_second']))} events/s`, '', '', before]);
-        const statsBefore = server.answerStats();
-        const loadBefore = load1();
-        const [withLoad, client] = await Promise.all([
-          child('serve-writer.js', [PG_URL, schema, String(SECONDS)]),
-          child('serve-load-client.js', [server.url, String(CONCURRENCY), String(SECONDS), pathsFile]),
-        ]);
-        const stats = server.answerStats();
-        const change = (Number(withLoad['per_second']) / Number(alone['per_second']) - 1) * 100;
-        changes.push(change);
-        loadRows.push([
-          `round ${round}: writer + ${CONCURRENCY} concurrent requests`,
-          `${fmt(Number(withLoad['per_second']))} events/s (${change >= 0 ? '+' : ''}${fmt(change, 1)} %)`,
-          `${fmt(Number(client['per_second']), 0)} req/s; p50 ${fmt(Number(client['p50']))} / p99 ${fmt(Number(client['p99']))} / max ${fmt(Number(client['max']))} ms`,
-          `${fmt(Number(client['errors']))} errors, ${fmt(Number(client['shed']))} shed; ${fmt(stats.computed - statsBefore.computed)} reads for ${fmt(stats.hits - statsBefore.hits + stats.joined - statsBefore.joined + stats.computed - statsBefore.computed)} list/node answers`,
-          loadBefore,
-        ]);
-        if (Number(client['errors']) > 0) notes.push(`round ${round} first errors: ${JSON.stringify(client['first_errors'])}`);
+    // One table per --cpu-share compared (BENCH_SERVE_CPU_SHARE: a comma list), each its own server.
+    const loadTables: BenchTable[] = [];
+    for (const share of CPU_SHARES) {
+      const loadRows: (string | number)[][] = [];
+      const notes: string[] = [];
+      const changes: number[] = [];
+      const server = await start(MAX_QUERIES, undefined, share);
+      try {
+        await (await fetch(`${server.url}/api/overview`)).text(); // built before the clock starts
+        for (let round = 1; round <= ROUNDS; round++) {
+          const before = load1();
+          const alone = await child('serve-writer.js', [PG_URL, schema, String(SECONDS)]);
+          loadRows.push([`round ${round}: writer alone`, `${fmt(Number(alone['per_second']))} events/s`, '', '', '', before]);
+          const statsBefore = server.answerStats();
+          const budgetBefore = server.budgetStats();
+          const loadBefore = load1();
+          // The server runs in this process, which does nothing else meanwhile: its CPU is the server's.
+          const cpu0 = process.cpuUsage();
+          const wall0 = performance.now();
+          const [withLoad, client] = await Promise.all([
+            child('serve-writer.js', [PG_URL, schema, String(SECONDS)]),
+            child('serve-load-client.js', [server.url, String(CONCURRENCY), String(SECONDS), pathsFile]),
+          ]);
+          const stats = server.answerStats();
+          const budget = server.budgetStats();
+          const cpu = process.cpuUsage(cpu0);
+          const wall = performance.now() - wall0;
+          const serverCores = (cpu.user + cpu.system) / 1000 / wall;
+          const databaseCores = (budget.databaseMs - budgetBefore.databaseMs) / wall;
+          const change = (Number(withLoad['per_second']) / Number(alone['per_second']) - 1) * 100;
+          changes.push(change);
+          loadRows.push([
+            `round ${round}: writer + ${CONCURRENCY} concurrent requests`,
+            `${fmt(Number(withLoad['per_second']))} events/s (${change >= 0 ? '+' : ''}${fmt(change, 1)} %)`,
+            `${fmt(Number(client['per_second']), 0)} req/s; p50 ${fmt(Number(client['p50']))} / p99 ${fmt(Number(client['p99']))} / max ${fmt(Number(client['max']))} ms`,
+            `${fmt(Number(client['errors']))} errors, ${fmt(Number(client['shed']))} shed; ${fmt(stats.computed - statsBefore.computed)} reads for ${fmt(stats.hits - statsBefore.hits + stats.joined - statsBefore.joined + stats.computed - statsBefore.computed)} list/node answers`,
+            `server ${fmt(serverCores, 2)} + its reads ${fmt(databaseCores, 2)}; client ${fmt(Number(client['cpu_ms']) / wall, 2)}; writer ${fmt(Number(alone['cpu_ms']) / 1000 / Number(alone['seconds']), 2)} → ${fmt(Number(withLoad['cpu_ms']) / 1000 / Number(withLoad['seconds']), 2)}`,
+            loadBefore,
+          ]);
+          if (Number(client['errors']) > 0) notes.push(`round ${round} first errors: ${JSON.stringify(client['first_errors'])}`);
+        }
+      } finally {
+        await server.close();
       }
-    } finally {
-      await server.close();
+      changes.sort((a, b) => a - b);
+      notes.push(`Median writer change under load over ${ROUNDS} rounds: ${fmt(changes[Math.floor(changes.length / 2)]!, 1)} % (goal: within 10 %).`);
+      loadTables.push({
+        title: `serve: ${CONCURRENCY} concurrent API requests from another process for ${SECONDS} s while a writer commits (--cpu-share ${share ?? 'off'}, --max-queries ${MAX_QUERIES}, ${cpus().length} CPUs)`,
+        columns: ['phase', 'writer', 'requests', 'errors / shed / database reads', 'CPU, cores (writer: its Node process)', 'load avg (1 min) before'],
+        rows: loadRows,
+        notes: [...notes, 'Server, load client and writer are three processes on one machine: they compete for its CPU, not only for the database. Shed: 503 busy answers the client retried after Retry-After. CPU: cores used during the load phase; the server\'s reads are what its budget charged (the Postgres backends\' CPU from /proc).'],
+      });
     }
-    changes.sort((a, b) => a - b);
-    notes.push(`Median writer change under load over ${ROUNDS} rounds: ${fmt(changes[Math.floor(changes.length / 2)]!, 1)} % (goal: within 10 %).`);
     return [
       {
         title: `serve: one request at a time (Postgres, ${fmt(nodes)} nodes, ${fmt(DIALS)} dials; loaded in ${fmt(loadS, 1)} s)`,
         columns: ['request', 'median ms', 'HTTP status'],
         rows,
       },
-      {
-        title: `serve: ${CONCURRENCY} concurrent API requests from another process for ${SECONDS} s while a writer commits (--max-queries ${MAX_QUERIES}, ${cpus().length} CPUs)`,
-        columns: ['phase', 'writer', 'requests', 'errors / shed / database reads', 'load avg (1 min) before'],
-        rows: loadRows,
-        notes: [...notes, 'Server, load client and writer are three processes on one machine: they compete for its CPU, not only for the database. Shed: 503 busy answers the client retried after Retry-After.'],
-      },
+      ...loadTables,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { parseHostPort } from '../metrics/server.js';
-import { startWebServer, type WebServer } from '../serve/server.js';
+import { DEFAULTS, startWebServer, type WebServer } from '../serve/server.js';
 import { DEFAULT_DB } from '../store/database.js';
 import { migrationStatus } from '../store/migrations.js';
 import { openDatabase } from '../store/open.js';
@@ -23,6 +23,7 @@ interface ServeRawOptions {
   overviewTimeout: string;
   maxQueries: string;
   maxQueue: string;
+  cpuShare?: string;
   refresh: string;
   history: string;
   at?: string;
@@ -33,6 +34,14 @@ function bounded(text: string, option: string, min: number, max: number, range: 
   const ms = parseDuration(text, option);
   if (ms < min || ms > max) throw new UsageError(`invalid ${option} ${JSON.stringify(text)}: expected ${range}`);
   return Math.round(ms);
+}
+
+/** `--cpu-share`: a fraction of one core, 0.01..64 (two decimals at most), or `off`. */
+export function parseCpuShare(text: string): number | null {
+  if (text === 'off') return null;
+  const share = /^\d{1,2}(?:\.\d{1,2})?$/.test(text) ? Number(text) : NaN;
+  if (!(share >= 0.01 && share <= 64)) throw new UsageError(`invalid --cpu-share ${JSON.stringify(text.slice(0, 40))}: expected a fraction of one core, 0.01..64 (e.g. 0.25), or off`);
+  return share;
 }
 
 function isLoopback(host: string): boolean {
@@ -47,8 +56,9 @@ export function registerServe(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (loopback by default; anything else exposes the database to whoever reaches it)', DEFAULT_LISTEN)
     .option('--query-timeout <time>', 'statement_timeout of every query (Postgres)', '5s')
     .option('--overview-timeout <time>', 'statement_timeout of the overview\'s report queries (built once per --refresh, shared)', '60s')
-    .option('--max-queries <n>', 'requests reading the database at once; the rest wait their turn (bounds the load on a crawl\'s database)', '4')
-    .option('--max-queue <n>', 'requests waiting for their turn at most; more are answered 503 busy with Retry-After', '64')
+    .option('--cpu-share <fraction>', `CPU the view may spend, in cores, its database reads included; past it requests wait, so a crawl on the same machine keeps its CPU (default: ${DEFAULTS.cpuShare} on Postgres, off on an embedded database); off: no limit`)
+    .option('--max-queries <n>', 'requests reading the database at once; the rest wait their turn (bounds the load on a crawl\'s database)', String(DEFAULTS.maxQueries))
+    .option('--max-queue <n>', 'requests waiting for their turn at most (CPU budget or database); more are answered 503 busy with Retry-After', String(DEFAULTS.maxQueue))
     .option('--refresh <time>', 'how often pages refresh and the overview is rebuilt', '30s')
     .option('--history <time>', 'span of the overview charts over time', '7d')
     .option('--at <time>', 'show the database as of this time instead of now (ISO 8601; for a copy of an old crawl)')
@@ -60,6 +70,7 @@ export function registerServe(program: Command): void {
       const overviewTimeoutMs = bounded(raw.overviewTimeout, '--overview-timeout', 100, 3_600_000, '100ms..1h');
       const maxQueries = parseIntOption(raw.maxQueries, '--max-queries', 1, 64);
       const maxQueue = parseIntOption(raw.maxQueue, '--max-queue', 0, 10_000);
+      const cpuShare = raw.cpuShare === undefined ? undefined : parseCpuShare(raw.cpuShare);
       const refreshMs = bounded(raw.refresh, '--refresh', 1000, 3_600_000, '1s..1h');
       const historyMs = bounded(raw.history, '--history', 3_600_000, 366 * 86_400_000, '1h..366d');
       const at = raw.at === undefined ? undefined : parseTime(raw.at, '--at', Date.now());
@@ -74,7 +85,7 @@ export function registerServe(program: Command): void {
           throw new UsageError(`database schema is at version ${status.current} but this NodeFinder expects ${status.latest}: run nodefinder db migrate --db … (serve never writes)`);
         }
         try {
-          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, maxQueries, maxQueue, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
+          server = await startWebServer({ db, host: listen.host, port: listen.port, queryTimeoutMs, overviewTimeoutMs, maxQueries, maxQueue, cpuShare, refreshSeconds: Math.round(refreshMs / 1000), historyMs, now: at === undefined ? Date.now : () => at });
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === 'EADDRINUSE') throw new RuntimeError(`cannot listen on ${raw.listen}: address in use; choose another --listen`);

@@ -24,7 +24,7 @@ export async function health(db: ReadOnlyDb, now: number, startedAt: number): Pr
       // instance_totals: one row per crawler identity, stamped by the writer with each batch it commits.
       (tx) => tx.query<{ last_write: Date | null }>(`SELECT max(updated_at) AS last_write FROM instance_totals`),
       undefined,
-      false,
+      'probe',
     );
     lines.push('nodefinder_serve_database_up 1');
     lines.push(

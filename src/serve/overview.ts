@@ -92,6 +92,6 @@ export class OverviewCache {
       }
       reports.push(await buildReport('longitudinal', new ReportContext(tx, { ...base, since: now - this.opts.historyMs, bucket: 'hour' })));
       return new Overview(now, reports);
-    }, this.opts.timeoutMs, false);
+    }, this.opts.timeoutMs, 'background');
   }
 }

@@ -4,8 +4,10 @@
  * The embedded engine (PGlite, one WebAssembly session) honours READ ONLY but has no timer to cancel
  * a statement, so there every query is bounded by its shape instead (keyset pages, scan limits).
  */
-import type { Database, Queryable } from '../store/database.js';
+import type { Database, Queryable, Row } from '../store/database.js';
 import { DatabaseError } from '../store/errors.js';
+import { backendCpuMs } from './backend-cpu.js';
+import type { CpuBudget } from './cpu-budget.js';
 import { HttpError } from './errors.js';
 
 /** Postgres SQLSTATE 57014 query_canceled: statement_timeout fired. */
@@ -20,7 +22,20 @@ export interface ReadOnlyOptions {
   maxWaitMs?: number;
   /** Reads waiting for a turn at most; one more is answered `busy` at once (default 64). */
   maxQueue?: number;
+  /** Paces each statement and is charged its CPU (cpu-budget.ts); none: unpaced. */
+  budget?: CpuBudget | null;
+  /** The same for `background` reads (the overview's build), so their debt never stalls requests. */
+  backgroundBudget?: CpuBudget | null;
+  /** Monotonic ms, for the wall time charged when the backend's CPU cannot be read. */
+  monotonic?: () => number;
 }
+
+/**
+ * `request`: a request's read — queued at the gate (--max-queries), each statement paced by the budget.
+ * `background`: the overview's build, one at a time by itself — not gated, each statement paced.
+ * `probe`: /healthz — neither (a busy view is not a database that is down), only charged.
+ */
+export type ReadKind = 'request' | 'background' | 'probe';
 
 /**
  * Admission: at most `max` reads run, at most `maxQueue` wait in order (up to `maxWaitMs`), and any
@@ -76,25 +91,52 @@ export class ReadOnlyDb {
     return this.db.engine;
   }
 
-  /**
-   * Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks).
-   * `gated: false` skips the admission queue (the overview's build: one at a time by itself).
-   */
-  async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs, gated = true): Promise<T> {
+  /** Run `fn` in a read-only transaction; database failures become HttpErrors (no detail leaks). */
+  async read<T>(fn: (tx: Queryable) => Promise<T>, timeoutMs = this.opts.queryTimeoutMs, kind: ReadKind = 'request'): Promise<T> {
     const run = () => this.db.transaction(async (tx) => {
         // First statement of the transaction, as SET TRANSACTION requires.
         await tx.exec('SET TRANSACTION READ ONLY');
         const settings: [string, string][] = [['statement_timeout', String(Math.round(timeoutMs))]];
-        // Report queries hash-aggregate a day of dials (see src/report/context.ts): same settings here.
-        if (this.db.engine === 'postgres') settings.push(['work_mem', '64MB'], ['jit', 'off']);
-        await tx.query(`SELECT ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
-        return await fn(tx);
+        // Report queries hash-aggregate a day of dials (see src/report/context.ts): same settings for
+        // the overview; a request's read is a keyset page or one node, small sorts only.
+        if (this.db.engine === 'postgres') settings.push(['work_mem', kind === 'background' ? '64MB' : '4MB'], ['jit', 'off']);
+        const select = settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+        // The backend's pid, when it runs on this machine (loopback or Unix socket), to charge its CPU.
+        const budget = kind === 'background' ? this.opts.backgroundBudget : this.opts.budget;
+        if (this.db.engine === 'postgres' && budget) select.push(`CASE WHEN coalesce(inet_server_addr() << inet '127.0.0.0/8' OR inet_server_addr() = inet '::1', true) THEN pg_backend_pid() END AS nf_pid`);
+        const [row] = await tx.query<{ nf_pid?: number | null }>(`SELECT ${select.join(', ')}`, settings.flat());
+        return await fn(budget ? this.paced(tx, budget, row?.nf_pid ?? null, kind) : tx);
       });
     try {
-      return await (gated ? this.gate.run(run) : run());
+      return await (kind === 'request' ? this.gate.run(run) : run());
     } catch (err) {
       throw toHttpError(err);
     }
+  }
+
+  /**
+   * `tx` whose statements wait for the budget and are charged what they cost: the backend's CPU when
+   * it is on this machine, nothing on the embedded engine (its CPU is this process's, already
+   * metered), else the statement's wall time (an upper bound).
+   */
+  private paced(tx: Queryable, budget: CpuBudget, pid: number | null, kind: ReadKind): Queryable {
+    const clock = this.opts.monotonic ?? (() => performance.now());
+    const local = this.db.engine !== 'postgres';
+    const measured = async <R>(step: () => Promise<R>): Promise<R> => {
+      if (kind !== 'probe') await budget.admit('work');
+      const cpu0 = pid === null ? null : backendCpuMs(pid);
+      const t0 = clock();
+      try {
+        return await step();
+      } finally {
+        const cpu1 = cpu0 === null ? null : backendCpuMs(pid!);
+        if (!local) budget.charge(cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : clock() - t0);
+      }
+    };
+    return {
+      query: <R extends Row = Row>(sql: string, params?: readonly unknown[]) => measured(() => tx.query<R>(sql, params)),
+      exec: (sql: string) => measured(() => tx.exec(sql)),
+    };
   }
 }
 

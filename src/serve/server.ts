@@ -14,12 +14,19 @@ import { health } from './health.js';
 import { renderPage } from './html-page.js';
 import { loadNode, parseNodeQuery, MAX_SEARCH_LENGTH } from './node-detail.js';
 import { AnswerCache, type AnswerCacheStats } from './answer-cache.js';
+import { CpuBudget, processCpuMs, wakeWithTimers, type CpuBudgetStats } from './cpu-budget.js';
 import { listNodes, type NodeListPage } from './node-list.js';
 import type { NodeDetail } from './node-detail.js';
 import { OverviewCache } from './overview.js';
 import { errorBody, nodeBody, nodeFilterForm, nodeListBody, overviewBody } from './pages.js';
 import { NODE_LIST_PARAMS, parseNodeListQuery, singleParams, type NodeListQuery } from './params.js';
 import { ReadOnlyDb, toHttpError } from './read-only.js';
+
+/**
+ * Defaults of `serve` (src/cli/serve.ts shows them in --help): a quarter of one core (on Postgres),
+ * one database read at a time, and a queue that holds 200 concurrent clients — bench/serve.bench.ts.
+ */
+export const DEFAULTS = { cpuShare: 0.25, maxQueries: 1, maxQueue: 256, burstMs: 100, maxWaitMs: 30_000 } as const;
 
 /** Request limits: the longest URL (a pasted ENR fits many times), header bytes, time to send headers. */
 export const LIMITS = { urlChars: 4096, headerBytes: 16_384, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveMs: 5_000 } as const;
@@ -32,10 +39,18 @@ export interface ServeOptions {
   queryTimeoutMs: number;
   /** statement_timeout of the overview's report queries (built once per refresh), ms; default 60 s. */
   overviewTimeoutMs?: number;
-  /** Requests reading the database at once (the rest queue); default 4. Bounds the CPU the view takes from a crawl on the same server. */
+  /** Requests reading the database at once (the rest queue); default DEFAULTS.maxQueries. */
   maxQueries?: number;
-  /** Requests waiting for a database turn at most; more are answered 503 busy with Retry-After (default 64). */
+  /** Requests waiting for their turn (CPU budget or database) at most; more are answered 503 busy with Retry-After (default DEFAULTS.maxQueue). */
   maxQueue?: number;
+  /**
+   * Fraction of one core the view may spend, its database reads included (cpu-budget.ts); past it,
+   * requests wait. Default: DEFAULTS.cpuShare on Postgres (crawls write beside it); none on an
+   * embedded database (read after its crawl, and its engine's CPU is all in this process). null: none.
+   */
+  cpuShare?: number | null;
+  /** This process's CPU ms so far (default process.cpuUsage; tests use a manual meter). */
+  cpuMs?: () => number;
   /** Monotonic ms for answer ages (default performance.now; tests use a manual clock). */
   monotonic?: () => number;
   /** Page refresh and overview rebuild interval, seconds. */
@@ -54,6 +69,8 @@ export interface WebServer {
   readonly url: string;
   /** Node list and node answers: kept answers served, requests that joined one in flight, answers computed (database reads). */
   answerStats(): AnswerCacheStats;
+  /** The CPU budget's admissions and charges, the overview's database CPU included (zeros without a budget). */
+  budgetStats(): CpuBudgetStats;
   close(): Promise<void>;
 }
 
@@ -69,10 +86,17 @@ const API_INDEX = {
 export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
   const now = opts.now ?? Date.now;
   const startedAt = now();
-  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? 4, maxQueue: opts.maxQueue ?? 64 });
+  const monotonic = opts.monotonic ?? (() => performance.now());
+  const maxQueue = opts.maxQueue ?? DEFAULTS.maxQueue;
+  const share = opts.cpuShare === undefined ? (opts.db.engine === 'postgres' ? DEFAULTS.cpuShare : null) : opts.cpuShare;
+  // The overview's build (seconds of report queries per --refresh) gets its own quarter of the share:
+  // its debt then slows the next overview, never the requests (which keep three quarters, and pay
+  // for this process's CPU). Under a tight budget the overview may refresh less often than --refresh.
+  const budget = share === null ? null : new CpuBudget({ share: share * 0.75, burstMs: DEFAULTS.burstMs, maxQueue, maxWaitMs: DEFAULTS.maxWaitMs, now: monotonic, cpuMs: opts.cpuMs ?? processCpuMs, wake: wakeWithTimers });
+  const backgroundBudget = share === null ? null : new CpuBudget({ share: share * 0.25, burstMs: DEFAULTS.burstMs, maxQueue: 0, maxWaitMs: DEFAULTS.maxWaitMs, now: monotonic, cpuMs: () => 0, wake: wakeWithTimers });
+  const db = new ReadOnlyDb(opts.db, { queryTimeoutMs: opts.queryTimeoutMs, maxConcurrent: opts.maxQueries ?? DEFAULTS.maxQueries, maxQueue, budget, backgroundBudget, monotonic });
   // Answers are shared by identical requests in flight and reused for one refresh interval (what a
   // page's own refresh would show); /healthz for a second at most, so it stays a liveness probe.
-  const monotonic = opts.monotonic ?? (() => performance.now());
   const answers = new AnswerCache<unknown>({ ttlMs: opts.refreshSeconds * 1000, maxEntries: ANSWER_CACHE_ENTRIES, now: monotonic });
   const probes = new AnswerCache<Awaited<ReturnType<typeof health>>>({ ttlMs: Math.min(1000, opts.refreshSeconds * 1000), maxEntries: 1, now: monotonic });
   const nodePage = (q: NodeListQuery, key: string) => answers.get(`nodes?${key}`, () => db.read((tx) => listNodes(tx, q, geo, now() - opts.historyMs))) as Promise<NodeListPage>;
@@ -108,14 +132,14 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     if (path === '/api/nodes') {
       const q = parseNodeListQuery(search, now());
       const page = await nodePage(q, canonical(search));
-      return json({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit });
+      return jsonText(serialized(page, () => JSON.stringify({ nodes: page.nodes, next: page.next, scanned: page.scanned, limit: q.limit })));
     }
     if (path === '/api/node' || path.startsWith('/api/node/')) {
       const text = path === '/api/node' ? (singleParams(search, ['q']).get('q') ?? '') : (singleParams(search, []), decodePath(path.slice('/api/node/'.length)));
       const nq = parseNodeQuery(text);
       const node = await nodeDetail(nq.id);
       if (!node) throw new HttpError('not_found', `node ${nq.id} is not in this database`);
-      return json({ input: nq.input, node });
+      return jsonText(`{"input":${JSON.stringify(nq.input)},"node":${serialized(node, () => JSON.stringify(node))}}`);
     }
     if (path.startsWith('/api/')) throw new HttpError('not_found', 'no such API endpoint; see /api/');
     // HTML pages: `fragment=1` answers only the live region (the client script's refresh).
@@ -133,7 +157,8 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       let status = 200;
       try {
         const q = parseNodeListQuery(params, now());
-        body = nodeListBody(await nodePage(q, canonical(params)), q, params);
+        const page = await nodePage(q, canonical(params));
+        body = serialized(page, () => nodeListBody(page, q, params), params.toString());
       } catch (err) {
         const e = toHttpError(err);
         if (!(e instanceof HttpError) || e.status >= 500) throw e;
@@ -153,7 +178,7 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       try {
         const nq = parseNodeQuery(text);
         const node = await nodeDetail(nq.id);
-        body = nodeBody(node, nq.id);
+        body = node ? serialized(node, () => nodeBody(node, nq.id), 'html') : nodeBody(node, nq.id);
         if (!node) status = 404;
       } catch (err) {
         const e = toHttpError(err);
@@ -193,6 +218,8 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
       } catch {
         throw new HttpError('bad_parameter', 'malformed URL');
       }
+      // Every answer but the liveness probe waits for the CPU budget (503 busy past --max-queue).
+      if (budget && url.pathname !== '/healthz') await budget.admit('new');
       reply = await route(req, url, nonce);
     } catch (err) {
       const e = toHttpError(err);
@@ -251,6 +278,10 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     port,
     url: `http://${hostPart}:${port}`,
     answerStats: () => ({ ...answers.stats }),
+    budgetStats: () => {
+      const s = { ...(budget?.stats ?? { immediate: 0, waited: 0, refused: 0, processMs: 0, databaseMs: 0 }) };
+      return { ...s, databaseMs: s.databaseMs + (backgroundBudget?.stats.databaseMs ?? 0) };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -280,7 +311,27 @@ function canonical(search: URLSearchParams): string {
 }
 
 function json(value: unknown): Reply {
-  return { status: 200, type: 'application/json; charset=utf-8', body: `${JSON.stringify(value)}\n` };
+  return jsonText(JSON.stringify(value));
+}
+
+function jsonText(text: string): Reply {
+  return { status: 200, type: 'application/json; charset=utf-8', body: `${text}\n` };
+}
+
+/**
+ * A kept answer rendered once (its JSON, its HTML for one spelling of the query) however many
+ * requests it answers; dropped with the answer. A few spellings per answer at most.
+ */
+const renderedAnswers = new WeakMap<object, Map<string, string>>();
+function serialized(answer: object, render: () => string, variant = 'json'): string {
+  let forms = renderedAnswers.get(answer);
+  if (!forms) renderedAnswers.set(answer, (forms = new Map()));
+  let text = forms.get(variant);
+  if (text === undefined) {
+    text = render();
+    if (forms.size < 8) forms.set(variant, text);
+  }
+  return text;
 }
 
 function html(body: string, status = 200): Reply {

@@ -69,7 +69,8 @@ for (const engine of ENGINES) {
       await warmUp();
       t = await engine.fresh();
       await fillDatabase(t.db);
-      web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 2 * 86_400_000, now: () => UNTIL, geo, log: () => {} });
+      // Behaviour, not pacing: no CPU budget (its meter would be this test process; cpu-budget.test.ts drives it by hand).
+      web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, cpuShare: null, refreshSeconds: 30, historyMs: 2 * 86_400_000, now: () => UNTIL, geo, log: () => {} });
       base = web.url;
       allIds = (await t.db.query<{ id: string }>(`SELECT encode(id, 'hex') AS id FROM nodes WHERE id NOT IN (SELECT id FROM instances) ORDER BY id`)).map((r) => r.id);
     }, 120_000);

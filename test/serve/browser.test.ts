@@ -34,7 +34,8 @@ describeBrowser('the web view in headless Chromium', () => {
     t = await pgliteEngine.fresh();
     await fillDatabase(t.db);
     // A 1-second refresh so the test sees the live region update.
-    web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 1, historyMs: 2 * 86_400_000, now: () => UNTIL, geo: datasetGeo(), log: (l) => problems.push(l) });
+    // Behaviour, not pacing: no CPU budget (its meter would be this test process; cpu-budget.test.ts drives it by hand).
+    web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, cpuShare: null, refreshSeconds: 1, historyMs: 2 * 86_400_000, now: () => UNTIL, geo: datasetGeo(), log: (l) => problems.push(l) });
     browser = await chromium.launch({
       executablePath: chromiumPath ?? undefined,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

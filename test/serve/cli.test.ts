@@ -37,7 +37,10 @@ describe('nodefinder serve', () => {
     oneLineError(await runCli('serve', '--db', dataDir, '--query-timeout', '1ms'), 2, /invalid --query-timeout "1ms": expected 100ms\.\.5m/);
     oneLineError(await runCli('serve', '--db', dataDir, '--refresh', 'soon'), 2, /invalid --refresh/);
     oneLineError(await runCli('serve', '--db', dataDir, '--at', 'yesterday-ish'), 2, /invalid --at/);
-  });
+    for (const share of ['0', '65', '1e3', ' 0.5', 'x'.repeat(100)]) {
+      oneLineError(await runCli('serve', '--db', dataDir, '--cpu-share', share), 2, /invalid --cpu-share ".*": expected a fraction of one core, 0\.01\.\.64/);
+    }
+  }, 60_000);
 
   it('a missing or empty database is a one-line error naming what to do', async () => {
     oneLineError(await runCli('serve', '--db', join(root, 'nothing-here')), 1, /no embedded database in .*nothing-here: crawl into it first/);
@@ -57,7 +60,7 @@ describe('nodefinder serve', () => {
     const free = await occupyPort();
     const port = free.port;
     await free.release();
-    const run = runCli('serve', '--db', dataDir, '--listen', `127.0.0.1:${port}`, '--duration', '8s', '--at', '2024-01-16T00:00:00Z');
+    const run = runCli('serve', '--db', dataDir, '--listen', `127.0.0.1:${port}`, '--duration', '8s', '--at', '2024-01-16T00:00:00Z', '--cpu-share', '2');
     let health = '';
     for (let i = 0; i < 60 && !health; i++) {
       await new Promise((r) => setTimeout(r, 100));

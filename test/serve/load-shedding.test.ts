@@ -95,7 +95,7 @@ for (const engine of ENGINES) {
       t = await engine.fresh();
       await fillDatabase(t.db);
       held = heldDatabase(t.db);
-      web = await startWebServer({ db: held.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 2 * 86_400_000, maxQueries: 1, maxQueue: 1, now: () => UNTIL, monotonic: () => clock, geo: datasetGeo(), log: () => {} });
+      web = await startWebServer({ db: held.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 2 * 86_400_000, maxQueries: 1, maxQueue: 1, cpuShare: null, now: () => UNTIL, monotonic: () => clock, geo: datasetGeo(), log: () => {} });
     }, 120_000);
     afterAll(async () => {
       await web?.close();
@@ -162,5 +162,33 @@ for (const engine of ENGINES) {
       expect(html.refused.map((a) => [a.status, a.retryAfter])).toEqual([[503, '1']]);
       expect(html.all.filter((a) => a.status === 200)).toHaveLength(2);
     });
+
+    it('--cpu-share: past the budget requests wait (never refused within --max-queue), the probe does not; credit back, they are answered', async () => {
+      // The budget on a manual clock and CPU meter: the server spends only what the test says.
+      let meter = 0;
+      let now = 0;
+      const paced = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 2 * 86_400_000, maxQueue: 1, cpuShare: 64, cpuMs: () => meter, monotonic: () => now, now: () => UNTIL, geo: datasetGeo(), log: () => {} });
+      try {
+        expect((await get(paced.url, `/api/node/${NODES['n0']!.id}`)).status).toBe(200);
+        meter += 10_000; // 10 s of CPU: at 64 cores' credit a second, in debt until the clock moves
+        let answered = 0;
+        const early: Awaited<ReturnType<typeof get>>[] = [];
+        const two = ['n1', 'n2'].map((n) => get(paced.url, `/api/node/${NODES[n]!.id}`).then((a) => (answered++, early.push(a), a)));
+        for (let i = 0; i < 100 && answered < 1; i++) await new Promise((r) => setTimeout(r, 20));
+        // One waits, the other is past --max-queue 1: refused at once.
+        expect(early.map((a) => [a.status, a.retryAfter, (JSON.parse(a.body) as { error: { code: string } }).error.code])).toEqual([[503, '1', 'busy']]);
+        expect((await get(paced.url, '/healthz')).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(answered).toBe(1); // still waiting: no credit while the clock stands still
+        now += 1_000;
+        const all = await Promise.all(two);
+        expect(all.map((a) => a.status).sort()).toEqual([200, 503]);
+        expect(paced.budgetStats()).toMatchObject({ refused: 1 });
+        expect(paced.budgetStats().waited).toBeGreaterThanOrEqual(1);
+        expect(paced.budgetStats().processMs).toBeGreaterThanOrEqual(10_000);
+      } finally {
+        await paced.close();
+      }
+    }, 90_000);
   });
 }

@@ -81,7 +81,8 @@ describeBrowser('the web view of a crawled test network', () => {
       await writer.close();
       await testnet.close();
     }
-    web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, refreshSeconds: 30, historyMs: 86_400_000, log: () => {} });
+    // Behaviour, not pacing: no CPU budget (its meter would be this test process; cpu-budget.test.ts drives it by hand).
+    web = await startWebServer({ db: t.db, host: '127.0.0.1', port: 0, queryTimeoutMs: 20_000, cpuShare: null, refreshSeconds: 30, historyMs: 86_400_000, log: () => {} });
     browser = await chromium.launch({
       executablePath: chromiumPath ?? undefined,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
