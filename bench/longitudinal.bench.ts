@@ -13,7 +13,9 @@
  *    and per hour, and each longitudinal query (a dashboard panel) over 90 days (≤ 2 s): first from raw
  *    rows only, then once the open day's closed hours are rolled up (window_node_days, as the crawl
  *    keeps them: 0007_open_day.sql).
- * The schema is dropped at the end.
+ * The schema is dropped at the end. BENCH_LONG_KEEP=1 keeps it; BENCH_LONG_SCHEMA=<kept schema> measures
+ * again on it without generating the rows (migrates it, re-rolls the rolled day and the open day's
+ * hours, keeps it); BENCH_LONG_SECTIONS=1 also times each of the snapshot's queries alone.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -27,6 +29,7 @@ import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { DAY_MS, dayText, rollupDay } from '../src/store/rollup.js';
 import { rollupOpenHours } from '../src/store/rollup-hours.js';
+import { clearNodeDays } from '../src/store/window-node-days.js';
 import { fmt, type BenchTable } from './table.js';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -42,6 +45,13 @@ const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0
 const RAW_TABLES = ['dials', 'hellos', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters'];
 const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes'];
 const WRITER_SECONDS = Number(process.env['BENCH_LONG_WRITER_SECONDS'] ?? 30);
+/** A schema kept by an earlier run (BENCH_LONG_KEEP=1) to measure again without generating its rows. */
+const REUSE = process.env['BENCH_LONG_SCHEMA'];
+/** The queries `report snapshot` runs (src/report/snapshot.ts), timed alone with BENCH_LONG_SECTIONS=1. */
+const SNAPSHOT_QUERIES: readonly [string, Record<string, unknown>][] = [
+  ['window-nodes', {}], ['disconnects', {}], ['freshness', { genesis: MAINNET_GENESIS }], ['clients', {}], ['latency-nodes', {}],
+  ['nonproductive', {}], ['capabilities', {}], ['networks', {}], ['fork-ids', {}], ['discovery-sources', {}],
+];
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** bench/serve-writer.ts in a child process: the crawl's writer, committing as fast as it can for `seconds`. */
@@ -165,7 +175,8 @@ async function relBytes(db: Database, names: string[]): Promise<number> {
 }
 
 export default async function run(): Promise<BenchTable[]> {
-  const schema = `nf_bench_longitudinal_${process.pid}`;
+  if (REUSE !== undefined && !/^nf_bench_longitudinal_\d+$/.test(REUSE)) throw new Error(`BENCH_LONG_SCHEMA: not a kept schema name: ${REUSE}`);
+  const schema = REUSE ?? `nf_bench_longitudinal_${process.pid}`;
   let db: Database;
   try {
     db = await openPostgres(PG_URL, { schema, connectTimeoutMs: 3000, queryTimeoutMs: 1_800_000 });
@@ -181,6 +192,12 @@ export default async function run(): Promise<BenchTable[]> {
     const rolledDay = NOW - RAW_DAYS * DAY_MS; // raw, then rolled up (measured)
     const openDay = NOW - DAY_MS; // raw: the snapshot's window and the longitudinal report's raw part
     const [, loadMs] = await time(async () => {
+      if (REUSE !== undefined) {
+        // The kept open day as a crawl would leave it before its first hourly pass.
+        await db.query(`DELETE FROM rollup_open_hours WHERE day = $1::date`, [dayText(openDay)]);
+        await clearNodeDays(db, dayText(openDay));
+        return;
+      }
       await loadRawDay(db, DAYS - 2, rolledDay);
       await loadRawDay(db, DAYS - 1, openDay);
       await db.exec('ANALYZE');
@@ -196,7 +213,7 @@ export default async function run(): Promise<BenchTable[]> {
     rows.push(['roll up one day', `${fmt(counts!.dials)} dials`, fmt(rollupMs), rollupMs <= 60_000 ? 'ok (≤ 60 s)' : 'OVER 60 s']);
     say(`rollup of one day ${fmt(rollupMs)} ms`);
     const oneDayRollup = await relBytes(db, ROLLUP_TABLES);
-    const [, synthMs] = await time(() => synthesizeRollups(db, rolledDay, DAYS - RAW_DAYS));
+    const [, synthMs] = await time(async () => (REUSE === undefined ? synthesizeRollups(db, rolledDay, DAYS - RAW_DAYS) : undefined));
     say(`88 days of rollups synthesized in ${fmt(synthMs / 1000, 1)} s`);
     const rollupBytes = await relBytes(db, ROLLUP_TABLES);
     const totalBytes = await relBytes(
@@ -217,6 +234,15 @@ export default async function run(): Promise<BenchTable[]> {
         rows.push([`${label}, ${phase}`, name === 'snapshot' ? `${fmt(counts!.dials)} dials` : `${DAYS} days`, fmt(ms), ms <= goal ? `ok (≤ ${goal / 1000} s)` : `OVER ${goal / 1000} s`]);
         say(`${label}, ${phase}: ${fmt(ms)} ms`);
       }
+      if (process.env['BENCH_LONG_SECTIONS'] !== '1') return;
+      const c = ctx(openDay);
+      const [, exMs] = await time(() => c.exclusion());
+      const parts = [`abusive-ips ${fmt(exMs)}`];
+      for (const [name, args] of SNAPSHOT_QUERIES) {
+        const [, ms] = await time(() => c.queryExcluding(name, args));
+        parts.push(`${name} ${fmt(ms)}`);
+      }
+      say(`snapshot queries alone (ms), ${phase}: ${parts.join(', ')}`);
     };
     await measure('raw open day');
     // The crawl rolls up the open day's closed hours as they close (hour rows and window_node_days).
@@ -256,7 +282,7 @@ export default async function run(): Promise<BenchTable[]> {
     );
   } finally {
     // BENCH_LONG_KEEP=1 keeps the schema for EXPLAIN (drop it by hand afterwards).
-    if (process.env['BENCH_LONG_KEEP'] !== '1') await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    if (process.env['BENCH_LONG_KEEP'] !== '1' && REUSE === undefined) await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     else say(`kept schema ${schema}`);
     await db.close();
   }

@@ -11,6 +11,7 @@
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
 import { DIAL_FLAGS, INBOUND_MERGE, MAINNET_STATUS, NODE_DAYS_MARK, nodeDaysMergeSql } from './window-node-days.js';
+import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -64,6 +65,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear open hours', args: DAY, sql: `DELETE FROM rollup_open_hours WHERE day <= $1::date` },
   { name: 'clear window node days', args: DAY, sql: `DELETE FROM window_node_days WHERE day = $1::date` },
   { name: 'clear window inbound ips', args: DAY, sql: `DELETE FROM window_inbound_ips WHERE day = $1::date` },
+  ...SECTION_CLEARS.map((sql, i) => ({ name: `clear window sections ${i + 1}`, args: DAY, sql })),
   {
     // Per node and hour: dial counts and the stages reached (bits as rollup_day_nodes.stages).
     name: 'hour nodes',
@@ -181,6 +183,8 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       FROM rollup_tmp_day_dials WHERE node_id IS NOT NULL GROUP BY node_id`),
   },
   { name: 'window inbound ips', args: ALL, sql: INBOUND_MERGE },
+  // The snapshot's HELLO/STATUS/DISCONNECT rows of the day (window-section-days.ts), rebuilt likewise.
+  ...SECTION_MERGES.map((sql, i) => ({ name: `window sections ${i + 1}`, args: ALL, sql })),
   {
     name: 'mark window node days',
     args: ['day', 'hi'],
