@@ -251,6 +251,7 @@ export default async function run(): Promise<BenchTable[]> {
     rows.push([`roll up ${hours} closed hours of the open day`, `${fmt(counts!.dials)} dials`, fmt(hoursMs), '']);
     say(`open hours ${fmt(hoursMs)} ms`);
     const nodeDayBytes = await relBytes(db, ['window_node_days', 'window_node_day_marks']);
+    const sectionDayBytes = await relBytes(db, ['window_hello_days', 'window_cap_days', 'window_status_days', 'window_disconnect_days', 'window_disconnect_hours']);
     await measure('open hours rolled');
     // Each longitudinal query alone over 90 days, per day: what a dashboard panel runs.
     for (const q of ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes']) {
@@ -277,7 +278,7 @@ export default async function run(): Promise<BenchTable[]> {
     notes.push(
       `Synthetic history: ${fmt(DIALS)} dials a day to ${fmt(NODES)} node IDs (${CHURN * 100} % new each day), ${INSTANCES} instances; ${fmt(counts!.hellos)} HELLOs a day. Raw days loaded in ${fmt(loadMs / 1000, 1)} s.`,
       `Raw day on disk (tables + indexes): ${mb(rawDayBytes)} MB = ${fmt(rawDayBytes / counts!.dials)} bytes per dial (${perTable.map(([t, b]) => `${t} ${mb(b)}`).join(', ')}).`,
-      `window_node_days: ${mb(nodeDayBytes)} MB for the two raw days (kept while their raw rows are).`,
+      `window_node_days: ${mb(nodeDayBytes)} MB for the two raw days (kept while their raw rows are); the HELLO/STATUS/DISCONNECT rows (0008): ${mb(sectionDayBytes)} MB.`,
       `Rollups: one day ${mb(oneDayRollup)} MB (rollup_day_nodes nearly all of it); ${DAYS - RAW_DAYS + 1} days ${mb(rollupBytes)} MB. Whole schema: ${mb(totalBytes)} MB.`,
       'The last day is the open day (not rolled up): "raw open day" reads its raw rows; "open hours rolled" its window_node_days and hour rows up to 23:00 and raw rows of the last hour, as a crawl leaves it. No crawl was writing during the report measurements.',
     );
