@@ -13,7 +13,9 @@
  *    and per hour, and each longitudinal query (a dashboard panel) over 90 days (≤ 2 s): first from raw
  *    rows only, then once the open day's closed hours are rolled up (window_node_days, as the crawl
  *    keeps them: 0007_open_day.sql).
- * The schema is dropped at the end.
+ * The schema is dropped at the end. BENCH_LONG_KEEP=1 keeps it; BENCH_LONG_SCHEMA=<kept schema> measures
+ * again on it without generating the rows (migrates it, re-rolls the rolled day and the open day's
+ * hours, keeps it); BENCH_LONG_SECTIONS=1 also times each of the snapshot's queries alone.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -21,12 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { loadPackagedGeo } from '../src/geo/index.js';
 import { ReportContext } from '../src/report/context.js';
 import { buildReport } from '../src/report/registry.js';
-import { runReportQuery } from '../src/report/sql.js';
+import { loadReportQuery, runReportQuery } from '../src/report/sql.js';
 import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { DAY_MS, dayText, rollupDay } from '../src/store/rollup.js';
 import { rollupOpenHours } from '../src/store/rollup-hours.js';
+import { clearNodeDays } from '../src/store/window-node-days.js';
 import { fmt, type BenchTable } from './table.js';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -42,6 +45,13 @@ const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0
 const RAW_TABLES = ['dials', 'hellos', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters'];
 const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt'];
 const WRITER_SECONDS = Number(process.env['BENCH_LONG_WRITER_SECONDS'] ?? 30);
+/** A schema kept by an earlier run (BENCH_LONG_KEEP=1) to measure again without generating its rows. */
+const REUSE = process.env['BENCH_LONG_SCHEMA'];
+/** The queries `report snapshot` runs (src/report/snapshot.ts), timed alone with BENCH_LONG_SECTIONS=1. */
+const SNAPSHOT_QUERIES: readonly [string, Record<string, unknown>][] = [
+  ['window-nodes', {}], ['disconnects', {}], ['freshness', { genesis: MAINNET_GENESIS }], ['clients', {}], ['latency-nodes', {}],
+  ['nonproductive', {}], ['capabilities', {}], ['networks', {}], ['fork-ids', {}], ['discovery-sources', {}],
+];
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** bench/serve-writer.ts in a child process: the crawl's writer, committing as fast as it can for `seconds`. */
@@ -171,7 +181,8 @@ async function relBytes(db: Database, names: string[]): Promise<number> {
 }
 
 export default async function run(): Promise<BenchTable[]> {
-  const schema = `nf_bench_longitudinal_${process.pid}`;
+  if (REUSE !== undefined && !/^nf_bench_longitudinal_\d+$/.test(REUSE)) throw new Error(`BENCH_LONG_SCHEMA: not a kept schema name: ${REUSE}`);
+  const schema = REUSE ?? `nf_bench_longitudinal_${process.pid}`;
   let db: Database;
   try {
     db = await openPostgres(PG_URL, { schema, connectTimeoutMs: 3000, queryTimeoutMs: 1_800_000 });
@@ -187,6 +198,12 @@ export default async function run(): Promise<BenchTable[]> {
     const rolledDay = NOW - RAW_DAYS * DAY_MS; // raw, then rolled up (measured)
     const openDay = NOW - DAY_MS; // raw: the snapshot's window and the longitudinal report's raw part
     const [, loadMs] = await time(async () => {
+      if (REUSE !== undefined) {
+        // The kept open day as a crawl would leave it before its first hourly pass.
+        await db.query(`DELETE FROM rollup_open_hours WHERE day = $1::date`, [dayText(openDay)]);
+        await clearNodeDays(db, dayText(openDay));
+        return;
+      }
       await loadRawDay(db, DAYS - 2, rolledDay);
       await loadRawDay(db, DAYS - 1, openDay);
       await db.exec('ANALYZE');
@@ -202,7 +219,7 @@ export default async function run(): Promise<BenchTable[]> {
     rows.push(['roll up one day', `${fmt(counts!.dials)} dials`, fmt(rollupMs), rollupMs <= 60_000 ? 'ok (≤ 60 s)' : 'OVER 60 s']);
     say(`rollup of one day ${fmt(rollupMs)} ms`);
     const oneDayRollup = await relBytes(db, ROLLUP_TABLES);
-    const [, synthMs] = await time(() => synthesizeRollups(db, rolledDay, DAYS - RAW_DAYS));
+    const [, synthMs] = await time(async () => (REUSE === undefined ? synthesizeRollups(db, rolledDay, DAYS - RAW_DAYS) : undefined));
     say(`88 days of rollups synthesized in ${fmt(synthMs / 1000, 1)} s`);
     const rollupBytes = await relBytes(db, ROLLUP_TABLES);
     const totalBytes = await relBytes(
@@ -223,6 +240,16 @@ export default async function run(): Promise<BenchTable[]> {
         rows.push([`${label}, ${phase}`, name === 'snapshot' ? `${fmt(counts!.dials)} dials` : `${DAYS} days`, fmt(ms), ms <= goal ? `ok (≤ ${goal / 1000} s)` : `OVER ${goal / 1000} s`]);
         say(`${label}, ${phase}: ${fmt(ms)} ms`);
       }
+      if (process.env['BENCH_LONG_SECTIONS'] !== '1') return;
+      const c = ctx(openDay);
+      const [, exMs] = await time(() => c.exclusion());
+      const parts = [`abusive-ips ${fmt(exMs)}`];
+      for (const [name, args] of SNAPSHOT_QUERIES) {
+        const excluding = loadReportQuery(name).params.some((q) => q.name === 'excluded');
+        const [, ms] = await time(() => (excluding ? c.queryExcluding(name, args) : c.query(name, args)));
+        parts.push(`${name} ${fmt(ms)}`);
+      }
+      say(`snapshot queries alone (ms), ${phase}: ${parts.join(', ')}`);
     };
     await measure('raw open day');
     // The crawl rolls up the open day's closed hours as they close (hour rows and window_node_days).
@@ -230,6 +257,7 @@ export default async function run(): Promise<BenchTable[]> {
     rows.push([`roll up ${hours} closed hours of the open day`, `${fmt(counts!.dials)} dials`, fmt(hoursMs), '']);
     say(`open hours ${fmt(hoursMs)} ms`);
     const nodeDayBytes = await relBytes(db, ['window_node_days', 'window_node_day_marks']);
+    const sectionDayBytes = await relBytes(db, ['window_hello_days', 'window_cap_days', 'window_status_days', 'window_disconnect_days', 'window_disconnect_hours']);
     await measure('open hours rolled');
     // Each longitudinal query alone over 90 days, per day: what a dashboard panel runs.
     for (const q of ['longitudinal-dials', 'longitudinal-clients', 'longitudinal-discovery', 'longitudinal-new-nodes', 'longitudinal-rtt']) {
@@ -257,13 +285,13 @@ export default async function run(): Promise<BenchTable[]> {
     notes.push(
       `Synthetic history: ${fmt(DIALS)} dials a day to ${fmt(NODES)} node IDs (${CHURN * 100} % new each day), ${INSTANCES} instances; ${fmt(counts!.hellos)} HELLOs a day. Raw days loaded in ${fmt(loadMs / 1000, 1)} s.`,
       `Raw day on disk (tables + indexes): ${mb(rawDayBytes)} MB = ${fmt(rawDayBytes / counts!.dials)} bytes per dial (${perTable.map(([t, b]) => `${t} ${mb(b)}`).join(', ')}).`,
-      `window_node_days: ${mb(nodeDayBytes)} MB for the two raw days (kept while their raw rows are).`,
+      `window_node_days: ${mb(nodeDayBytes)} MB for the two raw days (kept while their raw rows are); the HELLO/STATUS/DISCONNECT rows (0008): ${mb(sectionDayBytes)} MB.`,
       `Rollups: one day ${mb(oneDayRollup)} MB (rollup_day_nodes nearly all of it); ${DAYS - RAW_DAYS + 1} days ${mb(rollupBytes)} MB. Whole schema: ${mb(totalBytes)} MB.`,
       'The last day is the open day (not rolled up): "raw open day" reads its raw rows; "open hours rolled" its window_node_days and hour rows up to 23:00 and raw rows of the last hour, as a crawl leaves it. No crawl was writing during the report measurements.',
     );
   } finally {
     // BENCH_LONG_KEEP=1 keeps the schema for EXPLAIN (drop it by hand afterwards).
-    if (process.env['BENCH_LONG_KEEP'] !== '1') await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+    if (process.env['BENCH_LONG_KEEP'] !== '1' && REUSE === undefined) await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     else say(`kept schema ${schema}`);
     await db.close();
   }

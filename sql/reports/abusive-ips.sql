@@ -7,24 +7,7 @@
 -- hello_node_ids (IDs that completed HELLO in the window) (int), first_seen_ms, last_seen_ms (float8:
 -- earliest first sighting and latest sign of life of those IDs), ids (text[]: the hex node IDs).
 -- Inbound sources come from window_inbound_ips where they are complete, raw dials after that (as window-nodes.sql).
-WITH gap AS (
-  -- the first day of the window whose per-node rows are not complete up to its end (or end after until)
-  SELECT min(g.day) AS day FROM (
-    SELECT gs::date AS day FROM generate_series(date_trunc('day', $1::timestamptz AT TIME ZONE 'UTC'), ($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', interval '1 day') gs
-  ) g LEFT JOIN window_node_day_marks m ON m.day = g.day
-  WHERE m.covered_until IS NULL OR m.covered_until <> (g.day + 1)::timestamp AT TIME ZONE 'UTC' OR m.covered_until > $2::timestamptz
-),
-p AS (
-  SELECT CASE WHEN $1::timestamptz >= $2::timestamptz THEN $1::timestamptz
-              WHEN gap.day IS NULL THEN $2::timestamptz
-              WHEN m.covered_until <= $2::timestamptz THEN greatest($1::timestamptz, m.covered_until)
-              ELSE greatest($1::timestamptz, gap.day::timestamp AT TIME ZONE 'UTC') END AS raw_from,
-         CASE WHEN $1::timestamptz >= $2::timestamptz THEN '-infinity'::date
-              WHEN gap.day IS NULL THEN (($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1
-              WHEN m.covered_until <= $2::timestamptz THEN gap.day + 1
-              ELSE gap.day END AS days_until
-  FROM gap LEFT JOIN window_node_day_marks m ON m.day = gap.day
-),
+WITH p AS (SELECT raw_from, days_until FROM window_raw_split($1::timestamptz, $2::timestamptz)),
 pairs AS (
   -- endpoints learned (discovery; inbound peers' listen ports) and inbound connections' sources
   SELECT ip, node_id FROM addresses WHERE last_seen >= $1::timestamptz AND first_seen < $2::timestamptz

@@ -6,34 +6,34 @@
 -- $3 excluded (text[]): hex node IDs to leave out ('{}' for none)
 -- Returns: category (mainnet | mainnet_fork_mismatch | other_network | no_eth | useless_peer |
 -- no_status), nodes (int). The first matching category wins, in that order.
--- useless_peer nodes come from window_node_days where they are complete, raw rows after that (as window-nodes.sql).
+-- Nodes, offers, chains and useless_peer come from the per-node-day rows (window_hello_days, window_cap_days,
+-- window_status_days, window_node_days) where they are complete, raw rows after that (as window-nodes.sql).
 WITH excluded AS (SELECT decode(x, 'hex') AS node_id FROM unnest($3::text[]) AS x),
-gap AS (
-  -- the first day of the window whose per-node rows are not complete up to its end (or end after until)
-  SELECT min(g.day) AS day FROM (
-    SELECT gs::date AS day FROM generate_series(date_trunc('day', $1::timestamptz AT TIME ZONE 'UTC'), ($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', interval '1 day') gs
-  ) g LEFT JOIN window_node_day_marks m ON m.day = g.day
-  WHERE m.covered_until IS NULL OR m.covered_until <> (g.day + 1)::timestamp AT TIME ZONE 'UTC' OR m.covered_until > $2::timestamptz
-),
-p AS (
-  SELECT CASE WHEN $1::timestamptz >= $2::timestamptz THEN $1::timestamptz
-              WHEN gap.day IS NULL THEN $2::timestamptz
-              WHEN m.covered_until <= $2::timestamptz THEN greatest($1::timestamptz, m.covered_until)
-              ELSE greatest($1::timestamptz, gap.day::timestamp AT TIME ZONE 'UTC') END AS raw_from,
-         CASE WHEN $1::timestamptz >= $2::timestamptz THEN '-infinity'::date
-              WHEN gap.day IS NULL THEN (($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1
-              WHEN m.covered_until <= $2::timestamptz THEN gap.day + 1
-              ELSE gap.day END AS days_until
-  FROM gap LEFT JOIN window_node_day_marks m ON m.day = gap.day
-),
+p AS (SELECT raw_from, days_until FROM window_raw_split($1::timestamptz, $2::timestamptz)),
+-- hello nodes and their offers, chains announced: per-node-day rows of the window's covered days, raw rows after
 h AS (
-  SELECT node_id, bool_or(EXISTS (SELECT 1 FROM unnest(caps) AS c WHERE split_part(c, '/', 1) = 'eth')) AS has_eth
-  FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL GROUP BY node_id
+  SELECT node_id, bool_or(has_eth) AS has_eth FROM (
+    SELECT node_id, false AS has_eth FROM window_hello_days
+    WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < (SELECT days_until FROM p) AND hello_at >= $1::timestamptz
+    UNION ALL
+    SELECT node_id, true FROM window_cap_days
+    WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < (SELECT days_until FROM p) AND last_at >= $1::timestamptz AND split_part(capability, '/', 1) = 'eth'
+    UNION ALL
+    SELECT node_id, EXISTS (SELECT 1 FROM unnest(caps) AS c WHERE split_part(c, '/', 1) = 'eth') FROM hellos
+    WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND started_at >= (SELECT raw_from FROM p) AND node_id IS NOT NULL
+  ) x GROUP BY node_id
 ),
 s AS (
-  SELECT node_id, bool_or(network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale')) AS mainnet,
-         bool_or(network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex')) AS mainnet_chain
-  FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND node_id IS NOT NULL GROUP BY node_id
+  SELECT node_id, bool_or(mainnet) AS mainnet, bool_or(mainnet_chain) AS mainnet_chain FROM (
+    SELECT node_id, network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND coalesce(accepted_at >= $1::timestamptz, false) AS mainnet,
+           network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AS mainnet_chain
+    FROM window_status_days
+    WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < (SELECT days_until FROM p) AND last_at >= $1::timestamptz
+    UNION ALL
+    SELECT node_id, network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex') AND fork_verdict IN ('compatible', 'local_stale'),
+           network_id = 1 AND genesis_hash = decode('d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', 'hex')
+    FROM statuses WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz AND started_at >= (SELECT raw_from FROM p) AND node_id IS NOT NULL
+  ) x GROUP BY node_id
 ),
 u AS (
   SELECT node_id FROM window_node_days

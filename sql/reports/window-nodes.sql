@@ -11,24 +11,7 @@
 -- are read from those per-node rows (latest time ≥ since), raw dials/hellos/statuses only from that
 -- point on (raw_from: usually the open hour): same answers as raw rows, without a day of raw dials.
 WITH excluded AS (SELECT decode(x, 'hex') AS node_id FROM unnest($3::text[]) AS x),
-gap AS (
-  -- the first day of the window whose per-node rows are not complete up to its end (or end after until)
-  SELECT min(g.day) AS day FROM (
-    SELECT gs::date AS day FROM generate_series(date_trunc('day', $1::timestamptz AT TIME ZONE 'UTC'), ($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', interval '1 day') gs
-  ) g LEFT JOIN window_node_day_marks m ON m.day = g.day
-  WHERE m.covered_until IS NULL OR m.covered_until <> (g.day + 1)::timestamp AT TIME ZONE 'UTC' OR m.covered_until > $2::timestamptz
-),
-p AS (
-  SELECT CASE WHEN $1::timestamptz >= $2::timestamptz THEN $1::timestamptz
-              WHEN gap.day IS NULL THEN $2::timestamptz
-              WHEN m.covered_until <= $2::timestamptz THEN greatest($1::timestamptz, m.covered_until)
-              ELSE greatest($1::timestamptz, gap.day::timestamp AT TIME ZONE 'UTC') END AS raw_from,
-         CASE WHEN $1::timestamptz >= $2::timestamptz THEN '-infinity'::date
-              WHEN gap.day IS NULL THEN (($2::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC')::date + 1
-              WHEN m.covered_until <= $2::timestamptz THEN gap.day + 1
-              ELSE gap.day END AS days_until
-  FROM gap LEFT JOIN window_node_day_marks m ON m.day = gap.day
-),
+p AS (SELECT raw_from, days_until FROM window_raw_split($1::timestamptz, $2::timestamptz)),
 flags AS (
   SELECT node_id, bool_or(d) AS discovered, bool_or(o) AS dialed, bool_or(r) AS responded, bool_or(i) AS inbound,
          bool_or(h) AS hello, bool_or(s) AS status, bool_or(m) AS mainnet

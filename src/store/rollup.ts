@@ -11,6 +11,7 @@
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
 import { DIAL_FLAGS, MAINNET_STATUS, NODE_DAYS_MARK } from './window-node-days.js';
+import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -66,6 +67,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear open hours', args: DAY, sql: `DELETE FROM rollup_open_hours WHERE day <= $1::date` },
   { name: 'clear window node days', args: DAY, sql: `DELETE FROM window_node_days WHERE day = $1::date` },
   { name: 'clear window inbound ips', args: DAY, sql: `DELETE FROM window_inbound_ips WHERE day = $1::date` },
+  ...SECTION_CLEARS.map((sql, i) => ({ name: `clear window sections ${i + 1}`, args: DAY, sql })),
   {
     // The day's dials in one pass, per node and (kind, outcome, error kind) — plus the source IP of
     // inbound ones, for window_inbound_ips — with the hours (UTC, bit h) it had such dials in: the
@@ -227,6 +229,8 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
     sql: `INSERT INTO window_inbound_ips (day, ip, node_id, last_at)
       SELECT $1::date, inbound_ip, node_id, max(last_at) FROM rollup_tmp_day_dials WHERE kind = 'inbound' AND node_id IS NOT NULL GROUP BY 2, 3`,
   },
+  // The snapshot's HELLO/STATUS/DISCONNECT rows of the day (window-section-days.ts), rebuilt likewise.
+  ...SECTION_MERGES.map((sql, i) => ({ name: `window sections ${i + 1}`, args: ALL, sql })),
   {
     name: 'mark window node days',
     args: ['day', 'hi'],

@@ -7,6 +7,7 @@
  * are complete, which is what the report SQL trusts (window-nodes.sql, longitudinal-dials.sql).
  */
 import type { Queryable } from './database.js';
+import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
 /** Stage bits of one dial row, as rollup_day_nodes.stages (rollup.ts FLAGS). */
 export const DIAL_FLAGS = `CASE WHEN kind <> 'inbound' THEN 2 ELSE 8 END
@@ -56,10 +57,15 @@ const MERGE = nodeDaysMergeSql();
 export const NODE_DAYS_MARK = `INSERT INTO window_node_day_marks (day, covered_until) VALUES ($1::date, $2::timestamptz)
   ON CONFLICT (day) DO UPDATE SET covered_until = excluded.covered_until`;
 
-/** Merge the raw rows of [fromMs, untilMs), inside one UTC day, and mark the day complete up to untilMs. */
+/**
+ * Merge the raw rows of [fromMs, untilMs), inside one UTC day, and mark the day complete up to untilMs
+ * (with the HELLO/STATUS/DISCONNECT rows of window-section-days.ts). A merge from midnight starts the
+ * day's rows afresh: hour counts add up, so rows left from before a lost mark must not stay.
+ */
 export async function mergeNodeDays(tx: Queryable, day: string, fromMs: number, untilMs: number): Promise<void> {
-  await tx.query(MERGE, [new Date(fromMs).toISOString(), new Date(untilMs).toISOString(), day]);
-  await tx.query(INBOUND_MERGE, [new Date(fromMs).toISOString(), new Date(untilMs).toISOString(), day]);
+  if (fromMs <= Date.parse(`${day}T00:00:00Z`)) await clearNodeDays(tx, day);
+  const args = [new Date(fromMs).toISOString(), new Date(untilMs).toISOString(), day];
+  for (const sql of [MERGE, INBOUND_MERGE, ...SECTION_MERGES]) await tx.query(sql, args);
   await tx.query(NODE_DAYS_MARK, [day, new Date(untilMs).toISOString()]);
 }
 
@@ -67,5 +73,6 @@ export async function mergeNodeDays(tx: Queryable, day: string, fromMs: number, 
 export async function clearNodeDays(tx: Queryable, day: string): Promise<void> {
   await tx.query(`DELETE FROM window_node_days WHERE day = $1::date`, [day]);
   await tx.query(`DELETE FROM window_inbound_ips WHERE day = $1::date`, [day]);
+  for (const sql of SECTION_CLEARS) await tx.query(sql, [day]);
   await tx.query(`DELETE FROM window_node_day_marks WHERE day = $1::date`, [day]);
 }

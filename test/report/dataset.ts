@@ -86,12 +86,12 @@ const HASH_A = 'aa'.repeat(32);
 const MAINNET = NETWORKS.mainnet;
 const SEPOLIA = NETWORKS.sepolia;
 
-function hello(clientId: string, caps: string[] = ['eth/68', 'snap/1']): HelloInfo {
+export function hello(clientId: string, caps: string[] = ['eth/68', 'snap/1']): HelloInfo {
   const p = parseClientId(clientId);
   return { p2pVersion: 5, clientId, clientName: p.name, clientVersion: p.version, os: p.os, arch: p.arch, runtime: p.runtime, caps, listenPort: 30303 };
 }
 
-function status(opts: { bestBlock?: bigint | null; bestHash?: string; verdict?: StatusInfo['forkVerdict']; network?: 'mainnet' | 'sepolia'; eth?: number }): StatusInfo {
+export function status(opts: { bestBlock?: bigint | null; bestHash?: string; verdict?: StatusInfo['forkVerdict']; network?: 'mainnet' | 'sepolia'; eth?: number }): StatusInfo {
   const net = opts.network === 'sepolia' ? SEPOLIA : MAINNET;
   const eth = opts.eth ?? 68;
   return {
@@ -121,7 +121,7 @@ interface DialSpec {
   srtt?: number;
 }
 
-function dial(s: DialSpec): DialEvent {
+export function dial(s: DialSpec): DialEvent {
   const n = NODES[s.node]!;
   const disconnects = [
     ...(s.received ?? []).map((reason) => ({ direction: 'received' as const, reason, at: s.at + 500 })),

@@ -15,12 +15,14 @@ import { DatabaseError } from '../../src/store/errors.js';
 import { pruneRaw } from '../../src/store/retention.js';
 import { DAY_MS, rollupDay } from '../../src/store/rollup.js';
 import { rollupOpenHours } from '../../src/store/rollup-hours.js';
-import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
+import type { CrawlerEvent } from '../../src/events.js';
+import { datasetEvents, datasetGeo, dial, hello, SINCE, status, UNTIL } from '../report/dataset.js';
 import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, freshWithEvents, type TestDb } from './helpers.js';
 
 afterAll(closeSharedPglite);
 
 const H = 3_600_000;
+const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3';
 const M = 60_000;
 const D0 = SINCE - DAY_MS; // Jan 14
 const D2 = UNTIL; // Jan 16
@@ -38,6 +40,27 @@ const WINDOWS: [number, number][] = [
   [UNTIL, UNTIL + 3 * H],
 ];
 
+/**
+ * Besides the dataset: nodes whose latest HELLO/STATUS changes over the days and hours (client, chain,
+ * fork verdict, capabilities), two HELLOs at the same instant (ties go to the greater dial_id), a
+ * DISCONNECT without a node ID, and disconnects early and late on Jan 14 (a window starting inside it).
+ */
+function churnEvents(): CrawlerEvent[] {
+  const at = (h: number) => SINCE + h * H;
+  const quitting = dial({ instance: '22'.repeat(32), kind: 'inbound', node: 'n8', at: at(2) + 7 * M, received: ['too_many_peers'] });
+  return [
+    dial({ instance: '11'.repeat(32), kind: 'dynamic', node: 'n1', at: at(-4), hello: hello('Geth/v1.13.5-stable/linux-amd64/go1.21.0'), status: status({ network: 'sepolia' }), received: ['client_quitting'] }),
+    dial({ instance: '11'.repeat(32), kind: 'dynamic', node: 'n1', at: at(2), hello: hello('Nethermind/v1.28.0/linux-x64/dotnet8.0.10', ['eth/67', 'les/4']), status: status({ verdict: 'local_stale' }) }),
+    dial({ instance: '33'.repeat(32), kind: 'static', node: 'n3', at: at(3) + 20 * M, hello: hello('Nethermind/v1.29.0/linux-x64/dotnet8.0.10', ['eth/67', 'snap/1', 'les/4']), status: status({ verdict: 'incompatible' }), sent: ['subprotocol_error'] }),
+    dial({ instance: '33'.repeat(32), kind: 'dynamic', node: 'n4', at: at(14) + 30 * M, hello: hello('erigon/v2.61.0/linux-amd64/go1.22.5'), status: status({ network: 'sepolia', bestBlock: 7001n }) }),
+    dial({ instance: '11'.repeat(32), kind: 'dynamic', node: 'n2', at: at(13), hello: hello('Geth/v1.14.12-stable/linux-arm64/go1.22.5'), status: status({ bestBlock: 991n }) }),
+    dial({ instance: '22'.repeat(32), kind: 'static', node: 'n8', at: at(-21), received: ['tcp_error'] }),
+    dial({ instance: '22'.repeat(32), kind: 'static', node: 'n9', at: at(-20), received: ['tcp_error'] }),
+    dial({ instance: '22'.repeat(32), kind: 'static', node: 'n8', at: at(-4), received: ['tcp_error', 'useless_peer'] }),
+    { ...quitting, nodeId: null, publicKey: null },
+  ];
+}
+
 async function answers(db: Queryable): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const [since, until] of WINDOWS) {
@@ -45,6 +68,10 @@ async function answers(db: Queryable): Promise<unknown[]> {
     out.push({ since, until, nodes: await runReportQuery(db, 'window-nodes', { ...args, excluded: '{}' }) });
     out.push({ since, until, abusive: await runReportQuery(db, 'abusive-ips', { ...args, min_ids: 1 }) });
     out.push({ since, until, nonproductive: await runReportQuery(db, 'nonproductive', { ...args, excluded: '{}' }) });
+    // The snapshot's HELLO/STATUS/DISCONNECT sections (0008_open_day_sections.sql).
+    for (const q of ['clients', 'capabilities', 'networks', 'fork-ids']) out.push({ since, until, [q]: await runReportQuery(db, q, { ...args, excluded: '{}' }) });
+    out.push({ since, until, freshness: await runReportQuery(db, 'freshness', { ...args, excluded: '{}', genesis: MAINNET_GENESIS }) });
+    out.push({ since, until, disconnects: await runReportQuery(db, 'disconnects', args) });
     for (const bucket of ['1 hour', '1 day']) out.push({ since, until, bucket, dials: await runReportQuery(db, 'longitudinal-dials', { ...args, bucket }) });
   }
   return out;
@@ -69,7 +96,7 @@ for (const engine of ENGINES) {
     let t: TestDb;
     let db: Database;
     beforeEach(async () => {
-      t = await freshWithEvents(engine, datasetEvents());
+      t = await freshWithEvents(engine, [...datasetEvents(), ...churnEvents()]);
       db = t.db;
     }, 120_000);
     afterEach(async () => {
