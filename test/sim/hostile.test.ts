@@ -48,7 +48,8 @@ const HONEST = 20;
 const INSTANCES = 2;
 const PROBE_TIMEOUT_MS = 2_000;
 const HOST = '127.0.0.1';
-const OUTSIDE = ['10.1.2.3', '8.8.8.8', '192.0.2.7', '100.64.0.1'];
+// Outside --netrestrict: private, documentation (TEST-NET-1/2, RFC 5737) and CGNAT; never contacted (in-memory sockets).
+const OUTSIDE = ['10.1.2.3', '198.51.100.8', '192.0.2.7', '100.64.0.1'];
 /**
  * Hostile TCP peers listen from here; nothing listens on these UDP ports (the memory network's
  * ephemeral ports count from 40000, so a port picked at random could be the flooder's UDP socket).

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { portBase } from '../integration/helpers.js';
 import { runCli } from '../ops/cli-run.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { MANIFEST_FORMAT, type Manifest } from '../../src/testnet/manifest.js';
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A base port whose next `n` ports are free right now (UDP checked; TCP follows the same numbers). */
 async function freeBase(n: number): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = portBase();
     const sockets = await Promise.all(
       Array.from({ length: n }, (_, i) => new Promise<ReturnType<typeof createSocket> | null>((resolve) => {
         const s = createSocket('udp4');

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { portBase } from '../integration/helpers.js';
 
 const viteNode = fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url));
 const cliEntry = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
@@ -36,7 +37,8 @@ function runChild(args: string[], opts: { sigintAfterOutput?: RegExp; killAfterM
   );
 }
 
-const port = () => String(20_000 + Math.floor(Math.random() * 40_000));
+// Below the ephemeral range: a port the OS handed to a parallel file's outgoing socket is taken (EADDRINUSE).
+const port = () => String(portBase());
 
 describe('nodefinder testnet as a process', () => {
   it('exits by itself with code 0 when --duration ends', async () => {

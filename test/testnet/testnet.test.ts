@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portBase } from '../integration/helpers.js';
 import { generatePrivateKey, keccak256, publicKeyFromPrivate, randomBytes } from '../../src/crypto/index.js';
 import { ethCapabilities } from '../../src/devp2p/capabilities.js';
 import { RemoteDisconnectError } from '../../src/devp2p/errors.js';
@@ -318,7 +319,7 @@ describe('testnet: idle sessions and options', () => {
   it('binds port+i when given a base port, and refuses non-loopback hosts', async () => {
     let tn: Testnet | undefined;
     for (let attempt = 0; attempt < 5 && !tn; attempt++) {
-      const port = 20_000 + Math.floor(Math.random() * 40_000);
+      const port = portBase();
       tn = await startTestnet({ nodes: 3, seed: 1, port, startSpreadMs: 0 }).catch((e: NodeFinderError) => {
         if (e.kind !== 'address_in_use') throw e;
         return undefined;
