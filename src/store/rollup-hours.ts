@@ -48,14 +48,16 @@ const BRIN_TABLES = ['dials', 'hellos', 'statuses', 'disconnects'] as const;
  * every unsummarized range, and only VACUUM summarizes them (autovacuum comes after ~20 % growth of a
  * partition), so without this the open hour's raw rows cost a scan of hours of the day (measured:
  * 4.8 M of 5 M dials rechecked to read the last hour's 208 000). Only new ranges are read, just
- * merged above, so this costs a few pages' read per hour.
+ * merged above, so this costs a few pages' read per hour. Only the index owner may summarize: a
+ * crawl connected as another role skips it (and reads more, as before).
  */
 async function summarizeBrin(tx: Queryable, day: string): Promise<void> {
   const parts = BRIN_TABLES.map((t) => `${t}_${day.replaceAll('-', '')}`);
   await tx.query(
     `SELECT brin_summarize_new_values(i.indexrelid) FROM pg_index i
        JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-      WHERE am.amname = 'brin' AND i.indrelid IN (SELECT to_regclass(p) FROM unnest($1::text[]) AS p)`,
+      WHERE am.amname = 'brin' AND i.indrelid IN (SELECT to_regclass(p) FROM unnest($1::text[]) AS p)
+        AND pg_has_role(ic.relowner, 'USAGE')`,
     [parts],
   );
 }
