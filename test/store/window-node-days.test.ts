@@ -136,6 +136,22 @@ for (const engine of ENGINES) {
       expect(await answers(db)).toEqual(raw);
     });
 
+    it('the hourly pass summarizes the open day\'s BRIN ranges (a scan returns every unsummarized range)', async () => {
+      await rollupDay(db, D0);
+      // Failed dials early on Jan 15, enough to fill several 128-page BRIN ranges of its partition.
+      await db.query(`INSERT INTO dials SELECT gen_random_uuid(), $1::timestamptz + g * interval '100 ms', $1::timestamptz + g * interval '100 ms',
+        '\\x11'::bytea, 'dynamic', NULL, '192.0.2.9', 30303, NULL, 'error', 'timeout', 'test' FROM generate_series(1, 60000) g`, [new Date(SINCE).toISOString()]);
+      const brinNew = async () => {
+        const [r] = await db.query<{ n: number; indexes: number }>(
+          `SELECT sum(brin_summarize_new_values(i.indexrelid))::int AS n, count(*)::int AS indexes FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            JOIN pg_am am ON am.oid = ic.relam WHERE am.amname = 'brin' AND i.indrelid = to_regclass('dials_20240115')`,
+        );
+        return r;
+      };
+      expect(await rollupOpenHours(db, SINCE + 14 * H + 20 * M)).toBe(14);
+      expect(await brinNew()).toEqual({ n: 0, indexes: 1 });
+    });
+
     it('a failure while merging leaves the hour rows and per-node rows as they were; retention drops a day\'s rows', async () => {
       await rollupDay(db, D0);
       const flaky = new FlakyDatabase(db);
