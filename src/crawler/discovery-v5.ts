@@ -25,6 +25,7 @@ import { recordLayer } from '../eth/record-layer.js';
 import { Enumerator, type EnumerationLimits, type EnumerationStats } from './enumerate.js';
 import { v5EnumerationAdapter } from './enumerate-v5.js';
 import { bytesToHex } from '../util/bytes.js';
+import { sleep } from './sleep.js';
 
 /**
  * Lookup pacing, as the v4 feed (instance.ts FEED_MIN_INTERVAL_MS): one random lookup per second
@@ -233,7 +234,7 @@ export class V5Discovery {
         }
       }
       if (this.o.lookups === false) return;
-      await sleep(clock, wait, signal);
+      if (wait > 0) await sleep(clock, wait, signal); // the first lookup starts at once
       if (this.stopped) return;
       const before = this.c.recordsLearned;
       this.c.lookups++;
@@ -321,19 +322,4 @@ export class V5Discovery {
       this.offerEnumeration(e.enr);
     }
   }
-}
-
-/** Resolve after `ms` on the injected clock, or at once when `signal` aborts. */
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clock.clearTimer(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = clock.setTimer(ms, done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
