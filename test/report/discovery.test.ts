@@ -19,7 +19,7 @@
  * unknown b,h (v4 only 2).
  * Re-bonds: a twice (one answered), b once: one client row '' with 2 nodes, 3 re-bonds, 1 answered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../src/crypto/index.js';
 import { nodeIdFromPublicKey } from '../../src/enode/distance.js';
 import type { Enr } from '../../src/enode/enr.js';
@@ -29,7 +29,7 @@ import { buildReport } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import { clRecord, elRecord, otherRecord } from '../eth/records.js';
-import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, datasetPerSuite } from '../store/helpers.js';
 import { datasetGeo } from './dataset.js';
 
 afterAll(closeSharedPglite);
@@ -124,14 +124,8 @@ const LAYERS = { execution: 3, consensus: 2, other: 1, unknown: 2 };
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`report discovery on ${engineTitle(engine)}`, () => {
-    let t: TestDb;
-    beforeAll(async () => {
-      t = await freshWithEvents(engine, events());
-    }, 120_000);
-    afterAll(async () => {
-      await t?.dispose();
-    });
-    const ctx = () => new ReportContext(t.db, { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo: datasetGeo() });
+    const db = datasetPerSuite(engine, () => events());
+    const ctx = () => new ReportContext(db(), { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo: datasetGeo() });
 
     it('counts nodes per source, only-this-source, pairwise overlap, protocols and layers', async () => {
       const j = toJsonObject(await buildReport('discovery', ctx())) as Record<string, unknown>;
@@ -146,7 +140,7 @@ for (const engine of ENGINES) {
     });
 
     it('a window with nothing in it counts nothing', async () => {
-      const empty = new ReportContext(t.db, { since: UNTIL + 86_400_000, until: UNTIL + 2 * 86_400_000, generatedAt: UNTIL, geo: datasetGeo() });
+      const empty = new ReportContext(db(), { since: UNTIL + 86_400_000, until: UNTIL + 2 * 86_400_000, generatedAt: UNTIL, geo: datasetGeo() });
       const j = toJsonObject(await buildReport('discovery', empty)) as Record<string, any>;
       expect(j.discovery.nodes).toBe(0);
       expect(j.layers).toEqual({ execution: 0, consensus: 0, other: 0, unknown: 0 });

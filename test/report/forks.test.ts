@@ -8,7 +8,7 @@
  *   f     —              no STATUS; ENR eth [0x07c9462e, 1800000000]
  *   a also has an ENR: ignored (its STATUS counts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CrawlerEvent, DialEvent, StatusInfo } from '../../src/events.js';
 import { generatePrivateKey, publicKeyFromPrivate } from '../../src/crypto/index.js';
 import { parseClientId } from '../../src/devp2p/client-id.js';
@@ -19,7 +19,7 @@ import { ReportContext } from '../../src/report/context.js';
 import { buildReport } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
 import { bytesToHex, hexToBytes } from '../../src/util/bytes.js';
-import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, datasetPerSuite } from '../store/helpers.js';
 import { datasetGeo } from './dataset.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
 
@@ -81,14 +81,8 @@ function events(): CrawlerEvent[] {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`report forks on ${engineTitle(engine)}`, () => {
-    let t: TestDb;
-    beforeAll(async () => {
-      t = await freshWithEvents(engine, events());
-    }, 120_000);
-    afterAll(async () => {
-      await t?.dispose();
-    });
-    const ctx = () => new ReportContext(t.db, { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo: datasetGeo() });
+    const db = datasetPerSuite(engine, () => events());
+    const ctx = () => new ReportContext(db(), { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo: datasetGeo() });
 
     const FORK_IDS = [
       { hash: '0x07c9462e', next: '0', nodes: 2, verdict: 'compatible', network: 'mainnet' },

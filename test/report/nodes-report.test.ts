@@ -3,12 +3,12 @@
  * JSON contract of DESIGN.md, the RTT per node (lowest per-instance median of rtts.rtt_ms), and the
  * node filters shared with the web list (src/report/node-filter.ts), on both engines.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ReportContext, type ReportOptions } from '../../src/report/context.js';
 import { parseNodeFilters, type NodeFilterName } from '../../src/report/node-filter.js';
 import { buildReport } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
-import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, datasetPerSuite } from '../store/helpers.js';
 import { datasetEvents, datasetGeo, NODES, SINCE, UNTIL } from './dataset.js';
 
 afterAll(closeSharedPglite);
@@ -17,16 +17,10 @@ const geo = datasetGeo();
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`report nodes on ${engineTitle(engine)}`, () => {
-    let t: TestDb;
-    beforeAll(async () => {
-      t = await freshWithEvents(engine, datasetEvents());
-    }, 120_000);
-    afterAll(async () => {
-      await t?.dispose();
-    });
+    const db = datasetPerSuite(engine, () => datasetEvents());
 
     const nodes = async (opts: Partial<ReportOptions> = {}) => {
-      const ctx = new ReportContext(t.db, { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo, ...opts });
+      const ctx = new ReportContext(db(), { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo, ...opts });
       const j = toJsonObject(await buildReport('nodes', ctx)) as { nodes: Record<string, any>[] };
       return j.nodes;
     };
@@ -102,7 +96,7 @@ for (const engine of ENGINES) {
       // Direction: from the connections in the window, as the database has them.
       const window = [new Date(SINCE), new Date(UNTIL)];
       const byKind = async (inbound: boolean) =>
-        (await t.db.query<{ id: string }>(`SELECT DISTINCT encode(node_id, 'hex') AS id FROM dials WHERE (kind = 'inbound') = $1 AND started_at >= $2 AND started_at < $3 AND node_id IS NOT NULL AND node_id NOT IN (SELECT id FROM instances)`, [inbound, ...window])).map((r) => r.id);
+        (await db().query<{ id: string }>(`SELECT DISTINCT encode(node_id, 'hex') AS id FROM dials WHERE (kind = 'inbound') = $1 AND started_at >= $2 AND started_at < $3 AND node_id IS NOT NULL AND node_id NOT IN (SELECT id FROM instances)`, [inbound, ...window])).map((r) => r.id);
       const byKindInbound = await byKind(true);
       const byKindDialed = await byKind(false);
       await expectSubset({ direction: 'inbound' }, (r) => byKindInbound.includes(r.id));
@@ -111,7 +105,7 @@ for (const engine of ENGINES) {
     });
 
     it('renders in every format', async () => {
-      const ctx = new ReportContext(t.db, { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo });
+      const ctx = new ReportContext(db(), { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo });
       const report = await buildReport('nodes', ctx);
       for (const format of REPORT_FORMATS) expect(renderReport(report, format).length).toBeGreaterThan(100);
     });

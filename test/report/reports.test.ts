@@ -3,13 +3,13 @@
  * PGlite always; Postgres when TEST_DATABASE_URL is reachable). The dataset's header lists the
  * crawl; the expected numbers below are derived from it by hand.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ReportContext, type ReportOptions } from '../../src/report/context.js';
 import { parseExternalList } from '../../src/report/external-list.js';
 import { buildReport, REPORT_NAMES } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
 import { poissonInterval } from '../../src/report/stats.js';
-import { closeSharedPglite, ENGINES, engineTitle, freshWithEvents, type TestDb } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, datasetPerSuite } from '../store/helpers.js';
 import { datasetEvents, datasetGeo, externalEnodes, I1, SINCE, UNTIL } from './dataset.js';
 
 afterAll(closeSharedPglite);
@@ -18,15 +18,9 @@ const geo = datasetGeo();
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`reports on ${engineTitle(engine)}`, () => {
-    let t: TestDb;
-    beforeAll(async () => {
-      t = await freshWithEvents(engine, datasetEvents());
-    }, 120_000);
-    afterAll(async () => {
-      await t?.dispose();
-    });
+    const db = datasetPerSuite(engine, () => datasetEvents());
 
-    const ctx = (opts: Partial<ReportOptions> = {}) => new ReportContext(t.db, { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo, ...opts });
+    const ctx = (opts: Partial<ReportOptions> = {}) => new ReportContext(db(), { since: SINCE, until: UNTIL, generatedAt: UNTIL, geo, ...opts });
     const data = async (name: Parameters<typeof buildReport>[0], opts: Partial<ReportOptions> = {}) =>
       toJsonObject(await buildReport(name, ctx(opts))) as Record<string, any>;
 

@@ -5,6 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from '../../src/crypto/index.js';
 import { bytesToHex } from '../../src/util/bytes.js';
 import type { CrawlerEvent } from '../../src/events.js';
@@ -161,6 +162,24 @@ export async function freshWithEvents(engine: Engine, events: CrawlerEvent[]): P
     throw err;
   }
   return t;
+}
+
+/**
+ * A suite over a fixed dataset: a fresh schema on `engine` holding `events()`, written before the
+ * suite's tests and dropped after them. Returns the database getter for the tests.
+ */
+export function datasetPerSuite(engine: Engine, events: () => CrawlerEvent[]): () => Database {
+  let t: TestDb | undefined;
+  beforeAll(async () => {
+    t = await freshWithEvents(engine, events());
+  }, 120_000);
+  afterAll(async () => {
+    await t?.dispose();
+  });
+  return () => {
+    if (!t) throw new Error('datasetPerSuite: the dataset is not written yet (use it inside a test)');
+    return t.db;
+  };
 }
 
 /** Start the shared PGlite in beforeAll (its start-up would eat a test's timeout). */
