@@ -18,6 +18,9 @@ export interface DnsServerStats {
   malformed: number;
 }
 
+/** Ports the OS picks for UDP before one is also free for TCP. */
+const PICK_ATTEMPTS = 5;
+
 export class DnsTxtServer {
   readonly stats: DnsServerStats = { queries: 0, answered: 0, nxdomain: 0, malformed: 0 };
   private records = new Map<string, string[]>();
@@ -29,8 +32,23 @@ export class DnsTxtServer {
     readonly port: number,
   ) {}
 
-  /** Listen on a loopback address (127.0.0.0/8 or ::1); port 0 picks a free one. */
+  /**
+   * Listen on a loopback address (127.0.0.0/8 or ::1); port 0 picks a free one. A port the OS picks is
+   * free for UDP only, and TCP must take the same number: when another socket holds it for TCP
+   * (EADDRINUSE), pick again, a few times.
+   */
   static async start(options: { host?: string; port?: number; records?: Iterable<{ name: string; text: string }> } = {}): Promise<DnsTxtServer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await DnsTxtServer.listenOnce(options);
+      } catch (err) {
+        const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!taken || (options.port ?? 0) !== 0 || attempt >= PICK_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private static async listenOnce(options: { host?: string; port?: number; records?: Iterable<{ name: string; text: string }> }): Promise<DnsTxtServer> {
     const host = options.host ?? '127.0.0.1';
     if (!(isIP(host) === 4 && host.startsWith('127.')) && host !== '::1') throw new NonLoopbackHostError(host);
     const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
