@@ -49,6 +49,8 @@ export type Priority = 'new' | 'work';
 
 interface Waiter {
   resolve: () => void;
+  /** Refused when the budget closes (server shutdown): nothing waits forever on a timer that is gone. */
+  refuse: (err: HttpError) => void;
 }
 
 export class CpuBudget {
@@ -57,6 +59,7 @@ export class CpuBudget {
   private cpuAt: number;
   private readonly queues: Record<Priority, Waiter[]> = { work: [], new: [] };
   private pending: (() => void) | null = null;
+  private closed = false;
   readonly stats: CpuBudgetStats = { immediate: 0, waited: 0, refused: 0, processMs: 0, databaseMs: 0 };
 
   constructor(private readonly opts: CpuBudgetOptions) {
@@ -81,6 +84,7 @@ export class CpuBudget {
 
   /** Resolves when the budget allows the next piece of work; rejects `busy` when the queue is full or the wait too long. */
   admit(priority: Priority = 'new'): Promise<void> {
+    if (this.closed) return Promise.reject(shuttingDown());
     this.settle();
     if (this.queues.work.length + this.queues.new.length === 0 && this.pending === null && this.credit >= 0) {
       this.stats.immediate++;
@@ -100,6 +104,10 @@ export class CpuBudget {
           this.stats.waited++;
           resolve();
         },
+        refuse: (err) => {
+          cancelTimer();
+          reject(err);
+        },
       };
       const cancelTimer =
         priority === 'work'
@@ -114,6 +122,20 @@ export class CpuBudget {
       queue.push(waiter);
       if (this.pending === null) this.schedule(0);
     });
+  }
+
+  /**
+   * Stop admitting: every waiter — `work` too, which otherwise has no deadline — is refused `busy`
+   * and the wake-up timer is cancelled, so a closing server leaves no promise pending.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending?.();
+    this.pending = null;
+    const waiters = [...this.queues.work.splice(0), ...this.queues.new.splice(0)];
+    for (const w of waiters) w.refuse(shuttingDown());
+    this.stats.refused += waiters.length;
   }
 
   /** Requests and steps waiting for credit. */
@@ -151,6 +173,10 @@ export class CpuBudget {
     next.resolve();
     this.schedule(0);
   }
+}
+
+function shuttingDown(): HttpError {
+  return new HttpError('busy', 'the server is shutting down');
 }
 
 /** The real meter and timer: process.cpuUsage, setImmediate / setTimeout. */

@@ -285,6 +285,8 @@ export async function startWebServer(opts: ServeOptions): Promise<WebServer> {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        budget?.close();
+        backgroundBudget?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

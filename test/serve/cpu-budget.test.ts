@@ -160,6 +160,26 @@ describe('CpuBudget', () => {
     await Promise.all(clients);
   });
 
+  it('close() refuses every waiter, admitted work included, cancels its timer, and refuses later requests', async () => {
+    const m = manual({ share: 0.1, burstMs: 10 });
+    await m.budget.admit();
+    m.spend(10_000); // deep debt: work would wait 100 s
+    const work = track(m.budget.admit('work'));
+    const fresh = track(m.budget.admit('new'));
+    await m.advance(1000);
+    expect([work.state(), fresh.state()]).toEqual(['waiting', 'waiting']);
+    m.budget.close();
+    await m.settle();
+    expect([work.state(), fresh.state()]).toEqual(['refused', 'refused']);
+    expect((work.error() as HttpError).code).toBe('busy');
+    expect(m.budget.waiting).toBe(0);
+    const late = track(m.budget.admit('work'));
+    await m.settle();
+    expect(late.state()).toBe('refused');
+    await m.advance(1_000_000); // no timer left to admit anyone
+    expect(m.budget.stats.waited).toBe(0);
+  });
+
   it('refuses a share or burst that is not positive', () => {
     const base = { burstMs: 100, maxQueue: 1, maxWaitMs: 1, now: () => 0, cpuMs: () => 0, wake: () => () => {} };
     expect(() => new CpuBudget({ ...base, share: 0 })).toThrow(RangeError);
