@@ -67,11 +67,15 @@ describe('stored RTT = injected network delay, node by node', () => {
     spy = spySockets();
     const hub = peers[0]!;
     const hubNode: NodeRecord = { id: hexToBytes(hub.id), publicKey: hexToBytes(hub.publicKey), ip: '127.0.0.1', udpPort: hub.udpPort, tcpPort: hub.tcpPort };
-    run = await startCrawlRun({ instances: 2, port: portBase(), bootnodes: [hubNode], netrestrict: LOOPBACK_ONLY });
+    // Dial timeouts far above a loaded machine's delays: a dial given up is not retried within the test
+    // (--redial-interval 30 min), and what is measured here is the RTT of dials that completed.
+    const probeTimeouts = { connectMs: 60_000, handshakeMs: 60_000, helloMs: 60_000, statusMs: 60_000, headerMs: 30_000, pingMs: 30_000 };
+    run = await startCrawlRun({ instances: 2, port: portBase(), bootnodes: [hubNode], netrestrict: LOOPBACK_ONLY, probeTimeouts, discoveryTimeoutMs: 10_000 });
     // Every node's dial recorded with its STATUS (the event comes after the PINGs). Generous: ~3 s of
     // work, but the machine may be shared with much else.
     const dialed = (id: string) => (run.dialsByNode.get(id) ?? []).some((d) => d.outcome === 'status' && d.rtt?.rttSource === 'p2p_ping');
-    await waitUntil(() => peers.every((p) => dialed(p.id)), LOADED_DEADLINE_MS);
+    const all = await waitUntil(() => peers.every((p) => dialed(p.id)), LOADED_DEADLINE_MS);
+    expect(all, `no STATUS with p2p PINGs from the ${peers.filter((p) => !dialed(p.id)).map((p) => p.delayMs).join(', ')} ms node(s)`).toBe(true);
     await run.stop();
     const ctx = new ReportContext(run.db, { since: Date.now() - 3_600_000, until: Date.now() + 60_000, generatedAt: Date.now() });
     reported = JSON.parse(renderReport(await buildReport('nodes', ctx), 'json')).nodes;
