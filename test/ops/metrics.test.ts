@@ -37,7 +37,7 @@ describe('crawl --metrics', () => {
       '--no-status',
     ]);
     let ended = false;
-    void run.finally(() => (ended = true));
+    void run.finally(() => (ended = true)).catch(() => {});
     let text = '';
     let notFound = 0;
     try {
