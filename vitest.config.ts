@@ -9,9 +9,8 @@ export default defineConfig({
     // Interop and storage tests open real sockets and databases; forks isolate native addons.
     pool: 'forks',
     // Vitest's default on 2 cores is one worker (cores − 1): the whole suite in series, a core idle
-    // whenever a file waits on a child process, a socket or a --duration. Two at a time; four
-    // (VITEST_MAX_FORKS=4) failed wall-clock-bound real-socket tests (crawl-rtt's RTT bounds, a
-    // 4 s --duration crawl, the outage kill -9) at load 18 on the shared 2-core machine.
+    // whenever a file waits on a child process or a socket. Two at a time. The real-socket tests wait
+    // for conditions, not the wall clock (test/integration/scrape.ts), so more workers only cost time.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // PGlite starts from one initdb dump instead of running initdb per file (test/store/pglite-template.ts).
     globalSetup: ['test/global-setup.ts'],

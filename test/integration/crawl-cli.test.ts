@@ -1,7 +1,9 @@
 /**
- * `nodefinder crawl` as its users meet it: a status line on a terminal every few seconds,
- * `--duration` ending the run cleanly (writer flushed, sockets closed, nothing left registered),
- * and Ctrl-C (SIGINT to a child process) flushing everything and exiting 0.
+ * `nodefinder crawl` as its users meet it: a status line on a terminal every few seconds, a stop
+ * (SIGTERM, Ctrl-C, `--duration`) ending the run cleanly (writer flushed, sockets closed, nothing
+ * left registered), and Ctrl-C (SIGINT to a child process) flushing everything and exiting 0.
+ * No step waits a fixed time: each stop comes once the crawl has shown (status line, metrics) that
+ * it reached every peer, however slow the machine — and `--duration` is tested for stopping alone.
  */
 import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCrawl, type CrawlCliOptions } from '../../src/cli/crawl.js';
 import { openDatabase } from '../../src/store/open.js';
 import { portBase, spawnCli, startPeerNetwork, waitFor } from './helpers.js';
+import { LOADED_DEADLINE_MS, metricsUrl, outboundDials, pollUntil, scrape } from './scrape.js';
 
 const PEERS = 3;
 /** One status line: what the issue asks for — nodes, dials in flight, HELLO/STATUS, errors, write queue. */
@@ -81,21 +84,39 @@ describe('nodefinder crawl: status line, --duration, Ctrl-C', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('on a terminal: a status line every interval, then --duration stops cleanly (flushed, sockets closed)', async () => {
+  it('on a terminal: a status line every interval until every peer answered, then SIGTERM stops cleanly (flushed, sockets closed)', async () => {
     const port = base + 100;
     const stderr = Object.assign(new PassThrough(), { isTTY: true });
     let out = '';
     stderr.on('data', (d: Buffer) => (out += d.toString()));
     const sigint = process.listenerCount('SIGINT');
     const sigterm = process.listenerCount('SIGTERM');
-    await runCrawl(options(join(dir, 'tty'), port, net.enode, { duration: '4s', statusInterval: '250ms' }), { stderr });
-
     // Status lines redraw one terminal line: carriage return + erase line, no newline between them.
-    const lines = out.split('\r\x1b[2K').slice(1).map((l) => l.split('\n')[0]!);
-    expect(lines.length).toBeGreaterThanOrEqual(4);
-    for (const l of lines) expect(l).toMatch(STATUS_LINE);
-    const last = STATUS_LINE.exec(lines[lines.length - 1]!)!;
-    // The peers plus the hub answered HELLO + STATUS by the end.
+    const lines = () => out.split('\r\x1b[2K').slice(1).map((l) => l.split('\n')[0]!);
+    const run = runCrawl(options(join(dir, 'tty'), port, net.enode, { statusInterval: '250ms' }), { stderr });
+    let ended = false;
+    void run.finally(() => (ended = true)).catch(() => {});
+    // The peers plus the hub answered HELLO + STATUS (as the status line says), over ≥ 4 lines.
+    await pollUntil(
+      () => {
+        if (ended) return true; // ended early: the assertions below say why
+        const l = lines();
+        const last = STATUS_LINE.exec(l[l.length - 1] ?? '');
+        return l.length >= 4 && last && Number(last[4]) >= PEERS + 1 && Number(last[5]) >= PEERS + 1 ? true : undefined;
+      },
+      'HELLO + STATUS from every peer on the status line',
+      LOADED_DEADLINE_MS,
+      () => out,
+    );
+    // What a service manager sends: the same clean stop as Ctrl-C (vitest's worker has no SIGTERM handler of its own).
+    expect(process.listenerCount('SIGTERM')).toBe(sigterm + 1);
+    process.emit('SIGTERM');
+    await run;
+
+    const all = lines();
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    for (const l of all) expect(l).toMatch(STATUS_LINE);
+    const last = STATUS_LINE.exec(all[all.length - 1]!)!;
     expect(Number(last[4])).toBeGreaterThanOrEqual(PEERS + 1);
     expect(Number(last[5])).toBeGreaterThanOrEqual(PEERS + 1);
     expect(out).toMatch(/stopping: closing sockets and flushing the writer/);
@@ -114,18 +135,41 @@ describe('nodefinder crawl: status line, --duration, Ctrl-C', () => {
     expect(c.dials).toBe(Number(done![1]) + Number(done![2]));
     expect(c.statuses).toBeGreaterThanOrEqual(PEERS + 1);
     expect(c.runs.map((r) => r.stopped)).toEqual([true, true]);
-  }, 60_000);
+  }, LOADED_DEADLINE_MS + 120_000);
+
+  it('--duration stops the run by itself, cleanly (whatever it had time to do)', async () => {
+    const port = base + 300;
+    const stderr = new PassThrough();
+    let out = '';
+    stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const sigterm = process.listenerCount('SIGTERM');
+    await runCrawl(options(join(dir, 'duration'), port, net.enode, { duration: '1s', status: false }), { stderr });
+    expect(out).toMatch(/; stopping after 1s/);
+    expect(out).toMatch(/stopping: closing sockets and flushing the writer/);
+    const done = /done: (\d+) dials, (\d+) inbound, .*; written (\d+) events(.*)/.exec(out);
+    expect(done, out).not.toBeNull();
+    expect(done![4]).not.toMatch(/DROPPED|journal/);
+    expect(process.listenerCount('SIGTERM')).toBe(sigterm);
+    expect(await portFree(port)).toBe(true);
+    expect(await portFree(port + 1)).toBe(true);
+    const c = await dbCounts(join(dir, 'duration'));
+    expect(c.dials).toBe(Number(done![1]) + Number(done![2]));
+    expect(c.runs.map((r) => r.stopped)).toEqual([true, true]);
+  }, LOADED_DEADLINE_MS);
 
   it('Ctrl-C (SIGINT) flushes the writer and exits 0; off a terminal no status line is drawn', async () => {
     const port = base + 200;
     const db = join(dir, 'sigint');
     const child = spawnCli([
-      'crawl', '--db', db, '--listen', '127.0.0.1', '--port', String(port), '--instances', '2',
-      '--netrestrict', '127.0.0.0/8', '--bootnodes', net.enode, '--status-interval', '1s',
+      'crawl', '--db', db, '--listen', '127.0.0.1', '--port', String(port), '--instances', '1',
+      '--netrestrict', '127.0.0.0/8', '--bootnodes', net.enode, '--status-interval', '1s', '--metrics', '127.0.0.1:0',
     ]);
-    await waitFor(() => child.stderr().includes('crawling mainnet'), 60_000, 'the crawl to start');
-    // Give it time to dial everyone; it does not stop on its own.
-    await new Promise((r) => setTimeout(r, 4_000));
+    await waitFor(() => child.stderr().includes('crawling mainnet') || child.child.exitCode !== null, LOADED_DEADLINE_MS, 'the crawl to start');
+    const url = metricsUrl(child.stderr());
+    expect(url, child.stderr()).toBeDefined();
+    // It does not stop on its own: Ctrl-C once its metrics show STATUS from the peers and the hub. One
+    // instance, so outbound dials with STATUS are distinct nodes (each dialed once within --redial-interval).
+    await pollUntil(async () => (outboundDials(await scrape(url!), 'status') >= PEERS + 1 ? true : undefined), 'STATUS from every peer', LOADED_DEADLINE_MS, child.stderr);
     expect(child.child.exitCode).toBeNull();
     child.child.kill('SIGINT');
     const { code, signal } = await child.exit;
@@ -142,6 +186,6 @@ describe('nodefinder crawl: status line, --duration, Ctrl-C', () => {
     const c = await dbCounts(db);
     expect(c.dials).toBe(Number(done![1]) + Number(done![2]));
     expect(c.hellos).toBeGreaterThanOrEqual(PEERS + 1);
-    expect(c.runs.map((r) => r.stopped)).toEqual([true, true]);
-  }, 120_000);
+    expect(c.runs.map((r) => r.stopped)).toEqual([true]);
+  }, 2 * LOADED_DEADLINE_MS + 60_000);
 });
