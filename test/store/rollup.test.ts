@@ -290,7 +290,7 @@ for (const engine of ENGINES) {
       expect(await hourly()).toEqual(raw);
       // Served from the hour rows: the raw rows of 13:00–14:00 can go without changing hourly answers.
       await db.query(`DELETE FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
-      await db.query(`DELETE FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      await db.query(`DELETE FROM hello_rows WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
       expect(await hourly()).toEqual(raw);
       expect(await rollupOpenHours(db, SINCE + 17 * H)).toBe(2);
       // Rolling the day itself replaces its hour rows and forgets the open-hours mark.
