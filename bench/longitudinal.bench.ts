@@ -31,6 +31,7 @@ import { DAY_MS, dayText, rollupDay } from '../src/store/rollup.js';
 import { rollupOpenHours } from '../src/store/rollup-hours.js';
 import { clearNodeDays } from '../src/store/window-node-days.js';
 import { fmt, type BenchTable } from './table.js';
+import { insertHellos } from './hello-rows.js';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DIALS = Number(process.env['BENCH_LONG_DIALS'] ?? 5_000_000);
@@ -42,7 +43,7 @@ const INSTANCES = 30;
 const NOW = Date.UTC(2025, 2, 1);
 const CHURN = 0.02;
 const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3';
-const RAW_TABLES = ['dials', 'hellos', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters'];
+const RAW_TABLES = ['dials', 'hello_rows', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters'];
 const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt'];
 const WRITER_SECONDS = Number(process.env['BENCH_LONG_WRITER_SECONDS'] ?? 30);
 /** A schema kept by an earlier run (BENCH_LONG_KEEP=1) to measure again without generating its rows. */
@@ -105,9 +106,9 @@ async function loadRawDay(db: Database, k: number, dayMs: number): Promise<void>
       args,
     );
     await db.query(
-      `INSERT INTO hellos SELECT dial_id, ts, inst, node, 5, cid, split_part(cid, '/', 1), split_part(cid, '/', 2), 'linux', 'amd64', split_part(cid, '/', 4),
+      insertHellos(`SELECT dial_id, ts, inst, node, 5, cid, split_part(cid, '/', 1), split_part(cid, '/', 2), 'linux', 'amd64', split_part(cid, '/', 4),
               '{eth/68,snap/1}', 30303
-         FROM (SELECT *, ${CLIENT} AS cid FROM (${gen}) y WHERE outcome = 'status') x`,
+         FROM (SELECT *, ${CLIENT} AS cid FROM (${gen}) y WHERE outcome = 'status') x`),
       args,
     );
     await db.query(
@@ -213,7 +214,7 @@ export default async function run(): Promise<BenchTable[]> {
     const perTable = await Promise.all(RAW_TABLES.map(async (t) => [t, await relBytes(db, [`${t}_${suffix}`])] as const));
     const rawDayBytes = perTable.reduce((s, [, b]) => s + b, 0);
     const [counts] = await db.query<{ dials: number; hellos: number }>(
-      `SELECT (SELECT count(*) FROM dials_${suffix})::int AS dials, (SELECT count(*) FROM hellos_${suffix})::int AS hellos`,
+      `SELECT (SELECT count(*) FROM dials_${suffix})::int AS dials, (SELECT count(*) FROM hello_rows_${suffix})::int AS hellos`,
     );
     const [, rollupMs] = await time(() => rollupDay(db, rolledDay, process.env['BENCH_LONG_STEPS'] === '1' ? (step, ms) => say(`  rollup step ${step}: ${fmt(ms)} ms`) : undefined));
     rows.push(['roll up one day', `${fmt(counts!.dials)} dials`, fmt(rollupMs), rollupMs <= 60_000 ? 'ok (≤ 60 s)' : 'OVER 60 s']);

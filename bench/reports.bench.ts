@@ -18,6 +18,7 @@ import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { wrapPglite } from '../src/store/pglite-adapter.js';
 import { fmt, opsPerSecond, type BenchTable } from './table.js';
+import { insertHellos } from './hello-rows.js';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
@@ -38,7 +39,7 @@ export async function load(db: Database, dials: number): Promise<number> {
   const t0 = performance.now();
   const nodes = Math.min(NODES, Math.max(1000, Math.floor(dials / 5)));
   for (let d = 3; d >= 1; d--) {
-    for (const t of ['dials', 'hellos', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters']) {
+    for (const t of ['dials', 'hello_rows', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters']) {
       await db.query(`SELECT ensure_day_partition($1, $2::date)`, [t, utcDay(NOW - d * DAY)]);
     }
   }
@@ -96,9 +97,9 @@ export async function load(db: Database, dials: number): Promise<number> {
       range,
     );
     await db.query(
-      `INSERT INTO hellos SELECT dial_id, ts, inst, node, 5, 'x', (ARRAY['Geth', 'Geth', 'Geth', 'Nethermind', 'erigon', 'besu', 'Reth'])[1 + get_byte(node, 0) % 7],
+      insertHellos(`SELECT dial_id, ts, inst, node, 5, 'x', (ARRAY['Geth', 'Geth', 'Geth', 'Nethermind', 'erigon', 'besu', 'Reth'])[1 + get_byte(node, 0) % 7],
               'v1.' || (10 + get_byte(node, 1) % 5) || '.' || (get_byte(node, 2) % 12) || '-stable', 'linux', 'amd64', 'go1.22', '{eth/68,snap/1}', 30303
-         FROM (${gen}) s WHERE g % 3 = 0`,
+         FROM (${gen}) s WHERE g % 3 = 0`),
       range,
     );
     await db.query(

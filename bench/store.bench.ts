@@ -21,6 +21,7 @@ import { EventWriter } from '../src/store/writer.js';
 import { utcDay } from '../src/store/partitions.js';
 import { fmt, type BenchTable } from './table.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
+import { insertHellos } from './hello-rows.js';
 
 /** Generated rows' address (stored only; the bench contacts nothing). */
 const STORED_IP = '10.0.0.1';
@@ -234,9 +235,9 @@ const SNAPSHOT_QUERIES: [string, string][] = [
 ];
 
 async function loadDials(db: Database, total: number): Promise<number> {
-  await db.exec('TRUNCATE dials, hellos, statuses');
+  await db.exec('TRUNCATE dials, hello_rows, statuses');
   for (let d = 3; d >= 1; d--) {
-    for (const t of ['dials', 'hellos', 'statuses']) await db.query(`SELECT ensure_day_partition($1, $2::date)`, [t, utcDay(NOW - d * DAY)]);
+    for (const t of ['dials', 'hello_rows', 'statuses']) await db.query(`SELECT ensure_day_partition($1, $2::date)`, [t, utcDay(NOW - d * DAY)]);
   }
   const t0 = performance.now();
   const chunk = 250_000;
@@ -256,9 +257,9 @@ async function loadDials(db: Database, total: number): Promise<number> {
       range,
     );
     await db.query(
-      `INSERT INTO hellos SELECT dial_id, ts, inst, node, 5, 'Geth/v1.14.0', CASE WHEN get_byte(node, 0) < 170 THEN 'Geth' ELSE 'Nethermind' END,
+      insertHellos(`SELECT dial_id, ts, inst, node, 5, 'Geth/v1.14.0', CASE WHEN get_byte(node, 0) < 170 THEN 'Geth' ELSE 'Nethermind' END,
               'v1.14.0', 'linux', 'amd64', 'go1.22', '{eth/68}', 30303
-         FROM (${gen}) s WHERE g % 3 = 0`,
+         FROM (${gen}) s WHERE g % 3 = 0`),
       range,
     );
     await db.query(
@@ -268,7 +269,7 @@ async function loadDials(db: Database, total: number): Promise<number> {
       range,
     );
   }
-  await db.exec('ANALYZE dials; ANALYZE hellos; ANALYZE statuses');
+  await db.exec('ANALYZE dials; ANALYZE hello_rows; ANALYZE statuses');
   return (performance.now() - t0) / 1000;
 }
 

@@ -3,6 +3,7 @@
  * client-generated UUID) with ON CONFLICT DO NOTHING, so a replayed batch inserts nothing twice.
  */
 import type { DialEvent } from '../events.js';
+import { helloStatements } from './hello-statements.js';
 import { bytes, ts, type Statement } from './statement.js';
 
 /** The per-connection tables: dials, hellos, statuses, disconnects, rtts (keyed by dial_id). */
@@ -31,33 +32,7 @@ ON CONFLICT (dial_id, started_at) DO NOTHING`,
     ],
   });
 
-  const hellos = dials.filter((d) => d.hello);
-  if (hellos.length) {
-    // caps travel as one JSON array per dial, unpacked in SQL: unnest flattens nested arrays, so
-    // text[][] cannot carry lists of different lengths.
-    out.push({
-      table: 'hellos',
-      sql: `INSERT INTO hellos (dial_id, started_at, instance_id, node_id, p2p_version, client_id, client_name, client_version, os, arch, runtime, caps, listen_port)
-SELECT d::uuid, ${ts('s')}, ${bytes('i')}, ${bytes('n')}, pv, cid, cn, cv, os, ar, rt, ARRAY(SELECT jsonb_array_elements_text(cp::jsonb)), lp
-FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[]) AS u(d, s, i, n, pv, cid, cn, cv, os, ar, rt, cp, lp)
-ON CONFLICT (dial_id, started_at) DO NOTHING`,
-      params: [
-        hellos.map((d) => d.dialId),
-        hellos.map((d) => d.startedAt),
-        hellos.map((d) => d.instance),
-        hellos.map((d) => d.nodeId),
-        hellos.map((d) => d.hello!.p2pVersion),
-        hellos.map((d) => d.hello!.clientId),
-        hellos.map((d) => d.hello!.clientName),
-        hellos.map((d) => d.hello!.clientVersion),
-        hellos.map((d) => d.hello!.os),
-        hellos.map((d) => d.hello!.arch),
-        hellos.map((d) => d.hello!.runtime),
-        hellos.map((d) => JSON.stringify(d.hello!.caps)),
-        hellos.map((d) => d.hello!.listenPort),
-      ],
-    });
-  }
+  out.push(...helloStatements(dials));
 
   const statuses = dials.filter((d) => d.status);
   if (statuses.length) {

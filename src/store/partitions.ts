@@ -5,7 +5,7 @@
 import type { CrawlerEvent } from '../events.js';
 
 /** Tables partitioned by UTC day and the event time that picks the partition. */
-export const DAY_PARTITIONED = ['node_sightings', 'discovery_counters', 'dials', 'hellos', 'statuses', 'disconnects', 'rtts'] as const;
+export const DAY_PARTITIONED = ['node_sightings', 'discovery_counters', 'dials', 'hello_rows', 'statuses', 'disconnects', 'rtts'] as const;
 export type DayPartitioned = (typeof DAY_PARTITIONED)[number];
 
 const DAY_MS = 86_400_000;
@@ -33,7 +33,7 @@ export function partitionsFor(events: readonly CrawlerEvent[]): Set<string> {
     else if (ev.type === 'dial') {
       const day = utcDay(ev.startedAt);
       out.add(`dials|${day}`);
-      if (ev.hello) out.add(`hellos|${day}`);
+      if (ev.hello) out.add(`hello_rows|${day}`);
       if (ev.status) out.add(`statuses|${day}`);
       if (ev.disconnects.length) out.add(`disconnects|${day}`);
       if (ev.rtt) out.add(`rtts|${day}`);

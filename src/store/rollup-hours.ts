@@ -41,7 +41,7 @@ const MARK = `INSERT INTO rollup_open_hours (day, hours_until) VALUES ($1::date,
   ON CONFLICT (day) DO UPDATE SET hours_until = excluded.hours_until`;
 
 /** The raw tables whose BRIN index on started_at (0007_open_day.sql) bounds a window's raw remainder. */
-const BRIN_TABLES = ['dials', 'hellos', 'statuses', 'disconnects'] as const;
+const BRIN_TABLES = ['dials', 'hello_rows', 'statuses', 'disconnects'] as const;
 
 /**
  * Summarize the BRIN ranges of the day's partitions filled since the last summary. A BRIN scan returns

@@ -18,7 +18,7 @@ export const DAY_MS = 86_400_000;
 /** Tables partitioned by UTC day (0001_initial.sql) and their partition key. */
 export const DAY_PARTITIONED = {
   dials: 'started_at',
-  hellos: 'started_at',
+  hello_rows: 'started_at',
   statuses: 'started_at',
   disconnects: 'started_at',
   rtts: 'started_at',
@@ -242,7 +242,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
     sql: `INSERT INTO rollup_days (day, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows)
       SELECT $3::date, now(),
              (SELECT coalesce(sum(dials), 0) FROM rollup_tmp_day_dials),
-             (SELECT count(*) FROM hellos WHERE ${IN_DAY}), (SELECT count(*) FROM statuses WHERE ${IN_DAY}),
+             (SELECT count(*) FROM hello_rows WHERE ${IN_DAY}), (SELECT count(*) FROM statuses WHERE ${IN_DAY}),
              (SELECT count(*) FROM disconnects WHERE ${IN_DAY}), (SELECT count(*) FROM node_sightings WHERE day = $3::date),
              (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz)
       ON CONFLICT (day) DO UPDATE SET rolled_at = excluded.rolled_at, dials = excluded.dials, hellos = excluded.hellos,

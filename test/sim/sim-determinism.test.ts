@@ -38,7 +38,7 @@ describe.each(ENGINES)('the same seed gives the same database ($name)', (engine)
     expect(b.events).toBe(a.events);
     expect(a.events).toBeGreaterThan(PEERS);
     // Every table the crawl feeds has rows, so the comparison is not vacuous.
-    for (const t of ['nodes', 'addresses', 'node_sightings', 'dials', 'hellos', 'statuses', 'disconnects', 'rtts', 'enrs', 'discovery_counters', 'instances', 'redial_leases']) {
+    for (const t of ['nodes', 'addresses', 'node_sightings', 'dials', 'hello_rows', 'client_ids', 'cap_sets', 'statuses', 'disconnects', 'rtts', 'enrs', 'discovery_counters', 'instances', 'redial_leases']) {
       expect(a.dump[t]?.length, t).toBeGreaterThan(0);
     }
     expect(b.dump).toEqual(a.dump);

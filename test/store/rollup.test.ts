@@ -268,7 +268,7 @@ for (const engine of ENGINES) {
       await rollupDay(db, D0);
       expect(await rollupOpenHours(db, SINCE + 14 * H + 30 * 60_000)).toBe(14);
       // Nothing left to summarize in the open day's partitions (brin_summarize_new_values counts what it adds).
-      for (const t of ['dials_20240115', 'hellos_20240115']) {
+      for (const t of ['dials_20240115', 'hello_rows_20240115']) {
         const rows = await db.query<{ n: number }>(
           `SELECT brin_summarize_new_values(x.indexrelid)::int AS n FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
              JOIN pg_am am ON am.oid = i.relam WHERE am.amname = 'brin' AND x.indrelid = to_regclass($1)`,
@@ -290,7 +290,7 @@ for (const engine of ENGINES) {
       expect(await hourly()).toEqual(raw);
       // Served from the hour rows: the raw rows of 13:00–14:00 can go without changing hourly answers.
       await db.query(`DELETE FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
-      await db.query(`DELETE FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      await db.query(`DELETE FROM hello_rows WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
       expect(await hourly()).toEqual(raw);
       expect(await rollupOpenHours(db, SINCE + 17 * H)).toBe(2);
       // Rolling the day itself replaces its hour rows and forgets the open-hours mark.
