@@ -13,6 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { randomBytes } from '../src/crypto/index.js';
 import { bytesToHex } from '../src/util/bytes.js';
 import type { CrawlerEvent, DialEvent } from '../src/events.js';
+import { crawlEvents, dialEvent, EVENT_RATE, makeNodes, Rng } from './crawl-events.js';
 import type { Database } from '../src/store/database.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { wrapPglite } from '../src/store/pglite-adapter.js';
@@ -20,7 +21,6 @@ import { migrate } from '../src/store/migrations.js';
 import { EventWriter } from '../src/store/writer.js';
 import { utcDay } from '../src/store/partitions.js';
 import { fmt, type BenchTable } from './table.js';
-import { withDialPolicy } from '../src/crawler/probe.js';
 import { insertHellos } from './hello-rows.js';
 
 /** Generated rows' address (stored only; the bench contacts nothing). */
@@ -29,100 +29,6 @@ const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.
 const DAY = 86_400_000;
 /** "Now" for generated data: the end of the third day. */
 const NOW = Date.UTC(2024, 5, 3, 0, 0, 0);
-
-// --- deterministic crawl-like events ---------------------------------------------------------
-
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
-
-const uuid = () => {
-  const h = bytesToHex(randomBytes(16));
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
-};
-
-function makeNodes(count: number): { id: string; pk: string; ip: string }[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: bytesToHex(randomBytes(32)),
-    pk: bytesToHex(randomBytes(64)),
-    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-  }));
-}
-
-/**
- * 70 % node_seen, 27 % dials (a third with HELLO+STATUS+RTT), 3 % ENR, counters every minute, over
- * 50 000 node IDs. Event time advances at EVENT_RATE events/s — the crawl the writer must keep up with.
- */
-const EVENT_RATE = 20_000;
-
-function crawlEvents(n: number, seed: number, start: number): CrawlerEvent[] {
-  const rng = new Rng(seed);
-  const nodes = makeNodes(50_000);
-  const instances = Array.from({ length: 8 }, () => bytesToHex(randomBytes(32)));
-  const out: CrawlerEvent[] = [];
-  let at = start;
-  let minute = Math.floor(start / 60_000) * 60_000;
-  for (let i = 0; i < n; i++) {
-    at = start + Math.floor((i * 1000) / EVENT_RATE);
-    const node = nodes[rng.int(nodes.length)]!;
-    const instance = instances[rng.int(instances.length)]!;
-    if (at - minute >= 60_000) {
-      for (const inst of instances) {
-        out.push({ type: 'discovery_counters', instance: inst, minute, findnodeSent: 100, neighborsReceived: 180, nodesLearned: 2400, newNodes: 30, pingsSent: 50, pongsReceived: 45, pingsReceived: 60, findnodeReceived: 20, tableSize: 2000 });
-      }
-      minute += 60_000;
-    }
-    const r = rng.int(100);
-    if (r < 70) {
-      out.push({ type: 'node_seen', instance, nodeId: node.id, publicKey: node.pk, ip: node.ip, udpPort: 30303, tcpPort: 30303, source: 'neighbors', at });
-    } else if (r < 97) {
-      out.push(dialEvent(rng, instance, node, at));
-    } else {
-      out.push({ type: 'enr', instance, nodeId: node.id, seq: BigInt(1 + rng.int(4)), raw: bytesToHex(randomBytes(140)), at });
-    }
-  }
-  return out;
-}
-
-function dialEvent(rng: Rng, instance: string, node: { id: string; pk: string; ip: string }, at: number): DialEvent {
-  const ok = rng.int(3) === 0;
-  return withDialPolicy({
-    type: 'dial',
-    dialId: uuid(),
-    instance,
-    kind: 'dynamic',
-    nodeId: node.id,
-    publicKey: node.pk,
-    ip: node.ip,
-    tcpPort: 30303,
-    startedAt: at,
-    endedAt: at + 300,
-    connectMs: 20 + rng.int(200),
-    outcome: ok ? 'status' : 'error',
-    errorKind: ok ? null : 'timeout',
-    errorMessage: ok ? null : 'dial timed out',
-    hello: ok
-      ? { p2pVersion: 5, clientId: 'Geth/v1.14.0-stable/linux-amd64/go1.22.1', clientName: 'Geth', clientVersion: 'v1.14.0-stable', os: 'linux', arch: 'amd64', runtime: 'go1.22.1', caps: ['eth/68', 'snap/1'], listenPort: 30303 }
-      : null,
-    status: ok
-      ? { ethVersion: 68, networkId: 1n, totalDifficulty: 58750003716598352816469n, bestHash: bytesToHex(randomBytes(32)), genesisHash: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', forkHash: '9f3d2254', forkNext: 0n, forkVerdict: 'compatible', bestBlock: null, earliestBlock: null }
-      : null,
-    disconnects: ok ? [{ direction: 'sent', reason: 'disconnect_requested', at: at + 290 }] : [],
-    rtt: ok ? { srttMs: 80, minMs: 60, samples: 3, rttMs: 60, rttSource: 'p2p_ping', tcpConnectMs: 40, discPingMs: null, handshakeMs: 95, statusMs: 120 } : null,
-  });
-}
 
 // --- engines -------------------------------------------------------------------------------------
 

@@ -68,7 +68,11 @@ WHERE r.instance_id = ${bytes('u.id')}
   return out;
 }
 
-/** Nodes with a sign of life move last_seen; nodes only known (a failed dial) just exist. */
+/**
+ * Nodes with a sign of life move last_seen; nodes only known (a failed dial) just exist. An upsert
+ * that would change nothing is skipped by its WHERE (no new row version, no index entry): most
+ * failed dials are to nodes long known.
+ */
 export function nodeStatements(nodes: ReadonlyMap<string, NodeRow>): Statement[] {
   const out: Statement[] = [];
   const ids = sortedKeys(nodes);
@@ -98,7 +102,8 @@ ON CONFLICT (id) DO UPDATE SET
       table: 'nodes',
       sql: `INSERT INTO nodes AS n (id, public_key, first_seen, last_seen)
 SELECT ${bytes('id')}, ${bytes('pk')}, ${ts('f')}, NULL FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(id, pk, f)
-ON CONFLICT (id) DO UPDATE SET public_key = COALESCE(n.public_key, excluded.public_key), first_seen = LEAST(n.first_seen, excluded.first_seen)`,
+ON CONFLICT (id) DO UPDATE SET public_key = COALESCE(n.public_key, excluded.public_key), first_seen = LEAST(n.first_seen, excluded.first_seen)
+WHERE (n.public_key IS NULL AND excluded.public_key IS NOT NULL) OR excluded.first_seen < n.first_seen`,
       params: [known, rows.map((r) => r.publicKey), rows.map((r) => r.first)],
     });
   }
@@ -119,6 +124,7 @@ WHERE n.id = ${bytes('u.id')}`,
   };
 }
 
+/** An address row an older sighting would not change (a replay, an out-of-order batch) is not rewritten. */
 export function addressStatement(addresses: Map<string, AddressRow[]>): Statement {
   const rows = sortedRows(addresses, (a) => `${a.ip}|${a.udp}|${a.tcp}`);
   return {
@@ -130,7 +136,8 @@ ON CONFLICT (node_id, ip, udp_port, tcp_port) DO UPDATE SET
   first_seen = LEAST(a.first_seen, excluded.first_seen),
   first_source = CASE WHEN excluded.first_seen < a.first_seen THEN excluded.first_source ELSE a.first_source END,
   last_seen = GREATEST(a.last_seen, excluded.last_seen),
-  last_source = CASE WHEN excluded.last_seen >= a.last_seen THEN excluded.last_source ELSE a.last_source END`,
+  last_source = CASE WHEN excluded.last_seen >= a.last_seen THEN excluded.last_source ELSE a.last_source END
+WHERE excluded.first_seen < a.first_seen OR excluded.last_seen >= a.last_seen`,
     params: [rows.map((r) => r.node), rows.map((r) => r.ip), rows.map((r) => r.udp), rows.map((r) => r.tcp), rows.map((r) => r.first), rows.map((r) => r.last), rows.map((r) => r.firstSource), rows.map((r) => r.lastSource)],
   };
 }

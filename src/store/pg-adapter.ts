@@ -28,6 +28,14 @@ const types = {
   },
 } as unknown as pg.CustomTypesConfig;
 
+/**
+ * Statements run in transactions that repeat (the writer's batch statements, the rollup's steps) are
+ * sent as named prepared statements from their second use on: each connection then parses them once
+ * and Postgres may keep a generic plan, instead of parsing and planning every batch again (pgjdbc's
+ * prepareThreshold does the same). Bounded: past this many distinct texts, new ones go unnamed.
+ */
+const MAX_NAMED_STATEMENTS = 200;
+
 export const PG_DEFAULTS = {
   connectTimeoutMs: 10_000,
   /** One batch commits in well under a second; a minute means the server or the network is stuck. */
@@ -86,6 +94,9 @@ class PgDatabase implements Database {
   readonly engine = 'postgres' as const;
   readonly description: string;
   private closed = false;
+  /** SQL text → prepared statement name (null: seen once). */
+  private readonly named = new Map<string, string | null>();
+  private namedCount = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -130,7 +141,9 @@ class PgDatabase implements Database {
     const tx: Queryable = {
       query: async <R extends Row = Row>(sql: string, params?: readonly unknown[]) => {
         try {
-          return (await client.query(sql, normalizeParams(params))).rows as R[];
+          const name = this.nameFor(sql);
+          const values = normalizeParams(params);
+          return (await (name ? client.query({ name, text: sql, values }) : client.query(sql, values))).rows as R[];
         } catch (err) {
           throw toDatabaseError(err, 'postgres query failed');
         }
@@ -163,6 +176,18 @@ class PgDatabase implements Database {
       client.off('error', onError);
       client.release(broken ?? false);
     }
+  }
+
+  private nameFor(sql: string): string | undefined {
+    const name = this.named.get(sql);
+    if (name) return name;
+    if (name === null) {
+      const n = `nf_tx_${this.namedCount++}`;
+      this.named.set(sql, n);
+      return n;
+    }
+    if (this.named.size < MAX_NAMED_STATEMENTS) this.named.set(sql, null);
+    return undefined;
   }
 
   async close(): Promise<void> {

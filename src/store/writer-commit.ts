@@ -2,14 +2,15 @@
  * The writer's commit of one batch (writer.ts decides which batch and when): the day partitions it
  * needs, its statements (batch.ts) in one transaction guarded by applied_batches (a replayed or
  * retried batch is applied once), and data the server refuses isolated by splitting the batch until
- * the offending event is alone and set aside. For a server, the next batch's statements are built
- * while the server works on this one's largest statement.
+ * the offending event is alone and set aside. For a server, the statements are fewer (batch-combine.ts)
+ * and the next batch's are built while the server works on this one's largest statement.
  */
 import type { NodeFinderError } from '../errors.js';
 import type { CrawlerEvent } from '../events.js';
 import type { Database } from './database.js';
 import { DatabaseError } from './errors.js';
 import { buildBatch, type BuiltBatch } from './batch.js';
+import { combineStatements } from './batch-combine.js';
 import { partitionsFor } from './partitions.js';
 import { RefreshCache } from './refresh-cache.js';
 import type { Statement } from './statement.js';
@@ -59,7 +60,13 @@ export class BatchCommitter {
     if (this.db.engine !== 'postgres') return;
     const events = nextBatch();
     if (!events || events.length === 0) return;
-    this.prebuilt = { first: events[0]!, n: events.length, built: buildBatch(events, this.refresh) };
+    this.prebuilt = { first: events[0]!, n: events.length, built: this.build(events) };
+  }
+
+  /** A batch's statements; for a server, fewer of them (batch-combine.ts): each is a round trip. */
+  private build(events: readonly CrawlerEvent[]): BuiltBatch {
+    const b = buildBatch(events, this.refresh);
+    return this.db.engine === 'postgres' ? { ...b, statements: combineStatements(b.statements) } : b;
   }
 
   /** The prebuilt statements, if they were built for exactly this batch. */
@@ -79,7 +86,7 @@ export class BatchCommitter {
         await this.db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
         this.partitions.add(key);
       }
-      const { statements, written } = prebuilt ?? buildBatch(batch.events, this.refresh);
+      const { statements, written } = prebuilt ?? this.build(batch.events);
       const triedBefore = this.unsure.has(batch.id);
       this.unsure.add(batch.id);
       const applied = await this.db.transaction(async (tx) => {
