@@ -28,8 +28,9 @@ import { parseEnode } from '../src/enode/enode-url.js';
 import { NETWORKS } from '../src/eth/networks.js';
 import { LOOPBACK_ONLY } from '../src/net/netrestrict.js';
 import { CrawlRun } from '../src/run/crawl-run.js';
-import { isPostgresUrl, type Database } from '../src/store/database.js';
+import { isPostgresUrl, type Database, type Queryable } from '../src/store/database.js';
 import { openDatabase } from '../src/store/open.js';
+import { embeddedHeapBytes } from '../src/store/pglite-adapter.js';
 
 export const RSS_INSTANCES = 30;
 /** Distinct nodes every instance hears of: a day of mainnet discovery is ~10–20k reachable IDs. */
@@ -60,11 +61,92 @@ export interface LongCrawlReport {
   peers: number;
   seconds: number;
   /** Every 30 s (and the last sample): RSS, V8 heap, external memory (PGlite's WebAssembly heap is there). */
-  samples: (RssStep & { atS: number; written: number; buffered: number })[];
+  samples: (RssStep & { atS: number; written: number; buffered: number; wasmMb: number | null })[];
   peakRssMb: number;
+  /** When the peak RSS was sampled, and PGlite's WebAssembly memory at the end (null on a server). */
+  peakAtS: number;
+  wasmMb: number | null;
+  /** Every statement that grew PGlite's WebAssembly memory (it never shrinks): what it was, when, by how much. */
+  heapGrowth: HeapGrowth[];
   maxBuffered: number;
   written: number;
   dials: number;
+}
+
+export interface HeapGrowth {
+  atS: number;
+  sql: string;
+  /** Rows of its first array parameter (1 for a scalar statement). */
+  rows: number;
+  fromMb: number;
+  toMb: number;
+}
+
+/**
+ * Record every statement after which the embedded engine's WebAssembly memory is larger than before
+ * (PGlite runs one statement at a time, so the growth is that statement's). No-op on a server.
+ */
+function traceHeapGrowth(db: Database, t0: number): HeapGrowth[] {
+  const out: HeapGrowth[] = [];
+  if (embeddedHeapBytes(db) === null) return out;
+  const traced = (q: Queryable): Queryable => ({
+    query: async (sql, params) => {
+      const before = embeddedHeapBytes(db)!;
+      try {
+        return await q.query(sql, params);
+      } finally {
+        note(before, sql, params);
+      }
+    },
+    exec: async (sql) => {
+      const before = embeddedHeapBytes(db)!;
+      try {
+        return await q.exec(sql);
+      } finally {
+        note(before, sql);
+      }
+    },
+  });
+  const note = (before: number, sql: string, params?: readonly unknown[]) => {
+    const after = embeddedHeapBytes(db)!;
+    if (after <= before) return;
+    const rows = Array.isArray(params?.[0]) ? (params[0] as unknown[]).length : 1;
+    out.push({ atS: Math.round((performance.now() - t0) / 100) / 10, sql: sql.replace(/\s+/g, ' ').slice(0, 90), rows, fromMb: before / MB, toMb: after / MB });
+  };
+  const plain = traced({ query: db.query.bind(db), exec: db.exec.bind(db) });
+  const transaction = db.transaction.bind(db);
+  Object.assign(db, { query: plain.query, exec: plain.exec, transaction: <T>(fn: (tx: Queryable) => Promise<T>) => transaction((tx) => fn(traced(tx))) });
+  return out;
+}
+
+/**
+ * Resident memory by kind, from /proc/self/smaps (Linux; null elsewhere), in MB: `wasm` is the
+ * anonymous mapping as large as PGlite's WebAssembly memory (V8 maps it without guard regions
+ * here; only the pages Postgres has touched are resident), `code` executable anonymous mappings
+ * (JIT code: V8's and the compiled Postgres module), `brk` the C heap, `anon` every other anonymous
+ * mapping (V8's heap pages, malloc arenas, buffers), `files` the node binary and shared libraries.
+ */
+export function residentByKind(wasmBytes: number | null): Record<string, number> | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return null;
+  }
+  const out: Record<string, number> = { wasm: 0, code: 0, brk: 0, anon: 0, files: 0 };
+  let kind = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const size = parseInt(head[2]!, 16) - parseInt(head[1]!, 16);
+      const path = head[4] ?? '';
+      kind = path.startsWith('/') ? 'files' : path === '[heap]' ? 'brk' : path !== '' ? 'other' : size === wasmBytes ? 'wasm' : head[3]!.includes('x') ? 'code' : 'anon';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return out;
 }
 
 /** The database of one measurement: a fresh schema on a server, or a fresh embedded directory. */
@@ -242,6 +324,12 @@ export async function measureLongCrawl(port: number, seconds: number): Promise<L
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const { db, engine, dispose } = await openBenchDatabase();
+  const tOpen = performance.now();
+  const heapGrowth = traceHeapGrowth(db, tOpen);
+  const wasmMb = () => {
+    const b = embeddedHeapBytes(db);
+    return b === null ? null : b / MB;
+  };
   try {
     for (let waited = 0; !existsSync(enodesFile); waited += 500) {
       if (waited > 300_000 || testnet.exitCode !== null) throw new Error('the testnet did not start');
@@ -260,22 +348,31 @@ export async function measureLongCrawl(port: number, seconds: number): Promise<L
     });
     const samples: LongCrawlReport['samples'] = [];
     let peakRssMb = 0;
+    let peakAtS = 0;
     let maxBuffered = 0;
     const t0 = performance.now();
     for (let i = 1; (performance.now() - t0) / 1000 < seconds; i++) {
       await new Promise((r) => setTimeout(r, SAMPLE_MS));
       const m = process.memoryUsage();
       const w = run.writer.stats();
-      peakRssMb = Math.max(peakRssMb, m.rss / MB);
+      if (m.rss / MB > peakRssMb) {
+        peakRssMb = m.rss / MB;
+        peakAtS = Math.round((performance.now() - t0) / 1000);
+      }
+      if (process.env['NODEFINDER_RSS_TRACE']) {
+        const w0 = run.writer.stats();
+        const kinds = Object.entries(residentByKind(embeddedHeapBytes(db)) ?? {}).map(([k, v]) => `${k}=${v.toFixed(0)}`).join(' ');
+        process.stderr.write(`t=${Math.round((performance.now() - t0) / 1000)} rss=${(m.rss / MB).toFixed(0)} v8=${(m.heapUsed / MB).toFixed(0)}/${(m.heapTotal / MB).toFixed(0)} ext=${((m.external + m.arrayBuffers) / MB).toFixed(0)} wasm=${wasmMb()?.toFixed(0)} resident: ${kinds} written=${w0.written} buffered=${w0.buffered}\n`);
+      }
       maxBuffered = Math.max(maxBuffered, w.buffered);
       if (i % 6 === 0 || (performance.now() - t0) / 1000 >= seconds) {
         gc();
         const g = process.memoryUsage();
-        samples.push({ step: 'crawling', atS: Math.round((performance.now() - t0) / 1000), rssMb: g.rss / MB, heapMb: g.heapUsed / MB, externalMb: (g.external + g.arrayBuffers) / MB, written: w.written, buffered: w.buffered });
+        samples.push({ step: 'crawling', atS: Math.round((performance.now() - t0) / 1000), rssMb: g.rss / MB, heapMb: g.heapUsed / MB, externalMb: (g.external + g.arrayBuffers) / MB, written: w.written, buffered: w.buffered, wasmMb: wasmMb() });
       }
     }
     const stats = await run.close();
-    return { engine, peers: LONG_PEERS, seconds, samples, peakRssMb, maxBuffered, written: stats.writer.written, dials };
+    return { engine, peers: LONG_PEERS, seconds, samples, peakRssMb, peakAtS, wasmMb: wasmMb(), heapGrowth, maxBuffered, written: stats.writer.written, dials };
   } finally {
     testnet.kill('SIGINT');
     await dispose();

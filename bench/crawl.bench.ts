@@ -185,7 +185,8 @@ export default async function run(): Promise<BenchTable[]> {
       columns: ['at', 'RSS', 'V8 heap used', 'external + array buffers', 'events written', 'writer buffered'],
       rows: l.samples.map((s) => [`${s.atS} s`, `${fmt(s.rssMb)} MB`, `${fmt(s.heapMb)} MB`, `${fmt(s.externalMb)} MB`, s.written, s.buffered]),
       notes: [
-        `Peak RSS ${fmt(l.peakRssMb)} MB (sampled every 5 s)${l.engine === 'PGlite' ? (l.peakRssMb <= LONG_RSS_GOAL_MB ? ' ✓' : ' ✗ over goal') : ''}; ` +
+        `Peak RSS ${fmt(l.peakRssMb)} MB at ${l.peakAtS} s (sampled every 5 s)${l.engine === 'PGlite' ? (l.peakRssMb <= LONG_RSS_GOAL_MB ? ' ✓' : ' ✗ over goal') : ''}; ` +
+          (l.wasmMb === null ? '' : `Postgres's WebAssembly memory ${fmt(l.wasmMb)} MB at the end, grown by ${l.heapGrowth.length} statement(s); `) +
           `${fmt(l.dials)} dials, ${fmt(l.written)} events written, at most ${fmt(l.maxBuffered)} waiting in the writer. The testnet runs in its own process.`,
       ],
     })),

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import v8 from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { NodeFinderError } from '../errors.js';
 import { DatabaseUnavailableError } from './errors.js';
@@ -97,8 +98,24 @@ export function pgliteStartParams(): string[] {
   return [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
 }
 
+/**
+ * V8 (Node 20) compiles each WebAssembly function when it first runs, with its baseline compiler
+ * Liftoff, then recompiles hot ones with TurboFan and keeps both: for Postgres's 9 MB module that is
+ * ~60 MB of RSS for the life of the process (a database opened and migrated: ~230 MB RSS with
+ * Liftoff, ~170 MB without; PGlite 0.5.16). Without Liftoff every function is compiled once, by
+ * TurboFan: opening costs ~1 s more CPU, queries run at least as fast. The flag is process-wide
+ * and read at each lazy compile, so it stays set (the only other WebAssembly, keccak.ts's one
+ * function, is hot anyway). NODEFINDER_PGLITE_LIFTOFF=1 leaves V8's default (for comparisons).
+ */
+export function skipWasmBaselineCompiler(): boolean {
+  if (process.env['NODEFINDER_PGLITE_LIFTOFF'] === '1') return false;
+  v8.setFlagsFromString('--no-liftoff');
+  return true;
+}
+
 async function createPglite(dataDir: string): Promise<PGlite> {
   try {
+    skipWasmBaselineCompiler();
     return await PGlite.create({ dataDir, parsers, startParams: pgliteStartParams() });
   } catch (err) {
     throw toDatabaseError(err, `cannot open embedded database ${dataDir}`);
@@ -146,12 +163,12 @@ class PgliteDatabase implements Database {
   private closed = false;
 
   constructor(
-    private readonly pg: PGlite,
+    readonly pglite: PGlite,
     private readonly owns: boolean,
     readonly description: string,
     private readonly onClose?: () => void,
   ) {
-    this.q = wrapQueryable(pg);
+    this.q = wrapQueryable(pglite);
   }
 
   query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
@@ -164,7 +181,7 @@ class PgliteDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     try {
-      return await this.pg.transaction((tx) => fn(wrapQueryable(tx)));
+      return await this.pglite.transaction((tx) => fn(wrapQueryable(tx)));
     } catch (err) {
       throw err instanceof NodeFinderError ? err : toDatabaseError(err, 'embedded database transaction failed');
     }
@@ -174,13 +191,23 @@ class PgliteDatabase implements Database {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (this.owns) await this.pg.close();
+      if (this.owns) await this.pglite.close();
     } catch {
       // closing twice or after a failure: nothing left to release
     } finally {
       this.onClose?.();
     }
   }
+}
+
+/**
+ * Bytes of WebAssembly memory the embedded engine's Postgres holds (it only ever grows: what a
+ * statement needed once stays resident), or null for a server. For benches and memory tests.
+ */
+export function embeddedHeapBytes(db: Database): number | null {
+  if (!(db instanceof PgliteDatabase)) return null;
+  const mod = (db.pglite as unknown as { mod?: { wasmMemory?: { buffer: ArrayBuffer } } }).mod;
+  return mod?.wasmMemory?.buffer.byteLength ?? null;
 }
 
 /** One process per directory: PGlite has no multi-process locking of its own. */
