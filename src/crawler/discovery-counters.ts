@@ -1,7 +1,8 @@
 /**
  * Per-minute discovery counters of one instance: the endpoint's cumulative counters turned into
  * per-minute deltas, emitted as `discovery_counters` events on UTC minute boundaries of the
- * injected clock (the store keeps them per instance per minute).
+ * injected clock (the store keeps them per instance per minute) — and, when the instance runs
+ * discv5, its counters as `discovery_v5_counters` events on the same minutes (discovery-v5-counters.ts).
  */
 import type { Discv4Counters } from '../discv4/endpoint.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
