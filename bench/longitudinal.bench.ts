@@ -47,8 +47,8 @@ const INSTANCES = 30;
 const NOW = Date.UTC(2025, 2, 1);
 const CHURN = 0.02;
 const MAINNET_GENESIS = 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3';
-const RAW_TABLES = ['dials', 'hello_rows', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters'];
-const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt'];
+const RAW_TABLES = ['dials', 'hello_rows', 'statuses', 'disconnects', 'rtts', 'node_sightings', 'discovery_counters', 'discovery_v5_counters'];
+const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_discovery_v5', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt'];
 /** Length of the writer's measurement alone (its other windows last as long as the maintenance they overlap). */
 const WRITER_SECONDS = Number(process.env['BENCH_LONG_WRITER_SECONDS'] ?? 20);
 /** A schema kept by an earlier run (BENCH_LONG_KEEP=1) to measure again without generating its rows. */
@@ -185,6 +185,12 @@ async function loadRawDay(db: Database, k: number, dayMs: number): Promise<void>
        FROM generate_series($1::timestamptz, $1::timestamptz + interval '1 day' - interval '1 minute', interval '1 minute') m, generate_series(0, ${INSTANCES - 1}) g`,
     [new Date(dayMs).toISOString()],
   );
+  // discv5 on every instance, every minute (as a crawl without --no-discv5 reports it).
+  await db.query(
+    `INSERT INTO discovery_v5_counters SELECT m, ${instExpr('g')}, 1, 45, 40, 12, 20, 18, 6, 30, 2, 1200
+       FROM generate_series($1::timestamptz, $1::timestamptz + interval '1 day' - interval '1 minute', interval '1 minute') m, generate_series(0, ${INSTANCES - 1}) g`,
+    [new Date(dayMs).toISOString()],
+  );
   await db.query(
     `INSERT INTO nodes (id, first_seen, last_seen) SELECT ${nodeExpr('slot', '$2::int')}, $1::timestamptz, $1::timestamptz + interval '1 day' - interval '1 second'
        FROM generate_series(0, $3::int - 1) slot
@@ -201,11 +207,13 @@ async function synthesizeRollups(db: Database, fromDay: number, days: number): P
   const src = dayText(fromDay);
   for (let i = 1; i <= days; i++) {
     const shift = `interval '${i} days'`;
-    await db.query(`INSERT INTO rollup_days SELECT day - ${i}, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows FROM rollup_days WHERE day = $1::date`, [src]);
+    await db.query(`INSERT INTO rollup_days SELECT day - ${i}, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows, v5_counter_rows FROM rollup_days WHERE day = $1::date`, [src]);
     for (const t of ['rollup_dials', 'rollup_discovery']) {
       const cols = t === 'rollup_dials' ? 'dynamic_dials, static_dials, inbound, nodes_attempted, nodes_responded, hello_nodes, status_nodes' : 'findnode_sent, neighbors_received, nodes_learned, new_nodes, pings_sent, pongs_received, instances';
       await db.query(`INSERT INTO ${t} SELECT width, bucket - ${shift}, ${cols} FROM ${t} WHERE bucket >= $1::date AND bucket < $1::date + 1`, [src]);
     }
+    await db.query(`INSERT INTO rollup_discovery_v5 SELECT width, bucket - ${shift}, instance_id, lookups, findnode_sent, nodes_received, records_learned, pings_sent, pongs_received, sessions_in, requests_answered, dropped, table_size
+       FROM rollup_discovery_v5 WHERE bucket >= $1::date AND bucket < $1::date + 1`, [src]);
     await db.query(`INSERT INTO rollup_clients SELECT width, bucket - ${shift}, client_name, release, nodes FROM rollup_clients WHERE bucket >= $1::date AND bucket < $1::date + 1`, [src]);
     await db.query(`INSERT INTO rollup_dial_outcomes SELECT day - ${i}, kind, outcome, error_kind, dials, nodes FROM rollup_dial_outcomes WHERE day = $1::date`, [src]);
     await db.query(`INSERT INTO rollup_disconnects SELECT day - ${i}, direction, reason, messages, nodes, connections FROM rollup_disconnects WHERE day = $1::date`, [src]);

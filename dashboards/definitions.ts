@@ -414,8 +414,8 @@ const longitudinal: DashboardSpec = {
     {
       type: 'timeseries',
       title: 'Discovery',
-      description: 'FINDNODE sent, NEIGHBORS received, node entries learned and new nodes (per instance) per interval.',
-      sql: `SELECT ${time()}, findnode_sent AS "FINDNODE sent", neighbors_received AS "NEIGHBORS received", nodes_learned AS "entries learned", new_nodes AS "new (per instance)"\nFROM ${from(report('longitudinal-discovery'))}\nORDER BY 1`,
+      description: 'discv4: FINDNODE sent, NEIGHBORS received, node entries learned and new nodes (per instance); discv5 beside it: FINDNODE sent, lookups and records new to the instance tables; per interval, all instances together.',
+      sql: `SELECT ${time()}, findnode_sent AS "v4 FINDNODE sent", neighbors_received AS "v4 NEIGHBORS received", nodes_learned AS "v4 entries learned", new_nodes AS "v4 new (per instance)",\n  v5_findnode_sent AS "v5 FINDNODE sent", v5_lookups AS "v5 lookups", v5_records_learned AS "v5 records learned"\nFROM ${from(report('longitudinal-discovery'))}\nORDER BY 1`,
       format: 'time_series',
       interval: '1h',
       w: 12,

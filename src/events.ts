@@ -83,6 +83,26 @@ export interface DiscoveryCountersEvent {
 }
 
 /**
+ * Per-instance discovery v5 counters for one minute bucket (deltas of discovery-v5.ts V5Counters,
+ * summed by the store; emitted beside discovery_counters on the same minute boundaries).
+ */
+export interface DiscoveryV5CountersEvent {
+  type: 'discovery_v5_counters';
+  instance: string;
+  minute: number; // start of the minute, ms
+  lookups: number;
+  findnodeSent: number;
+  nodesReceived: number; // FINDNODE requests answered
+  recordsLearned: number; // records new to the instance's v5 table
+  pingsSent: number;
+  pongsReceived: number;
+  sessionsIn: number;
+  requestsAnswered: number;
+  dropped: number;
+  tableSize: number; // gauge at the end of the minute
+}
+
+/**
  * A FINDNODE to this node went unanswered while we relied on an older bond; we re-bonded and asked
  * again (discv4/endpoint.ts findNode). Per node, so reports can group it by the node's client.
  */
@@ -211,6 +231,7 @@ export type CrawlerEvent =
   | InstanceStoppedEvent
   | NodeSeenEvent
   | DiscoveryCountersEvent
+  | DiscoveryV5CountersEvent
   | DialEvent
   | EnrEvent
   | NodeExpiredEvent

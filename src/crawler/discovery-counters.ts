@@ -1,11 +1,14 @@
 /**
  * Per-minute discovery counters of one instance: the endpoint's cumulative counters turned into
  * per-minute deltas, emitted as `discovery_counters` events on UTC minute boundaries of the
- * injected clock (the store keeps them per instance per minute).
+ * injected clock (the store keeps them per instance per minute) — and, when the instance runs
+ * discv5, its counters as `discovery_v5_counters` events on the same minutes (discovery-v5-counters.ts).
  */
 import type { Discv4Counters } from '../discv4/endpoint.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { CrawlerEvent } from '../events.js';
+import type { V5Counters } from './discovery-v5.js';
+import { v5CountersEvent, zeroV5Counters, type V5Sample } from './discovery-v5-counters.js';
 
 /** Discovery counters are reported per minute (the store keeps them per instance per minute). */
 export const COUNTER_INTERVAL_MS = 60_000;
@@ -16,17 +19,21 @@ export interface DiscoveryCounterOptions {
   instance: string;
   counters: () => Discv4Counters;
   tableSize: () => number;
+  /** The instance's discv5 node, sampled on the same minutes (undefined: discv5 off, no v5 event). */
+  v5?: () => V5Sample | undefined;
   emit: (event: CrawlerEvent) => void;
 }
 
 export class DiscoveryCounterReporter {
   private timer: TimerHandle | undefined;
   private last: Discv4Counters;
+  private lastV5: V5Counters;
   private newNodes = 0;
   private stopped = false;
 
   constructor(private readonly o: DiscoveryCounterOptions) {
     this.last = o.counters();
+    this.lastV5 = o.v5?.()?.counters ?? zeroV5Counters();
   }
 
   /** A node new to this instance (within --expire-after) was heard of. */
@@ -72,5 +79,11 @@ export class DiscoveryCounterReporter {
       neighborsDropped: c.invalidNeighbors - p.invalidNeighbors,
       findnodeRebonds: c.findnodeRebonds - p.findnodeRebonds,
     });
+    const v5 = this.o.v5?.();
+    if (v5) {
+      const before = this.lastV5;
+      this.lastV5 = v5.counters;
+      this.o.emit(v5CountersEvent(this.o.instance, minute, v5, before));
+    }
   }
 }

@@ -324,6 +324,7 @@ export class CrawlerInstance {
       instance: this.idHex,
       counters: () => endpoint.counters(),
       tableSize: () => table.size,
+      v5: () => this.v5 && { counters: this.v5.counters(), tableSize: this.v5.tableSize },
       emit: o.emit,
     });
     this.counters.start();

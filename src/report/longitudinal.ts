@@ -1,5 +1,5 @@
 /**
- * `report longitudinal`: the crawl over time, per hour or day — discovery attempts (FINDNODE),
+ * `report longitudinal`: the crawl over time, per hour or day — discovery attempts (FINDNODE v4 and v5, v5 lookups),
  * dynamic and static dials, nodes attempted vs responded, new node IDs, distinct HELLO nodes, the
  * popularity of client releases over time, and the nodes' network RTT per day (rollup_rtt).
  */
@@ -15,6 +15,10 @@ interface DiscoveryRow {
   pings_sent: number;
   pongs_received: number;
   instances: number;
+  v5_lookups: number;
+  v5_findnode_sent: number;
+  v5_records_learned: number;
+  v5_instances: number;
   [key: string]: unknown;
 }
 
@@ -51,6 +55,9 @@ export interface RttDay {
 export interface LongitudinalBucket {
   bucket_ms: number;
   findnode_sent: number;
+  v5_findnode_sent: number;
+  v5_lookups: number;
+  v5_records_learned: number;
   dynamic_dials: number;
   static_dials: number;
   inbound: number;
@@ -86,6 +93,9 @@ export async function loadLongitudinal(ctx: ReportContext): Promise<{ buckets: L
   const buckets = bucketStarts(ctx.since, ctx.until, ctx.bucket).map((t) => ({
     bucket_ms: t,
     findnode_sent: d.get(t)?.findnode_sent ?? 0,
+    v5_findnode_sent: d.get(t)?.v5_findnode_sent ?? 0,
+    v5_lookups: d.get(t)?.v5_lookups ?? 0,
+    v5_records_learned: d.get(t)?.v5_records_learned ?? 0,
     dynamic_dials: c.get(t)?.dynamic_dials ?? 0,
     static_dials: c.get(t)?.static_dials ?? 0,
     inbound: c.get(t)?.inbound ?? 0,
@@ -163,7 +173,12 @@ export async function buildLongitudinalReport(ctx: ReportContext): Promise<Repor
     generatedAt: ctx.generatedAt,
     parameters: { ...ctx.baseParameters(), bucket: ctx.bucket },
     sections: [
-      series('discovery', 'Discovery attempts', buckets, [{ key: 'findnode_sent', label: 'FINDNODE sent' }], 'packets', ['All instances together (discovery_counters).']),
+      series('discovery', 'Discovery attempts', buckets, [
+        { key: 'findnode_sent', label: 'FINDNODE sent (v4)' },
+        { key: 'v5_findnode_sent', label: 'FINDNODE sent (v5)' },
+        { key: 'v5_lookups', label: 'Lookups (v5)' },
+        { key: 'v5_records_learned', label: 'Records learned (v5)' },
+      ], 'requests', ['All instances together (discovery_counters, discovery_v5_counters; per instance: rollup_discovery_v5). v5 FINDNODE counts lookups, table enumeration and bootnode record requests; records learned = new to the instance\'s v5 table.']),
       series('dials', 'Dials', buckets, [
         { key: 'dynamic_dials', label: 'Dynamic dials' },
         { key: 'static_dials', label: 'Static dials' },

@@ -1,11 +1,12 @@
 /**
- * Pure: the statements for what discovery learned — the protocols a node answered on
- * (discovery_answer → discovery_answers) and what a stored record says (enrs classification columns,
- * src/eth/record-layer.ts). Same rules as batch.ts: folded per key, sorted, idempotent upserts.
+ * Pure: the statements for what discovery learned and did — the protocols a node answered on
+ * (discovery_answer → discovery_answers), what a stored record says (enrs classification columns,
+ * src/eth/record-layer.ts), and discv5's per-minute counters (discovery_v5_counters → the table of
+ * that name and instance_totals). Same rules as batch.ts: folded per key, sorted, idempotent upserts.
  */
-import type { DiscoveryAnswerEvent } from '../events.js';
+import type { DiscoveryAnswerEvent, DiscoveryV5CountersEvent } from '../events.js';
 import { classifyRawRecord, type RecordClassification } from '../eth/record-layer.js';
-import { bytes, ts, type Statement } from './statement.js';
+import { bytes, sortedKeys, ts, type Statement } from './statement.js';
 
 export interface AnswerAgg {
   node: string;
@@ -50,4 +51,73 @@ ON CONFLICT (node_id, protocol) DO UPDATE SET
 /** The classification columns of one stored record (all NULL when the bytes are not a record). */
 export function recordColumns(rawHex: string): RecordClassification | null {
   return classifyRawRecord(Buffer.from(rawHex, 'hex'));
+}
+
+/** The summed fields of a discovery_v5_counters event (table_size is a maximum). */
+export const V5_SUMS = ['lookups', 'findnodeSent', 'nodesReceived', 'recordsLearned', 'pingsSent', 'pongsReceived', 'sessionsIn', 'requestsAnswered', 'dropped'] as const satisfies readonly (keyof DiscoveryV5CountersEvent)[];
+
+/** Fold one discovery_v5_counters event into `map` (keyed instance|minute): sums, table size the largest. */
+export function addV5Counters(map: Map<string, DiscoveryV5CountersEvent>, ev: DiscoveryV5CountersEvent): void {
+  const key = `${ev.instance}|${ev.minute}`;
+  const c = map.get(key);
+  if (!c) map.set(key, { ...ev });
+  else {
+    for (const k of V5_SUMS) c[k] += ev[k];
+    c.tableSize = Math.max(c.tableSize, ev.tableSize);
+  }
+}
+
+/** discovery_v5_counters columns, in V5_SUMS order. */
+const V5_COLUMNS = ['lookups', 'findnode_sent', 'nodes_received', 'records_learned', 'pings_sent', 'pongs_received', 'sessions_in', 'requests_answered', 'dropped'] as const;
+
+/**
+ * Sums, like the v4 counters: a replayed batch would count twice, so this runs under the
+ * applied_batches guard (writer-commit.ts), which makes a replay write nothing.
+ */
+export function v5CounterStatement(map: ReadonlyMap<string, DiscoveryV5CountersEvent>): Statement {
+  const rows = sortedKeys(map).map((k) => map.get(k)!);
+  const n = V5_COLUMNS.length;
+  const casts = V5_COLUMNS.map((_, i) => `$${i + 3}::int4[]`).join(', ');
+  return {
+    table: 'discovery_v5_counters',
+    sql: `INSERT INTO discovery_v5_counters AS c (minute, instance_id, ${V5_COLUMNS.join(', ')}, table_size)
+SELECT ${ts('m')}, ${bytes('i')}, ${V5_COLUMNS.join(', ')}, t
+FROM unnest($1::int8[], $2::text[], ${casts}, $${n + 3}::int4[]) AS u(m, i, ${V5_COLUMNS.join(', ')}, t)
+ON CONFLICT (instance_id, minute) DO UPDATE SET
+${V5_COLUMNS.map((c) => `  ${c} = c.${c} + excluded.${c},`).join('\n')}
+  table_size = GREATEST(c.table_size, excluded.table_size)`,
+    params: [rows.map((r) => r.minute), rows.map((r) => r.instance), ...V5_SUMS.map((k) => rows.map((r) => r[k])), rows.map((r) => r.tableSize)],
+  };
+}
+
+/**
+ * The batch's v5 sums per instance into instance_totals (its v5_* columns) — after the v4 totals
+ * statement, in instance order like it, so writers lock the rows alike.
+ */
+export function v5TotalsStatement(map: ReadonlyMap<string, DiscoveryV5CountersEvent>): Statement {
+  const per = new Map<string, { lookups: number; findnodeSent: number; nodesReceived: number; recordsLearned: number; at: number }>();
+  for (const r of map.values()) {
+    const t = per.get(r.instance) ?? { lookups: 0, findnodeSent: 0, nodesReceived: 0, recordsLearned: 0, at: r.minute };
+    t.lookups += r.lookups;
+    t.findnodeSent += r.findnodeSent;
+    t.nodesReceived += r.nodesReceived;
+    t.recordsLearned += r.recordsLearned;
+    t.at = Math.max(t.at, r.minute);
+    per.set(r.instance, t);
+  }
+  const keys = sortedKeys(per);
+  const rows = keys.map((k) => per.get(k)!);
+  return {
+    table: 'instance_totals',
+    sql: `INSERT INTO instance_totals AS t (instance_id, v5_lookups, v5_findnode_sent, v5_nodes_received, v5_records_learned, updated_at)
+SELECT ${bytes('i')}, a, b, c, d, ${ts('up')}
+FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], $6::int8[]) AS u(i, a, b, c, d, up)
+ON CONFLICT (instance_id) DO UPDATE SET
+  v5_lookups = t.v5_lookups + excluded.v5_lookups,
+  v5_findnode_sent = t.v5_findnode_sent + excluded.v5_findnode_sent,
+  v5_nodes_received = t.v5_nodes_received + excluded.v5_nodes_received,
+  v5_records_learned = t.v5_records_learned + excluded.v5_records_learned,
+  updated_at = GREATEST(t.updated_at, excluded.updated_at)`,
+    params: [keys, rows.map((r) => r.lookups), rows.map((r) => r.findnodeSent), rows.map((r) => r.nodesReceived), rows.map((r) => r.recordsLearned), rows.map((r) => r.at)],
+  };
 }

@@ -8,6 +8,7 @@ import type {
   DiscoveryAnswerEvent,
   DialEvent,
   DiscoveryCountersEvent,
+  DiscoveryV5CountersEvent,
   EnrEvent,
   FindnodeRebondEvent,
   InstanceStartedEvent,
@@ -17,7 +18,7 @@ import type {
 } from '../events.js';
 import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import type { RefreshCache, WrittenRows } from './refresh-cache.js';
-import { addAnswer, type AnswerAgg } from './batch-discovery.js';
+import { addAnswer, addV5Counters, type AnswerAgg } from './batch-discovery.js';
 import { utcDay } from './partitions.js';
 
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
@@ -42,6 +43,8 @@ export class BatchFold {
   readonly rebonds = new Map<string, RebondRow>();
   /** Keyed `node|protocol` (batch-discovery.ts). */
   readonly answers = new Map<string, AnswerAgg>();
+  /** discv5 counters keyed `instance|minute` (batch-discovery.ts). */
+  readonly v5Counters = new Map<string, DiscoveryV5CountersEvent>();
 
   constructor(private readonly refresh?: RefreshCache) {}
 
@@ -73,6 +76,9 @@ export class BatchFold {
         break;
       case 'discovery_answer':
         this.discoveryAnswer(ev);
+        break;
+      case 'discovery_v5_counters':
+        addV5Counters(this.v5Counters, ev);
         break;
     }
   }

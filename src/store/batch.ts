@@ -27,7 +27,7 @@ import {
   totalsStatement,
 } from './fold-statements.js';
 import type { RefreshCache, WrittenRows } from './refresh-cache.js';
-import { answerStatement } from './batch-discovery.js';
+import { answerStatement, v5CounterStatement, v5TotalsStatement } from './batch-discovery.js';
 import type { Statement } from './statement.js';
 
 export interface BuiltBatch {
@@ -51,6 +51,7 @@ export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCac
   if (fold.sightings.size) out.push(sightingStatement(fold.sightings));
   if (fold.counters.size) out.push(counterStatement(fold.counters));
   if (fold.totals.size) out.push(totalsStatement(fold.totals));
+  if (fold.v5Counters.size) out.push(v5CounterStatement(fold.v5Counters), v5TotalsStatement(fold.v5Counters));
   if (fold.dials.length) out.push(...dialStatements(fold.dials));
   if (fold.enrs.size) out.push(enrStatement(fold.enrs));
   const answered = answerStatement(fold.answers);

@@ -5,7 +5,7 @@
 import type { CrawlerEvent } from '../events.js';
 
 /** Tables partitioned by UTC day and the event time that picks the partition. */
-export const DAY_PARTITIONED = ['node_sightings', 'discovery_counters', 'dials', 'hello_rows', 'statuses', 'disconnects', 'rtts'] as const;
+export const DAY_PARTITIONED = ['node_sightings', 'discovery_counters', 'discovery_v5_counters', 'dials', 'hello_rows', 'statuses', 'disconnects', 'rtts'] as const;
 export type DayPartitioned = (typeof DAY_PARTITIONED)[number];
 
 const DAY_MS = 86_400_000;
@@ -30,6 +30,7 @@ export function partitionsFor(events: readonly CrawlerEvent[]): Set<string> {
   for (const ev of events) {
     if (ev.type === 'node_seen') out.add(`node_sightings|${utcDay(ev.at)}`);
     else if (ev.type === 'discovery_counters') out.add(`discovery_counters|${utcDay(ev.minute)}`);
+    else if (ev.type === 'discovery_v5_counters') out.add(`discovery_v5_counters|${utcDay(ev.minute)}`);
     else if (ev.type === 'dial') {
       const day = utcDay(ev.startedAt);
       out.add(`dials|${day}`);

@@ -1,6 +1,6 @@
 /**
  * Hourly rollups of the open day: the closed hours of the day after the rollup watermark get their
- * hour rows (rollup_dials, rollup_clients, rollup_discovery, width 'hour') as they close, so an hourly
+ * hour rows (rollup_dials, rollup_clients, rollup_discovery, rollup_discovery_v5, width 'hour') as they close, so an hourly
  * report reads raw rows only since the last rolled hour. Hour rows are independent of each other, so
  * each pass adds the hours closed since the previous one; the day's own rollup (rollup.ts) later
  * replaces them all. The same pass merges those hours into the open day's window_node_days
@@ -8,7 +8,7 @@
  * reading the day's raw dials (distinct nodes per day cannot be summed from hours).
  */
 import type { Database, Queryable } from './database.js';
-import { DAY_MS, RELEASE_SQL, rolledDays } from './rollup.js';
+import { DAY_MS, RELEASE_SQL, rolledDays, V5_ROLLUP_SELECT, V5_ROLLUP_SUMS } from './rollup.js';
 import { mergeNodeDays } from './window-node-days.js';
 
 const HOUR_MS = 3_600_000;
@@ -20,6 +20,7 @@ const STEPS: readonly string[] = [
   `DELETE FROM rollup_dials WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz`,
   `DELETE FROM rollup_clients WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz`,
   `DELETE FROM rollup_discovery WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz`,
+  `DELETE FROM rollup_discovery_v5 WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz`,
   // The formulas of sql/reports/longitudinal-dials.sql, per hour.
   `INSERT INTO rollup_dials (width, bucket, dynamic_dials, static_dials, inbound, nodes_attempted, nodes_responded, hello_nodes, status_nodes)
    SELECT 'hour', date_bin('1 hour', started_at, ${EPOCH}),
@@ -36,6 +37,9 @@ const STEPS: readonly string[] = [
    SELECT 'hour', date_bin('1 hour', minute, ${EPOCH}), sum(findnode_sent), sum(neighbors_received), sum(nodes_learned), sum(new_nodes),
           sum(pings_sent), sum(pongs_received), count(DISTINCT instance_id)
    FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz GROUP BY 2`,
+  `INSERT INTO rollup_discovery_v5 (width, bucket, instance_id, ${V5_ROLLUP_SUMS}, table_size)
+   SELECT 'hour', date_bin('1 hour', minute, ${EPOCH}), instance_id, ${V5_ROLLUP_SELECT}, max(table_size)
+   FROM discovery_v5_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz GROUP BY 2, 3`,
 ];
 const MARK = `INSERT INTO rollup_open_hours (day, hours_until) VALUES ($1::date, $2::timestamptz)
   ON CONFLICT (day) DO UPDATE SET hours_until = excluded.hours_until`;

@@ -24,11 +24,15 @@ export const DAY_PARTITIONED = {
   rtts: 'started_at',
   node_sightings: 'day',
   discovery_counters: 'minute',
+  discovery_v5_counters: 'minute',
 } as const;
 
 /** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
 export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
+/** rollup_discovery_v5's summed columns, and their sums over discovery_v5_counters rows. */
+export const V5_ROLLUP_SUMS = 'lookups, findnode_sent, nodes_received, records_learned, pings_sent, pongs_received, sessions_in, requests_answered, dropped';
+export const V5_ROLLUP_SELECT = V5_ROLLUP_SUMS.split(', ').map((c) => `sum(${c})`).join(', ');
 const MAINNET = MAINNET_STATUS;
 /** Stage bits of one dial row (rollup_day_nodes.stages). */
 const FLAGS = DIAL_FLAGS;
@@ -60,6 +64,7 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   { name: 'clear dials', args: LOHI, sql: `DELETE FROM rollup_dials WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
   { name: 'clear clients', args: LOHI, sql: `DELETE FROM rollup_clients WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
   { name: 'clear discovery', args: LOHI, sql: `DELETE FROM rollup_discovery WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
+  { name: 'clear discovery v5', args: LOHI, sql: `DELETE FROM rollup_discovery_v5 WHERE bucket >= $1::timestamptz AND bucket < $2::timestamptz` },
   { name: 'clear outcomes', args: DAY, sql: `DELETE FROM rollup_dial_outcomes WHERE day = $1::date` },
   { name: 'clear disconnects', args: DAY, sql: `DELETE FROM rollup_disconnects WHERE day = $1::date` },
   { name: 'clear day nodes', args: DAY, sql: `DELETE FROM rollup_day_nodes WHERE day = $1::date` },
@@ -145,6 +150,16 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
       FROM discovery_counters CROSS JOIN (VALUES ('hour', interval '1 hour'), ('day', interval '1 day')) AS w (width, step)
       WHERE minute >= $1::timestamptz AND minute < $2::timestamptz
       GROUP BY 1, 2`,
+  },
+  {
+    // Per instance (rollup_discovery_v5 keeps the instance dimension: a few rows per instance-day).
+    name: 'rollup discovery v5',
+    args: LOHI,
+    sql: `INSERT INTO rollup_discovery_v5 (width, bucket, instance_id, ${V5_ROLLUP_SUMS}, table_size)
+      SELECT w.width, date_bin(w.step, minute, ${EPOCH}), instance_id, ${V5_ROLLUP_SELECT}, max(table_size)
+      FROM discovery_v5_counters CROSS JOIN (VALUES ('hour', interval '1 hour'), ('day', interval '1 day')) AS w (width, step)
+      WHERE minute >= $1::timestamptz AND minute < $2::timestamptz
+      GROUP BY 1, 2, 3`,
   },
   {
     // Each node is one row per (kind, outcome, error kind) once the inbound IPs are merged: counting rows counts distinct nodes.
@@ -239,14 +254,16 @@ export const ROLLUP_STEPS: readonly { name: string; sql: string; args: readonly 
   {
     name: 'mark day',
     args: ALL,
-    sql: `INSERT INTO rollup_days (day, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows)
+    sql: `INSERT INTO rollup_days (day, rolled_at, dials, hellos, statuses, disconnects, sightings, counter_rows, v5_counter_rows)
       SELECT $3::date, now(),
              (SELECT coalesce(sum(dials), 0) FROM rollup_tmp_day_dials),
              (SELECT count(*) FROM hello_rows WHERE ${IN_DAY}), (SELECT count(*) FROM statuses WHERE ${IN_DAY}),
              (SELECT count(*) FROM disconnects WHERE ${IN_DAY}), (SELECT count(*) FROM node_sightings WHERE day = $3::date),
-             (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz)
+             (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz),
+             (SELECT count(*) FROM discovery_v5_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz)
       ON CONFLICT (day) DO UPDATE SET rolled_at = excluded.rolled_at, dials = excluded.dials, hellos = excluded.hellos,
-             statuses = excluded.statuses, disconnects = excluded.disconnects, sightings = excluded.sightings, counter_rows = excluded.counter_rows`,
+             statuses = excluded.statuses, disconnects = excluded.disconnects, sightings = excluded.sightings, counter_rows = excluded.counter_rows,
+             v5_counter_rows = excluded.v5_counter_rows`,
   },
 ];
 

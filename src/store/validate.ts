@@ -291,6 +291,24 @@ export function validateEvent(ev: CrawlerEvent): CrawlerEvent {
         neighborsDropped: ev.neighborsDropped === undefined ? 0 : int32(ev, ev.neighborsDropped, 'neighborsDropped'),
         findnodeRebonds: ev.findnodeRebonds === undefined ? 0 : int32(ev, ev.findnodeRebonds, 'findnodeRebonds'),
       };
+    case 'discovery_v5_counters': {
+      const n = (v: unknown, what: string) => int32(ev, v, what);
+      return {
+        type: ev.type,
+        instance: hex(ev, ev.instance, HEX32, 'instance'),
+        minute: time(ev, ev.minute, 'minute'),
+        lookups: n(ev.lookups, 'lookups'),
+        findnodeSent: n(ev.findnodeSent, 'findnodeSent'),
+        nodesReceived: n(ev.nodesReceived, 'nodesReceived'),
+        recordsLearned: n(ev.recordsLearned, 'recordsLearned'),
+        pingsSent: n(ev.pingsSent, 'pingsSent'),
+        pongsReceived: n(ev.pongsReceived, 'pongsReceived'),
+        sessionsIn: n(ev.sessionsIn, 'sessionsIn'),
+        requestsAnswered: n(ev.requestsAnswered, 'requestsAnswered'),
+        dropped: n(ev.dropped, 'dropped'),
+        tableSize: n(ev.tableSize, 'tableSize'),
+      };
+    }
     case 'dial':
       return checkDial(ev);
     case 'enr': {

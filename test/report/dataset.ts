@@ -21,6 +21,8 @@
  *   s0…s9 45.10.20.30 seen I3 (one public IP, 10 node IDs: abusive); s0: I3 dynamic → STATUS mainnet ok, Geth 1.14.11
  *   l0…l9 127.0.0.1   seen I2 (loopback, 10 node IDs: over the threshold but exempt)
  * Discovery counters: I1 Jan 14 10:00 findnode 3; I1 Jan 15 12:00 findnode 5; I2 Jan 15 12:01 findnode 7.
+ * discv5 counters: I1 Jan 14 10:00 findnode 4; I1 Jan 15 12:00 findnode 6 + 2; I3 Jan 15 15:10 findnode 9
+ *   (each: 1 lookup, answered = findnode − 1, records = 3 × findnode, table 20 + findnode).
  */
 import type { CrawlerEvent, DialEvent, HelloInfo, StatusInfo } from '../../src/events.js';
 import { parseClientId } from '../../src/devp2p/client-id.js';
@@ -216,6 +218,23 @@ export function datasetEvents(): CrawlerEvent[] {
     tableSize: 10,
   });
   ev.push(counters(I1, SINCE - 14 * H, 3), counters(I1, NOON, 5), counters(I2, NOON + 60_000, 7));
+  const v5 = (instance: string, minute: number, findnodeSent: number): CrawlerEvent => ({
+    type: 'discovery_v5_counters',
+    instance,
+    minute,
+    lookups: 1,
+    findnodeSent,
+    nodesReceived: findnodeSent - 1,
+    recordsLearned: 3 * findnodeSent,
+    pingsSent: 2,
+    pongsReceived: 1,
+    sessionsIn: 1,
+    requestsAnswered: 4,
+    dropped: 1,
+    tableSize: 20 + findnodeSent,
+  });
+  // I1 reports twice for 12:00 (two batches of a minute sum up), I3 runs v5 only, at 15:10 (an hour without v4).
+  ev.push(v5(I1, SINCE - 14 * H, 4), v5(I1, NOON, 6), v5(I1, NOON, 2), v5(I3, SINCE + 15 * H + 10 * 60_000, 9));
   return ev;
 }
 

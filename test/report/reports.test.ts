@@ -9,6 +9,7 @@ import { parseExternalList } from '../../src/report/external-list.js';
 import { buildReport, REPORT_NAMES } from '../../src/report/registry.js';
 import { renderReport, REPORT_FORMATS, toJsonObject } from '../../src/report/render/index.js';
 import { poissonInterval } from '../../src/report/stats.js';
+import { runReportQuery } from '../../src/report/sql.js';
 import { closeSharedPglite, ENGINES, engineTitle, datasetPerSuite } from '../store/helpers.js';
 import { datasetEvents, datasetGeo, externalEnodes, I1, SINCE, UNTIL } from './dataset.js';
 
@@ -217,8 +218,8 @@ for (const engine of ENGINES) {
       const j = await data('longitudinal', { since: SINCE - 86_400_000, until: UNTIL + 86_400_000 });
       const day = (d: number) => j.buckets.find((b: any) => b.bucket_ms === SINCE + d * 86_400_000);
       expect(j.buckets.length).toBe(3);
-      expect(day(-1)).toEqual({ bucket_ms: SINCE - 86_400_000, findnode_sent: 3, dynamic_dials: 1, static_dials: 0, inbound: 0, nodes_attempted: 1, nodes_responded: 1, new_nodes: 1, hello_nodes: 1, status_nodes: 1 });
-      expect(day(0)).toEqual({ bucket_ms: SINCE, findnode_sent: 12, dynamic_dials: 11, static_dials: 4, inbound: 1, nodes_attempted: 11, nodes_responded: 10, new_nodes: 32, hello_nodes: 10, status_nodes: 8 });
+      expect(day(-1)).toEqual({ bucket_ms: SINCE - 86_400_000, findnode_sent: 3, v5_findnode_sent: 4, v5_lookups: 1, v5_records_learned: 12, dynamic_dials: 1, static_dials: 0, inbound: 0, nodes_attempted: 1, nodes_responded: 1, new_nodes: 1, hello_nodes: 1, status_nodes: 1 });
+      expect(day(0)).toEqual({ bucket_ms: SINCE, findnode_sent: 12, v5_findnode_sent: 17, v5_lookups: 3, v5_records_learned: 51, dynamic_dials: 11, static_dials: 4, inbound: 1, nodes_attempted: 11, nodes_responded: 10, new_nodes: 32, hello_nodes: 10, status_nodes: 8 });
       expect(day(1)).toMatchObject({ findnode_sent: 0, dynamic_dials: 0, new_nodes: 1 });
       const rel = j.sections.find((s: any) => s.id === 'release-popularity');
       expect(rel.columns[1].label).toBe('Geth 1.14.11');
@@ -231,6 +232,17 @@ for (const engine of ENGINES) {
       const hourly = await data('longitudinal', { bucket: 'hour' });
       expect(hourly.buckets.length).toBe(24);
       expect(hourly.buckets[13]).toMatchObject({ dynamic_dials: 11, static_dials: 0 });
+      // discv5 beside v4: 12:00 has both, 15:00 v5 only (I3).
+      expect(hourly.buckets[12]).toMatchObject({ findnode_sent: 12, v5_findnode_sent: 8, v5_lookups: 2 });
+      expect(hourly.buckets[15]).toMatchObject({ findnode_sent: 0, v5_findnode_sent: 9, v5_records_learned: 27 });
+      const rows = await runReportQuery<Record<string, number>>(db(), 'longitudinal-discovery', { since: new Date(SINCE).toISOString(), until: new Date(UNTIL).toISOString(), bucket: '1 day' });
+      expect(rows).toEqual([
+        {
+          bucket_ms: SINCE, findnode_sent: 12, neighbors_received: 12, nodes_learned: 192, new_nodes: 2, pings_sent: 4, pongs_received: 4, instances: 2,
+          v5_lookups: 3, v5_findnode_sent: 17, v5_nodes_received: 14, v5_records_learned: 51, v5_pings_sent: 6, v5_pongs_received: 3,
+          v5_sessions_in: 3, v5_requests_answered: 12, v5_dropped: 3, v5_instances: 2,
+        },
+      ]);
     });
 
     it('every report renders in every format, and an empty window gives zeros, not errors', async () => {

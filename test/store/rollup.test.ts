@@ -35,7 +35,7 @@ const WINDOWS: [number, number][] = [
   [D0 + 5 * H + 1, SINCE + 14 * H + 5],
 ];
 
-const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt', 'window_node_days', 'window_inbound_ips'];
+const ROLLUP_TABLES = ['rollup_days', 'rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_discovery_v5', 'rollup_dial_outcomes', 'rollup_disconnects', 'rollup_day_nodes', 'rollup_rtt', 'window_node_days', 'window_inbound_ips'];
 
 async function answers(db: Queryable, windows: [number, number][] = WINDOWS): Promise<unknown[]> {
   const out: unknown[] = [];
@@ -55,18 +55,32 @@ async function answers(db: Queryable, windows: [number, number][] = WINDOWS): Pr
 async function dump(db: Queryable): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const t of ROLLUP_TABLES) {
-    const cols = t === 'rollup_days' ? 'day::text, dials, hellos, statuses, disconnects, sightings, counter_rows' : '*';
+    const cols = t === 'rollup_days' ? 'day::text, dials, hellos, statuses, disconnects, sightings, counter_rows, v5_counter_rows' : '*';
     out[t] = await db.query(`SELECT ${cols} FROM ${t} ORDER BY ${t === 'rollup_rtt' ? '1, 2' : '1, 2, 3, 4'}`);
   }
   return out;
 }
+
+async function v5RawRows(db: Queryable, dayMs: number): Promise<number> {
+  const [r] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM discovery_v5_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz`,
+    [new Date(dayMs).toISOString(), new Date(dayMs + DAY_MS).toISOString()],
+  );
+  return r!.n;
+}
+
+/** discv5 per instance and day from the rollup: survives the raw rows (rollup_discovery_v5 keeps the instance). */
+const v5PerInstanceDay = (db: Queryable) =>
+  db.query(`SELECT bucket, left(encode(instance_id, 'hex'), 2) AS i, lookups::int, findnode_sent::int, records_learned::int, table_size
+              FROM rollup_discovery_v5 WHERE width = 'day' ORDER BY 1, 2`);
 
 async function rawRows(db: Queryable, dayMs: number): Promise<number> {
   const [r] = await db.query<{ n: number }>(
     `SELECT ((SELECT count(*) FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz)
            + (SELECT count(*) FROM hellos WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz)
            + (SELECT count(*) FROM node_sightings WHERE day = $1::date)
-           + (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz))::int AS n`,
+           + (SELECT count(*) FROM discovery_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz)
+           + (SELECT count(*) FROM discovery_v5_counters WHERE minute >= $1::timestamptz AND minute < $2::timestamptz))::int AS n`,
     [new Date(dayMs).toISOString(), new Date(dayMs + DAY_MS).toISOString()],
   );
   return r!.n;
@@ -92,6 +106,14 @@ for (const engine of ENGINES) {
       expect(await rolledDays(db)).toEqual([D0, SINCE, D2]);
       const rows = await dump(db);
       expect(rows['rollup_dials']!.length).toBeGreaterThan(3);
+      // discv5: per instance and bucket (I1 Jan 14, I1 Jan 15 with its two reports of 12:00 summed, I3 Jan 15).
+      const perDay = await v5PerInstanceDay(db);
+      expect(perDay).toEqual([
+        { bucket: new Date(D0), i: '11', lookups: 1, findnode_sent: 4, records_learned: 12, table_size: 24 },
+        { bucket: new Date(SINCE), i: '11', lookups: 2, findnode_sent: 8, records_learned: 24, table_size: 26 },
+        { bucket: new Date(SINCE), i: '33', lookups: 1, findnode_sent: 9, records_learned: 27, table_size: 29 },
+      ]);
+      expect(await db.query(`SELECT v5_counter_rows::int AS n FROM rollup_days ORDER BY day`)).toEqual([{ n: 1 }, { n: 2 }, { n: 0 }]);
       expect(await answers(db)).toEqual(raw);
       // Idempotent: rolling again (on demand) rewrites the same rows.
       expect(await rollup(db, { since: D0, until: D3, now: NOW })).toEqual([D0, SINCE, D2]);
@@ -107,6 +129,7 @@ for (const engine of ENGINES) {
       expect(pruned.dropped).toEqual([D0, SINCE, D2]);
       for (const d of [D0, SINCE, D2]) expect(await rawRows(db, d)).toBe(0);
       expect(toJsonObject(await buildReport('longitudinal', ctx(db)))).toEqual(before);
+      expect(await v5PerInstanceDay(db)).toEqual(perDay);
       expect(await answers(db, [WINDOWS[0]!, WINDOWS[1]!])).toEqual(raw.slice(0, 2 * 2 * LONGITUDINAL.length));
       // Rebuilding pruned days would erase their rollups: they are not planned, nor rolled when asked.
       expect(await rollup(db, { since: D0, until: D3, now: NOW })).toEqual([]);
@@ -176,7 +199,7 @@ for (const engine of ENGINES) {
         const out: Record<string, unknown[]> = {};
         const lo = new Date(SINCE).toISOString();
         const hi = new Date(UNTIL).toISOString();
-        for (const t of ['rollup_dials', 'rollup_clients', 'rollup_discovery'])
+        for (const t of ['rollup_dials', 'rollup_clients', 'rollup_discovery', 'rollup_discovery_v5'])
           out[t] = await db.query(`SELECT * FROM ${t} WHERE width = 'hour' AND bucket >= $1::timestamptz AND bucket < $2::timestamptz ORDER BY 1, 2, 3, 4`, [lo, hi]);
         out['window_node_days'] = await db.query(`SELECT * FROM window_node_days WHERE day = $1::date ORDER BY node_id`, [lo]);
         out['window_inbound_ips'] = await db.query(`SELECT day, host(ip) AS ip, node_id, last_at FROM window_inbound_ips WHERE day = $1::date ORDER BY 2, 3`, [lo]);
@@ -185,6 +208,7 @@ for (const engine of ENGINES) {
       const hourly = await hourRows();
       expect(hourly['rollup_dials']!.length).toBeGreaterThan(2);
       expect(hourly['rollup_clients']!.length).toBeGreaterThan(2);
+      expect(hourly['rollup_discovery_v5']!.length).toBe(2);
       expect(hourly['window_node_days']!.length).toBeGreaterThan(10);
       expect(hourly['window_inbound_ips']!.length).toBeGreaterThan(0);
       await rollupDay(db, SINCE);
@@ -219,6 +243,9 @@ for (const engine of ENGINES) {
       expect(await rawRows(db, D0)).toBe(before[0]);
       expect(await rawRows(db, D2)).toBe(before[2]);
       expect(await rawRows(db, SINCE)).toBe(0);
+      // discv5's raw rows likewise: gone with the rolled day, kept for the unrolled one.
+      expect(await v5RawRows(db, SINCE)).toBe(0);
+      expect(await v5RawRows(db, D0)).toBe(1);
       // A day younger than the cutoff is kept even when rolled up.
       await rollupDay(db, D2);
       expect((await pruneRaw(db, D2 + DAY_MS - 1)).dropped).toEqual([]);
@@ -291,6 +318,9 @@ for (const engine of ENGINES) {
       // Served from the hour rows: the raw rows of 13:00–14:00 can go without changing hourly answers.
       await db.query(`DELETE FROM dials WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
       await db.query(`DELETE FROM hello_rows WHERE started_at >= $1::timestamptz AND started_at < $2::timestamptz`, [new Date(SINCE + 13 * H).toISOString(), new Date(SINCE + 14 * H).toISOString()]);
+      // …and so can the discovery counters of 12:00–13:00 (v4 and v5).
+      for (const t of ['discovery_counters', 'discovery_v5_counters'])
+        await db.query(`DELETE FROM ${t} WHERE minute >= $1::timestamptz AND minute < $2::timestamptz`, [new Date(SINCE + 12 * H).toISOString(), new Date(SINCE + 13 * H).toISOString()]);
       expect(await hourly()).toEqual(raw);
       expect(await rollupOpenHours(db, SINCE + 17 * H)).toBe(2);
       // Rolling the day itself replaces its hour rows and forgets the open-hours mark.

@@ -6,6 +6,7 @@ import { MigrationError, SchemaTooNewError } from '../../src/store/errors.js';
 import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, DISCOVERY_PROTOCOLS, FORK_VERDICTS } from '../../src/store/validate.js';
 import { RECORD_LAYERS } from '../../src/eth/record-layer.js';
 import { DAY_PARTITIONED } from '../../src/store/partitions.js';
+import { V5_SUMS } from '../../src/store/batch-discovery.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
 
 // PGlite's start-up (seconds on a loaded machine) belongs to no test.
@@ -108,6 +109,18 @@ for (const engine of ENGINES) {
         );
         const routed = await t.db.query<{ part: string }>(`SELECT tableoid::regclass::text AS part FROM discovery_counters ORDER BY minute`);
         expect(routed.map((r) => r.part)).toEqual(['discovery_counters_default', 'discovery_counters_20240229']);
+      }));
+
+    it('stores discv5 counters per instance and minute, raw and rolled up (a column per summed event field)', () =>
+      withDb(async (t) => {
+        await migrate(t.db);
+        const cols = async (table: string) =>
+          (await t.db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, [table])).map((r) => r.c);
+        const sums = V5_SUMS.map((k) => k.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`));
+        expect(await cols('discovery_v5_counters')).toEqual(['minute', 'instance_id', ...sums, 'table_size']);
+        expect(await cols('rollup_discovery_v5')).toEqual(['width', 'bucket', 'instance_id', ...sums, 'table_size']);
+        expect(await cols('instance_totals')).toEqual(expect.arrayContaining(['v5_lookups', 'v5_findnode_sent', 'v5_nodes_received', 'v5_records_learned']));
+        expect(await cols('rollup_days')).toContain('v5_counter_rows');
       }));
 
     it('moves rows out of the default partition when their day gets a partition', () =>
