@@ -5,7 +5,11 @@
  * query reads (https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING). They
  * share one snapshot, which is why statements on `nodes` (the rebond and expiry UPDATEs must see the
  * batch's upserts) and on instances (instance_runs refers to them) stay statements of their own, in
- * order. So does hellos for now (its statement is being rewritten for dictionary tables). Each statement's parameters are renumbered after the ones before it.
+ * order. So do the HELLO statements: hello_rows joins the client_ids / cap_sets entries the statements
+just before it inserted, which a CTE of the same statement could not see. Two statements on one table
+never share a statement (both would modify the same rows — instance_totals gets v4 and v5 sums —
+and Postgres applies only one of two modifications of a row in one statement). Each statement's
+parameters are renumbered after the ones before it.
  */
 import type { Statement } from './statement.js';
 
@@ -15,7 +19,7 @@ import type { Statement } from './statement.js';
  * until it is shown to belong here.
  */
 const INDEPENDENT = new Set([
-  'addresses', 'node_sightings', 'discovery_counters', 'instance_totals', 'dials', 'statuses', 'disconnects', 'rtts', 'enrs', 'discovery_answers', 'redial_leases',
+  'addresses', 'node_sightings', 'discovery_counters', 'discovery_v5_counters', 'instance_totals', 'dials', 'statuses', 'disconnects', 'rtts', 'enrs', 'discovery_answers', 'redial_leases',
 ]);
 
 const combinable = (st: Statement) => INDEPENDENT.has(st.table) && /^\s*INSERT\s/i.test(st.sql);
@@ -29,8 +33,10 @@ export function combineStatements(statements: readonly Statement[]): Statement[]
     run = [];
   };
   for (const st of statements) {
-    if (combinable(st)) run.push(st);
-    else {
+    if (combinable(st)) {
+      if (run.some((r) => r.table === st.table)) close();
+      run.push(st);
+    } else {
       close();
       out.push(st);
     }

@@ -27,13 +27,19 @@ function batches(): CrawlerEvent[][] {
 describe('combineStatements', () => {
   const statements = buildStatements(batches()[0]!);
 
-  it('sends the independent tables as one statement and keeps nodes and hellos statements their own, in order', () => {
+  it('sends the independent tables as one statement and keeps nodes and HELLO statements their own, in order', () => {
     const combined = combineStatements(statements);
     expect(combined.length).toBeLessThan(statements.length);
     expect(combined.map((s) => s.table).join(',')).toBe(
-      'nodes,addresses+node_sightings+instance_totals+dials,hellos,statuses+disconnects+rtts+enrs+redial_leases',
+      'nodes,addresses+node_sightings+instance_totals+dials,client_ids,cap_sets,hello_rows,statuses+disconnects+rtts+enrs+redial_leases',
     );
     expect(combined.flatMap((s) => s.table.split('+'))).toEqual(statements.map((s) => s.table));
+  });
+
+  it('never puts two statements on one table in one statement (v4 and v5 instance_totals sums)', () => {
+    const st = (table: string) => ({ table, sql: `INSERT INTO ${table} VALUES ($1)`, params: [1] });
+    const combined = combineStatements([st('discovery_counters'), st('instance_totals'), st('discovery_v5_counters'), st('instance_totals'), st('dials')]);
+    expect(combined.map((s) => s.table)).toEqual(['discovery_counters+instance_totals+discovery_v5_counters', 'instance_totals+dials']);
   });
 
   it('renumbers every parameter after the statements before it', () => {
