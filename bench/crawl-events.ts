@@ -9,7 +9,7 @@ import { randomBytes } from '../src/crypto/index.js';
 import { bytesToHex } from '../src/util/bytes.js';
 import type { CrawlerEvent, DialEvent } from '../src/events.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
-import { uuidV7 } from '../src/util/uuid.js';
+import { uuidV7 } from '../src/crypto/uuid.js';
 
 /** The crawl rate the issue 13 goal names (events/s of event time). */
 export const EVENT_RATE = 20_000;

@@ -9,7 +9,7 @@ import type { CrawlerEvent } from '../src/events.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { EventWriter } from '../src/store/writer.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
-import { uuidV7 } from '../src/util/uuid.js';
+import { uuidV7 } from '../src/crypto/uuid.js';
 
 const [url, schema, secondsText] = process.argv.slice(2);
 const seconds = Number(secondsText);

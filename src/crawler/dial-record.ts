@@ -3,7 +3,7 @@
  * policy runs, the first error that cut it short, the outcome and RTT fields when it ends, and the
  * crawl policy's reading of the result (verdict, alive) that the store records as decided.
  */
-import { uuidV7 } from '../util/uuid.js';
+import { uuidV7 } from '../crypto/uuid.js';
 import type { NodeFinderError } from '../errors.js';
 import type { Clock } from '../net/clock.js';
 import { parseClientId } from '../devp2p/client-id.js';
@@ -20,7 +20,7 @@ export interface RecorderConfig {
   clock: Clock;
   /** Instance ID (hex node ID) recorded with each dial. */
   instance: string;
-  /** DialEvent IDs (default time-ordered UUIDs, src/util/uuid.ts; simulations pass a seeded generator). */
+  /** DialEvent IDs (default time-ordered UUIDs, src/crypto/uuid.ts; simulations pass a seeded generator). */
   newDialId?: () => string;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uuidV7 } from '../../src/util/uuid.js';
+import { uuidV7 } from '../../src/crypto/uuid.js';
 
 describe('uuidV7', () => {
   it('is an RFC 9562 version-7 UUID carrying the millisecond timestamp', () => {

@@ -5,8 +5,8 @@
  * nearly every insert writes a full 8 KB page image to the WAL (measured: ~185 of 187 inserts per
  * batch, 1.2 MB of WAL per table per batch); a v7 ID appends at the right edge (~2 page images, 80 KB).
  */
-import { randomBytes } from '../crypto/index.js';
-import { bytesToHex } from './bytes.js';
+import { randomBytes } from './index.js';
+import { bytesToHex } from '../util/bytes.js';
 
 export function uuidV7(ms: number, random: (n: number) => Uint8Array = randomBytes): string {
   const b = new Uint8Array(16);
