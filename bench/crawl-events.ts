@@ -9,6 +9,7 @@ import { randomBytes } from '../src/crypto/index.js';
 import { bytesToHex } from '../src/util/bytes.js';
 import type { CrawlerEvent, DialEvent } from '../src/events.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
+import { uuidV7 } from '../src/crypto/uuid.js';
 
 /** The crawl rate the issue 13 goal names (events/s of event time). */
 export const EVENT_RATE = 20_000;
@@ -35,10 +36,6 @@ export interface CrawlNode {
   ip: string;
 }
 
-const uuid = () => {
-  const h = bytesToHex(randomBytes(16));
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
-};
 
 /** `count` random node IDs at stored-only 10.x addresses. */
 export function makeNodes(count: number): CrawlNode[] {
@@ -114,7 +111,7 @@ export function dialEvent(rng: Rng, instance: string, node: CrawlNode, at: numbe
   const ok = rng.int(3) === 0;
   return withDialPolicy({
     type: 'dial',
-    dialId: uuid(),
+    dialId: uuidV7(at), // as the crawler's (src/crawler/dial-record.ts)
     instance,
     kind: 'dynamic',
     nodeId: node.id,

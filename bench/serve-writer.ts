@@ -4,11 +4,12 @@
  * sightings of new and known nodes, and dials with HELLO, STATUS and RTT) and prints one JSON line
  * with the events committed per second — the number the web view must not push down.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { CrawlerEvent } from '../src/events.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { EventWriter } from '../src/store/writer.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
+import { uuidV7 } from '../src/crypto/uuid.js';
 
 const [url, schema, secondsText] = process.argv.slice(2);
 const seconds = Number(secondsText);
@@ -24,7 +25,7 @@ function batch(at: number): CrawlerEvent[] {
   }
   for (let i = 0; i < 200; i++) {
     out.push(withDialPolicy({
-      type: 'dial', dialId: randomUUID(), instance, kind: 'dynamic', nodeId: hex(32), publicKey: hex(64), ip: `3.0.${i % 250}.1`, tcpPort: 30303,
+      type: 'dial', dialId: uuidV7(at), instance, kind: 'dynamic', nodeId: hex(32), publicKey: hex(64), ip: `3.0.${i % 250}.1`, tcpPort: 30303,
       startedAt: at, endedAt: at + 300, connectMs: 20, outcome: 'status', errorKind: null, errorMessage: null,
       hello: { p2pVersion: 5, clientId: 'Geth/v1.14.11-stable/linux-amd64/go1.23.2', clientName: 'Geth', clientVersion: 'v1.14.11-stable', os: 'linux', arch: 'amd64', runtime: 'go1.23.2', caps: ['eth/68'], listenPort: 30303 },
       status: { ethVersion: 68, networkId: 1n, totalDifficulty: null, bestHash: hex(32), genesisHash: 'd4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3', forkHash: '9f3d2254', forkNext: 0n, forkVerdict: 'compatible', bestBlock: 20_000_000n, earliestBlock: null },

@@ -3,7 +3,7 @@
  * policy runs, the first error that cut it short, the outcome and RTT fields when it ends, and the
  * crawl policy's reading of the result (verdict, alive) that the store records as decided.
  */
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../crypto/uuid.js';
 import type { NodeFinderError } from '../errors.js';
 import type { Clock } from '../net/clock.js';
 import { parseClientId } from '../devp2p/client-id.js';
@@ -20,7 +20,7 @@ export interface RecorderConfig {
   clock: Clock;
   /** Instance ID (hex node ID) recorded with each dial. */
   instance: string;
-  /** DialEvent IDs (default random UUIDs; simulations pass a seeded generator). */
+  /** DialEvent IDs (default time-ordered UUIDs, src/crypto/uuid.ts; simulations pass a seeded generator). */
   newDialId?: () => string;
 }
 
@@ -87,7 +87,7 @@ export function blankDialEvent(
 }
 
 export function newRecorder(config: RecorderConfig, kind: DialKind, ip: string, tcpPort: number, nodeId: string | null, publicKey: string | null): Recorder {
-  const base = blankDialEvent({ dialId: (config.newDialId ?? randomUUID)(), instance: config.instance, kind, nodeId, publicKey, ip, tcpPort }, config.clock.now());
+  const base = blankDialEvent({ dialId: config.newDialId ? config.newDialId() : uuidV7(config.clock.now()), instance: config.instance, kind, nodeId, publicKey, ip, tcpPort }, config.clock.now());
   return {
     event: { ...base, handshakeMs: null, verdict: 'failed', alive: kind === 'inbound' },
     rtt: new RttEstimator(),
