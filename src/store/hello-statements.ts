@@ -57,11 +57,13 @@ ON CONFLICT (digest) DO NOTHING`,
     },
     {
       table: 'hello_rows',
-      sql: `INSERT INTO hello_rows (dial_id, started_at, p2p_version, client_ref, caps_ref, listen_port, instance_id, node_id)
+      // MATERIALIZED: each distinct entry is digested and looked up once, not once per row.
+      sql: `WITH c AS MATERIALIZED (SELECT x.o, c.id FROM ${CLIENTS(9)} JOIN client_ids c ON c.digest = client_id_digest(xid, xn, xv, xo, xa, xr)),
+p AS MATERIALIZED (SELECT y.o, s.id FROM ${CAPS(15)} y JOIN cap_sets s ON s.digest = cap_set_digest(y.caps))
+INSERT INTO hello_rows (dial_id, started_at, p2p_version, client_ref, caps_ref, listen_port, instance_id, node_id)
 SELECT d::uuid, ${ts('s')}, pv, c.id, p.id, lp, ${bytes('i')}, ${bytes('n')}
 FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int4[], $5::int4[], $6::int4[], $7::text[], $8::text[]) AS u(d, s, pv, co, po, lp, i, n)
-JOIN (SELECT x.o, c.id FROM ${CLIENTS(9)} JOIN client_ids c ON c.digest = client_id_digest(xid, xn, xv, xo, xa, xr)) c ON c.o = u.co
-JOIN (SELECT y.o, s.id FROM ${CAPS(15)} y JOIN cap_sets s ON s.digest = cap_set_digest(y.caps)) p ON p.o = u.po
+JOIN c ON c.o = u.co JOIN p ON p.o = u.po
 ON CONFLICT (dial_id, started_at) DO NOTHING`,
       params: [
         hellos.map((d) => d.dialId),
