@@ -101,11 +101,12 @@ export function pgliteStartParams(): string[] {
 /**
  * V8 (Node 20) compiles each WebAssembly function when it first runs, with its baseline compiler
  * Liftoff, then recompiles hot ones with TurboFan and keeps both: for Postgres's 9 MB module that is
- * ~60 MB of RSS for the life of the process (a database opened and migrated: ~230 MB RSS with
- * Liftoff, ~170 MB without; PGlite 0.5.16). Without Liftoff every function is compiled once, by
- * TurboFan: opening costs ~1 s more CPU, queries run at least as fast. The flag is process-wide
- * and read at each lazy compile, so it stays set (the only other WebAssembly, keccak.ts's one
- * function, is hot anyway). NODEFINDER_PGLITE_LIFTOFF=1 leaves V8's default (for comparisons).
+ * 30–76 MB of RSS for the life of the process (a database opened and migrated, V8 heap left out:
+ * 210–231 MB with Liftoff, 152–172 MB without; PGlite 0.5.16). Without Liftoff every function is
+ * compiled once, by TurboFan: opening costs ~1 s more CPU, the writer then needs ~13 % less CPU per
+ * event. The flag is process-wide and read at each lazy compile, so it stays set (the only other
+ * WebAssembly, keccak.ts's one function, is hot anyway). NODEFINDER_PGLITE_LIFTOFF=1 leaves V8's
+ * default (for comparisons: test/store/pglite-memory.test.ts, bench/crawl-rss.ts).
  */
 export function skipWasmBaselineCompiler(): boolean {
   if (process.env['NODEFINDER_PGLITE_LIFTOFF'] === '1') return false;
