@@ -100,6 +100,9 @@ async function crawlWriter(schema: string, k: number, start: number): Promise<{ 
 async function loadOldRawDay(db: Database, fromDay: number): Promise<void> {
   const from = dayText(fromDay).replaceAll('-', '');
   for (const [t, key] of Object.entries(DAY_PARTITIONED)) {
+    // A schema kept by an older run may lack a table's partition (e.g. discv5 counters before 0010).
+    const [src] = await db.query<{ p: string | null }>(`SELECT to_regclass($1)::text AS p`, [`${t}_${from}`]);
+    if (!src?.p) continue;
     await db.query(`SELECT ensure_day_partition($1, $2::date)`, [t, dayText(fromDay - DAY_MS)]);
     await db.exec(`CREATE TEMP TABLE old_rows AS SELECT * FROM ${t}_${from} LIMIT 100000;
       UPDATE old_rows SET ${key} = ${key} - interval '1 day';

@@ -131,3 +131,10 @@ COMMENT ON COLUMN hellos.arch IS 'Architecture part of client_id, e.g. amd64.';
 COMMENT ON COLUMN hellos.runtime IS 'Runtime part of client_id, e.g. go1.22.1.';
 COMMENT ON COLUMN hellos.caps IS 'Capabilities as name/version, e.g. {eth/68,snap/1}.';
 COMMENT ON COLUMN hellos.listen_port IS 'TCP listen port announced in HELLO (0 = none).';
+
+-- The copied rows have no statistics yet (autovacuum never analyzes a partitioned parent, and gets to
+-- new partitions only later): without them the first reports and rollups after the upgrade plan
+-- joins through the view blind.
+ANALYZE hello_rows;
+ANALYZE client_ids;
+ANALYZE cap_sets;
