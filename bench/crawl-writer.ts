@@ -66,6 +66,8 @@ const mark = (): WriterMark => {
   return { written: writer.stats().written, ms: performance.now(), cpuMs: (c.user + c.system) / 1000, eventTime: stream.now };
 };
 
+// The parent bench gone (it failed, or was killed): stop writing into its schema at once.
+process.on('disconnect', () => process.exit(1));
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'mark') process.send!({ mark: mark() });
   else if (msg.cmd === 'stop') {

@@ -5,7 +5,9 @@
  * clock), so both protocols share minute boundaries in the store.
  */
 import type { DiscoveryV5CountersEvent } from '../events.js';
-import type { V5Counters } from './discovery-v5.js';
+import { zeroV5Counters, type V5Counters } from './discovery-v5.js';
+
+export { zeroV5Counters };
 
 /** The cumulative V5Counters fields, each one column of discovery_v5_counters. */
 export const V5_COUNTER_FIELDS = [
@@ -25,18 +27,6 @@ export interface V5Sample {
   counters: V5Counters;
   tableSize: number;
 }
-
-export const zeroV5Counters = (): V5Counters => ({
-  lookups: 0,
-  findnodeSent: 0,
-  nodesReceived: 0,
-  recordsLearned: 0,
-  pingsSent: 0,
-  pongsReceived: 0,
-  sessionsIn: 0,
-  requestsAnswered: 0,
-  dropped: 0,
-});
 
 /** The event for one minute: `now` minus `before`, field by field (both cumulative). */
 export function v5CountersEvent(instance: string, minute: number, now: V5Sample, before: V5Counters): DiscoveryV5CountersEvent {

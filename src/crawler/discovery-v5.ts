@@ -83,6 +83,18 @@ export interface V5Counters {
   dropped: number;
 }
 
+export const zeroV5Counters = (): V5Counters => ({
+  lookups: 0,
+  findnodeSent: 0,
+  nodesReceived: 0,
+  recordsLearned: 0,
+  pingsSent: 0,
+  pongsReceived: 0,
+  sessionsIn: 0,
+  requestsAnswered: 0,
+  dropped: 0,
+});
+
 /**
  * Where a record's node is sighted: its endpoint with the TCP port only when the record states one
  * (Enr.toNodeRecord would borrow the UDP port, which a consensus-layer node does not listen on for RLPx).
@@ -112,17 +124,7 @@ export class V5Discovery {
   private readonly o: V5DiscoveryOptions;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
-  private readonly c: V5Counters = {
-    lookups: 0,
-    findnodeSent: 0,
-    nodesReceived: 0,
-    recordsLearned: 0,
-    pingsSent: 0,
-    pongsReceived: 0,
-    sessionsIn: 0,
-    requestsAnswered: 0,
-    dropped: 0,
-  };
+  private readonly c: V5Counters = zeroV5Counters();
   private stopped = false;
   private readonly enumerator: Enumerator<Enr> | undefined;
 

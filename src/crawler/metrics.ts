@@ -38,7 +38,7 @@ const LIVE_DISCOVERY_KINDS = {
 } as const satisfies Record<string, keyof Discv4Counters>;
 
 /** discv5 kinds sampled live from each instance's v5 node (src/crawler/discovery-v5.ts V5Counters). */
-const LIVE_V5_KINDS = {
+export const LIVE_V5_KINDS = {
   lookups: 'lookups',
   findnode_sent: 'findnodeSent',
   nodes_received: 'nodesReceived',

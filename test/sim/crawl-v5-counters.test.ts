@@ -6,7 +6,7 @@
  * instance reported its discv4 counters for (one timer, one clock); instance_totals agrees.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCrawlMetrics } from '../../src/crawler/metrics.js';
+import { createCrawlMetrics, LIVE_V5_KINDS } from '../../src/crawler/metrics.js';
 import type { V5Counters } from '../../src/crawler/discovery-v5.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
@@ -14,17 +14,8 @@ import { Simulation } from './harness.js';
 
 afterAll(closeSharedPglite);
 
-const KINDS = {
-  lookups: 'lookups',
-  findnode_sent: 'findnodeSent',
-  nodes_received: 'nodesReceived',
-  records_learned: 'recordsLearned',
-  pings_sent: 'pingsSent',
-  pongs_received: 'pongsReceived',
-  sessions_in: 'sessionsIn',
-  requests_answered: 'requestsAnswered',
-  dropped: 'dropped',
-} as const satisfies Record<string, keyof V5Counters>;
+/** Column names of discovery_v5_counters are the metric's kind labels. */
+const KINDS = LIVE_V5_KINDS;
 
 /** Simulated crawl time: several minute boundaries (and a partial minute at the stop). */
 const CRAWL_MS = 3 * 60_000 + 25_000;
