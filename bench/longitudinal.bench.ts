@@ -106,7 +106,7 @@ async function loadOldRawDay(db: Database, fromDay: number): Promise<void> {
     await db.query(`SELECT ensure_day_partition($1, $2::date)`, [t, dayText(fromDay - DAY_MS)]);
     await db.exec(`CREATE TEMP TABLE old_rows AS SELECT * FROM ${t}_${from} LIMIT 100000;
       UPDATE old_rows SET ${key} = ${key} - interval '1 day';
-      INSERT INTO ${t} SELECT * FROM old_rows;
+      INSERT INTO ${t} SELECT * FROM old_rows ON CONFLICT DO NOTHING;
       DROP TABLE old_rows`);
   }
 }
