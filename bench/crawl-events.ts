@@ -10,25 +10,12 @@ import { bytesToHex } from '../src/util/bytes.js';
 import type { CrawlerEvent, DialEvent } from '../src/events.js';
 import { withDialPolicy } from '../src/crawler/probe.js';
 import { uuidV7 } from '../src/crypto/uuid.js';
+import { Rng } from '../src/util/rng.js';
 
 /** The crawl rate the issue 13 goal names (events/s of event time). */
 export const EVENT_RATE = 20_000;
 
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
+export { Rng };
 
 export interface CrawlNode {
   id: string;

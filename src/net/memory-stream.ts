@@ -6,6 +6,7 @@
  * closes this side at once (the peer still receives what was already written, then EOF).
  */
 import type { ByteStream } from './transport.js';
+import { Rng } from '../util/rng.js';
 
 export interface MemoryStreamOptions {
   /** Given the number of bytes waiting, how many to deliver in the next read (clamped to 1..available). Default: all. */
@@ -18,15 +19,8 @@ export interface MemoryStreamOptions {
 
 /** A deterministic chunk-size chooser (mulberry32): reads of 1..maxChunk bytes. */
 export function randomChunks(seed: number, maxChunk = 64): (available: number) => number {
-  let s = seed >>> 0;
-  return (available) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return Math.min(available, 1 + Math.floor(r * maxChunk));
-  };
+  const rng = new Rng(seed);
+  return (available) => Math.min(available, 1 + rng.int(maxChunk));
 }
 
 export class MemoryStream implements ByteStream {

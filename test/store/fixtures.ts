@@ -11,22 +11,10 @@ import type {
 import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js';
 import { ERROR_KINDS } from '../../src/errors.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
+import { Rng as BaseRng } from '../../src/util/rng.js';
 
-/** mulberry32: small, seeded, good enough for test data. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
+/** The seeded PRNG (src/util/rng.ts) with test-data helpers. */
+export class Rng extends BaseRng {
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)]!;
   }
