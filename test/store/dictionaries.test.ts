@@ -9,7 +9,7 @@ import { loadMigrations, migrate } from '../../src/store/migrations.js';
 import type { Queryable } from '../../src/store/database.js';
 import { dialStatements } from '../../src/store/dial-statements.js';
 import { partitionsFor } from '../../src/store/partitions.js';
-import { closeSharedPglite, ENGINES, engineTitle, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, type TestDb, withFresh } from './helpers.js';
 import { dial, makeWorld, Rng, T0 } from './fixtures.js';
 
 afterAll(closeSharedPglite);
@@ -49,14 +49,7 @@ const readHellos = (db: Queryable) => db.query(`SELECT *, dial_id::text AS id FR
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`HELLO dictionaries on ${engineTitle(engine)}`, () => {
-    const withDb = async (fn: (t: TestDb) => Promise<void>) => {
-      const t = await engine.fresh();
-      try {
-        await fn(t);
-      } finally {
-        await t.dispose();
-      }
-    };
+    const withDb = withFresh(engine, { migrated: false });
     const upTo = (suffix: string) => {
       const all = loadMigrations();
       const i = all.findIndex((m) => m.name.endsWith(suffix));

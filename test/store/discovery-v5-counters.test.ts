@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveryV5CountersEvent } from '../../src/events.js';
-import { migrate } from '../../src/store/migrations.js';
 import { InvalidEventError } from '../../src/store/errors.js';
 import { validateEvent } from '../../src/store/validate.js';
 import { EventWriter } from '../../src/store/writer.js';
-import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, warmUp, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, warmUp, type TestDb, withFresh } from './helpers.js';
 import { Rng, T0 } from './fixtures.js';
 
 beforeAll(warmUp, 120_000);
@@ -81,15 +80,7 @@ describe('validateEvent: discovery_v5_counters', () => {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`discovery_v5_counters writes on ${engineTitle(engine)}`, () => {
-    const withDb = async (fn: (t: TestDb) => Promise<void>) => {
-      const t = await engine.fresh();
-      try {
-        await migrate(t.db);
-        await fn(t);
-      } finally {
-        await t.dispose();
-      }
-    };
+    const withDb = withFresh(engine);
     const rows = async (t: TestDb) =>
       new Map(
         (

@@ -137,6 +137,22 @@ export function engineTitle(e: Engine): string {
   return e.skip ? `${e.name} (skipped: ${e.skip})` : e.name;
 }
 
+/**
+ * `fn` on a fresh database of `engine` (migrated to the latest version unless `migrated: false`),
+ * disposed afterwards whatever `fn` does.
+ */
+export function withFresh(engine: Engine, opts: { migrated?: boolean } = {}): (fn: (t: TestDb) => Promise<void>) => Promise<void> {
+  return async (fn) => {
+    const t = await engine.fresh();
+    try {
+      if (opts.migrated !== false) await migrate(t.db);
+      await fn(t);
+    } finally {
+      await t.dispose();
+    }
+  };
+}
+
 export async function closeSharedPglite(): Promise<void> {
   if (shared) await (await shared).close();
   shared = null;

@@ -4,12 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlerEvent, DialEvent } from '../../src/events.js';
-import { migrate } from '../../src/store/migrations.js';
 import { validateEvent } from '../../src/store/validate.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { InvalidEventError } from '../../src/store/errors.js';
 import { runReportQuery } from '../../src/report/sql.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, warmUp, withFresh } from './helpers.js';
 import { T0 } from './fixtures.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
 
@@ -75,15 +74,7 @@ describe('validation of the new fields', () => {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`discovery hygiene columns on ${engineTitle(engine)}`, () => {
-    const withDb = async (fn: (t: TestDb) => Promise<void>) => {
-      const t = await engine.fresh();
-      try {
-        await migrate(t.db);
-        await fn(t);
-      } finally {
-        await t.dispose();
-      }
-    };
+    const withDb = withFresh(engine);
 
     it('sums per minute and per node across batches, and groups re-bonds by client', () =>
       withDb(async (t) => {

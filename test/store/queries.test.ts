@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlerEvent, DialEvent } from '../../src/events.js';
-import { migrate } from '../../src/store/migrations.js';
 import { EventWriter } from '../../src/store/writer.js';
 import { openDatabase, openMigratedDatabase } from '../../src/store/open.js';
 import { DatabaseUnavailableError } from '../../src/store/errors.js';
@@ -17,7 +16,7 @@ import {
 } from '../../src/store/queries.js';
 import { claimRedialNodes } from '../../src/store/leases.js';
 import type { Database } from '../../src/store/database.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, warmUp, withFresh } from './helpers.js';
 import { countableStream, makeWorld, Rng, T0 } from './fixtures.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
 
@@ -72,15 +71,7 @@ async function store(db: Database, events: CrawlerEvent[]): Promise<void> {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`queries on ${engineTitle(engine)}`, () => {
-    const withDb = async (fn: (t: TestDb) => Promise<void>) => {
-      const t = await engine.fresh();
-      try {
-        await migrate(t.db);
-        await fn(t);
-      } finally {
-        await t.dispose();
-      }
-    };
+    const withDb = withFresh(engine);
 
     it('loads the static set: HELLO or too_many_peers, not expired, latest address with a TCP port', () =>
       withDb(async (t) => {

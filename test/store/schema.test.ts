@@ -7,7 +7,7 @@ import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, DISCOVERY_PROTOCOLS, FORK_V
 import { RECORD_LAYERS } from '../../src/eth/record-layer.js';
 import { DAY_PARTITIONED } from '../../src/store/partitions.js';
 import { V5_SUMS } from '../../src/store/batch-discovery.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb, withFresh } from './helpers.js';
 
 // PGlite's start-up (seconds on a loaded machine) belongs to no test.
 beforeAll(warmUp, 120_000);
@@ -24,14 +24,7 @@ async function enumValues(t: TestDb, name: string): Promise<string[]> {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`schema on ${engineTitle(engine)}`, () => {
-    const withDb = async (fn: (t: TestDb) => Promise<void>) => {
-      const t = await engine.fresh();
-      try {
-        await fn(t);
-      } finally {
-        await t.dispose();
-      }
-    };
+    const withDb = withFresh(engine, { migrated: false });
 
     it('migrates an empty database to the latest version, then is a no-op', () =>
       withDb(async (t) => {

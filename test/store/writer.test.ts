@@ -16,7 +16,7 @@ import {
   FlakyDatabase,
   storedEventCount,
   warmUp,
-  type TestDb,
+  withFresh,
 } from './helpers.js';
 import { countableStream, crawlStream, dial, makeWorld, Rng, T0 } from './fixtures.js';
 import { withDialPolicy } from '../../src/crawler/probe.js';
@@ -122,15 +122,7 @@ function sampleEvents(): CrawlerEvent[] {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`writer on ${engineTitle(engine)}`, () => {
-    const withDb = async (fn: (t: TestDb) => Promise<void>) => {
-      const t = await engine.fresh();
-      try {
-        await migrate(t.db);
-        await fn(t);
-      } finally {
-        await t.dispose();
-      }
-    };
+    const withDb = withFresh(engine);
 
     it('round-trips every table', () =>
       withDb(async (t) => {
