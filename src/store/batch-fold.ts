@@ -17,7 +17,7 @@ import type {
   NodeSeenEvent,
 } from '../events.js';
 import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
-import type { RefreshCache, WrittenRows } from './refresh-cache.js';
+import type { RefreshCache, WrittenNode, WrittenRows } from './refresh-cache.js';
 import { addAnswer, addV5Counters, type AnswerAgg } from './batch-discovery.js';
 import { utcDay } from './partitions.js';
 
@@ -83,10 +83,21 @@ export class BatchFold {
     }
   }
 
+  /**
+   * Leave out the rows of nodes only known (failed dials) that the refresh cache says are stored as
+   * they are (RefreshCache.wantKnownNode). Called once the batch is folded.
+   */
+  dropStoredKnownNodes(): void {
+    if (!this.refresh) return;
+    for (const [id, n] of this.nodes) {
+      if (n.last === null && !this.refresh.wantKnownNode(id, n.first, n.publicKey !== null)) this.nodes.delete(id);
+    }
+  }
+
   /** What the batch writes, for RefreshCache.commit() once it committed. */
   written(): WrittenRows {
-    const nodes = new Map<string, { first: number; last: number }>();
-    for (const [id, n] of this.nodes) if (n.last !== null) nodes.set(id, { first: n.first, last: n.last });
+    const nodes = new Map<string, WrittenNode>();
+    for (const [id, n] of this.nodes) nodes.set(id, { first: n.first, last: n.last, pk: n.publicKey !== null });
     const addresses: AddressRow[] = [];
     for (const list of this.addresses.values()) addresses.push(...list);
     return { nodes, addresses, leases: this.leases };

@@ -44,6 +44,7 @@ export function buildStatements(events: readonly CrawlerEvent[]): Statement[] {
 export function buildBatch(events: readonly CrawlerEvent[], refresh?: RefreshCache): BuiltBatch {
   const fold = new BatchFold(refresh);
   for (const ev of events) fold.add(ev);
+  fold.dropStoredKnownNodes();
   // Order: rows others refer to (instances, nodes) before the rows that refer to them.
   const out: Statement[] = [...instanceStatements(fold.started, fold.stopped), ...nodeStatements(fold.nodes)];
   if (fold.rebonds.size) out.push(rebondStatement(fold.rebonds));

@@ -4,7 +4,7 @@ import { NodeFinderError } from '../errors.js';
 import { DatabaseError } from './errors.js';
 import {
   checkSchemaName,
-  normalizeParams,
+  pgParams,
   redactUrl,
   toDatabaseError,
   type Database,
@@ -110,7 +110,7 @@ class PgDatabase implements Database {
 
   async query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]> {
     try {
-      const res = await this.pool.query(sql, normalizeParams(params));
+      const res = await this.pool.query(sql, pgParams(params));
       return res.rows as R[];
     } catch (err) {
       throw toDatabaseError(err, 'postgres query failed');
@@ -142,7 +142,7 @@ class PgDatabase implements Database {
       query: async <R extends Row = Row>(sql: string, params?: readonly unknown[]) => {
         try {
           const name = this.nameFor(sql);
-          const values = normalizeParams(params);
+          const values = pgParams(params);
           return (await (name ? client.query({ name, text: sql, values }) : client.query(sql, values))).rows as R[];
         } catch (err) {
           throw toDatabaseError(err, 'postgres query failed');

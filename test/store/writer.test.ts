@@ -19,7 +19,7 @@ import {
   withFresh,
 } from './helpers.js';
 import { countableStream, crawlStream, dial, makeWorld, Rng, T0 } from './fixtures.js';
-import { withDialPolicy } from '../../src/crawler/probe.js';
+import { blankDialEvent, withDialPolicy } from '../../src/crawler/probe.js';
 
 beforeAll(warmUp);
 afterAll(closeSharedPglite);
@@ -526,6 +526,33 @@ for (const engine of ENGINES) {
         await w.flush();
         expect((await t.db.query('SELECT 1 FROM addresses')).length).toBe(2);
         await w.close();
+      }));
+
+    it('skips failed dials to nodes it wrote, yet stores what such a dial adds (earlier first_seen, a public key)', () =>
+      withDb(async (t) => {
+        const w = await EventWriter.open(t.db, { journalDir: null, lastSeenRefreshMs: 60_000 });
+        let n = 0;
+        const failed = (node: string, publicKey: string | null, at: number): DialEvent =>
+          withDialPolicy({ ...blankDialEvent({ dialId: uuidV4(), instance: I, kind: 'dynamic', nodeId: node, publicKey, ip: `10.0.1.${++n}`, tcpPort: 30303 }, at), errorKind: 'timeout', errorMessage: 'dial timed out' });
+        const row = async (node: string) => {
+          await w.flush();
+          const [r] = await t.db.query<{ first_seen: Date; last_seen: Date | null; pk: string | null }>(`SELECT first_seen, last_seen, encode(public_key, 'hex') AS pk FROM nodes WHERE id = decode($1, 'hex')`, [node]);
+          return [ms(r!.first_seen), r!.last_seen === null ? null : ms(r!.last_seen), r!.pk];
+        };
+        w.write({ type: 'node_seen', instance: I, nodeId: N1, publicKey: N1PK, ip: '10.0.0.1', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at: T0 });
+        expect(await row(N1)).toEqual([T0, T0, N1PK]);
+        w.write(failed(N1, N1PK, T0 + 5)); // nothing to change: skipped
+        expect(await row(N1)).toEqual([T0, T0, N1PK]);
+        w.write(failed(N1, N1PK, T0 - 9)); // earlier than first_seen
+        expect(await row(N1)).toEqual([T0 - 9, T0, N1PK]);
+        // A node known only from its record has no public key yet; a failed dial brings it.
+        w.write({ type: 'enr', instance: I, nodeId: N2, seq: 1n, raw: 'f84b', at: T0 });
+        w.write(failed(N2, null, T0 + 1));
+        expect(await row(N2)).toEqual([T0, T0, null]);
+        w.write(failed(N2, N1PK, T0 + 2));
+        expect(await row(N2)).toEqual([T0, T0, N1PK]);
+        await w.close();
+        expect((await t.db.query('SELECT 1 FROM dials')).length).toBe(4);
       }));
 
     it('stores the dial of a random crawl exactly once even when sent twice', () =>
