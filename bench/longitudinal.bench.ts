@@ -249,6 +249,12 @@ export default async function run(): Promise<BenchTable[]> {
   const notes: string[] = [];
   try {
     await migrate(db);
+    // The server's memory and WAL settings decide the writer's rate (README "Postgres for a mainnet crawl").
+    const settings = await db.query<{ name: string; setting: string }>(
+      `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression']) AS name`,
+    );
+    notes.push(`Server settings: ${settings.map((r) => `${r.name} ${r.setting}`).join(', ')}.`);
+    say(notes[0]!);
     const first = NOW - DAYS * DAY_MS;
     const rolledDay = NOW - RAW_DAYS * DAY_MS; // raw, then rolled up (measured)
     const openDay = NOW - DAY_MS; // raw: the snapshot's window and the longitudinal report's raw part

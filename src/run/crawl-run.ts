@@ -24,6 +24,7 @@ import { systemClock, type Clock } from '../net/clock.js';
 import { nodeSockets } from '../net/node-sockets.js';
 import type { SocketFactory } from '../net/transport.js';
 import { isPostgresUrl, redactUrl, type Database } from '../store/database.js';
+import { readServerSettings, settingsAdvice } from '../store/server-settings.js';
 import { startMaintenance, type Maintenance } from '../store/maintenance.js';
 import type { Migration } from '../store/migrations.js';
 import { migrate } from '../store/migrations.js';
@@ -125,6 +126,11 @@ export class CrawlRun {
     if (applied.length > 0) {
       const label = typeof o.db !== 'string' ? 'database' : `database ${isPostgresUrl(o.db) ? redactUrl(o.db) : o.db}`;
       log(`${label}: applied ${applied.length} migration(s)`);
+    }
+    if (db.engine === 'postgres') {
+      // Advice only: a server that cannot answer this will fail louder below.
+      const advice = await readServerSettings(db).then(settingsAdvice, () => null);
+      if (advice) log(advice);
     }
     let writer: EventWriter | undefined;
     let maintenance: Maintenance | undefined;

@@ -168,7 +168,7 @@ ON CONFLICT (day, instance_id, node_id) DO UPDATE SET
 }
 
 function sortSources(sources: string[]): string[] {
-  return sources.length < 2 ? sources : sources.sort((a, b) => (SOURCE_RANK.get(a) ?? 99) - (SOURCE_RANK.get(b) ?? 99));
+  return sources.length < 2 ? sources : [...sources].sort((a, b) => (SOURCE_RANK.get(a) ?? 99) - (SOURCE_RANK.get(b) ?? 99));
 }
 
 export function counterStatement(counters: ReadonlyMap<string, CounterRow>): Statement {

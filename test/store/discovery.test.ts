@@ -69,6 +69,7 @@ for (const engine of ENGINES) {
         w.write(seen(I1, N1, 'nodes', T0 + 1));
         w.write(seen(I1, N1, 'neighbors', T0 + 2));
         w.write(seen(I2, N1, 'dns', T0 + 3));
+        w.write(seen(I2, N1, 'neighbors', T0 + 4)); // one batch, sources out of enum order: stored in it
         await w.flush();
         w.write(seen(I1, N1, 'inbound', T0 - 5)); // earlier: becomes the first source
         w.write(seen(I1, N1, 'nodes', T0 + 9)); // nothing new
@@ -80,7 +81,7 @@ for (const engine of ENGINES) {
         );
         expect(rows.map((r) => [r.i.slice(0, 2), r.first_source, r.sources, r.sightings])).toEqual([
           ['a1', 'inbound', ['neighbors', 'nodes', 'inbound'], 5],
-          ['a2', 'dns', ['dns'], 1],
+          ['a2', 'dns', ['neighbors', 'dns'], 2],
           ['a1', 'v5_session', ['v5_session'], 1],
         ]);
       }));
