@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildProgram } from '../../src/cli/main.js';
 import { parseHostPort } from '../../src/metrics/server.js';
+import { RECOMMENDED_SETTINGS } from '../../src/store/server-settings.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(join(repo, path), 'utf8');
@@ -28,6 +29,7 @@ interface Service {
   working_dir?: string;
   depends_on?: Record<string, { condition: string }>;
   ulimits?: { nofile?: number };
+  shm_size?: string;
 }
 const composeText = read('docker-compose.yml');
 const compose = parseYaml(composeText) as { services: Record<string, Service>; volumes: Record<string, unknown> };
@@ -81,6 +83,18 @@ function parsePort(spec: string): { bind: string | null; host: number[]; contain
 }
 
 describe('docker-compose.yml', () => {
+  it('runs Postgres with the memory and WAL settings README measured for a mainnet crawl', () => {
+    const command = services.postgres!.command ?? [];
+    expect(command[0]).toBe('postgres');
+    const settings = Object.fromEntries(
+      command.slice(1).map((arg, i, all) => (all[i - 1] === '-c' ? arg.split('=') : null)).filter((kv): kv is string[] => kv !== null),
+    );
+    expect(settings).toEqual({ ...RECOMMENDED_SETTINGS }); // what `crawl` advises (src/store/server-settings.ts)
+    const readme = read('README.md');
+    for (const [name, value] of Object.entries(settings)) expect(readme, `${name}=${value} in README`).toContain(`${name}=${value}`);
+    expect(services.postgres!.shm_size).toMatch(/^\d+[gm]$/);
+  });
+
   it('has Postgres, Grafana, the crawler and the one-shot geo loader; the app services build this repo', () => {
     expect(Object.keys(services).sort()).toEqual(['crawler', 'geo', 'grafana', 'postgres']);
     expect(services.postgres!.image).toMatch(/^postgres:\d+/);
