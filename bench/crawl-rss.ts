@@ -363,6 +363,7 @@ export async function measureLongCrawl(port: number, seconds: number): Promise<L
         const w0 = run.writer.stats();
         const kinds = Object.entries(residentByKind(embeddedHeapBytes(db)) ?? {}).map(([k, v]) => `${k}=${v.toFixed(0)}`).join(' ');
         process.stderr.write(`t=${Math.round((performance.now() - t0) / 1000)} rss=${(m.rss / MB).toFixed(0)} v8=${(m.heapUsed / MB).toFixed(0)}/${(m.heapTotal / MB).toFixed(0)} ext=${((m.external + m.arrayBuffers) / MB).toFixed(0)} wasm=${wasmMb()?.toFixed(0)} resident: ${kinds} written=${w0.written} buffered=${w0.buffered}\n`);
+        process.stderr.write(`  spaces: ${v8.getHeapSpaceStatistics().map((x) => `${x.space_name.replace('_space', '')}=${(x.space_size / MB).toFixed(0)}/${(x.space_used_size / MB).toFixed(0)}`).join(' ')}\n`);
       }
       maxBuffered = Math.max(maxBuffered, w.buffered);
       if (i % 6 === 0 || (performance.now() - t0) / 1000 >= seconds) {
