@@ -31,6 +31,7 @@ import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { DAY_MS, DAY_PARTITIONED, dayText, rollupDay } from '../src/store/rollup.js';
 import { pruneRaw } from '../src/store/retention.js';
+import { readServerSettings, settingsAdvice } from '../src/store/server-settings.js';
 import { rollupOpenHours } from '../src/store/rollup-hours.js';
 import { clearNodeDays } from '../src/store/window-node-days.js';
 import { fmt, type BenchTable } from './table.js';
@@ -253,7 +254,11 @@ export default async function run(): Promise<BenchTable[]> {
     const settings = await db.query<{ name: string; setting: string }>(
       `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression']) AS name`,
     );
-    notes.push(`Server settings: ${settings.map((r) => `${r.name} ${r.setting}`).join(', ')}.`);
+    const advice = settingsAdvice(await readServerSettings(db));
+    notes.push(
+      `Server settings: ${settings.map((r) => `${r.name} ${r.setting}`).join(', ')}.` +
+        (advice ? ` Below what a mainnet crawl's writer was measured with (README "Running against mainnet"): ${advice.replace(/^postgres: /, '')}.` : ''),
+    );
     say(notes[0]!);
     const first = NOW - DAYS * DAY_MS;
     const rolledDay = NOW - RAW_DAYS * DAY_MS; // raw, then rolled up (measured)
