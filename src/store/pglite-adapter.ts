@@ -115,23 +115,27 @@ export function skipWasmBaselineCompiler(): boolean {
 }
 
 /**
- * Keep V8's heap tight while the embedded engine shares the process: V8 otherwise lets the heap grow
- * through a crawl's start-up burst (young generation at its 32 MB, old space full of garbage until
- * a major GC ~30 s later) — measured 277–310 MB RSS at that peak of a long PGlite crawl, against
- * 206–215 MB with this flag, for ~6 % more CPU (bench/crawl-rss.ts, 1 000-peer testnet, 40 s;
- * README "Embedded engine memory"). V8 reads it at each GC decision, so setting it when the database
- * opens works. NODEFINDER_PGLITE_OPTIMIZE_FOR_SIZE=0 leaves V8's default.
+ * Let V8's old generation grow by half its live size at a time, not by its default factor (up to
+ * 4×), while the embedded engine shares the process: through a crawl's start-up burst V8 otherwise
+ * keeps ~125 MB of heap committed, mostly garbage, until a major GC ~30 s later — the long PGlite
+ * crawl's RSS peak (bench/crawl-rss.ts, 1 000-peer testnet, 40 s: 278–310 MB by default, 247–259 MB
+ * with this, the same CPU). `--optimize-for-size` cut the peak to ~215 MB but cost 73 % more CPU
+ * when 30 instances fill their tables (GC on every few MB); this costs 11 % there (README
+ * "Embedded engine memory"). V8 reads it at each GC, so setting it when the database opens works.
+ * NODEFINDER_PGLITE_HEAP_GROWTH=default leaves V8's default.
  */
-export function favorHeapSize(): boolean {
-  if (process.env['NODEFINDER_PGLITE_OPTIMIZE_FOR_SIZE'] === '0') return false;
-  v8.setFlagsFromString('--optimize-for-size');
+export const PGLITE_HEAP_GROWING_PERCENT = 50;
+
+export function boundHeapGrowth(): boolean {
+  if (process.env['NODEFINDER_PGLITE_HEAP_GROWTH'] === 'default') return false;
+  v8.setFlagsFromString(`--heap-growing-percent=${PGLITE_HEAP_GROWING_PERCENT}`);
   return true;
 }
 
 async function createPglite(dataDir: string): Promise<PGlite> {
   try {
     skipWasmBaselineCompiler();
-    favorHeapSize();
+    boundHeapGrowth();
     return await PGlite.create({ dataDir, parsers, startParams: pgliteStartParams() });
   } catch (err) {
     throw toDatabaseError(err, `cannot open embedded database ${dataDir}`);
