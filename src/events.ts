@@ -83,6 +83,16 @@ export interface DiscoveryCountersEvent {
 }
 
 /**
+ * The counters of discv5 activity (discovery-v5.ts V5Counters, a discovery_v5_counters event), in
+ * column order. Each is a column of discovery_v5_counters and rollup_discovery_v5 and a kind of the
+ * nodefinder_discovery_v5_total metric, under its snake_case name (V5_COUNTER_COLUMNS).
+ */
+export const V5_COUNTER_FIELDS = ['lookups', 'findnodeSent', 'nodesReceived', 'recordsLearned', 'pingsSent', 'pongsReceived', 'sessionsIn', 'requestsAnswered', 'dropped'] as const;
+export type V5CounterField = (typeof V5_COUNTER_FIELDS)[number];
+/** V5_COUNTER_FIELDS as column (and metric kind) names: `findnodeSent` → `findnode_sent`. */
+export const V5_COUNTER_COLUMNS = V5_COUNTER_FIELDS.map((f) => f.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`));
+
+/**
  * Per-instance discovery v5 counters for one minute bucket (deltas of discovery-v5.ts V5Counters,
  * summed by the store; emitted beside discovery_counters on the same minute boundaries).
  */

@@ -7,8 +7,8 @@
 import type { Discv4Counters } from '../discv4/endpoint.js';
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { CrawlerEvent } from '../events.js';
-import type { V5Counters } from './discovery-v5.js';
-import { v5CountersEvent, zeroV5Counters, type V5Sample } from './discovery-v5-counters.js';
+import { zeroV5Counters, type V5Counters } from './discovery-v5.js';
+import { v5CountersEvent, type V5Sample } from './discovery-v5-counters.js';
 
 /** Discovery counters are reported per minute (the store keeps them per instance per minute). */
 export const COUNTER_INTERVAL_MS = 60_000;

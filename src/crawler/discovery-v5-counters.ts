@@ -4,23 +4,8 @@
  * DiscoveryCounterReporter on the minutes it emits discv4's `discovery_counters` (one timer, one
  * clock), so both protocols share minute boundaries in the store.
  */
-import type { DiscoveryV5CountersEvent } from '../events.js';
+import { V5_COUNTER_FIELDS, type DiscoveryV5CountersEvent } from '../events.js';
 import { zeroV5Counters, type V5Counters } from './discovery-v5.js';
-
-export { zeroV5Counters };
-
-/** The cumulative V5Counters fields, each one column of discovery_v5_counters. */
-export const V5_COUNTER_FIELDS = [
-  'lookups',
-  'findnodeSent',
-  'nodesReceived',
-  'recordsLearned',
-  'pingsSent',
-  'pongsReceived',
-  'sessionsIn',
-  'requestsAnswered',
-  'dropped',
-] as const satisfies readonly (keyof V5Counters)[];
 
 /** What the reporter samples each minute: the v5 node's counters and its table size. */
 export interface V5Sample {

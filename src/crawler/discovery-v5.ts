@@ -18,6 +18,7 @@ import type { Discv5Event } from '../discv5/service.js';
 import type { Enr } from '../enode/enr.js';
 import type { NodeRecord } from '../enode/node-record.js';
 import type { NodeFinderError } from '../errors.js';
+import { V5_COUNTER_FIELDS, type V5CounterField } from '../events.js';
 import type { Clock } from '../net/clock.js';
 import type { Netrestrict } from '../net/netrestrict.js';
 import type { UdpTransport } from '../net/transport.js';
@@ -71,29 +72,10 @@ export interface V5DiscoveryOptions {
   onError?: (err: NodeFinderError) => void;
 }
 
-export interface V5Counters {
-  lookups: number;
-  findnodeSent: number;
-  nodesReceived: number;
-  recordsLearned: number;
-  pingsSent: number;
-  pongsReceived: number;
-  sessionsIn: number;
-  requestsAnswered: number;
-  dropped: number;
-}
+/** Cumulative discv5 activity of one node (the fields: events.ts V5_COUNTER_FIELDS). */
+export type V5Counters = Record<V5CounterField, number>;
 
-export const zeroV5Counters = (): V5Counters => ({
-  lookups: 0,
-  findnodeSent: 0,
-  nodesReceived: 0,
-  recordsLearned: 0,
-  pingsSent: 0,
-  pongsReceived: 0,
-  sessionsIn: 0,
-  requestsAnswered: 0,
-  dropped: 0,
-});
+export const zeroV5Counters = (): V5Counters => Object.fromEntries(V5_COUNTER_FIELDS.map((f) => [f, 0])) as V5Counters;
 
 /**
  * Where a record's node is sighted: its endpoint with the TCP port only when the record states one

@@ -4,7 +4,7 @@
  */
 import { Registry, type Counter } from '../metrics/registry.js';
 import type { Discv4Counters } from '../discv4/endpoint.js';
-import type { CrawlerEvent } from '../events.js';
+import { V5_COUNTER_COLUMNS, V5_COUNTER_FIELDS, type CrawlerEvent } from '../events.js';
 import type { V5Counters } from './discovery-v5.js';
 
 export interface CrawlGauges {
@@ -38,17 +38,7 @@ const LIVE_DISCOVERY_KINDS = {
 } as const satisfies Record<string, keyof Discv4Counters>;
 
 /** discv5 kinds sampled live from each instance's v5 node (src/crawler/discovery-v5.ts V5Counters). */
-export const LIVE_V5_KINDS = {
-  lookups: 'lookups',
-  findnode_sent: 'findnodeSent',
-  nodes_received: 'nodesReceived',
-  records_learned: 'recordsLearned',
-  pings_sent: 'pingsSent',
-  pongs_received: 'pongsReceived',
-  sessions_in: 'sessionsIn',
-  requests_answered: 'requestsAnswered',
-  dropped: 'dropped',
-} as const satisfies Record<string, keyof V5Counters>;
+export const LIVE_V5_KINDS: Readonly<Record<string, keyof V5Counters>> = Object.fromEntries(V5_COUNTER_FIELDS.map((f, i) => [V5_COUNTER_COLUMNS[i]!, f]));
 
 /**
  * At each scrape, `counter{kind}` = the sum of `field` over the instances' live counters. Instances

@@ -4,7 +4,7 @@
  * src/eth/record-layer.ts), and discv5's per-minute counters (discovery_v5_counters → the table of
  * that name and instance_totals). Same rules as batch.ts: folded per key, sorted, idempotent upserts.
  */
-import type { DiscoveryAnswerEvent, DiscoveryV5CountersEvent } from '../events.js';
+import { V5_COUNTER_COLUMNS as V5_COLUMNS, V5_COUNTER_FIELDS as V5_SUMS, type DiscoveryAnswerEvent, type DiscoveryV5CountersEvent } from '../events.js';
 import { classifyRawRecord, type RecordClassification } from '../eth/record-layer.js';
 import { bytes, sortedKeys, ts, type Statement } from './statement.js';
 
@@ -53,9 +53,6 @@ export function recordColumns(rawHex: string): RecordClassification | null {
   return classifyRawRecord(Buffer.from(rawHex, 'hex'));
 }
 
-/** The summed fields of a discovery_v5_counters event (table_size is a maximum). */
-export const V5_SUMS = ['lookups', 'findnodeSent', 'nodesReceived', 'recordsLearned', 'pingsSent', 'pongsReceived', 'sessionsIn', 'requestsAnswered', 'dropped'] as const satisfies readonly (keyof DiscoveryV5CountersEvent)[];
-
 /** Fold one discovery_v5_counters event into `map` (keyed instance|minute): sums, table size the largest. */
 export function addV5Counters(map: Map<string, DiscoveryV5CountersEvent>, ev: DiscoveryV5CountersEvent): void {
   const key = `${ev.instance}|${ev.minute}`;
@@ -66,9 +63,6 @@ export function addV5Counters(map: Map<string, DiscoveryV5CountersEvent>, ev: Di
     c.tableSize = Math.max(c.tableSize, ev.tableSize);
   }
 }
-
-/** discovery_v5_counters columns, in V5_SUMS order. */
-const V5_COLUMNS = ['lookups', 'findnode_sent', 'nodes_received', 'records_learned', 'pings_sent', 'pongs_received', 'sessions_in', 'requests_answered', 'dropped'] as const;
 
 /**
  * Sums, like the v4 counters: a replayed batch would count twice, so this runs under the

@@ -16,12 +16,11 @@ import type {
   NodeExpiredEvent,
   NodeSeenEvent,
 } from '../events.js';
-import { DISCOVERY_SUMS, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
+import { DISCOVERY_SUMS, maxOrNull, type AddressRow, type CounterRow, type EnrRow, type InstanceTotals, type NodeRow, type RebondRow, type SightingRow } from './batch-rows.js';
 import type { RefreshCache, WrittenNode, WrittenRows } from './refresh-cache.js';
 import { addAnswer, addV5Counters, type AnswerAgg } from './batch-discovery.js';
 import { utcDay } from './partitions.js';
 
-const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
 export class BatchFold {
   readonly started: InstanceStartedEvent[] = [];

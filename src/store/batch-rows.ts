@@ -1,6 +1,9 @@
 /** The rows a batch folds its events into (batch-fold.ts), keyed like the tables they go to. */
 import type { DiscoveryCountersEvent } from '../events.js';
 
+/** The later of two optional times (null: none yet). */
+export const maxOrNull = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
 export interface AddressRow {
   node: string;
   ip: string;

@@ -4,9 +4,19 @@
  */
 import type { CrawlerEvent } from '../events.js';
 
-/** Tables partitioned by UTC day and the event time that picks the partition. */
-export const DAY_PARTITIONED = ['node_sightings', 'discovery_counters', 'discovery_v5_counters', 'dials', 'hello_rows', 'statuses', 'disconnects', 'rtts'] as const;
-export type DayPartitioned = (typeof DAY_PARTITIONED)[number];
+/** Tables partitioned by UTC day (the migrations' ensure_day_partition) and their partition key column. */
+export const DAY_PARTITION_KEYS = {
+  dials: 'started_at',
+  hello_rows: 'started_at',
+  statuses: 'started_at',
+  disconnects: 'started_at',
+  rtts: 'started_at',
+  node_sightings: 'day',
+  discovery_counters: 'minute',
+  discovery_v5_counters: 'minute',
+} as const;
+export type DayPartitioned = keyof typeof DAY_PARTITION_KEYS;
+export const DAY_PARTITIONED = Object.keys(DAY_PARTITION_KEYS) as DayPartitioned[];
 
 const DAY_MS = 86_400_000;
 

@@ -2,7 +2,7 @@
  * The writer's memory of what it last committed per node, address and redial lease, so a batch can
  * skip upserts that could not change a row (see RefreshCache). Pure: no database access.
  */
-import type { AddressRow } from './batch-rows.js';
+import { maxOrNull, type AddressRow } from './batch-rows.js';
 
 /**
  * What one writer last committed for each node and address, so a node_seen that would only move
@@ -58,7 +58,7 @@ export class RefreshCache {
     for (const [id, n] of written.nodes) {
       const old = this.nodes.get(id);
       this.nodes.delete(id); // re-insert: Map order approximates least recently written first
-      this.nodes.set(id, old ? { first: Math.min(old.first, n.first), last: latest(old.last, n.last), pk: old.pk || n.pk } : n);
+      this.nodes.set(id, old ? { first: Math.min(old.first, n.first), last: maxOrNull(old.last, n.last), pk: old.pk || n.pk } : n);
     }
     for (const a of written.addresses) {
       let list = this.addrs.get(a.node);
@@ -78,8 +78,6 @@ export class RefreshCache {
     }
   }
 }
-
-const latest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 
 export interface WrittenNode {
   first: number;

@@ -8,6 +8,8 @@
  * watermark (the day after the latest rolled day) that has raw rows is rolled up. So rolling a day
  * also rolls every earlier unrolled day that has raw rows, and only closed days are rolled.
  */
+import { V5_COUNTER_COLUMNS } from '../events.js';
+import { DAY_PARTITION_KEYS } from './partitions.js';
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
 import { DIAL_FLAGS, MAINNET_STATUS, NODE_DAYS_MARK } from './window-node-days.js';
@@ -15,23 +17,14 @@ import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
 export const DAY_MS = 86_400_000;
 
-/** Tables partitioned by UTC day (0001_initial.sql) and their partition key. */
-export const DAY_PARTITIONED = {
-  dials: 'started_at',
-  hello_rows: 'started_at',
-  statuses: 'started_at',
-  disconnects: 'started_at',
-  rtts: 'started_at',
-  node_sightings: 'day',
-  discovery_counters: 'minute',
-  discovery_v5_counters: 'minute',
-} as const;
+/** Tables partitioned by UTC day and their partition key (one list: partitions.ts). */
+export const DAY_PARTITIONED = DAY_PARTITION_KEYS;
 
 /** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
 export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 /** rollup_discovery_v5's summed columns, and their sums over discovery_v5_counters rows. */
-export const V5_ROLLUP_SUMS = 'lookups, findnode_sent, nodes_received, records_learned, pings_sent, pongs_received, sessions_in, requests_answered, dropped';
+export const V5_ROLLUP_SUMS = V5_COUNTER_COLUMNS.join(', ');
 export const V5_ROLLUP_SELECT = V5_ROLLUP_SUMS.split(', ').map((c) => `sum(${c})`).join(', ');
 const MAINNET = MAINNET_STATUS;
 /** Stage bits of one dial row (rollup_day_nodes.stages). */

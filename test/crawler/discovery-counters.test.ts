@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DiscoveryCounterReporter } from '../../src/crawler/discovery-counters.js';
-import { V5_COUNTER_FIELDS, zeroV5Counters, type V5Sample } from '../../src/crawler/discovery-v5-counters.js';
+import { V5_COUNTER_FIELDS } from '../../src/events.js';
+import { zeroV5Counters } from '../../src/crawler/discovery-v5.js';
+import type { V5Sample } from '../../src/crawler/discovery-v5-counters.js';
 import type { Discv4Counters } from '../../src/discv4/endpoint.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import { ManualClock } from '../../src/net/clock.js';

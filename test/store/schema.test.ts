@@ -6,7 +6,7 @@ import { MigrationError, SchemaTooNewError } from '../../src/store/errors.js';
 import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, DISCOVERY_PROTOCOLS, FORK_VERDICTS } from '../../src/store/validate.js';
 import { RECORD_LAYERS } from '../../src/eth/record-layer.js';
 import { DAY_PARTITIONED } from '../../src/store/partitions.js';
-import { V5_SUMS } from '../../src/store/batch-discovery.js';
+import { V5_COUNTER_FIELDS as V5_SUMS } from '../../src/events.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb, withFresh } from './helpers.js';
 
 // PGlite's start-up (seconds on a loaded machine) belongs to no test.
