@@ -10,6 +10,7 @@ import type { Queryable } from '../../src/store/database.js';
 import { dialStatements } from '../../src/store/dial-statements.js';
 import { partitionsFor } from '../../src/store/partitions.js';
 import { closeSharedPglite, ENGINES, engineTitle, type TestDb, withFresh } from './helpers.js';
+import { pollUntil } from '../integration/scrape.js';
 import { dial, makeWorld, Rng, T0 } from './fixtures.js';
 
 afterAll(closeSharedPglite);
@@ -178,14 +179,21 @@ for (const engine of ENGINES) {
           let inserted!: () => void;
           const gate = new Promise<void>((r) => (release = r));
           const holding = new Promise<void>((r) => (inserted = r));
+          let xid = '';
           const first = other.transaction(async (tx) => {
             for (const st of dialStatements([...a])) await tx.query(st.sql, st.params);
+            const [x] = await tx.query<{ x: string }>(`SELECT (txid_current() % 4294967296)::text AS x`);
+            xid = x!.x;
             inserted();
             await gate;
           });
-          await holding;
+          await Promise.race([holding, first]);
           const second = writeDials(t.db, b);
-          await new Promise((r) => setTimeout(r, 300));
+          // The second writer waits on the first's transaction (the unique digest it inserted).
+          await pollUntil(async () => {
+            const [w] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1`, [xid]);
+            return w!.n > 0 ? true : undefined;
+          }, 'the second writer waiting on the first one\'s new client ID');
           release();
           await Promise.all([first, second]);
           expect(await count(t.db, 'SELECT count(*) FROM client_ids')).toBe(1);

@@ -9,6 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrations.js';
 import { closeSharedPglite, ENGINES, engineTitle } from './helpers.js';
+import { pollUntil } from '../integration/scrape.js';
 
 afterAll(closeSharedPglite);
 
@@ -33,16 +34,18 @@ describe.skipIf(postgres.skip !== null)(`ensure_day_partition races on ${engineT
             created();
             await gate;
           });
-          await holding;
-          // The second finds no partition (uncommitted), so it queues on the lock.
+          await Promise.race([holding, first]);
+          // The second finds no partition (uncommitted), so it queues on this table's lock (the key
+          // of 0011's pg_advisory_xact_lock: its low 32 bits are pg_locks.objid).
           const second = t.db.query<{ p: string }>('SELECT ensure_day_partition($1, $2::date) AS p', [table, day]);
-          for (let n = 0; n < 200; n++) {
+          await pollUntil(async () => {
             const [w] = await t.db.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+              `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                 AND objid::bigint = hashtext('nodefinder.partition.' || $1)::bigint & 4294967295`,
+              [table],
             );
-            if (w!.n > 0) break;
-            await new Promise((r) => setTimeout(r, 10));
-          }
+            return w!.n > 0 ? true : undefined;
+          }, `the second writer waiting on the ${table} partition lock`);
           release();
           await first;
           const [row] = await second;
