@@ -31,7 +31,8 @@ import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { DAY_MS, DAY_PARTITIONED, dayText, rollupDay } from '../src/store/rollup.js';
 import { pruneRaw } from '../src/store/retention.js';
-import { readServerSettings, settingsAdvice } from '../src/store/server-settings.js';
+import { readServerSettings, RECOMMENDED_SETTINGS, settingsAdvice } from '../src/store/server-settings.js';
+import { WRITER_DEFAULTS } from '../src/store/writer.js';
 import { rollupOpenHours } from '../src/store/rollup-hours.js';
 import { clearNodeDays } from '../src/store/window-node-days.js';
 import { fmt, type BenchTable } from './table.js';
@@ -61,26 +62,41 @@ const SNAPSHOT_QUERIES: readonly [string, Record<string, unknown>][] = [
 ];
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** Longest wait for one answer of the crawl-writer child (its warm-up is the longest: ~70 s of events). */
+const CHILD_ANSWER_MS = 600_000;
+
 /**
  * bench/crawl-writer.ts in a child process: a crawl's writer over the history's node IDs of day index k,
- * committing as fast as it can from event time `start`. Resolves once it is warmed up.
+ * committing as fast as it can from event time `start`. Resolves once it is warmed up. Every answer
+ * has a deadline, and kill() ends the child (the caller's finally: never a child left writing).
  */
-async function crawlWriter(schema: string, k: number, start: number): Promise<{ mark(): Promise<WriterMark>; stop(): Promise<Record<string, unknown>> }> {
+async function crawlWriter(schema: string, k: number, start: number): Promise<{ mark(): Promise<WriterMark>; stop(): Promise<Record<string, unknown>>; kill(): void }> {
   const child: ChildProcess = fork(join(here, 'crawl-writer.js'), [PG_URL, schema, String(NODES), String(k), String(start)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  const waiting: { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
   let failed: Error | null = null;
-  child.on('message', (m: Record<string, unknown>) => waiting.shift()?.(m));
+  child.on('message', (m: Record<string, unknown>) => waiting.shift()?.resolve(m));
   child.on('exit', (code) => {
     failed = new Error(`crawl-writer exited with ${code}`);
-    for (const w of waiting.splice(0)) w({ error: failed.message });
+    for (const w of waiting.splice(0)) w.reject(failed);
   });
   const next = () =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
-      if (failed) reject(failed);
-      else waiting.push((m) => ('error' in m ? reject(new Error(String(m['error']))) : resolve(m)));
+      if (failed) return reject(failed);
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error(`crawl-writer did not answer within ${CHILD_ANSWER_MS / 1000} s`));
+      }, CHILD_ANSWER_MS);
+      const done = () => clearTimeout(timer);
+      waiting.push({ resolve: (m) => (done(), resolve(m)), reject: (e) => (done(), reject(e)) });
     });
-  await next(); // {ready}
+  try {
+    await next(); // {ready}
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
   return {
+    kill: () => void child.kill(),
     async mark() {
       const m = next();
       child.send({ cmd: 'mark' });
@@ -248,11 +264,14 @@ export default async function run(): Promise<BenchTable[]> {
   const say = (s: string) => process.stderr.write(`longitudinal bench: ${s}\n`);
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
+  /** The crawl-writer child, ended in the finally below whatever failed (it must not outlive its schema). */
+  let writerChild: { kill(): void } | undefined;
   try {
     await migrate(db);
     // The server's memory and WAL settings decide the writer's rate (README "Postgres for a mainnet crawl").
     const settings = await db.query<{ name: string; setting: string }>(
-      `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression']) AS name`,
+      `SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`,
+      [Object.keys(RECOMMENDED_SETTINGS)],
     );
     const advice = settingsAdvice(await readServerSettings(db));
     notes.push(
@@ -337,6 +356,7 @@ export default async function run(): Promise<BenchTable[]> {
     // drops the oldest raw day, and while the open day's hourly pass runs — as startMaintenance does.
     if (WRITER_SECONDS > 0) {
       const w = await crawlWriter(schema, DAYS - 1, NOW - 3_600_000);
+      writerChild = w;
       const window = async (fn: () => Promise<unknown>): Promise<{ rate: number; ms: number; cpu: number }> => {
         const a = await w.mark();
         const [, ms] = await time(fn);
@@ -377,7 +397,7 @@ export default async function run(): Promise<BenchTable[]> {
       );
       if (dropped !== 1) throw new Error(`retention dropped ${dropped} raw days, expected 1`);
       notes.push(
-        `Crawl writer (bench/crawl-writer.ts): the realistic crawl mix of bench/store.bench.ts over this history's ${fmt(NODES)} node IDs, fed by write() with the writer's defaults (batches of ${fmt(2000)}, 1 s flush timer, last_seen refreshed once a minute per node), event time at 20 000 events/s, warmed up for 70 s of event time first. ` +
+        `Crawl writer (bench/crawl-writer.ts): the realistic crawl mix of bench/store.bench.ts over this history's ${fmt(NODES)} node IDs, fed by write() with the writer's defaults (batches of ${fmt(WRITER_DEFAULTS.batchSize)}, ${fmt(WRITER_DEFAULTS.flushIntervalMs / 1000)} s flush timer, last_seen refreshed every ${fmt(WRITER_DEFAULTS.lastSeenRefreshMs / 1000)} s per node), event time at 20 000 events/s, warmed up for 70 s of event time first. ` +
           `Its CPU: ${fmt(alone.cpu * 100)} % of a core alone, ${fmt(rolling.cpu * 100)} % during rollup + retention, ${fmt(hourly.cpu * 100)} % during the hourly pass. ` +
           `Events written ${fmt(Number(final['written']))}, dropped ${fmt(Number(final['dropped']))}, rejected ${fmt(Number(final['rejected']))}; failed commits (retried) ${fmt(Number(final['failures']))}${final['lastError'] ? ` (last: ${String(final['lastError'])})` : ''}.` +
           (pruneErrors.length ? ` Retention failed ${pruneErrors.length}× and was retried: ${pruneErrors.join('; ')}.` : ''),
@@ -393,6 +413,7 @@ export default async function run(): Promise<BenchTable[]> {
       'The last day is the open day (not rolled up): "raw open day" reads its raw rows; "open hours rolled" its window_node_days and hour rows up to 23:00 and raw rows of the last hour, as a crawl leaves it. No crawl was writing during the report measurements.',
     );
   } finally {
+    writerChild?.kill();
     // BENCH_LONG_KEEP=1 keeps the schema for EXPLAIN (drop it by hand afterwards).
     if (process.env['BENCH_LONG_KEEP'] !== '1' && REUSE === undefined) await db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     else say(`kept schema ${schema}`);
