@@ -9,8 +9,9 @@ export default defineConfig({
     // Interop and storage tests open real sockets and databases; forks isolate native addons.
     pool: 'forks',
     // Vitest's default on 2 cores is one worker (cores − 1): the whole suite in series, a core idle
-    // whenever a file waits on a child process or a socket. Two at a time. The real-socket tests wait
-    // for conditions, not the wall clock (test/integration/scrape.ts), so more workers only cost time.
+    // whenever a file waits on a child process or a socket. Two at a time: the real-socket tests wait
+    // for conditions (test/integration/scrape.ts), and the few timing bounds left (crawl-rtt) hold at
+    // two; more workers only cost time.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // PGlite starts from one initdb dump instead of running initdb per file (test/store/pglite-template.ts).
     globalSetup: ['test/global-setup.ts'],

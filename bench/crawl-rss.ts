@@ -13,6 +13,8 @@
  * Prints one JSON object: memory after each step and the sizes of what holds it.
  *
  * Run with --expose-gc and NODEFINDER_RSS_CHILD_PORT=<first port> (crawl.bench.ts does both).
+ * NODEFINDER_RSS_TRACE=1 also prints, every sample of the long crawl, RSS by kind of mapping, the V8
+ * heap per space and the writer's queue to stderr (where a peak comes from).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -126,7 +128,7 @@ function traceHeapGrowth(db: Database, t0: number): HeapGrowth[] {
  * (JIT code: V8's and the compiled Postgres module), `brk` the C heap, `anon` every other anonymous
  * mapping (V8's heap pages, malloc arenas, buffers), `files` the node binary and shared libraries.
  */
-export function residentByKind(wasmBytes: number | null): Record<string, number> | null {
+function residentByKind(wasmBytes: number | null): Record<string, number> | null {
   let text: string;
   try {
     text = readFileSync('/proc/self/smaps', 'utf8');
@@ -360,9 +362,8 @@ export async function measureLongCrawl(port: number, seconds: number): Promise<L
         peakAtS = Math.round((performance.now() - t0) / 1000);
       }
       if (process.env['NODEFINDER_RSS_TRACE']) {
-        const w0 = run.writer.stats();
         const kinds = Object.entries(residentByKind(embeddedHeapBytes(db)) ?? {}).map(([k, v]) => `${k}=${v.toFixed(0)}`).join(' ');
-        process.stderr.write(`t=${Math.round((performance.now() - t0) / 1000)} rss=${(m.rss / MB).toFixed(0)} v8=${(m.heapUsed / MB).toFixed(0)}/${(m.heapTotal / MB).toFixed(0)} ext=${((m.external + m.arrayBuffers) / MB).toFixed(0)} wasm=${wasmMb()?.toFixed(0)} resident: ${kinds} written=${w0.written} buffered=${w0.buffered}\n`);
+        process.stderr.write(`t=${Math.round((performance.now() - t0) / 1000)} rss=${(m.rss / MB).toFixed(0)} v8=${(m.heapUsed / MB).toFixed(0)}/${(m.heapTotal / MB).toFixed(0)} ext=${((m.external + m.arrayBuffers) / MB).toFixed(0)} wasm=${wasmMb()?.toFixed(0)} resident: ${kinds} written=${w.written} buffered=${w.buffered}\n`);
         process.stderr.write(`  spaces: ${v8.getHeapSpaceStatistics().map((x) => `${x.space_name.replace('_space', '')}=${(x.space_size / MB).toFixed(0)}/${(x.space_used_size / MB).toFixed(0)}`).join(' ')}\n`);
       }
       maxBuffered = Math.max(maxBuffered, w.buffered);
