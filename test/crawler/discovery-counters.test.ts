@@ -8,15 +8,14 @@ import { DiscoveryCounterReporter } from '../../src/crawler/discovery-counters.j
 import { V5_COUNTER_FIELDS } from '../../src/events.js';
 import { zeroV5Counters } from '../../src/crawler/discovery-v5.js';
 import type { V5Sample } from '../../src/crawler/discovery-v5-counters.js';
-import type { Discv4Counters } from '../../src/discv4/endpoint.js';
+import { counters } from './crawl-gauges.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import { ManualClock } from '../../src/net/clock.js';
 
-const v4 = (n: number) => ({ findnodeSent: n, neighborsReceived: 0, nodesLearned: 0, pingsSent: 0, pongsReceived: 0, pingsReceived: 0, findnodeReceived: 0, invalidNeighbors: 0, findnodeRebonds: 0 }) as unknown as Discv4Counters;
 
 function reporter(clock: ManualClock, v5: (() => V5Sample | undefined) | undefined) {
   const events: CrawlerEvent[] = [];
-  const r = new DiscoveryCounterReporter({ clock, instance: 'aa'.repeat(32), counters: () => v4(0), tableSize: () => 3, ...(v5 ? { v5 } : {}), emit: (e) => events.push(e) });
+  const r = new DiscoveryCounterReporter({ clock, instance: 'aa'.repeat(32), counters: () => counters({}), tableSize: () => 3, ...(v5 ? { v5 } : {}), emit: (e) => events.push(e) });
   return { r, events };
 }
 

@@ -3,36 +3,13 @@
  * live from the endpoints' counters at scrape time, or from the per-minute events without them.
  */
 import { describe, expect, it } from 'vitest';
-import { createCrawlMetrics, type CrawlGauges } from '../../src/crawler/metrics.js';
+import { createCrawlMetrics } from '../../src/crawler/metrics.js';
+import { counters, gauges } from './crawl-gauges.js';
+import { zeroV5Counters, type V5Counters } from '../../src/crawler/discovery-v5.js';
 import type { Discv4Counters } from '../../src/discv4/endpoint.js';
-import type { V5Counters } from '../../src/crawler/discovery-v5.js';
 import type { CrawlerEvent } from '../../src/events.js';
 
-function counters(over: Partial<Discv4Counters>): Discv4Counters {
-  return {
-    pingsSent: 0, pongsReceived: 0, pingsReceived: 0, findnodeSent: 0, findnodeReceived: 0, neighborsReceived: 0,
-    nodesLearned: 0, invalidNeighbors: 0, neighborsDropped: {}, neighborsWithheld: 0, findnodeRebonds: 0,
-    findnodeRebondsAnswered: 0, enrRequestsSent: 0, enrRequestsReceived: 0, enrResponsesReceived: 0,
-    unsolicitedReplies: 0, unbondedRequests: 0, expiredPackets: 0, selfPackets: 0, sendErrors: 0, decodeErrors: {},
-    ...over,
-  };
-}
-
-const gauges = (discovery?: CrawlGauges['discovery'], discoveryV5?: CrawlGauges['discoveryV5']): CrawlGauges => ({
-  knownNodes: () => 0,
-  tableSizes: () => [],
-  dialsInFlight: () => 0,
-  dialsQueued: () => 0,
-  staticNodes: () => 0,
-  socketsInUse: () => 0,
-  writer: () => undefined,
-  ...(discovery ? { discovery } : {}),
-  ...(discoveryV5 ? { discoveryV5 } : {}),
-});
-
-function v5(over: Partial<V5Counters>): V5Counters {
-  return { lookups: 0, findnodeSent: 0, nodesReceived: 0, recordsLearned: 0, pingsSent: 0, pongsReceived: 0, sessionsIn: 0, requestsAnswered: 0, dropped: 0, ...over };
-}
+const v5 = (over: Partial<V5Counters>): V5Counters => ({ ...zeroV5Counters(), ...over });
 
 describe('crawl metrics: discovery hygiene', () => {
   it('sums live drops by reason and re-bonds over instances, never going down', () => {

@@ -10,16 +10,15 @@ import { NETWORKS } from '../../src/eth/networks.js';
 import { Netrestrict } from '../../src/net/netrestrict.js';
 import { CrawlRun } from '../../src/run/crawl-run.js';
 import { readServerSettings, settingsAdvice } from '../../src/store/server-settings.js';
-import { closeSharedPglite, ENGINES, engineTitle } from '../store/helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, withFresh } from '../store/helpers.js';
 
 afterAll(closeSharedPglite);
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`crawl start on ${engineTitle(engine)}`, () => {
-    it('logs the server-settings advice exactly when the settings call for it', async () => {
-      const t = await engine.fresh();
-      const lines: string[] = [];
-      try {
+    it('logs the server-settings advice exactly when the settings call for it', () =>
+      withFresh(engine, { migrated: false })(async (t) => {
+        const lines: string[] = [];
         const run = await CrawlRun.start({
           db: t.db,
           closeDatabase: false,
@@ -45,9 +44,6 @@ for (const engine of ENGINES) {
         const advice = engine.name === 'postgres' ? settingsAdvice(await readServerSettings(t.db)) : null;
         const about = lines.filter((l) => l.startsWith('postgres: '));
         expect(about).toEqual(advice ? [advice] : []);
-      } finally {
-        await t.dispose();
-      }
-    });
+      }));
   });
 }

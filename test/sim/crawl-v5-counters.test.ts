@@ -11,11 +11,10 @@ import type { V5Counters } from '../../src/crawler/discovery-v5.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb } from '../store/helpers.js';
 import { Simulation } from './harness.js';
+import { gauges } from '../crawler/crawl-gauges.js';
 
 afterAll(closeSharedPglite);
 
-/** Column names of discovery_v5_counters are the metric's kind labels. */
-const KINDS = LIVE_V5_KINDS;
 
 /** Simulated crawl time: several minute boundaries (and a partial minute at the stop). */
 const CRAWL_MS = 3 * 60_000 + 25_000;
@@ -41,16 +40,7 @@ for (const engine of ENGINES) {
       await run.advance(CRAWL_MS, 250);
       await run.stop();
       live = run.crawler.instances.map((i) => i.discoveryV5Counters());
-      const { registry } = createCrawlMetrics({
-        knownNodes: () => 0,
-        tableSizes: () => [],
-        dialsInFlight: () => 0,
-        dialsQueued: () => 0,
-        staticNodes: () => 0,
-        socketsInUse: () => 0,
-        writer: () => undefined,
-        discoveryV5: () => run.crawler.instances.map((i) => i.discoveryV5Counters()),
-      });
+      const { registry } = createCrawlMetrics(gauges(undefined, () => live));
       metricText = registry.render();
     }, 600_000);
 
@@ -61,10 +51,10 @@ for (const engine of ENGINES) {
 
     it('the stored rows sum to the nodefinder_discovery_v5_total counters', async () => {
       const [sums] = await q<Record<string, number>>(
-        `SELECT ${Object.keys(KINDS).map((k) => `coalesce(sum(${k}), 0)::int AS ${k}`).join(', ')}, count(*)::int AS n FROM discovery_v5_counters`,
+        `SELECT ${Object.keys(LIVE_V5_KINDS).map((k) => `coalesce(sum(${k}), 0)::int AS ${k}`).join(', ')}, count(*)::int AS n FROM discovery_v5_counters`,
       );
       expect(sums!['n']).toBeGreaterThanOrEqual(2 * 4);
-      for (const kind of Object.keys(KINDS)) {
+      for (const kind of Object.keys(LIVE_V5_KINDS)) {
         const m = new RegExp(`^nodefinder_discovery_v5_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(metricText);
         expect(m, kind).not.toBeNull();
         expect(sums![kind], kind).toBe(Number(m![1]));
@@ -77,7 +67,7 @@ for (const engine of ENGINES) {
 
     it('per instance, the rows equal that instance’s counters, and instance_totals has the same sums', async () => {
       const rows = await q<Record<string, string | number>>(
-        `SELECT encode(c.instance_id, 'hex') AS instance, ${Object.keys(KINDS).map((k) => `sum(c.${k})::int AS ${k}`).join(', ')},
+        `SELECT encode(c.instance_id, 'hex') AS instance, ${Object.keys(LIVE_V5_KINDS).map((k) => `sum(c.${k})::int AS ${k}`).join(', ')},
                 max(t.v5_lookups)::int AS t_lookups, max(t.v5_findnode_sent)::int AS t_findnode_sent,
                 max(t.v5_nodes_received)::int AS t_nodes_received, max(t.v5_records_learned)::int AS t_records_learned
            FROM discovery_v5_counters c JOIN instance_totals t ON t.instance_id = c.instance_id GROUP BY 1`,
@@ -87,7 +77,7 @@ for (const engine of ENGINES) {
       for (const [i, inst] of instances.entries()) {
         const row = rows.find((r) => r['instance'] === inst.idHex)!;
         const c = live[i]!;
-        for (const [kind, field] of Object.entries(KINDS)) expect(row[kind], `${inst.idHex.slice(0, 8)} ${kind}`).toBe(c[field]);
+        for (const [kind, field] of Object.entries(LIVE_V5_KINDS)) expect(row[kind], `${inst.idHex.slice(0, 8)} ${kind}`).toBe(c[field]);
         for (const k of ['lookups', 'findnode_sent', 'nodes_received', 'records_learned']) expect(row[`t_${k}`]).toBe(row[k]);
       }
     });

@@ -4,9 +4,8 @@ import { buildStatements } from '../../src/store/batch.js';
 import { combineStatements } from '../../src/store/batch-combine.js';
 import type { Queryable } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrations.js';
-import { partitionsFor } from '../../src/store/partitions.js';
 import type { Statement } from '../../src/store/statement.js';
-import { closeSharedPglite, ENGINES, engineTitle, warmUp } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, ensurePartitions, warmUp } from './helpers.js';
 import { crawlStream, makeWorld, Rng } from './fixtures.js';
 
 beforeAll(warmUp);
@@ -79,10 +78,7 @@ describe.each(ENGINES)('combined statements write what the statements one by one
       try {
         await migrate(t.db);
         for (const b of batches()) {
-          for (const key of partitionsFor(b)) {
-            const [table, day] = key.split('|') as [string, string];
-            await t.db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
-          }
+          await ensurePartitions(t.db, b);
           const st = buildStatements(b);
           await t.db.transaction((tx) => apply(tx, combine ? combineStatements(st) : st));
         }

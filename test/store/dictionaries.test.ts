@@ -8,8 +8,7 @@ import type { DialEvent, HelloInfo } from '../../src/events.js';
 import { loadMigrations, migrate } from '../../src/store/migrations.js';
 import type { Queryable } from '../../src/store/database.js';
 import { dialStatements } from '../../src/store/dial-statements.js';
-import { partitionsFor } from '../../src/store/partitions.js';
-import { closeSharedPglite, ENGINES, engineTitle, type TestDb, withFresh } from './helpers.js';
+import { closeSharedPglite, ENGINES, engineTitle, ensurePartitions, type TestDb, withFresh } from './helpers.js';
 import { pollUntil } from '../integration/scrape.js';
 import { dial, makeWorld, Rng, T0 } from './fixtures.js';
 
@@ -36,10 +35,7 @@ function hellos(rng: Rng, n: number, at: number, client: (i: number) => HelloInf
 
 /** One batch's per-connection statements in one transaction, as the writer runs them. */
 async function writeDials(db: TestDb['db'], dials: DialEvent[]): Promise<void> {
-  for (const key of partitionsFor(dials)) {
-    const [table, day] = key.split('|');
-    await db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
-  }
+  await ensurePartitions(db, dials);
   await db.transaction(async (tx) => {
     for (const st of dialStatements([...dials])) await tx.query(st.sql, st.params);
   });
@@ -172,7 +168,7 @@ for (const engine of ENGINES) {
           const a = hellos(rng, 10, T0, () => helloInfo('Racer/v1.0.0/linux-amd64/go1.23'));
           const b = hellos(rng, 10, T0 + 60_000, () => helloInfo('Racer/v1.0.0/linux-amd64/go1.23'));
           // Partitions first: only the dictionary insert races here.
-          for (const key of partitionsFor([...a, ...b])) await t.db.query('SELECT ensure_day_partition($1, $2::date)', key.split('|'));
+          await ensurePartitions(t.db, [...a, ...b]);
           // The first writer inserts the new entry and holds its transaction open; the second then
           // waits on the unique digest, and skips the entry once the first commits.
           let release!: () => void;

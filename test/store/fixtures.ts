@@ -10,7 +10,8 @@ import type {
 } from '../../src/events.js';
 import { DISCONNECT_REASON_NAMES } from '../../src/devp2p/disconnect-reasons.js';
 import { ERROR_KINDS } from '../../src/errors.js';
-import { withDialPolicy } from '../../src/crawler/probe.js';
+import { blankDialEvent, withDialPolicy } from '../../src/crawler/probe.js';
+import { uuidV7 } from '../../src/crypto/uuid.js';
 import { Rng as BaseRng } from '../../src/util/rng.js';
 
 /** The seeded PRNG (src/util/rng.ts) with test-data helpers. */
@@ -205,4 +206,10 @@ export function* countableStream(rng: Rng, w: World, count: number, start = T0, 
     else if (r < 95) yield { ...counters(rng, w, Math.floor(at / 60_000) * 60_000), findnodeSent: 1 };
     else yield { ...enr(rng, w, at), seq: BigInt(i) + (1n << 40n) };
   }
+}
+
+/** A dial that timed out before any handshake (verdict failed: the node is only known). */
+export function failedDial(f: { instance: string; nodeId: string; publicKey: string | null; ip?: string; dialId?: string }, at: number): DialEvent {
+  const base = blankDialEvent({ dialId: f.dialId ?? uuidV7(at), instance: f.instance, kind: 'dynamic', nodeId: f.nodeId, publicKey: f.publicKey, ip: f.ip ?? '10.0.0.1', tcpPort: 30303 }, at);
+  return withDialPolicy({ ...base, errorKind: 'timeout', errorMessage: 'dial timed out' });
 }

@@ -11,6 +11,7 @@ import { bytesToHex } from '../../src/util/bytes.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import type { Database, Queryable } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrations.js';
+import { partitionsFor } from '../../src/store/partitions.js';
 import { EventWriter } from '../../src/store/writer.js';
 export { FlakyDatabase } from './flaky.js';
 import { openPostgres } from '../../src/store/pg-adapter.js';
@@ -216,4 +217,12 @@ export async function storedEventCount(db: Queryable): Promise<number> {
            + (SELECT count(*) FROM enrs))::int AS n`,
   );
   return r!.n;
+}
+
+/** The day partitions `events` need, as the writer makes them before a batch (writer-commit.ts). */
+export async function ensurePartitions(db: Queryable, events: readonly CrawlerEvent[]): Promise<void> {
+  for (const key of partitionsFor(events)) {
+    const [table, day] = key.split('|') as [string, string];
+    await db.query('SELECT ensure_day_partition($1, $2::date)', [table, day]);
+  }
 }

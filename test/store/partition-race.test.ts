@@ -7,19 +7,16 @@
  * PGlite instance is one session, so two writers cannot interleave there.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/store/migrations.js';
-import { closeSharedPglite, ENGINES, engineTitle } from './helpers.js';
+import { closeSharedPglite, engineTitle, postgresEngine, withFresh } from './helpers.js';
 import { pollUntil } from '../integration/scrape.js';
 
 afterAll(closeSharedPglite);
 
-const postgres = ENGINES.find((e) => e.name === 'postgres')!;
+const postgres = postgresEngine;
 
 describe.skipIf(postgres.skip !== null)(`ensure_day_partition races on ${engineTitle(postgres)}`, () => {
-  it('a second writer waiting for the same new day gets the partition the first created', async () => {
-    const t = await postgres.fresh();
-    try {
-      await migrate(t.db);
+  it('a second writer waiting for the same new day gets the partition the first created', () =>
+    withFresh(postgres)(async (t) => {
       const other = await t.reopen();
       try {
         for (const [i, table] of ['dials', 'hello_rows', 'node_sightings', 'discovery_v5_counters'].entries()) {
@@ -59,8 +56,5 @@ describe.skipIf(postgres.skip !== null)(`ensure_day_partition races on ${engineT
       } finally {
         await other.close();
       }
-    } finally {
-      await t.dispose();
-    }
-  });
+    }));
 });

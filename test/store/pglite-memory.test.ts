@@ -48,7 +48,7 @@ const HEAP_SAVED_AT_LEAST = 80 * MiB;
 /** Open (creating) the embedded database in `dir` in a fresh process (test/store/open-child.ts): its memory. */
 function openInChild(dir: string, opts: { mode?: 'migrate' | 'churn'; env?: Record<string, string> } = {}): NodeJS.MemoryUsage & { maxHeapTotal: number } {
   const args = ['--expose-gc', fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url)), fileURLToPath(new URL('./open-child.ts', import.meta.url)), dir];
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== TEMPLATE_VAR && !k.startsWith('NODEFINDER_PGLITE_'))), ...opts.env };
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODEFINDER_PGLITE_'))), ...opts.env };
   const out = execFileSync(process.execPath, opts.mode ? [...args, opts.mode] : args, { encoding: 'utf8', timeout: 240_000, env });
   return JSON.parse(out.trim().split('\n').at(-1)!) as NodeJS.MemoryUsage & { maxHeapTotal: number };
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CrawlerEvent, DialEvent } from '../../src/events.js';
-import { blankDialEvent, withDialPolicy } from '../../src/crawler/probe.js';
+import { failedDial as fixtureFailedDial } from './fixtures.js';
 import { buildBatch } from '../../src/store/batch.js';
 import { RefreshCache } from '../../src/store/refresh-cache.js';
 
@@ -13,8 +13,7 @@ const N = 'c3'.repeat(32);
 const PK = 'd4'.repeat(64);
 const T0 = Date.UTC(2024, 1, 1, 12);
 
-const failedDial = (at: number, publicKey: string | null = PK, id = `0190a000-0000-7000-8000-${String(at % 1e12).padStart(12, '0')}`): DialEvent =>
-  withDialPolicy({ ...blankDialEvent({ dialId: id, instance: I, kind: 'dynamic', nodeId: N, publicKey, ip: '10.0.0.1', tcpPort: 30303 }, at), errorKind: 'timeout', errorMessage: 'dial timed out' });
+const failedDial = (at: number, publicKey: string | null = PK): DialEvent => fixtureFailedDial({ instance: I, nodeId: N, publicKey }, at);
 const seen = (at: number, publicKey: string | null = PK): CrawlerEvent => ({ type: 'node_seen', instance: I, nodeId: N, publicKey: publicKey ?? PK, ip: '10.0.0.1', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at });
 const enr = (at: number): CrawlerEvent => ({ type: 'enr', instance: I, nodeId: N, seq: 1n, raw: 'f84b', at });
 
@@ -61,7 +60,7 @@ describe('RefreshCache and failed dials to known nodes', () => {
     expect(nodeRows([failedDial(T0 + 1)], off).known).toEqual([N]);
     const small = new RefreshCache(60_000, 10);
     nodeRows([failedDial(T0)], small);
-    const others = Array.from({ length: 20 }, (_, i) => ({ ...failedDial(T0, PK, `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}`), nodeId: i.toString(16).padStart(64, '0') }));
+    const others = Array.from({ length: 20 }, (_, i) => fixtureFailedDial({ instance: I, nodeId: i.toString(16).padStart(64, '0'), publicKey: PK }, T0));
     nodeRows(others, small);
     expect(nodeRows([failedDial(T0 + 1)], small).known).toEqual([N]);
   });

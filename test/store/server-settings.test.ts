@@ -23,10 +23,13 @@ describe('settingsAdvice', () => {
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`readServerSettings on ${engineTitle(engine)}`, () => {
     it('reads shared_buffers and max_wal_size in bytes, as SHOW states them', () =>
-      withFresh(engine)(async (t) => {
+      withFresh(engine, { migrated: false })(async (t) => {
         const s = await readServerSettings(t.db);
         const [shown] = await t.db.query<{ sb: string; wal: string }>(`SELECT current_setting('shared_buffers') AS sb, current_setting('max_wal_size') AS wal`);
-        const bytes = (v: string) => Number(/^(\d+)(kB|MB|GB)$/.exec(v)![1]) * { kB: 1024, MB: MB, GB: 1024 * MB }[/^(\d+)(kB|MB|GB)$/.exec(v)![2] as 'kB' | 'MB' | 'GB'];
+        const bytes = (v: string) => {
+          const [, n, unit] = /^(\d+)(kB|MB|GB)$/.exec(v)!;
+          return Number(n) * { kB: 1024, MB: MB, GB: 1024 * MB }[unit as 'kB' | 'MB' | 'GB'];
+        };
         expect(s.sharedBuffersBytes).toBe(bytes(shown!.sb));
         expect(s.maxWalSizeBytes).toBe(bytes(shown!.wal));
       }));

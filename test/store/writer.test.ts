@@ -18,8 +18,8 @@ import {
   warmUp,
   withFresh,
 } from './helpers.js';
-import { countableStream, crawlStream, dial, makeWorld, Rng, T0 } from './fixtures.js';
-import { blankDialEvent, withDialPolicy } from '../../src/crawler/probe.js';
+import { countableStream, crawlStream, dial, failedDial, makeWorld, Rng, T0 } from './fixtures.js';
+import { withDialPolicy } from '../../src/crawler/probe.js';
 
 beforeAll(warmUp);
 afterAll(closeSharedPglite);
@@ -532,8 +532,7 @@ for (const engine of ENGINES) {
       withDb(async (t) => {
         const w = await EventWriter.open(t.db, { journalDir: null, lastSeenRefreshMs: 60_000 });
         let n = 0;
-        const failed = (node: string, publicKey: string | null, at: number): DialEvent =>
-          withDialPolicy({ ...blankDialEvent({ dialId: uuidV4(), instance: I, kind: 'dynamic', nodeId: node, publicKey, ip: `10.0.1.${++n}`, tcpPort: 30303 }, at), errorKind: 'timeout', errorMessage: 'dial timed out' });
+        const failed = (node: string, publicKey: string | null, at: number): DialEvent => failedDial({ instance: I, nodeId: node, publicKey, ip: `10.0.1.${++n}` }, at);
         const row = async (node: string) => {
           await w.flush();
           const [r] = await t.db.query<{ first_seen: Date; last_seen: Date | null; pk: string | null }>(`SELECT first_seen, last_seen, encode(public_key, 'hex') AS pk FROM nodes WHERE id = decode($1, 'hex')`, [node]);
