@@ -1,6 +1,6 @@
 /**
- * Deterministic crawl-shaped events for the writer benchmarks (bench/store.bench.ts, bench/crawl-writer.ts):
- * 70 % node_seen, 27 % dials (a third with HELLO+STATUS+RTT), 3 % ENR, discovery counters every minute
+ * Crawl-shaped events for the writer benchmarks (bench/store.bench.ts, bench/crawl-writer.ts), their mix
+ * and order fixed by the seed (node IDs, record bytes and block hashes are random bytes): 70 % node_seen, 27 % dials (a third with HELLO+STATUS+RTT), 3 % ENR, discovery counters every minute
  * per instance. Event time advances at `rate` events/s — the crawl the writer must keep up with — so
  * the writer's last_seen refreshes (at most once a minute per node) happen as in such a crawl.
  * Rows only: the generated addresses are stored, never contacted.
@@ -14,8 +14,6 @@ import { Rng } from '../src/util/rng.js';
 
 /** The crawl rate the issue 13 goal names (events/s of event time). */
 export const EVENT_RATE = 20_000;
-
-export { Rng };
 
 export interface CrawlNode {
   id: string;

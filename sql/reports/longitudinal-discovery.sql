@@ -39,23 +39,26 @@ v4 AS (
   FROM rollup_discovery
   WHERE width = (SELECT width FROM p) AND bucket >= (SELECT lo FROM p) AND bucket < (SELECT hi FROM p)
 ),
--- rollup_discovery_v5 has a row per instance and bucket: its rows per bucket are the reporting instances.
+-- Raw rows and rollup_discovery_v5 rows are both per instance (and a bucket is either raw or rolled
+-- up): one union, grouped once.
 v5 AS (
-  SELECT (extract(epoch FROM date_bin((SELECT step FROM p), minute, timestamptz '1970-01-01 00:00:00+00')) * 1000)::float8 AS bucket_ms,
+  SELECT (extract(epoch FROM b) * 1000)::float8 AS bucket_ms,
          sum(lookups)::float8 AS lookups, sum(findnode_sent)::float8 AS findnode_sent, sum(nodes_received)::float8 AS nodes_received,
          sum(records_learned)::float8 AS records_learned, sum(pings_sent)::float8 AS pings_sent, sum(pongs_received)::float8 AS pongs_received,
          sum(sessions_in)::float8 AS sessions_in, sum(requests_answered)::float8 AS requests_answered, sum(dropped)::float8 AS dropped,
          count(DISTINCT instance_id)::int AS instances
-  FROM discovery_v5_counters
-  WHERE minute >= $1::timestamptz AND minute < $2::timestamptz
-    AND (minute < (SELECT lo FROM p) OR minute >= (SELECT hi FROM p))
-  GROUP BY 1
-  UNION ALL
-  SELECT (extract(epoch FROM bucket) * 1000)::float8, sum(lookups)::float8, sum(findnode_sent)::float8, sum(nodes_received)::float8,
-         sum(records_learned)::float8, sum(pings_sent)::float8, sum(pongs_received)::float8, sum(sessions_in)::float8,
-         sum(requests_answered)::float8, sum(dropped)::float8, count(*)::int
-  FROM rollup_discovery_v5
-  WHERE width = (SELECT width FROM p) AND bucket >= (SELECT lo FROM p) AND bucket < (SELECT hi FROM p)
+  FROM (
+    SELECT date_bin((SELECT step FROM p), minute, timestamptz '1970-01-01 00:00:00+00') AS b, instance_id, lookups, findnode_sent,
+           nodes_received, records_learned, pings_sent, pongs_received, sessions_in, requests_answered, dropped
+    FROM discovery_v5_counters
+    WHERE minute >= $1::timestamptz AND minute < $2::timestamptz
+      AND (minute < (SELECT lo FROM p) OR minute >= (SELECT hi FROM p))
+    UNION ALL
+    SELECT bucket, instance_id, lookups, findnode_sent, nodes_received, records_learned, pings_sent, pongs_received, sessions_in,
+           requests_answered, dropped
+    FROM rollup_discovery_v5
+    WHERE width = (SELECT width FROM p) AND bucket >= (SELECT lo FROM p) AND bucket < (SELECT hi FROM p)
+  ) x
   GROUP BY 1
 )
 SELECT coalesce(v4.bucket_ms, v5.bucket_ms) AS bucket_ms,
