@@ -11,7 +11,6 @@
  * nothing moves any more (`settle`), before the next step. No wall clock, no polling, no sockets.
  */
 import { keccak256 } from '../../src/crypto/index.js';
-import type { CrawlStateStore } from '../../src/crawler/state-store.js';
 import type { CrawlerEvent, DialEvent } from '../../src/events.js';
 import { parseEnode } from '../../src/enode/enode-url.js';
 import { NETWORKS } from '../../src/eth/networks.js';
@@ -20,7 +19,6 @@ import { ManualClock } from '../../src/net/clock.js';
 import { MemorySockets } from '../../src/net/memory-sockets.js';
 import { Netrestrict } from '../../src/net/netrestrict.js';
 import { CrawlRun, type CrawlRunOptions } from '../../src/run/crawl-run.js';
-import { databaseCrawlState } from '../../src/run/crawl-state.js';
 import type { Database, Queryable } from '../../src/store/database.js';
 import type { WriterStats } from '../../src/store/writer.js';
 import { testnetPrivateKey } from '../../src/testnet/profiles.js';
@@ -38,6 +36,8 @@ export const SIM_PEER_PORT = 40303;
 const SETTLE_MAX_TURNS = 100_000;
 /** Turns in a row with nothing moving before the system counts as settled. */
 const SETTLE_QUIET_TURNS = 5;
+/** How long `settle` waits for one database answer before it calls the database stuck (wall time). */
+const SETTLE_DB_WAIT_MS = 120_000;
 
 export interface SimulationOptions {
   seed: number;
@@ -79,7 +79,8 @@ export class Simulation {
   readonly events: CrawlerEvent[] = [];
   /** Dials (outbound and inbound) by remote node ID. */
   readonly dialsByNode = new Map<string, DialEvent[]>();
-  private pendingStore = 0;
+  /** Database calls of this crawl (writer commits, leases, static set) not yet answered. */
+  private readonly pendingDb = new Set<Promise<unknown>>();
   private readonly linked: Simulation[] = [];
   private stopped: Promise<WriterStats> | undefined;
 
@@ -124,13 +125,12 @@ export class Simulation {
     const keySeed = Number(BigInt.asUintN(48, BigInt(o.seed) + 0x51_3a_0000n + BigInt(o.port ?? SIM_CRAWLER_PORT)));
     try {
       sim.run = await CrawlRun.start({
-        db: o.db,
+        db: sim.tracked(o.db),
         clock,
         sockets,
         journalDir: null,
         keys: { privateKeys: Array.from({ length: instances }, (_, i) => testnetPrivateKey(keySeed, i)) },
         leaseHolder: o.leaseHolder ?? 'sim',
-        stateStore: (db, holder) => sim.tracked(databaseCrawlState(db, holder)),
         sinks: [(e) => sim.observe(e)],
         crawl: {
           network: NETWORKS.mainnet,
@@ -168,16 +168,27 @@ export class Simulation {
     }
   }
 
-  /** Count the crawler's database calls in flight: the simulation waits for them in `settle`. */
-  private tracked(store: CrawlStateStore): CrawlStateStore {
+  /**
+   * Count the crawl's database calls in flight: `settle` waits for them. They take wall time (a
+   * server under load answers late), so a step must not end while a writer commit is still open —
+   * a redial claim would then miss the lease rows that commit brings, depending on the machine.
+   */
+  private tracked(db: Database): Database {
     const track = <T>(p: Promise<T>): Promise<T> => {
-      this.pendingStore++;
-      return p.finally(() => this.pendingStore--);
+      const settled: Promise<void> = p.then(
+        () => void this.pendingDb.delete(settled),
+        () => void this.pendingDb.delete(settled),
+      );
+      this.pendingDb.add(settled);
+      return p;
     };
     return {
-      loadStaticSet: (now, expire) => track(store.loadStaticSet(now, expire)),
-      claimRedials: (ids, now, period) => track(store.claimRedials(ids, now, period)),
-      expireNodes: (now, expire) => track(store.expireNodes(now, expire)),
+      engine: db.engine,
+      description: db.description,
+      query: (sql, params) => track(db.query(sql, params)),
+      exec: (sql) => track(db.exec(sql)),
+      transaction: (fn) => track(db.transaction(fn)),
+      close: () => db.close(),
     };
   }
 
@@ -185,12 +196,22 @@ export class Simulation {
   private fingerprint(): string {
     const u = this.sockets.udpNetwork;
     const t = this.sockets.tcpNetwork;
-    const crawls = [this, ...this.linked].map((s) => `${s.events.length}/${s.pendingStore}`).join('/');
+    const crawls = [this, ...this.linked].map((s) => `${s.events.length}/${s.pendingDb.size}`).join('/');
     return `${u.delivered}/${u.dropped}/${t.connected}/${t.refused}/${t.streamEvents}/${crawls}`;
   }
 
-  private busyStore(): boolean {
-    return [this, ...this.linked].some((s) => s.pendingStore > 0);
+  /** Database calls of this crawl and the linked ones still waiting for an answer. */
+  private pendingCalls(): Promise<unknown>[] {
+    return [this, ...this.linked].flatMap((s) => [...s.pendingDb]);
+  }
+
+  /** Wait (without spinning) until one pending database call answers; a stuck database fails the test. */
+  private async awaitDatabase(pending: Promise<unknown>[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), SETTLE_DB_WAIT_MS)));
+    const first = await Promise.race([...pending, stuck]);
+    clearTimeout(timer);
+    if (first === 'stuck') throw new Error(`a database call of the simulation did not return within ${SETTLE_DB_WAIT_MS} ms`);
   }
 
   /**
@@ -201,14 +222,25 @@ export class Simulation {
     this.linked.push(other);
   }
 
-  /** Run event-loop turns until nothing moves (no datagram, read, connect, event or database call). */
+  /**
+   * Run event-loop turns until nothing moves (no datagram, read, connect, event or database call).
+   * Waiting for the database does not count as a turn: a loaded server answers late, not never.
+   */
   async settle(): Promise<void> {
     let quiet = 0;
     let last = this.fingerprint();
-    for (let turn = 0; turn < SETTLE_MAX_TURNS; turn++) {
+    for (let turn = 0; turn < SETTLE_MAX_TURNS; ) {
       await new Promise<void>((r) => setImmediate(r));
       const now = this.fingerprint();
-      if (now === last && !this.busyStore()) {
+      const pending = this.pendingCalls();
+      if (now === last && pending.length > 0) {
+        await this.awaitDatabase(pending);
+        quiet = 0;
+        last = this.fingerprint();
+        continue;
+      }
+      turn++;
+      if (now === last) {
         if (++quiet >= SETTLE_QUIET_TURNS) return;
       } else {
         quiet = 0;
