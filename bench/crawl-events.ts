@@ -76,7 +76,7 @@ export class CrawlStream {
       }
       const r = rng.int(100);
       if (r < 70) {
-        out.push({ type: 'node_seen', instance, nodeId: node.id, publicKey: node.pk, ip: node.ip, udpPort: 30303, tcpPort: 30303, source: 'neighbors', at });
+        out.push(nodeSeenEvent(instance, node, at));
       } else if (r < 97) {
         out.push(dialEvent(rng, instance, node, at));
       } else {
@@ -92,8 +92,13 @@ export function crawlEvents(n: number, seed: number, start: number): CrawlerEven
   return new CrawlStream({ seed, start, nodes: makeNodes(50_000) }).take(n);
 }
 
-export function dialEvent(rng: Rng, instance: string, node: CrawlNode, at: number): DialEvent {
-  const ok = rng.int(3) === 0;
+/** A discv4 NEIGHBORS sighting of `node`. */
+export function nodeSeenEvent(instance: string, node: CrawlNode, at: number): CrawlerEvent {
+  return { type: 'node_seen', instance, nodeId: node.id, publicKey: node.pk, ip: node.ip, udpPort: 30303, tcpPort: 30303, source: 'neighbors', at };
+}
+
+/** A dynamic dial of `node`: reaching STATUS (HELLO, RTT, our DISCONNECT) when `ok`, else a timeout; `ok` defaults to one in three. */
+export function dialEvent(rng: Rng, instance: string, node: CrawlNode, at: number, ok = rng.int(3) === 0): DialEvent {
   return withDialPolicy({
     type: 'dial',
     dialId: uuidV7(at), // as the crawler's (src/crawler/dial-record.ts)

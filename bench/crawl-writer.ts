@@ -5,18 +5,18 @@
  * Fed the way the crawl feeds it: write() per event, the writer's own batchSize kick and flush timer,
  * default options (lastSeenRefreshMs 1 min, as src/run/crawl-run.ts) — never an awaited flush per
  * batch. Events come from bench/crawl-events.ts over the bench history's node IDs of that day
- * (longitudinal.bench.ts nodeExpr), their event time advancing at EVENT_RATE. The producer keeps a
+ * (bench/history-ids.ts), their event time advancing at EVENT_RATE. The producer keeps a
  * few batches waiting, so the writer always has work: the rate measured is what it can commit.
  *
  * It warms up first (a minute and a bit of event time: every node's last_seen refresh is then due at
  * the crawl's steady pace, not all at once), sends {ready}, then answers each {mark} with its
  * committed-event count, clock and CPU; {stop} closes the writer and sends {done} with its stats.
  */
-import { createHash } from 'node:crypto';
 import type { CrawlerEvent } from '../src/events.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
 import { EventWriter, WRITER_DEFAULTS } from '../src/store/writer.js';
 import { CrawlStream, EVENT_RATE, type CrawlNode } from './crawl-events.js';
+import { instExpr, ipExpr, nodeExpr } from './history-ids.js';
 
 export interface WriterMark {
   written: number;
@@ -27,18 +27,16 @@ export interface WriterMark {
 }
 
 const [url, schema, nodesText, dayIndexText, startText] = process.argv.slice(2);
-const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-const k = Number(dayIndexText);
-// Node slot s on day k, exactly as longitudinal.bench.ts nodeExpr (2 % churn a day).
-const nodes: CrawlNode[] = Array.from({ length: Number(nodesText) }, (_, s) => ({
-  id: md5(`${s}:${Math.trunc((k - (s % 50)) / 50)}`) + md5(String(s)),
-  pk: md5(`pk${s}`).repeat(4),
-  ip: `10.${(s >> 16) & 255}.${(s >> 8) & 255}.${s & 255}`,
-}));
-const instances = Array.from({ length: 30 }, (_, i) => i.toString(16).padStart(64, '0'));
+const db = await openPostgres(url!, { schema: schema! });
+// The history's node slots of day k, from the definitions its generator used (bench/history-ids.ts).
+const slots = await db.query<{ id: string; ip: string }>(
+  `SELECT encode(${nodeExpr('slot', '$2::int')}, 'hex') AS id, host(${ipExpr('slot')}) AS ip FROM generate_series(0, $1::int - 1) slot ORDER BY slot`,
+  [Number(nodesText), Number(dayIndexText)],
+);
+const nodes: CrawlNode[] = slots.map((r, s) => ({ id: r.id, pk: `${s.toString(16).padStart(8, '0')}${r.id.slice(8)}`.repeat(2), ip: r.ip }));
+const instances = (await db.query<{ id: string }>(`SELECT encode(${instExpr('i')}, 'hex') AS id FROM generate_series(0, 29) i ORDER BY i`)).map((r) => r.id);
 const stream = new CrawlStream({ seed: process.pid, start: Number(startText), nodes, instances });
 
-const db = await openPostgres(url!, { schema: schema! });
 const writer = await EventWriter.open(db, { journalDir: null, onError: (e) => process.stderr.write(`crawl-writer: ${e.message}\n`) });
 /** Events waiting in the writer the producer keeps topped up (a crawl's burst is bigger; this is enough to never starve it). */
 const BACKLOG = 3 * WRITER_DEFAULTS.batchSize;

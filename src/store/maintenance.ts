@@ -9,6 +9,7 @@
  */
 import type { Clock, TimerHandle } from '../net/clock.js';
 import type { Database } from './database.js';
+import { clockPauses } from './pace.js';
 import { pruneRaw } from './retention.js';
 import { rollup } from './rollup.js';
 import { rollupOpenHours } from './rollup-hours.js';
@@ -25,6 +26,11 @@ export interface MaintenanceOptions {
   firstDelayMs?: number;
   /** Progress and failures, one line each. */
   log?: (line: string) => void;
+  /**
+   * After each rollup statement, wait this many times as long as it ran (default 1: the rollup
+   * takes about half of one core's time, the writer beside it keeps its rate; 0 = full speed).
+   */
+  yieldRatio?: number;
 }
 
 export interface Maintenance {
@@ -43,13 +49,14 @@ export function startMaintenance(db: Database, opts: MaintenanceOptions): Mainte
   let running: Promise<void> | undefined;
   let stopped = false;
   const abort = new AbortController();
+  const pause = clockPauses(clock, opts.yieldRatio ?? 1, abort.signal);
 
   const pass = async () => {
     const now = clock.now();
     try {
-      const rolled = await rollup(db, { since: 0, until: now - graceMs, now: now - graceMs, onlyMissing: true, signal: abort.signal });
+      const rolled = await rollup(db, { since: 0, until: now - graceMs, now: now - graceMs, onlyMissing: true, signal: abort.signal, ...(pause ? { pause } : {}) });
       if (rolled.length > 0) log(`rollup: ${rolled.length} day(s) rolled up`);
-      if (!abort.signal.aborted) await rollupOpenHours(db, now);
+      if (!abort.signal.aborted) await rollupOpenHours(db, now, pause ? { pause } : {});
       if (opts.retainRawMs !== undefined && !abort.signal.aborted) {
         const r = await pruneRaw(db, now - opts.retainRawMs);
         if (r.dropped.length > 0) log(`retention: dropped the raw rows of ${r.dropped.length} rolled-up day(s)`);

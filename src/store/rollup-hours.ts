@@ -10,6 +10,7 @@
 import type { Database, Queryable } from './database.js';
 import { DAY_MS, RELEASE_SQL, rolledDays, V5_ROLLUP_SELECT, V5_ROLLUP_SUMS } from './rollup.js';
 import { mergeNodeDays } from './window-node-days.js';
+import { pacedQueryable, type Pause } from './pace.js';
 
 const HOUR_MS = 3_600_000;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
@@ -67,20 +68,29 @@ async function summarizeBrin(tx: Queryable, day: string): Promise<void> {
   );
 }
 
+export interface OpenHoursOptions {
+  /** Hours count as closed this long after they end (default 10 min: late flushes are in). */
+  graceMs?: number;
+  /** Waits after each statement (src/store/pace.ts). */
+  pause?: Pause;
+}
+
 /**
  * Roll up the hours of the open day that closed `graceMs` before `now` and are not rolled up yet.
  * Only when the day before is rolled up (the open day is the one after the watermark). Returns the
  * number of hours added.
  */
-export async function rollupOpenHours(db: Database, now: number, graceMs = 600_000): Promise<number> {
+export async function rollupOpenHours(db: Database, now: number, opts: OpenHoursOptions = {}): Promise<number> {
+  const graceMs = opts.graceMs ?? 600_000;
   const rolled = await rolledDays(db);
   const day = Math.floor(now / DAY_MS) * DAY_MS;
   if (rolled.length === 0 || rolled.at(-1)! + DAY_MS !== day) return 0;
   const until = Math.floor((now - graceMs) / HOUR_MS) * HOUR_MS;
   const dayText = new Date(day).toISOString().slice(0, 10);
-  return db.transaction(async (tx) => {
+  return db.transaction(async (locked) => {
     // The day's rollup lock: its full rollup and these hours never interleave.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('nodefinder.rollup'), $1::int)`, [Math.floor(day / DAY_MS)]);
+    await locked.query(`SELECT pg_advisory_xact_lock(hashtext('nodefinder.rollup'), $1::int)`, [Math.floor(day / DAY_MS)]);
+    const tx = pacedQueryable(locked, opts.pause);
     const [done] = await tx.query<{ ms: number | null }>(`SELECT (extract(epoch FROM hours_until) * 1000)::float8 AS ms FROM rollup_open_hours WHERE day = $1::date`, [dayText]);
     const from = Math.max(day, done?.ms ?? day);
     if (until <= from) return 0;

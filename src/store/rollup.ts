@@ -12,6 +12,7 @@ import { V5_COUNTER_COLUMNS } from '../events.js';
 import { DAY_PARTITION_KEYS } from './partitions.js';
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
+import type { Pause } from './pace.js';
 import { DIAL_FLAGS, MAINNET_STATUS, NODE_DAYS_MARK } from './window-node-days.js';
 import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
@@ -272,12 +273,19 @@ export function dayStart(ms: number): number {
 /** Memory for the rollup's hash aggregates over a day of dials (SET LOCAL: this transaction only). */
 const ROLLUP_WORK_MEM = '256MB';
 
+export interface RollupDayOptions {
+  /** Times each statement. */
+  onStep?: (step: string, ms: number) => void;
+  /** Waits after each statement (src/store/pace.ts: a crawl's maintenance yields to its writer). */
+  pause?: Pause;
+}
+
 /**
- * Roll up one UTC day (its start in ms) in one transaction; `onStep` times each statement. Returns
- * false, changing nothing, when the day was rolled up before from more dials than it has now: its
- * raw rows were pruned, and rolling it again would replace its rollups by those of what is left.
+ * Roll up one UTC day (its start in ms) in one transaction. Returns false, changing nothing, when
+ * the day was rolled up before from more dials than it has now: its raw rows were pruned, and
+ * rolling it again would replace its rollups by those of what is left.
  */
-export async function rollupDay(db: Database, dayMs: number, onStep?: (step: string, ms: number) => void): Promise<boolean> {
+export async function rollupDay(db: Database, dayMs: number, opts: RollupDayOptions = {}): Promise<boolean> {
   if (dayMs !== dayStart(dayMs)) throw new RollupError(`rollup day ${new Date(dayMs).toISOString()} is not a UTC day start`);
   const lo = new Date(dayMs).toISOString();
   const hi = new Date(dayMs + DAY_MS).toISOString();
@@ -294,11 +302,13 @@ export async function rollupDay(db: Database, dayMs: number, onStep?: (step: str
     // JIT compiled ~1.3 s of expressions for 'rollup dials' alone (150 k rows; EXPLAIN ANALYZE on the
     // 5 M-dial bench day): the statements run once, so compiling never pays (reports turn it off too).
     await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'; SET LOCAL jit = off`);
+    const values = { lo, hi, day };
     for (const step of ROLLUP_STEPS) {
-      const values = { lo, hi, day };
       const t0 = performance.now();
       await tx.query(step.sql, step.args.map((a) => values[a]));
-      onStep?.(step.name, performance.now() - t0);
+      const ms = performance.now() - t0;
+      opts.onStep?.(step.name, ms);
+      await opts.pause?.(ms);
     }
     return true;
   });
@@ -368,6 +378,7 @@ export async function rollup(
     onSkip?: (dayMs: number) => void;
     /** Stops between days (a crawl shutting down does not wait for a backlog of days). */
     signal?: AbortSignal;
+    pause?: Pause;
   },
 ): Promise<number[]> {
   const { days } = await planRollup(db, opts);
@@ -375,7 +386,7 @@ export async function rollup(
   for (const d of days) {
     if (opts.signal?.aborted) break;
     const t0 = Date.now();
-    if (await rollupDay(db, d)) {
+    if (await rollupDay(db, d, opts.pause ? { pause: opts.pause } : {})) {
       done.push(d);
       opts.onDay?.(d, Date.now() - t0);
     } else opts.onSkip?.(d);

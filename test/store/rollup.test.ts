@@ -17,9 +17,30 @@ import { ManualClock } from '../../src/net/clock.js';
 import { DAY_MS, planRollup, rawDays, rolledDays, rollup, rollupDay, rttBucketLowMs } from '../../src/store/rollup.js';
 import { rollupOpenHours } from '../../src/store/rollup-hours.js';
 import { datasetEvents, datasetGeo, SINCE, UNTIL } from '../report/dataset.js';
+import { pollUntil } from '../integration/scrape.js';
 import { closeSharedPglite, ENGINES, engineTitle, FlakyDatabase, freshWithEvents, type TestDb } from './helpers.js';
 
 afterAll(closeSharedPglite);
+
+/**
+ * Await `task` while moving `clock` a second at a time whenever a timer of it waits (the maintenance
+ * pass's pauses); returns how many times time had to move.
+ */
+async function whileClockMoves(clock: ManualClock, task: Promise<unknown>): Promise<number> {
+  let done = false;
+  void task.finally(() => (done = true));
+  let moves = 0;
+  while (!done) {
+    await new Promise((r) => setTimeout(r, 1));
+    // A pause waits (the next pass is armed only once this one ended, an interval of 1 h later).
+    if (clock.pending > 0) {
+      clock.advance(1_000);
+      moves++;
+    }
+  }
+  await task;
+  return moves;
+}
 
 const H = 3_600_000;
 const D0 = SINCE - DAY_MS; // Jan 14
@@ -194,7 +215,7 @@ for (const engine of ENGINES) {
     it("the day's rollup rebuilds exactly the hour rows and per-node rows its hourly passes built", async () => {
       await rollupDay(db, D0);
       // Jan 15's hours up to 23:00 as the crawl rolls them (the dataset has no rows after 23:00).
-      expect(await rollupOpenHours(db, UNTIL - 1, 0)).toBe(23);
+      expect(await rollupOpenHours(db, UNTIL - 1, { graceMs: 0 })).toBe(23);
       const hourRows = async () => {
         const out: Record<string, unknown[]> = {};
         const lo = new Date(SINCE).toISOString();
@@ -261,19 +282,21 @@ for (const engine of ENGINES) {
       expect((await planRollup(db, { since: SINCE, until: UNTIL, now: NOW })).days).toEqual([D0, SINCE]);
     });
 
-    it('the crawl hook rolls up closed days after the grace period and applies --retain-raw', async () => {
+    it('the crawl hook rolls up closed days after the grace period and applies --retain-raw, pausing after each statement', async () => {
       // Jan 17 00:30: Jan 14–16 closed, but Jan 16 closed less than the 1 h grace ago.
       const clock = new ManualClock(D3 + 30 * 60_000);
       const lines: string[] = [];
       const m = startMaintenance(db, { clock, retainRawMs: 2 * DAY_MS, intervalMs: H, log: (l) => lines.push(l) });
       clock.advance(60_000);
-      await m.runOnce();
+      // Paced (src/store/pace.ts): the pass waits on the clock after each statement, so it ends only as time moves.
+      const pauses = await whileClockMoves(clock, m.runOnce());
+      expect(pauses).toBeGreaterThan(20);
       expect(await rolledDays(db)).toEqual([D0, SINCE]);
       // Retention 2 days: Jan 14 ended more than 2 days before Jan 17 00:30; Jan 15 not yet.
       expect(await rawRows(db, D0)).toBe(0);
       expect(await rawRows(db, SINCE)).toBeGreaterThan(0);
       clock.advance(H);
-      await m.runOnce();
+      await whileClockMoves(clock, m.runOnce());
       expect(await rolledDays(db)).toEqual([D0, SINCE, D2]);
       expect(lines.filter((l) => l.startsWith('rollup:'))).toEqual(['rollup: 2 day(s) rolled up', 'rollup: 1 day(s) rolled up']);
       expect(lines).toContain('retention: dropped the raw rows of 1 rolled-up day(s)');
@@ -281,6 +304,17 @@ for (const engine of ENGINES) {
       expect(clock.pending).toBe(0);
       // A stopped crawl starts no further day.
       expect(await rollup(db, { since: 0, until: NOW, now: NOW, signal: AbortSignal.abort() })).toEqual([]);
+    });
+
+    it('a stopping crawl cuts the pauses short: its maintenance finishes the day at full speed', async () => {
+      const clock = new ManualClock(D3 + 30 * 60_000);
+      const m = startMaintenance(db, { clock, intervalMs: H });
+      clock.advance(60_000);
+      // The clock never moves again: only stop() can end the pass's pauses.
+      await pollUntil(() => clock.pending > 0 || undefined, 'a pause of the pass');
+      await m.stop();
+      expect(clock.pending).toBe(0);
+      expect(await rolledDays(db)).toEqual([D0]);
     });
 
     it("the hourly pass summarizes the open day's BRIN ranges (else the raw remainder reads the whole day)", async () => {
