@@ -17,7 +17,7 @@ import type { CrawlerEvent } from '../src/events.js';
 import { parseEnode } from '../src/enode/enode-url.js';
 import { openDatabase, openMigratedDatabase } from '../src/store/open.js';
 import { startTestnet, type Testnet } from '../src/testnet/testnet.js';
-import { startBenchCrawl, type LongCrawlReport, type RssReport } from './crawl-rss.js';
+import { startBenchCrawl, type HeapGrowth, type LongCrawlReport, type RssReport } from './crawl-rss.js';
 import { fmt, type BenchTable } from './table.js';
 
 const NODES = 200;
@@ -186,9 +186,16 @@ export default async function run(): Promise<BenchTable[]> {
       rows: l.samples.map((s) => [`${s.atS} s`, `${fmt(s.rssMb)} MB`, `${fmt(s.heapMb)} MB`, `${fmt(s.externalMb)} MB`, s.written, s.buffered]),
       notes: [
         `Peak RSS ${fmt(l.peakRssMb)} MB at ${l.peakAtS} s (sampled every 5 s)${l.engine === 'PGlite' ? (l.peakRssMb <= LONG_RSS_GOAL_MB ? ' ✓' : ' ✗ over goal') : ''}; ` +
-          (l.wasmMb === null ? '' : `Postgres's WebAssembly memory ${fmt(l.wasmMb)} MB at the end, grown by ${l.heapGrowth.length} statement(s); `) +
+          (l.wasmMb === null ? '' : `Postgres's WebAssembly memory ${fmt(l.wasmMb)} MB at the end, grown by ${l.heapGrowth.length} statement(s)${largestGrowth(l.heapGrowth)}; `) +
           `${fmt(l.dials)} dials, ${fmt(l.written)} events written, at most ${fmt(l.maxBuffered)} waiting in the writer. The testnet runs in its own process.`,
       ],
     })),
   ];
+}
+
+/** The statements that grew the embedded engine's memory most (it never shrinks): where to look first. */
+function largestGrowth(growth: readonly HeapGrowth[]): string {
+  const top = [...growth].sort((a, b) => b.toMb - b.fromMb - (a.toMb - a.fromMb)).slice(0, 3);
+  if (top.length === 0) return '';
+  return ` — most by ${top.map((g) => `+${fmt(g.toMb - g.fromMb, 1)} MB at ${g.atS} s (${g.rows} row(s): ${g.sql})`).join('; ')}`;
 }

@@ -66,7 +66,7 @@ export async function runDbPrune(opts: PruneOptions, io: MaintenanceIo = process
 
 export function registerDbMaintenance(db: Command): void {
   db.command('rollup')
-    .description('roll up closed UTC days (all not rolled up yet, or rebuild --since … --until)')
+    .description('roll up closed UTC days (all not rolled up yet, or rebuild --since … --until), at full speed (a crawl paces its own)')
     .option('--db <url|dir>', 'postgres:// URL, or a directory for the embedded database', DEFAULT_DB)
     .option('--since <time>', 'rebuild the days from this time on (ISO 8601, or a duration ago like 7d); default: only days not rolled up')
     .option('--until <time>', 'up to this time, exclusive (default now; the open day is never rolled up)')
