@@ -33,6 +33,7 @@ const slots = await db.query<{ id: string; ip: string }>(
   `SELECT encode(${nodeExpr('slot', '$2::int')}, 'hex') AS id, host(${ipExpr('slot')}) AS ip FROM generate_series(0, $1::int - 1) slot ORDER BY slot`,
   [Number(nodesText), Number(dayIndexText)],
 );
+// The history stores no public keys: any 64 bytes unique per slot do (the writer only stores them).
 const nodes: CrawlNode[] = slots.map((r, s) => ({ id: r.id, pk: `${s.toString(16).padStart(8, '0')}${r.id.slice(8)}`.repeat(2), ip: r.ip }));
 const instances = (await db.query<{ id: string }>(`SELECT encode(${instExpr('i')}, 'hex') AS id FROM generate_series(0, 29) i ORDER BY i`)).map((r) => r.id);
 const stream = new CrawlStream({ seed: process.pid, start: Number(startText), nodes, instances });

@@ -25,7 +25,7 @@ import { nodeSockets } from '../net/node-sockets.js';
 import type { SocketFactory } from '../net/transport.js';
 import { isPostgresUrl, redactUrl, type Database } from '../store/database.js';
 import { readServerSettings, settingsAdvice } from '../store/server-settings.js';
-import { startMaintenance, type Maintenance } from '../store/maintenance.js';
+import { startMaintenance, type Maintenance, type MaintenanceOptions } from '../store/maintenance.js';
 import type { Migration } from '../store/migrations.js';
 import { migrate } from '../store/migrations.js';
 import { openMigratedDatabase } from '../store/open.js';
@@ -70,7 +70,7 @@ export interface CrawlRunOptions {
   /** EIP-1459 DNS lists fed to the crawler; started after the crawler. */
   dns?: Omit<CrawlDnsOptions, 'clock' | 'onNodes'>;
   /** Roll-ups and retention on a timer (crawl); absent: none. */
-  maintenance?: { retainRawMs?: number };
+  maintenance?: Pick<MaintenanceOptions, 'retainRawMs' | 'yieldRatio'>;
   /** Warn when many peers' fork IDs say our schedule is stale (crawl/fork-watch.ts). */
   forkWatch?: boolean;
   /** One-line progress messages (migrations, keys created, maintenance, fork watch). */
@@ -144,7 +144,7 @@ export class CrawlRun {
       const { privateKeys, created, seqDir } = await loadKeys(o.keys, o.crawl.instances);
       if (created > 0 && seqDir) log(`keys: created ${created} new identity key(s) in ${seqDir}`);
       if (o.maintenance) {
-        maintenance = startMaintenance(db, { clock, log, ...(o.maintenance.retainRawMs !== undefined ? { retainRawMs: o.maintenance.retainRawMs } : {}) });
+        maintenance = startMaintenance(db, { ...o.maintenance, clock, log });
       }
       const w = writer;
       const sinks: ((e: CrawlerEvent) => void)[] = [(e) => w.write(e)];

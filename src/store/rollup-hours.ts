@@ -71,7 +71,7 @@ async function summarizeBrin(tx: Queryable, day: string): Promise<void> {
 export interface OpenHoursOptions {
   /** Hours count as closed this long after they end (default 10 min: late flushes are in). */
   graceMs?: number;
-  /** Waits after each statement (src/store/pace.ts). */
+  /** Waits between statements (src/store/pace.ts). */
   pause?: Pause;
 }
 

@@ -276,7 +276,7 @@ const ROLLUP_WORK_MEM = '256MB';
 export interface RollupDayOptions {
   /** Times each statement. */
   onStep?: (step: string, ms: number) => void;
-  /** Waits after each statement (src/store/pace.ts: a crawl's maintenance yields to its writer). */
+  /** Waits between statements (src/store/pace.ts: a crawl's maintenance yields to its writer). */
   pause?: Pause;
 }
 
@@ -303,12 +303,13 @@ export async function rollupDay(db: Database, dayMs: number, opts: RollupDayOpti
     // 5 M-dial bench day): the statements run once, so compiling never pays (reports turn it off too).
     await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'; SET LOCAL jit = off`);
     const values = { lo, hi, day };
+    let previousMs: number | null = null;
     for (const step of ROLLUP_STEPS) {
+      if (previousMs !== null) await opts.pause?.(previousMs);
       const t0 = performance.now();
       await tx.query(step.sql, step.args.map((a) => values[a]));
-      const ms = performance.now() - t0;
-      opts.onStep?.(step.name, ms);
-      await opts.pause?.(ms);
+      previousMs = performance.now() - t0;
+      opts.onStep?.(step.name, previousMs);
     }
     return true;
   });
@@ -378,6 +379,7 @@ export async function rollup(
     onSkip?: (dayMs: number) => void;
     /** Stops between days (a crawl shutting down does not wait for a backlog of days). */
     signal?: AbortSignal;
+    /** Waits between statements (src/store/pace.ts). */
     pause?: Pause;
   },
 ): Promise<number[]> {

@@ -7,8 +7,9 @@
  * dial IDs). Same seed → same events → same database contents (sim-determinism.test.ts).
  *
  * Time moves only in `advance`: the clock steps (timers fire in order), then the harness lets
- * every consequence run — datagrams, stream reads, crypto, database calls of the crawler — until
- * nothing moves any more (`settle`), before the next step. No wall clock, no polling, no sockets.
+ * every consequence run — datagrams, stream reads, crypto, database calls of the crawl — until
+ * nothing moves any more (`settle`), before the next step. No sockets; the wall clock only bounds
+ * how long a database call may take (so a call must never wait on the simulated clock itself).
  */
 import { keccak256 } from '../../src/crypto/index.js';
 import type { CrawlerEvent, DialEvent } from '../../src/events.js';
@@ -38,6 +39,8 @@ const SETTLE_MAX_TURNS = 100_000;
 const SETTLE_QUIET_TURNS = 5;
 /** How long `settle` waits for one database answer before it calls the database stuck (wall time). */
 const SETTLE_DB_WAIT_MS = 120_000;
+/** Database answers one `settle` may wait for: more is a livelock through the database. */
+const SETTLE_MAX_DB_WAITS = 10_000;
 
 export interface SimulationOptions {
   seed: number;
@@ -229,11 +232,13 @@ export class Simulation {
   async settle(): Promise<void> {
     let quiet = 0;
     let last = this.fingerprint();
+    let dbWaits = 0;
     for (let turn = 0; turn < SETTLE_MAX_TURNS; ) {
       await new Promise<void>((r) => setImmediate(r));
       const now = this.fingerprint();
       const pending = this.pendingCalls();
       if (now === last && pending.length > 0) {
+        if (++dbWaits > SETTLE_MAX_DB_WAITS) throw new Error(`simulation did not settle: ${SETTLE_MAX_DB_WAITS} database answers in one step`);
         await this.awaitDatabase(pending);
         quiet = 0;
         last = this.fingerprint();

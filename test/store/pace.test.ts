@@ -1,8 +1,8 @@
 /**
- * Pacing (src/store/pace.ts): a pause after each statement as long as it ran, on the injected clock;
- * none once the crawl stops. Pure: a scripted Queryable and a ManualClock.
+ * Pacing (src/store/pace.ts): a pause between statements as long as the one before ran, on the
+ * injected clock; none once the crawl stops. Pure: a scripted Queryable and a ManualClock.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/net/clock.js';
 import type { Queryable, Row } from '../../src/store/database.js';
 import { clockPauses, pacedQueryable } from '../../src/store/pace.js';
@@ -24,7 +24,7 @@ function slowQueryable(ms: number, log: string[]): Queryable {
 }
 
 describe('pacedQueryable', () => {
-  it('pauses after every statement with at least its own running time, and passes answers through', async () => {
+  it('pauses between statements as long as the one before ran, never after the last, and passes answers through', async () => {
     const log: string[] = [];
     const pauses: number[] = [];
     const tx = pacedQueryable(slowQueryable(20, log), async (ms) => {
@@ -33,7 +33,8 @@ describe('pacedQueryable', () => {
     });
     expect(await tx.query('SELECT 1')).toEqual([{ sql: 'SELECT 1' }]);
     await tx.exec('SELECT 2');
-    expect(log).toEqual(['SELECT 1', 'pause', 'SELECT 2', 'pause']);
+    await tx.query('SELECT 3');
+    expect(log).toEqual(['SELECT 1', 'pause', 'SELECT 2', 'pause', 'SELECT 3']);
     // setTimeout may fire a millisecond early; never much.
     for (const ms of pauses) expect(ms).toBeGreaterThanOrEqual(18);
   });
@@ -48,6 +49,7 @@ describe('pacedQueryable', () => {
     const failing: Queryable = { query: () => Promise.reject(new Error('boom')), exec: () => Promise.reject(new Error('boom')) };
     const tx = pacedQueryable(failing, async () => void paused++);
     await expect(tx.query('SELECT 1')).rejects.toThrow('boom');
+    await expect(tx.exec('SELECT 2')).rejects.toThrow('boom');
     expect(paused).toBe(0);
   });
 });
@@ -64,6 +66,21 @@ describe('clockPauses', () => {
     clock.advance(1);
     await p;
     expect(clock.pending).toBe(0);
+  });
+
+  it('a pause that ends leaves no listener on the stop signal', async () => {
+    const clock = new ManualClock(0);
+    const stop = new AbortController();
+    const add = vi.spyOn(stop.signal, 'addEventListener');
+    const remove = vi.spyOn(stop.signal, 'removeEventListener');
+    const pause = clockPauses(clock, 1, stop.signal)!;
+    for (let i = 0; i < 3; i++) {
+      const p = pause(10);
+      clock.advance(10);
+      await p;
+    }
+    expect(add).toHaveBeenCalledTimes(3);
+    expect(remove.mock.calls.map((c) => c[1])).toEqual(add.mock.calls.map((c) => c[1]));
   });
 
   it('no pauses with ratio 0; an abort ends a pause at once and leaves no timer', async () => {

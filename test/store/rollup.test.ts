@@ -30,8 +30,9 @@ async function whileClockMoves(clock: ManualClock, task: Promise<unknown>): Prom
   let done = false;
   void task.finally(() => (done = true));
   let moves = 0;
-  while (!done) {
+  for (;;) {
     await new Promise((r) => setTimeout(r, 1));
+    if (done) break;
     // A pause waits (the next pass is armed only once this one ended, an interval of 1 h later).
     if (clock.pending > 0) {
       clock.advance(1_000);
@@ -282,15 +283,17 @@ for (const engine of ENGINES) {
       expect((await planRollup(db, { since: SINCE, until: UNTIL, now: NOW })).days).toEqual([D0, SINCE]);
     });
 
-    it('the crawl hook rolls up closed days after the grace period and applies --retain-raw, pausing after each statement', async () => {
+    it('the crawl hook rolls up closed days after the grace period and applies --retain-raw, paced on a server', async () => {
       // Jan 17 00:30: Jan 14–16 closed, but Jan 16 closed less than the 1 h grace ago.
       const clock = new ManualClock(D3 + 30 * 60_000);
       const lines: string[] = [];
       const m = startMaintenance(db, { clock, retainRawMs: 2 * DAY_MS, intervalMs: H, log: (l) => lines.push(l) });
       clock.advance(60_000);
-      // Paced (src/store/pace.ts): the pass waits on the clock after each statement, so it ends only as time moves.
+      // Paced on a server (src/store/pace.ts): the pass waits on the clock between statements, so it
+      // ends only as time moves. Not on the embedded engine, whose one connection the writer shares.
       const pauses = await whileClockMoves(clock, m.runOnce());
-      expect(pauses).toBeGreaterThan(20);
+      if (engine.name === 'postgres') expect(pauses).toBeGreaterThan(20);
+      else expect(pauses).toBe(0);
       expect(await rolledDays(db)).toEqual([D0, SINCE]);
       // Retention 2 days: Jan 14 ended more than 2 days before Jan 17 00:30; Jan 15 not yet.
       expect(await rawRows(db, D0)).toBe(0);
@@ -308,7 +311,7 @@ for (const engine of ENGINES) {
 
     it('a stopping crawl cuts the pauses short: its maintenance finishes the day at full speed', async () => {
       const clock = new ManualClock(D3 + 30 * 60_000);
-      const m = startMaintenance(db, { clock, intervalMs: H });
+      const m = startMaintenance(db, { clock, intervalMs: H, yieldRatio: 1 });
       clock.advance(60_000);
       // The clock never moves again: only stop() can end the pass's pauses.
       await pollUntil(() => clock.pending > 0 || undefined, 'a pause of the pass');
