@@ -14,16 +14,18 @@ export type Pause = (ms: number) => Promise<void>;
 /**
  * `tx` with a pause before each statement but the first, as long as the previous one ran (its wall
  * time: the server's work, waits included). None after the last: the transaction commits at once.
+ * `ran` hears each statement's own time (pause not included).
  */
-export function pacedQueryable(tx: Queryable, pause: Pause | undefined): Queryable {
-  if (!pause) return tx;
+export function pacedQueryable(tx: Queryable, pause: Pause | undefined, ran?: (ms: number) => void): Queryable {
+  if (!pause && !ran) return tx;
   let previousMs: number | null = null;
   const timed = async <T>(run: () => Promise<T>): Promise<T> => {
-    if (previousMs !== null) await pause(previousMs);
+    if (pause && previousMs !== null) await pause(previousMs);
     const t0 = performance.now();
     previousMs = null;
     const out = await run();
     previousMs = performance.now() - t0;
+    ran?.(previousMs);
     return out;
   };
   return {

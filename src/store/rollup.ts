@@ -12,7 +12,7 @@ import { V5_COUNTER_COLUMNS } from '../events.js';
 import { DAY_PARTITION_KEYS } from './partitions.js';
 import type { Database, Queryable } from './database.js';
 import { RollupError } from './errors.js';
-import type { Pause } from './pace.js';
+import { pacedQueryable, type Pause } from './pace.js';
 import { DIAL_FLAGS, MAINNET_STATUS, NODE_DAYS_MARK } from './window-node-days.js';
 import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
@@ -303,13 +303,11 @@ export async function rollupDay(db: Database, dayMs: number, opts: RollupDayOpti
     // 5 M-dial bench day): the statements run once, so compiling never pays (reports turn it off too).
     await tx.exec(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'; SET LOCAL jit = off`);
     const values = { lo, hi, day };
-    let previousMs: number | null = null;
+    let stepMs = 0;
+    const steps = pacedQueryable(tx, opts.pause, (ms) => (stepMs = ms));
     for (const step of ROLLUP_STEPS) {
-      if (previousMs !== null) await opts.pause?.(previousMs);
-      const t0 = performance.now();
-      await tx.query(step.sql, step.args.map((a) => values[a]));
-      previousMs = performance.now() - t0;
-      opts.onStep?.(step.name, previousMs);
+      await steps.query(step.sql, step.args.map((a) => values[a]));
+      opts.onStep?.(step.name, stepMs);
     }
     return true;
   });

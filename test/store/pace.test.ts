@@ -39,9 +39,19 @@ describe('pacedQueryable', () => {
     for (const ms of pauses) expect(ms).toBeGreaterThanOrEqual(18);
   });
 
-  it('is the Queryable itself without a pause', () => {
+  it('is the Queryable itself without a pause or a listener', () => {
     const q = slowQueryable(0, []);
     expect(pacedQueryable(q, undefined)).toBe(q);
+  });
+
+  it('tells each statement its own time, the pause before it not included', async () => {
+    const ran: number[] = [];
+    const tx = pacedQueryable(slowQueryable(20, []), () => new Promise((r) => setTimeout(r, 1_000)), (ms) => ran.push(ms));
+    await tx.query('SELECT 1');
+    await tx.query('SELECT 2');
+    expect(ran).toHaveLength(2);
+    // 20 ms statements; the 1 s pause before the second must not count (generous for a loaded machine).
+    for (const ms of ran) expect(ms).toBeLessThan(800);
   });
 
   it('does not pause after a failed statement (the transaction is over anyway)', async () => {
