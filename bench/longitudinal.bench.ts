@@ -31,7 +31,8 @@ import { loadReportQuery, runReportQuery } from '../src/report/sql.js';
 import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
 import { openPostgres } from '../src/store/pg-adapter.js';
-import { DAY_MS, DAY_PARTITIONED, dayText, rollupDay } from '../src/store/rollup.js';
+import { DAY_MS, dayText, rollupDay } from '../src/store/rollup.js';
+import { DAY_PARTITION_KEYS } from '../src/store/partitions.js';
 import { pruneRaw } from '../src/store/retention.js';
 import { clockPauses } from '../src/store/pace.js';
 import { systemClock } from '../src/net/clock.js';
@@ -120,7 +121,7 @@ async function crawlWriter(schema: string, k: number, start: number): Promise<{ 
  */
 async function loadOldRawDay(db: Database, fromDay: number): Promise<void> {
   const from = dayText(fromDay).replaceAll('-', '');
-  for (const [t, key] of Object.entries(DAY_PARTITIONED)) {
+  for (const [t, key] of Object.entries(DAY_PARTITION_KEYS)) {
     // A schema kept by an older run may lack a table's partition (e.g. discv5 counters before 0010).
     const [src] = await db.query<{ p: string | null }>(`SELECT to_regclass($1)::text AS p`, [`${t}_${from}`]);
     if (!src?.p) continue;

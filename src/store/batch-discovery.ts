@@ -4,7 +4,7 @@
  * src/eth/record-layer.ts), and discv5's per-minute counters (discovery_v5_counters → the table of
  * that name and instance_totals). Same rules as batch.ts: folded per key, sorted, idempotent upserts.
  */
-import { V5_COUNTER_COLUMNS as V5_COLUMNS, V5_COUNTER_FIELDS as V5_SUMS, type DiscoveryAnswerEvent, type DiscoveryV5CountersEvent } from '../events.js';
+import { V5_COUNTER_COLUMNS, V5_COUNTER_FIELDS, type DiscoveryAnswerEvent, type DiscoveryV5CountersEvent } from '../events.js';
 import { classifyRawRecord, type RecordClassification } from '../eth/record-layer.js';
 import { bytes, sortedKeys, ts, type Statement } from './statement.js';
 
@@ -59,7 +59,7 @@ export function addV5Counters(map: Map<string, DiscoveryV5CountersEvent>, ev: Di
   const c = map.get(key);
   if (!c) map.set(key, { ...ev });
   else {
-    for (const k of V5_SUMS) c[k] += ev[k];
+    for (const k of V5_COUNTER_FIELDS) c[k] += ev[k];
     c.tableSize = Math.max(c.tableSize, ev.tableSize);
   }
 }
@@ -70,17 +70,17 @@ export function addV5Counters(map: Map<string, DiscoveryV5CountersEvent>, ev: Di
  */
 export function v5CounterStatement(map: ReadonlyMap<string, DiscoveryV5CountersEvent>): Statement {
   const rows = sortedKeys(map).map((k) => map.get(k)!);
-  const n = V5_COLUMNS.length;
-  const casts = V5_COLUMNS.map((_, i) => `$${i + 3}::int4[]`).join(', ');
+  const n = V5_COUNTER_COLUMNS.length;
+  const casts = V5_COUNTER_COLUMNS.map((_, i) => `$${i + 3}::int4[]`).join(', ');
   return {
     table: 'discovery_v5_counters',
-    sql: `INSERT INTO discovery_v5_counters AS c (minute, instance_id, ${V5_COLUMNS.join(', ')}, table_size)
-SELECT ${ts('m')}, ${bytes('i')}, ${V5_COLUMNS.join(', ')}, t
-FROM unnest($1::int8[], $2::text[], ${casts}, $${n + 3}::int4[]) AS u(m, i, ${V5_COLUMNS.join(', ')}, t)
+    sql: `INSERT INTO discovery_v5_counters AS c (minute, instance_id, ${V5_COUNTER_COLUMNS.join(', ')}, table_size)
+SELECT ${ts('m')}, ${bytes('i')}, ${V5_COUNTER_COLUMNS.join(', ')}, t
+FROM unnest($1::int8[], $2::text[], ${casts}, $${n + 3}::int4[]) AS u(m, i, ${V5_COUNTER_COLUMNS.join(', ')}, t)
 ON CONFLICT (instance_id, minute) DO UPDATE SET
-${V5_COLUMNS.map((c) => `  ${c} = c.${c} + excluded.${c},`).join('\n')}
+${V5_COUNTER_COLUMNS.map((c) => `  ${c} = c.${c} + excluded.${c},`).join('\n')}
   table_size = GREATEST(c.table_size, excluded.table_size)`,
-    params: [rows.map((r) => r.minute), rows.map((r) => r.instance), ...V5_SUMS.map((k) => rows.map((r) => r[k])), rows.map((r) => r.tableSize)],
+    params: [rows.map((r) => r.minute), rows.map((r) => r.instance), ...V5_COUNTER_FIELDS.map((k) => rows.map((r) => r[k])), rows.map((r) => r.tableSize)],
   };
 }
 

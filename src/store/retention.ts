@@ -5,7 +5,8 @@
  * deleted with them, and so are the day's window_node_days (0007_open_day.sql). RTT rows go too (RTT is not rolled up: see 0005_rollups.sql).
  */
 import type { Database } from './database.js';
-import { DAY_MS, DAY_PARTITIONED, dayStart, dayText, rawDays, rolledDays } from './rollup.js';
+import { DAY_PARTITION_KEYS } from './partitions.js';
+import { DAY_MS, dayStart, dayText, rawDays, rolledDays } from './rollup.js';
 import { clearNodeDays } from './window-node-days.js';
 
 export interface PruneResult {
@@ -35,7 +36,7 @@ export async function pruneRaw(db: Database, olderThan: number): Promise<PruneRe
       const suffix = dayText(d).replaceAll('-', '');
       const lo = new Date(d).toISOString();
       const hi = new Date(d + DAY_MS).toISOString();
-      for (const [table, key] of Object.entries(DAY_PARTITIONED)) {
+      for (const [table, key] of Object.entries(DAY_PARTITION_KEYS)) {
         await tx.exec(`DROP TABLE IF EXISTS ${table}_${suffix}`);
         await tx.query(`DELETE FROM ${table}_default WHERE ${key} >= $1::timestamptz AND ${key} < $2::timestamptz`, [lo, hi]);
       }

@@ -18,15 +18,13 @@ import { SECTION_CLEARS, SECTION_MERGES } from './window-section-days.js';
 
 export const DAY_MS = 86_400_000;
 
-/** Tables partitioned by UTC day and their partition key (one list: partitions.ts). */
-export const DAY_PARTITIONED = DAY_PARTITION_KEYS;
 
 /** The release of a HELLO client version, exactly as sql/reports/longitudinal-clients.sql derives it. */
 export const RELEASE_SQL = `coalesce(regexp_replace(substring(client_version FROM '^[vV]?([0-9]+[.][0-9]+(?:[.][0-9]+)?)'), '^([0-9]+[.][0-9]+)$', '\\1.0'), '?')`;
 const EPOCH = `timestamptz '1970-01-01 00:00:00+00'`;
 /** rollup_discovery_v5's summed columns, and their sums over discovery_v5_counters rows. */
 export const V5_ROLLUP_SUMS = V5_COUNTER_COLUMNS.join(', ');
-export const V5_ROLLUP_SELECT = V5_ROLLUP_SUMS.split(', ').map((c) => `sum(${c})`).join(', ');
+export const V5_ROLLUP_SELECT = V5_COUNTER_COLUMNS.map((c) => `sum(${c})`).join(', ');
 const MAINNET = MAINNET_STATUS;
 /** Stage bits of one dial row (rollup_day_nodes.stages). */
 const FLAGS = DIAL_FLAGS;
@@ -315,7 +313,7 @@ export async function rollupDay(db: Database, dayMs: number, opts: RollupDayOpti
 
 /** Days (ms) that hold raw rows, from the day partitions and the DEFAULT partitions. */
 export async function rawDays(db: Queryable): Promise<number[]> {
-  const parents = Object.keys(DAY_PARTITIONED);
+  const parents = Object.keys(DAY_PARTITION_KEYS);
   const parts = await db.query<{ name: string; parent: string }>(
     `SELECT c.relname AS name, p.relname AS parent FROM pg_inherits i
        JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
@@ -329,7 +327,7 @@ export async function rawDays(db: Queryable): Promise<number[]> {
     if (m && p.name === `${p.parent}_${m[1]}${m[2]}${m[3]}`) days.add(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   }
   // Rows a writer put in a DEFAULT partition (no day partition yet) count too.
-  for (const [table, key] of Object.entries(DAY_PARTITIONED)) {
+  for (const [table, key] of Object.entries(DAY_PARTITION_KEYS)) {
     const rows = await db.query<{ d: string }>(`SELECT DISTINCT to_char(${key} AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM ${table}_default`);
     for (const r of rows) days.add(Date.parse(`${r.d}T00:00:00Z`));
   }

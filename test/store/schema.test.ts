@@ -6,7 +6,7 @@ import { MigrationError, SchemaTooNewError } from '../../src/store/errors.js';
 import { ADDRESS_SOURCES, DIAL_KINDS, DIAL_OUTCOMES, DISCOVERY_PROTOCOLS, FORK_VERDICTS } from '../../src/store/validate.js';
 import { RECORD_LAYERS } from '../../src/eth/record-layer.js';
 import { DAY_PARTITIONED } from '../../src/store/partitions.js';
-import { V5_COUNTER_FIELDS as V5_SUMS } from '../../src/events.js';
+import { V5_COUNTER_FIELDS } from '../../src/events.js';
 import { closeSharedPglite, ENGINES, engineTitle, warmUp, type TestDb, withFresh } from './helpers.js';
 
 // PGlite's start-up (seconds on a loaded machine) belongs to no test.
@@ -109,7 +109,7 @@ for (const engine of ENGINES) {
         await migrate(t.db);
         const cols = async (table: string) =>
           (await t.db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, [table])).map((r) => r.c);
-        const sums = V5_SUMS.map((k) => k.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`));
+        const sums = V5_COUNTER_FIELDS.map((k) => k.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`));
         expect(await cols('discovery_v5_counters')).toEqual(['minute', 'instance_id', ...sums, 'table_size']);
         expect(await cols('rollup_discovery_v5')).toEqual(['width', 'bucket', 'instance_id', ...sums, 'table_size']);
         expect(await cols('instance_totals')).toEqual(expect.arrayContaining(['v5_lookups', 'v5_findnode_sent', 'v5_nodes_received', 'v5_records_learned']));
