@@ -21,7 +21,6 @@ export interface CrawlNode {
   ip: string;
 }
 
-
 /** `count` random node IDs at stored-only 10.x addresses. */
 export function makeNodes(count: number): CrawlNode[] {
   return Array.from({ length: count }, (_, i) => ({

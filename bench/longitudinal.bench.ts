@@ -366,13 +366,13 @@ export default async function run(): Promise<BenchTable[]> {
       const idle = () => window(() => new Promise((r) => setTimeout(r, WRITER_SECONDS * 1000)));
       const before = await idle();
       // Paced as the crawl's maintenance paces them (src/store/pace.ts); `db rollup` by hand is not.
-      const pause = clockPauses(systemClock, 1, new AbortController().signal);
+      const pause = clockPauses(systemClock, 1, new AbortController().signal)!;
       const unpaced = await window(() => rollupDay(db, rolledDay));
       await loadOldRawDay(db, rolledDay);
       let dropped = 0;
       const pruneErrors: string[] = [];
       const rolling = await window(async () => {
-        await rollupDay(db, rolledDay, pause ? { pause } : {});
+        await rollupDay(db, rolledDay, { pause });
         // The crawl's maintenance retries a failed pass at its next tick; here at once (and says so).
         for (let attempt = 0; attempt < 3 && dropped === 0; attempt++) {
           try {
@@ -385,7 +385,7 @@ export default async function run(): Promise<BenchTable[]> {
       // The open day's hours as after a restart (all 23 closed hours at once: the heaviest pass).
       await db.query(`DELETE FROM rollup_open_hours WHERE day = $1::date`, [dayText(openDay)]);
       await clearNodeDays(db, dayText(openDay));
-      const hourly = await window(() => rollupOpenHours(db, NOW - 60_000, pause ? { pause } : {}));
+      const hourly = await window(() => rollupOpenHours(db, NOW - 60_000, { pause }));
       // Alone again: the writer's own rate drifts as the open day grows, so the baseline is both ends' mean.
       const after = await idle();
       const alone = { rate: (before.rate + after.rate) / 2, cpu: (before.cpu + after.cpu) / 2 };

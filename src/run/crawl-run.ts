@@ -13,7 +13,6 @@
  */
 import { LocalStaleWatch } from '../crawler/fork-watch.js';
 import { Crawler, type CrawlOptions } from '../crawler/crawler.js';
-import type { CrawlStateStore } from '../crawler/state-store.js';
 import { enrSeqStore, loadOrCreateKey } from '../crawler/keys.js';
 import { createCrawlMetrics } from '../crawler/metrics.js';
 import { createCrawlDnsFeed, type CrawlDnsOptions } from '../dnsdisc/crawl-feed.js';
@@ -63,8 +62,6 @@ export interface CrawlRunOptions {
   sinks?: ((event: CrawlerEvent) => void)[];
   /** Redial lease holder name (default host/pid). */
   leaseHolder?: string;
-  /** The crawler's persistent state over the database (default databaseCrawlState; simulations wrap it). */
-  stateStore?: (db: Database, leaseHolder: string) => CrawlStateStore;
   /** Prometheus endpoint. */
   metrics?: { host: string; port: number };
   /** EIP-1459 DNS lists fed to the crawler; started after the crawler. */
@@ -157,7 +154,7 @@ export class CrawlRun {
         privateKeys,
         ...(seqDir ? { enrSeqStores: privateKeys.map((_, i) => enrSeqStore(seqDir, i)) } : {}),
         sinks,
-        store: (o.stateStore ?? databaseCrawlState)(db, o.leaseHolder ?? defaultLeaseHolder()),
+        store: databaseCrawlState(db, o.leaseHolder ?? defaultLeaseHolder()),
       });
       const c = crawler;
       if (o.metrics) {

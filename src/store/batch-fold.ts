@@ -21,7 +21,6 @@ import type { RefreshCache, WrittenNode, WrittenRows } from './refresh-cache.js'
 import { addAnswer, addV5Counters, type AnswerAgg } from './batch-discovery.js';
 import { utcDay } from './partitions.js';
 
-
 export class BatchFold {
   readonly started: InstanceStartedEvent[] = [];
   readonly stopped: InstanceStoppedEvent[] = [];

@@ -12,7 +12,6 @@ import { counters } from './crawl-gauges.js';
 import type { CrawlerEvent } from '../../src/events.js';
 import { ManualClock } from '../../src/net/clock.js';
 
-
 function reporter(clock: ManualClock, v5: (() => V5Sample | undefined) | undefined) {
   const events: CrawlerEvent[] = [];
   const r = new DiscoveryCounterReporter({ clock, instance: 'aa'.repeat(32), counters: () => counters({}), tableSize: () => 3, ...(v5 ? { v5 } : {}), emit: (e) => events.push(e) });

@@ -98,24 +98,27 @@ type CrawlSettings = CrawlRunOptions['crawl'];
 
 /**
  * A crawl run (src/run/crawl-run.ts) over loopback sockets, writing through the real EventWriter
- * into an embedded in-memory database (a fresh schema), with every event observed.
+ * into an embedded in-memory database (a fresh schema) unless given one, with every event observed.
  */
 export async function startCrawlRun(
   options: { instances: number; port: number; bootnodes: NodeRecord[]; netrestrict: Netrestrict } & Partial<CrawlSettings> & {
     sinks?: ((e: CrawlerEvent) => void)[];
     clock?: Clock;
     sockets?: SocketFactory;
+    /** Default: a fresh schema on the file's shared embedded database (test/store/helpers.ts). */
+    db?: Database;
+    log?: (line: string) => void;
   },
 ): Promise<ObservedCrawl> {
   const events: CrawlerEvent[] = [];
   const dialsByNode = new Map<string, DialEvent[]>();
-  const { sinks, clock, sockets, ...crawl } = options;
-  // A schema on the file's shared embedded database (test/store/helpers.ts): no initdb per crawl.
-  const { db } = await pgliteEngine.fresh();
+  const { sinks, clock, sockets, db: given, log, ...crawl } = options;
+  const db = given ?? (await pgliteEngine.fresh()).db;
   const run = await CrawlRun.start({
     db,
     closeDatabase: false,
     journalDir: null,
+    ...(log ? { log } : {}),
     writer: { flushIntervalMs: 250 },
     keys: { privateKeys: Array.from({ length: options.instances }, () => generatePrivateKey()) },
     ...(clock ? { clock } : {}),

@@ -15,7 +15,6 @@ import { gauges } from '../crawler/crawl-gauges.js';
 
 afterAll(closeSharedPglite);
 
-
 /** Simulated crawl time: several minute boundaries (and a partial minute at the stop). */
 const CRAWL_MS = 3 * 60_000 + 25_000;
 

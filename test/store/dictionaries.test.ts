@@ -189,7 +189,7 @@ for (const engine of ENGINES) {
           await pollUntil(async () => {
             const [w] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1`, [xid]);
             return w!.n > 0 ? true : undefined;
-          }, 'the second writer waiting on the first one\'s new client ID');
+          }, 'the second writer waiting on the first one\'s new client ID', 20_000);
           release();
           await Promise.all([first, second]);
           expect(await count(t.db, 'SELECT count(*) FROM client_ids')).toBe(1);

@@ -12,11 +12,9 @@ import { pollUntil } from '../integration/scrape.js';
 
 afterAll(closeSharedPglite);
 
-const postgres = postgresEngine;
-
-describe.skipIf(postgres.skip !== null)(`ensure_day_partition races on ${engineTitle(postgres)}`, () => {
+describe.skipIf(postgresEngine.skip !== null)(`ensure_day_partition races on ${engineTitle(postgresEngine)}`, () => {
   it('a second writer waiting for the same new day gets the partition the first created', () =>
-    withFresh(postgres)(async (t) => {
+    withFresh(postgresEngine)(async (t) => {
       const other = await t.reopen();
       try {
         for (const [i, table] of ['dials', 'hello_rows', 'node_sightings', 'discovery_v5_counters'].entries()) {
@@ -42,7 +40,7 @@ describe.skipIf(postgres.skip !== null)(`ensure_day_partition races on ${engineT
               [table],
             );
             return w!.n > 0 ? true : undefined;
-          }, `the second writer waiting on the ${table} partition lock`);
+          }, `the second writer waiting on the ${table} partition lock`, 20_000);
           release();
           await first;
           const [row] = await second;

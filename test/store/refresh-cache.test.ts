@@ -14,7 +14,7 @@ const PK = 'd4'.repeat(64);
 const T0 = Date.UTC(2024, 1, 1, 12);
 
 const failedDial = (at: number, publicKey: string | null = PK): DialEvent => fixtureFailedDial({ instance: I, nodeId: N, publicKey }, at);
-const seen = (at: number, publicKey: string | null = PK): CrawlerEvent => ({ type: 'node_seen', instance: I, nodeId: N, publicKey: publicKey ?? PK, ip: '10.0.0.1', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at });
+const seen = (at: number): CrawlerEvent => ({ type: 'node_seen', instance: I, nodeId: N, publicKey: PK, ip: '10.0.0.1', udpPort: 30303, tcpPort: 30303, source: 'neighbors', at });
 const enr = (at: number): CrawlerEvent => ({ type: 'enr', instance: I, nodeId: N, seq: 1n, raw: 'f84b', at });
 
 /** The node IDs each nodes statement of a batch writes, by kind (alive / known). */

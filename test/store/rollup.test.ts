@@ -28,7 +28,10 @@ afterAll(closeSharedPglite);
  */
 async function whileClockMoves(clock: ManualClock, task: Promise<unknown>): Promise<number> {
   let done = false;
-  void task.finally(() => (done = true));
+  task.then(
+    () => (done = true),
+    () => (done = true),
+  );
   let moves = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 1));
@@ -314,7 +317,7 @@ for (const engine of ENGINES) {
       const m = startMaintenance(db, { clock, intervalMs: H, yieldRatio: 1 });
       clock.advance(60_000);
       // The clock never moves again: only stop() can end the pass's pauses.
-      await pollUntil(() => clock.pending > 0 || undefined, 'a pause of the pass');
+      await pollUntil(() => clock.pending > 0 || undefined, 'a pause of the pass', 20_000);
       await m.stop();
       expect(clock.pending).toBe(0);
       expect(await rolledDays(db)).toEqual([D0]);
