@@ -101,7 +101,7 @@ export function pgliteStartParams(): string[] {
 /**
  * V8 (Node 20) compiles each WebAssembly function when it first runs, with its baseline compiler
  * Liftoff, then recompiles hot ones with TurboFan and keeps both: for Postgres's 9 MB module that is
- * 30–76 MB of RSS for the life of the process (a database opened and migrated, V8 heap left out:
+ * 15–76 MB of RSS for the life of the process (a database opened and migrated, V8 heap left out:
  * 210–231 MB with Liftoff, 152–172 MB without; PGlite 0.5.16). Without Liftoff every function is
  * compiled once, by TurboFan: opening costs ~1 s more CPU, the writer then needs ~13 % less CPU per
  * event. The flag is process-wide and read at each lazy compile, so it stays set (the only other

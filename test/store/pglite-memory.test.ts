@@ -72,10 +72,17 @@ describe('embedded database memory', () => {
 
     // V8's baseline (Liftoff) copy of Postgres's code is not kept: 30–76 MB less native memory after
     // the migrations in seven runs (load 8–20). Same machine, same work, only the flag differs; the
-    // V8 heap, whose size depends on when the GC ran, is left out.
-    const optimised = openInChild(dir, { mode: 'migrate' });
-    const withLiftoff = openInChild(dir, { mode: 'migrate', env: { NODEFINDER_PGLITE_LIFTOFF: '1' } });
-    expect(withLiftoff.rss - withLiftoff.heapTotal - (optimised.rss - optimised.heapTotal)).toBeGreaterThan(20 * MiB);
+    // V8 heap, whose size depends on when the GC ran, is left out. One pair once gave only 8 MB under
+    // CI's load (the compiler threads' timing; 0–49 MB in three idle pairs before the child waited for
+    // them), so the median of three interleaved pairs is held.
+    const native = (m: NodeJS.MemoryUsage) => m.rss - m.heapTotal;
+    const saved: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const optimised = openInChild(dir, { mode: 'migrate' });
+      const withLiftoff = openInChild(dir, { mode: 'migrate', env: { NODEFINDER_PGLITE_LIFTOFF: '1' } });
+      saved.push(native(withLiftoff) - native(optimised));
+    }
+    expect(saved.sort((a, b) => a - b)[1]).toBeGreaterThan(20 * MiB);
 
     // A directory filled from the dump is the database initdb made.
     expect(await ensureTemplate()).toBe(true);
